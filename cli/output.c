@@ -1,0 +1,186 @@
+/*
+ * output: listings for `spoolbox jobs|queues|workers`, as text for people
+ * and as JSON (one array of objects) for scripts.
+ */
+#include "output.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "config.h"
+#include "util.h"
+
+static const char *const state_names[] = { "none", "pending", "processing",
+	"printing", "completed", "held", "canceled", "aborted", "retry-wait" };
+
+const char *
+output_state_name(int state)
+{
+	return state >= 0 && state <= 8 ? state_names[state] : "?";
+}
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; s != NULL && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void
+json_kv_str(const char *k, const char *v, int comma)
+{
+	printf("%s\"%s\":", comma ? "," : "", k);
+	json_str(v);
+}
+
+static void
+json_kv_u(const char *k, unsigned long long v)
+{
+	printf(",\"%s\":%llu", k, v);
+}
+
+static void
+iso_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+output_jobs(const Sb__JobsRep *r, int json)
+{
+	char sub[32], fin[32], nxt[32];
+
+	if (json)
+		putchar('[');
+	else
+		printf("%-8s %-12s %-10s %-10s %10s  %-20s %s\n", "ID", "QUEUE",
+		    "STATE", "USER", "SIZE", "TITLE", "DETAIL");
+	for (size_t i = 0; i < r->n_jobs; i++) {
+		const Sb__JobInfo *j = r->jobs[i];
+		if (!json) {
+			const char *detail = j->state == SB__JOB_STATE__COMPLETED
+			    ? j->landed
+			    : j->last_error;
+			printf("%-8llu %-12s %-10s %-10s %10llu  %-20.20s %s\n",
+			    (unsigned long long)j->id, j->queue,
+			    output_state_name(j->state), j->user,
+			    (unsigned long long)j->size, j->title, detail);
+			continue;
+		}
+		iso_time(j->submitted, sub, sizeof(sub));
+		iso_time(j->finished, fin, sizeof(fin));
+		iso_time(j->next_attempt, nxt, sizeof(nxt));
+		printf("%s{\"id\":%llu", i ? "," : "",
+		    (unsigned long long)j->id);
+		json_kv_str("queue", j->queue, 1);
+		json_kv_str("state", output_state_name(j->state), 1);
+		json_kv_str("title", j->title, 1);
+		json_kv_str("user", j->user, 1);
+		json_kv_u("uid", j->uid);
+		json_kv_u("size", j->size);
+		json_kv_u("copies", j->copies);
+		json_kv_str("datatype", datatype_name(j->datatype), 1);
+		json_kv_u("priority", j->priority);
+		json_kv_u("attempts", j->attempts);
+		json_kv_u("pages", j->pages);
+		json_kv_str("last_error", j->last_error, 1);
+		json_kv_str("landed", j->landed, 1);
+		json_kv_str("submitted", sub, 1);
+		json_kv_str("finished", fin, 1);
+		json_kv_str("next_attempt", nxt, 1);
+		putchar('}');
+	}
+	if (json)
+		puts("]");
+}
+
+void
+output_queues(const Sb__QueuesRep *r, int json)
+{
+	if (json)
+		putchar('[');
+	else
+		printf("%-12s %-8s %7s %6s %9s  %-11s %s\n", "QUEUE", "STATE",
+		    "PENDING", "ACTIVE", "COMPLETED", "DATATYPE", "URI");
+	for (size_t i = 0; i < r->n_queues; i++) {
+		const Sb__QueueInfo *q = r->queues[i];
+		if (!json) {
+			printf("%-12s %-8s %7u %6u %9llu  %-11s %s%s%s\n",
+			    q->name, q->state, q->pending, q->active,
+			    (unsigned long long)q->completed,
+			    datatype_name(q->datatype), q->uri,
+			    q->reason[0] ? "  " : "", q->reason);
+			continue;
+		}
+		printf("%s{", i ? "," : "");
+		json_kv_str("name", q->name, 0);
+		json_kv_str("state", q->state, 1);
+		json_kv_str("reason", q->reason, 1);
+		json_kv_str("uri", q->uri, 1);
+		json_kv_str("datatype", datatype_name(q->datatype), 1);
+		json_kv_u("pending", q->pending);
+		json_kv_u("active", q->active);
+		json_kv_u("completed", q->completed);
+		putchar('}');
+	}
+	if (json)
+		puts("]");
+}
+
+void
+output_workers(const Sb__WorkersRep *r, int json)
+{
+	char priv[32];
+
+	if (json)
+		putchar('[');
+	else
+		printf("%-10s %4s %7s %-8s %10s %4s %7s %9s %8s  %s\n", "KIND",
+		    "INST", "PID", "STATE", "PRIVATE", "FDS", "JOBS", "UPTIME",
+		    "RESTARTS", "LAST REASON");
+	for (size_t i = 0; i < r->n_workers; i++) {
+		const Sb__WorkerInfo *w = r->workers[i];
+		if (!json) {
+			snprintf(priv, sizeof(priv), "%.1fM",
+			    (double)w->private_bytes / (1 << 20));
+			printf("%-10s %4u %7u %-8s %10s %4u %7llu %8.1fs %8u  "
+			       "%s\n",
+			    kind_name(w->kind), w->instance, w->pid, w->state,
+			    priv, w->fds, (unsigned long long)w->jobs,
+			    (double)w->uptime_ms / 1000, w->restarts,
+			    w->last_reason);
+			continue;
+		}
+		printf("%s{", i ? "," : "");
+		json_kv_str("kind", kind_name(w->kind), 0);
+		json_kv_u("instance", w->instance);
+		json_kv_u("pid", w->pid);
+		json_kv_str("state", w->state, 1);
+		json_kv_u("private_bytes", w->private_bytes);
+		json_kv_u("fds", w->fds);
+		json_kv_u("jobs", w->jobs);
+		json_kv_u("uptime_ms", w->uptime_ms);
+		json_kv_u("restarts", w->restarts);
+		json_kv_str("last_reason", w->last_reason, 1);
+		json_kv_u("current_job", w->current_job);
+		putchar('}');
+	}
+	if (json)
+		puts("]");
+}

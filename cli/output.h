@@ -1,0 +1,12 @@
+/* output: the CLI's listings, as aligned text or as JSON (--json). */
+#ifndef SB_OUTPUT_H
+#define SB_OUTPUT_H
+
+#include "chan.h"
+
+void output_jobs(const Sb__JobsRep *r, int json);
+void output_queues(const Sb__QueuesRep *r, int json);
+void output_workers(const Sb__WorkersRep *r, int json);
+const char *output_state_name(int state);
+
+#endif

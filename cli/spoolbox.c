@@ -1,0 +1,349 @@
+/*
+ * spoolbox: the command line of DESIGN §7. Every command is one or more
+ * requests to spoolboxd over its client socket; the broker decides who the
+ * caller is. Exit status 0 on success, else 1 with one line on stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "output.h"
+#include "sbclient.h"
+#include "util.h"
+
+static nng_socket S;
+static const char *sock_path;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("spoolbox: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs("usage: spoolbox [-s SOCKET] COMMAND ...\n"
+	      "  submit -q QUEUE [-t raw|text|auto] [-T TITLE] [-n COPIES]"
+	      " [-p PRIORITY] [FILE|-]...\n"
+	      "  jobs [-q QUEUE] [-a] [--json]\n"
+	      "  wait JOBID [--timeout SECONDS]\n"
+	      "  cancel JOBID | hold JOBID | release JOBID\n"
+	      "  queues [--json]\n"
+	      "  workers [--json]\n",
+	    stderr);
+	exit(2);
+}
+
+static void
+connect_broker(void)
+{
+	char err[512];
+
+	if (sbclient_open(&S, sock_path, err, sizeof(err)) != 0)
+		die("%s", err);
+}
+
+/* One request; dies on transport errors and on ErrorRep answers. */
+static sb_env *
+call(sb_env *req)
+{
+	char err[512];
+	sb_env *rep = sbclient_call(S, req, 10000, err, sizeof(err));
+
+	if (rep == NULL)
+		die("%s", err);
+	if (rep->body_case == SB__ENVELOPE__BODY_ERROR_REP)
+		die("%s", rep->error_rep->message);
+	return rep;
+}
+
+static uint64_t
+parse_job_id(const char *s)
+{
+	uint64_t id;
+
+	if (parse_uint(s, UINT64_MAX, &id) != 0 || id == 0)
+		die("'%s' is not a job id", s);
+	return id;
+}
+
+static int
+cmd_submit(int argc, char **argv)
+{
+	struct sbclient_job j = { .datatype = SB__DATA_TYPE__AUTO, .copies = 1,
+		.priority = 50 };
+	char err[512], *title = NULL;
+	uint64_t v, id;
+	int c, status = 0;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "q:t:T:n:p:")) != -1) {
+		switch (c) {
+		case 'q':
+			j.queue = optarg;
+			break;
+		case 't':
+			j.datatype = datatype_from_name(optarg);
+			if (j.datatype != SB__DATA_TYPE__RAW &&
+			    j.datatype != SB__DATA_TYPE__TEXT &&
+			    j.datatype != SB__DATA_TYPE__AUTO)
+				die("-t takes raw, text or auto, not '%s'",
+				    optarg);
+			break;
+		case 'T':
+			title = optarg;
+			break;
+		case 'n':
+			if (parse_uint(optarg, 999, &v) != 0 || v == 0)
+				die("-n takes copies from 1 to 999");
+			j.copies = (unsigned)v;
+			break;
+		case 'p':
+			if (parse_uint(optarg, 100, &v) != 0)
+				die("-p takes a priority from 0 to 100");
+			j.priority = (unsigned)v;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (j.queue == NULL)
+		die("submit needs a queue: -q QUEUE");
+	char *stdin_only[] = { "-", NULL };
+	char **files = optind < argc ? argv + optind : stdin_only;
+	connect_broker();
+	for (; *files != NULL; files++) {
+		int fd = strcmp(*files, "-") == 0 ? 0
+			: open(*files, O_RDONLY | O_CLOEXEC);
+		char *copy;
+		if (fd < 0) {
+			fprintf(stderr, "spoolbox: %s: %s\n", *files,
+			    strerror(errno));
+			status = 1;
+			continue;
+		}
+		copy = strdup(*files);
+		j.filename = fd == 0 ? "stdin" : basename(copy);
+		j.title = title != NULL ? title : j.filename;
+		id = sbclient_submit(S, fd, &j, err, sizeof(err));
+		if (fd != 0)
+			close(fd);
+		free(copy);
+		if (id == 0) {
+			fprintf(stderr, "spoolbox: %s: %s\n", *files, err);
+			status = 1;
+			continue;
+		}
+		printf("%llu\n", (unsigned long long)id);
+		fflush(stdout);
+	}
+	return status;
+}
+
+static int
+has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cmd_jobs(int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
+	Sb__JobsReq r = SB__JOBS_REQ__INIT;
+	sb_env req, *rep;
+	int c, json = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "q:a", opts, NULL)) != -1) {
+		if (c == 'q')
+			r.queue = optarg;
+		else if (c == 'a')
+			r.all = 1;
+		else if (c == 'j')
+			json = 1;
+		else
+			usage();
+	}
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
+	req.jobs_req = &r;
+	rep = call(&req);
+	if (rep->body_case != SB__ENVELOPE__BODY_JOBS_REP)
+		die("unexpected answer %s", chan_body_name(rep));
+	output_jobs(rep->jobs_rep, json);
+	chan_free(rep);
+	return 0;
+}
+
+static int
+final_state(int s)
+{
+	return s == SB__JOB_STATE__COMPLETED || s == SB__JOB_STATE__CANCELED ||
+	    s == SB__JOB_STATE__ABORTED;
+}
+
+static int
+cmd_wait(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 } };
+	Sb__JobsReq r = SB__JOBS_REQ__INIT;
+	uint64_t timeout_ms = 0, deadline, pause = 2;
+	struct timespec ts;
+	sb_env req, *rep;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 't' || parse_duration_ms(optarg, &timeout_ms) != 0)
+			usage();
+	}
+	if (optind + 1 != argc)
+		usage();
+	r.job_id = parse_job_id(argv[optind]);
+	deadline = now_mono_ms() + timeout_ms;
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
+	req.jobs_req = &r;
+	for (;;) {
+		rep = call(&req);
+		if (rep->body_case != SB__ENVELOPE__BODY_JOBS_REP ||
+		    rep->jobs_rep->n_jobs != 1)
+			die("unexpected answer %s", chan_body_name(rep));
+		const Sb__JobInfo *j = rep->jobs_rep->jobs[0];
+		if (final_state(j->state)) {
+			int ok = j->state == SB__JOB_STATE__COMPLETED;
+			if (!ok)
+				fprintf(stderr, "spoolbox: job %llu %s%s%s\n",
+				    (unsigned long long)j->id,
+				    output_state_name(j->state),
+				    j->last_error[0] ? ": " : "",
+				    j->last_error);
+			chan_free(rep);
+			return ok ? 0 : 1;
+		}
+		chan_free(rep);
+		if (timeout_ms > 0 && now_mono_ms() >= deadline)
+			die("job %llu not final after %llums",
+			    (unsigned long long)r.job_id,
+			    (unsigned long long)timeout_ms);
+		/* Poll gently: 2ms at first, up to 200ms. */
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)pause * 1000000;
+		nanosleep(&ts, NULL);
+		if (pause < 200)
+			pause *= 2;
+	}
+}
+
+static int
+cmd_job_ctl(int argc, char **argv, int action)
+{
+	Sb__JobCtlReq r = SB__JOB_CTL_REQ__INIT;
+	sb_env req, *rep;
+
+	if (argc != 2)
+		usage();
+	r.job_id = parse_job_id(argv[1]);
+	r.action = action;
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
+	req.job_ctl_req = &r;
+	rep = call(&req);
+	chan_free(rep);
+	return 0;
+}
+
+static int
+cmd_queues(int argc, char **argv)
+{
+	Sb__QueuesReq r = SB__QUEUES_REQ__INIT;
+	sb_env req, *rep;
+
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
+	req.queues_req = &r;
+	rep = call(&req);
+	if (rep->body_case != SB__ENVELOPE__BODY_QUEUES_REP)
+		die("unexpected answer %s", chan_body_name(rep));
+	output_queues(rep->queues_rep, has_flag(argc, argv, "--json"));
+	chan_free(rep);
+	return 0;
+}
+
+static int
+cmd_workers(int argc, char **argv)
+{
+	Sb__WorkersReq r = SB__WORKERS_REQ__INIT;
+	sb_env req, *rep;
+
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_WORKERS_REQ;
+	req.workers_req = &r;
+	rep = call(&req);
+	if (rep->body_case != SB__ENVELOPE__BODY_WORKERS_REP)
+		die("unexpected answer %s", chan_body_name(rep));
+	output_workers(rep->workers_rep, has_flag(argc, argv, "--json"));
+	chan_free(rep);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int i = 1;
+
+	if (argc > 2 && strcmp(argv[1], "-s") == 0) {
+		sock_path = argv[2];
+		i = 3;
+	}
+	if (i >= argc)
+		usage();
+	argc -= i;
+	argv += i;
+	if (strcmp(argv[0], "submit") == 0)
+		return cmd_submit(argc, argv);
+	if (strcmp(argv[0], "jobs") == 0)
+		return cmd_jobs(argc, argv);
+	if (strcmp(argv[0], "wait") == 0)
+		return cmd_wait(argc, argv);
+	if (strcmp(argv[0], "cancel") == 0)
+		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__CANCEL);
+	if (strcmp(argv[0], "hold") == 0)
+		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__HOLD);
+	if (strcmp(argv[0], "release") == 0)
+		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__RELEASE);
+	if (strcmp(argv[0], "queues") == 0)
+		return cmd_queues(argc, argv);
+	if (strcmp(argv[0], "workers") == 0)
+		return cmd_workers(argc, argv);
+	fprintf(stderr, "spoolbox: unknown command '%s'\n", argv[0]);
+	usage();
+}

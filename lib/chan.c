@@ -1,0 +1,223 @@
+/*
+ * chan: envelope encoding, decoding and validation (see chan.h).
+ * Reports: nothing itself; validation failures come back as strings.
+ */
+#include "chan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+chan_env_init(sb_env *e)
+{
+	sb__envelope__init(e);
+	e->version = SB_PROTOCOL_VERSION;
+}
+
+int
+chan_encode(const sb_env *e, nng_msg **out)
+{
+	size_t len = sb__envelope__get_packed_size(e);
+	nng_msg *m;
+	int rv;
+
+	if (len > SB_MSG_MAX)
+		return NNG_EMSGSIZE;
+	if ((rv = nng_msg_alloc(&m, len)) != 0)
+		return rv;
+	sb__envelope__pack(e, nng_msg_body(m));
+	*out = m;
+	return 0;
+}
+
+sb_env *
+chan_decode(nng_msg *m, char *err, size_t errlen)
+{
+	size_t len = nng_msg_len(m);
+	sb_env *e;
+
+	if (len > SB_MSG_MAX) {
+		snprintf(err, errlen, "message of %zu bytes exceeds %d", len,
+		    SB_MSG_MAX);
+		return NULL;
+	}
+	e = sb__envelope__unpack(NULL, len, nng_msg_body(m));
+	if (e == NULL) {
+		snprintf(err, errlen, "message of %zu bytes does not decode",
+		    len);
+		return NULL;
+	}
+	if (chan_validate(e, err, errlen) != 0) {
+		chan_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+chan_free(sb_env *e)
+{
+	if (e != NULL)
+		sb__envelope__free_unpacked(e, NULL);
+}
+
+int
+chan_send(nng_socket s, const sb_env *e, int flags)
+{
+	nng_msg *m;
+	int rv;
+
+	if ((rv = chan_encode(e, &m)) != 0)
+		return rv;
+	if ((rv = nng_sendmsg(s, m, flags)) != 0)
+		nng_msg_free(m);
+	return rv;
+}
+
+int
+chan_recvfd(nng_socket s)
+{
+	int fd = -1;
+
+	if (nng_socket_get_int(s, NNG_OPT_RECVFD, &fd) != 0)
+		return -1;
+	return fd;
+}
+
+const char *
+chan_body_name(const sb_env *e)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	if (e->body_case == SB__ENVELOPE__BODY__NOT_SET)
+		return "(none)";
+	f = protobuf_c_message_descriptor_get_field(&sb__envelope__descriptor,
+	    (unsigned)e->body_case);
+	return f != NULL ? f->name : "(unknown)";
+}
+
+/* Checks that fail set err and return -1 from chan_validate. */
+#define CHECK(cond, ...)                                  \
+	do {                                              \
+		if (!(cond)) {                            \
+			snprintf(err, errlen, __VA_ARGS__); \
+			return -1;                        \
+		}                                         \
+	} while (0)
+
+static int
+str_ok(const char *s)
+{
+	return s != NULL && strlen(s) <= SB_STR_MAX;
+}
+
+static int
+validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
+{
+	CHECK(r->data.len <= SB_CHUNK_SIZE, "submit chunk of %zu bytes",
+	    r->data.len);
+	if (r->upload != 0)
+		return 0;
+	CHECK(r->queue[0] != '\0' && strlen(r->queue) <= 64,
+	    "submit: queue name missing or too long");
+	CHECK(r->datatype >= SB__DATA_TYPE__RAW &&
+		r->datatype <= SB__DATA_TYPE__PDF,
+	    "submit: datatype %d out of range", r->datatype);
+	CHECK(r->copies >= 1 && r->copies <= 999,
+	    "submit: copies %u out of range 1..999", r->copies);
+	CHECK(r->priority <= 100, "submit: priority %u out of range 0..100",
+	    r->priority);
+	CHECK(strlen(r->title) <= 255 && strlen(r->filename) <= 255,
+	    "submit: title or file name longer than 255");
+	return 0;
+}
+
+static int
+validate_body(const sb_env *e, char *err, size_t errlen)
+{
+	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_HELLO:
+		CHECK(e->hello->kind >= SB__WORKER_KIND__LOCALSPL &&
+			e->hello->kind <= SB__WORKER_KIND__REMOTE,
+		    "hello: kind %d out of range", e->hello->kind);
+		CHECK(e->hello->pid != 0, "hello: pid missing");
+		return 0;
+	case SB__ENVELOPE__BODY_CONFIGURE: {
+		const Sb__Configure *c = e->configure;
+		for (size_t i = 0; i < c->n_queues; i++)
+			CHECK(c->queues[i]->name[0] != '\0' &&
+				c->queues[i]->uri[0] != '\0',
+			    "configure: queue %zu lacks name or uri", i);
+		CHECK(c->debug_leak_bytes_per_job <= (1ULL << 30),
+		    "configure: leak bytes out of range");
+		return 0;
+	}
+	case SB__ENVELOPE__BODY_SUBMIT_REQ:
+		return validate_submit(e->submit_req, err, errlen);
+	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
+		CHECK(e->job_ctl_req->job_id != 0, "job control: no job id");
+		CHECK(e->job_ctl_req->action >= SB__JOB_ACTION__CANCEL &&
+			e->job_ctl_req->action <= SB__JOB_ACTION__RELEASE,
+		    "job control: action %d out of range",
+		    e->job_ctl_req->action);
+		return 0;
+	case SB__ENVELOPE__BODY_JOB_START:
+		CHECK(e->job_start->job_id != 0, "job start: no job id");
+		CHECK(e->job_start->token != 0, "job start: no token");
+		CHECK(e->job_start->stage == SB__STAGE__CONVERT ||
+			e->job_start->stage == SB__STAGE__DELIVER,
+		    "job start: stage %d out of range", e->job_start->stage);
+		CHECK(e->job_start->copies >= 1 && e->job_start->copies <= 999,
+		    "job start: copies out of range");
+		return 0;
+	case SB__ENVELOPE__BODY_DATA_REQ:
+		CHECK(e->data_req->token != 0, "data request: no token");
+		CHECK(e->data_req->length >= 1 &&
+			e->data_req->length <= SB_CHUNK_SIZE,
+		    "data request: length %u out of range",
+		    e->data_req->length);
+		return 0;
+	case SB__ENVELOPE__BODY_DATA_CHUNK:
+		CHECK(e->data_chunk->token != 0, "data chunk: no token");
+		CHECK(e->data_chunk->data.len <= SB_CHUNK_SIZE,
+		    "data chunk of %zu bytes", e->data_chunk->data.len);
+		return 0;
+	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
+		CHECK(e->output_chunk->token != 0, "output chunk: no token");
+		CHECK(e->output_chunk->data.len <= SB_CHUNK_SIZE,
+		    "output chunk of %zu bytes", e->output_chunk->data.len);
+		return 0;
+	case SB__ENVELOPE__BODY_OUTPUT_ACK:
+		CHECK(e->output_ack->token != 0, "output ack: no token");
+		return 0;
+	case SB__ENVELOPE__BODY_JOB_DONE:
+		CHECK(e->job_done->token != 0, "job done: no token");
+		CHECK(e->job_done->result >= SB__RESULT__OK &&
+			e->job_done->result <= SB__RESULT__INTERRUPTED,
+		    "job done: result %d out of range", e->job_done->result);
+		return 0;
+	case SB__ENVELOPE__BODY_DRAIN:
+	case SB__ENVELOPE__BODY_SUBMIT_REP:
+	case SB__ENVELOPE__BODY_JOBS_REQ:
+	case SB__ENVELOPE__BODY_JOBS_REP:
+	case SB__ENVELOPE__BODY_QUEUES_REQ:
+	case SB__ENVELOPE__BODY_QUEUES_REP:
+	case SB__ENVELOPE__BODY_WORKERS_REQ:
+	case SB__ENVELOPE__BODY_WORKERS_REP:
+	case SB__ENVELOPE__BODY_ERROR_REP:
+		return 0;
+	default:
+		CHECK(0, "no known message body (field %d)", e->body_case);
+	}
+}
+
+int
+chan_validate(const sb_env *e, char *err, size_t errlen)
+{
+	CHECK(e->version == SB_PROTOCOL_VERSION,
+	    "protocol version %u, expected %d", e->version,
+	    SB_PROTOCOL_VERSION);
+	CHECK(e->caller == NULL || str_ok(e->caller->user),
+	    "caller name too long");
+	return validate_body(e, err, errlen);
+}

@@ -1,0 +1,52 @@
+/*
+ * chan: the only way a spoolbox process puts a message on the wire or takes
+ * one off. Encodes an Envelope into an nng message and back, with the size
+ * cap applied before decoding and every field checked after (chan_validate).
+ * A message that fails is dropped by the caller with the reason chan gives.
+ */
+#ifndef SB_CHAN_H
+#define SB_CHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nng/nng.h>
+
+#include "proto/spoolbox.pb-c.h"
+
+#define SB_PROTOCOL_VERSION 1
+#define SB_CHUNK_SIZE (256 * 1024)
+/* Largest encoded envelope: one chunk plus generous room for fields. */
+#define SB_MSG_MAX (SB_CHUNK_SIZE + 64 * 1024)
+#define SB_STR_MAX 4096
+
+typedef Sb__Envelope sb_env;
+
+/* A zeroed envelope with the protocol version set. */
+void chan_env_init(sb_env *e);
+
+/* Encode e into a new nng message; 0 or an nng error. */
+int chan_encode(const sb_env *e, nng_msg **out);
+
+/*
+ * Decode and validate m (which stays the caller's). NULL with a reason in
+ * err when m is too large, does not decode or fails validation.
+ */
+sb_env *chan_decode(nng_msg *m, char *err, size_t errlen);
+
+/* Free a decoded envelope; NULL is fine. */
+void chan_free(sb_env *e);
+
+/* 0 when e is well formed; else -1 with the reason in err. */
+int chan_validate(const sb_env *e, char *err, size_t errlen);
+
+/* Encode and send on s; 0 or an nng error. */
+int chan_send(nng_socket s, const sb_env *e, int flags);
+
+/* The name of an envelope's body, for logs. */
+const char *chan_body_name(const sb_env *e);
+
+/* The file descriptor nng signals when s has a message to receive. */
+int chan_recvfd(nng_socket s);
+
+#endif

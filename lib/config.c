@@ -1,0 +1,526 @@
+/*
+ * config: INI parsing with inih plus spoolbox's own value checks. The first
+ * error stops the load; its message names the file and line.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "util.h"
+
+#define B(f) offsetof(struct sb_budget, f)
+const struct sb_budget_key config_budget_keys[] = {
+	{ "instances", B(instances), KEY_COUNT, 64 },
+	{ "memory_budget", B(memory_budget), KEY_SIZE, 1ULL << 40 },
+	{ "memory_limit", B(memory_limit), KEY_SIZE, 1ULL << 40 },
+	{ "handle_budget", B(handle_budget), KEY_COUNT, 65536 },
+	{ "max_jobs", B(max_jobs), KEY_COUNT, UINT32_MAX },
+	{ "max_lifetime", B(max_lifetime), KEY_TIME, 365ULL * 86400000 },
+	{ "lifetime_jitter", B(lifetime_jitter), KEY_TIME, 86400000 },
+	{ "max_idle", B(max_idle), KEY_TIME, 365ULL * 86400000 },
+	{ "drain_timeout", B(drain_timeout), KEY_TIME, 3600000 },
+	{ "restart_backoff_min", B(restart_backoff_min), KEY_TIME, 3600000 },
+	{ "restart_backoff_max", B(restart_backoff_max), KEY_TIME, 3600000 },
+	{ "crash_limit", B(crash_limit), KEY_COUNT, 1000000 },
+	{ "crash_window", B(crash_window), KEY_TIME, 86400000 },
+	{ "debug_leak_bytes_per_job", B(debug_leak_bytes_per_job), KEY_SIZE,
+	    1ULL << 30 },
+	{ "debug_leak_handles_per_job", B(debug_leak_handles_per_job),
+	    KEY_COUNT, 4096 },
+	{ NULL, 0, KEY_COUNT, 0 },
+};
+#undef B
+
+static const char *const kind_names[SB_KINDS] = { NULL, "localspl",
+	"printproc", "lprmon", "remote" };
+
+const char *
+kind_name(int kind)
+{
+	return kind > 0 && kind < SB_KINDS ? kind_names[kind] : "?";
+}
+
+int
+kind_from_name(const char *name)
+{
+	for (int k = 1; k < SB_KINDS; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return 0;
+}
+
+static const char *const dt_names[] = { "none", "raw", "text", "auto",
+	"postscript", "pdf" };
+
+const char *
+datatype_name(int dt)
+{
+	return dt >= 0 && dt <= SB__DATA_TYPE__PDF ? dt_names[dt] : "?";
+}
+
+int
+datatype_from_name(const char *name)
+{
+	for (int i = 1; i <= SB__DATA_TYPE__PDF; i++)
+		if (strcasecmp(name, dt_names[i]) == 0)
+			return i;
+	return 0;
+}
+
+const struct sb_budget_key *
+config_budget_key(const char *name)
+{
+	for (const struct sb_budget_key *k = config_budget_keys; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+int
+config_budget_set(struct sb_budget *b, const char *key, const char *val,
+    char *err, size_t errlen)
+{
+	const struct sb_budget_key *k = config_budget_key(key);
+	uint64_t v;
+	int rv;
+
+	if (k == NULL) {
+		snprintf(err, errlen, "unknown worker key '%s'", key);
+		return -1;
+	}
+	switch (k->type) {
+	case KEY_SIZE:
+		rv = parse_size(val, &v);
+		break;
+	case KEY_TIME:
+		rv = parse_duration_ms(val, &v);
+		break;
+	default:
+		rv = parse_uint(val, UINT64_MAX, &v);
+		break;
+	}
+	if (rv != 0 || v > k->max) {
+		snprintf(err, errlen, "bad value '%s' for %s", val, key);
+		return -1;
+	}
+	*(uint64_t *)((char *)b + k->offset) = v;
+	return 0;
+}
+
+int
+config_budget_check(const struct sb_budget *b, char *err, size_t errlen)
+{
+	if (b->instances < 1) {
+		snprintf(err, errlen, "instances must be at least 1");
+		return -1;
+	}
+	if (b->memory_limit != 0 && b->memory_limit < b->memory_budget) {
+		snprintf(err, errlen, "memory_limit is below memory_budget");
+		return -1;
+	}
+	if (b->restart_backoff_max < b->restart_backoff_min) {
+		snprintf(err, errlen,
+		    "restart_backoff_max is below restart_backoff_min");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_budget_format(const struct sb_budget *b,
+    const struct sb_budget_key *k, char *buf, size_t len)
+{
+	uint64_t v = *(const uint64_t *)((const char *)b + k->offset);
+
+	if (k->type == KEY_SIZE)
+		format_size(v, buf, len);
+	else if (k->type == KEY_TIME)
+		snprintf(buf, len, "%llums", (unsigned long long)v);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static void
+budget_defaults(struct sb_budget *b, int kind)
+{
+	memset(b, 0, sizeof(*b));
+	b->instances = 1;
+	b->memory_budget = kind == SB__WORKER_KIND__LOCALSPL ? 32 << 20
+							     : 16 << 20;
+	b->memory_limit = 4 * b->memory_budget;
+	b->handle_budget = kind == SB__WORKER_KIND__LOCALSPL ? 256 : 64;
+	b->max_jobs = 10000;
+	b->max_lifetime = 0;
+	b->lifetime_jitter = 60000;
+	b->max_idle = 300000;
+	b->drain_timeout = 30000;
+	b->restart_backoff_min = 100;
+	b->restart_backoff_max = 30000;
+	b->crash_limit = 10;
+	b->crash_window = 60000;
+}
+
+struct parse_ctx {
+	struct sb_config *c;
+	char err[512];
+	struct sb_queue *q; /* the [queue.X] section being read */
+};
+
+static int set_err(struct parse_ctx *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+set_err(struct parse_ctx *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	va_end(ap);
+	return 0; /* inih: 0 = error on this line */
+}
+
+static int
+spooler_key(struct parse_ctx *p, const char *key, const char *val)
+{
+	struct sb_config *c = p->c;
+
+	if (strcmp(key, "spool_dir") == 0 || strcmp(key, "runtime_dir") == 0) {
+		char *dst = key[0] == 's' ? c->spool_dir : c->runtime_dir;
+		if (val[0] != '/' || strlen(val) >= PATH_MAX - 64)
+			return set_err(p, "%s must be an absolute path: '%s'",
+			    key, val);
+		strcpy(dst, val);
+	} else if (strcmp(key, "admin_group") == 0) {
+		if (strlen(val) >= sizeof(c->admin_group))
+			return set_err(p, "%s too long: '%s'", key, val);
+		strcpy(c->admin_group, val);
+	} else if (strcmp(key, "sample_interval") == 0) {
+		if (parse_duration_ms(val, &c->sample_interval) != 0 ||
+		    c->sample_interval < 10)
+			return set_err(p, "bad %s '%s' (at least 10ms)", key,
+			    val);
+	} else if (strcmp(key, "io_timeout") == 0) {
+		if (parse_duration_ms(val, &c->io_timeout) != 0 ||
+		    c->io_timeout < 100)
+			return set_err(p, "bad %s '%s' (at least 100ms)", key,
+			    val);
+	} else if (strcmp(key, "history") == 0) {
+		if (parse_uint(val, 10000000, &c->history_limit) != 0)
+			return set_err(p, "bad %s '%s'", key, val);
+	} else if (strcmp(key, "sandbox") == 0) {
+		if (strcmp(val, "enforce") == 0)
+			c->sandbox = SANDBOX_ENFORCE;
+		else if (strcmp(val, "audit") == 0)
+			c->sandbox = SANDBOX_AUDIT;
+		else if (strcmp(val, "off") == 0)
+			c->sandbox = SANDBOX_OFF;
+		else
+			return set_err(p, "bad %s '%s' (enforce|audit|off)",
+			    key, val);
+	} else {
+		return set_err(p, "unknown key '%s' in [spooler]", key);
+	}
+	return 1;
+}
+
+static int
+queue_key(struct parse_ctx *p, const char *key, const char *val)
+{
+	struct sb_queue *q = p->q;
+	char uerr[256];
+	struct sb_uri u;
+
+	if (strcmp(key, "uri") == 0) {
+		if (strlen(val) >= sizeof(q->uri) ||
+		    uri_parse(val, &u, uerr, sizeof(uerr)) != 0)
+			return set_err(p, "%s", uerr);
+		strcpy(q->uri, val);
+	} else if (strcmp(key, "datatype") == 0) {
+		q->datatype = datatype_from_name(val);
+		if (q->datatype != SB__DATA_TYPE__RAW &&
+		    q->datatype != SB__DATA_TYPE__POSTSCRIPT &&
+		    q->datatype != SB__DATA_TYPE__PDF)
+			return set_err(p, "bad datatype '%s' "
+			    "(raw|postscript|pdf)", val);
+	} else if (strcmp(key, "retry_interval") == 0) {
+		if (parse_duration_ms(val, &q->retry_interval) != 0)
+			return set_err(p, "bad %s '%s'", key, val);
+	} else if (strcmp(key, "retry_limit") == 0) {
+		if (parse_uint(val, 1000000, &q->retry_limit) != 0)
+			return set_err(p, "bad %s '%s'", key, val);
+	} else if (strcmp(key, "error_policy") == 0) {
+		if (strcmp(val, "retry") == 0)
+			q->error_policy = SB__ERROR_POLICY__RETRY;
+		else if (strcmp(val, "abort-job") == 0)
+			q->error_policy = SB__ERROR_POLICY__ABORT_JOB;
+		else if (strcmp(val, "stop-queue") == 0)
+			q->error_policy = SB__ERROR_POLICY__STOP_QUEUE;
+		else
+			return set_err(p, "bad %s '%s' "
+			    "(retry|abort-job|stop-queue)", key, val);
+	} else if (strcmp(key, "paper") == 0) {
+		if (strcasecmp(val, "a4") != 0 && strcasecmp(val, "letter") != 0)
+			return set_err(p, "bad %s '%s' (a4|letter)", key, val);
+		snprintf(q->paper, sizeof(q->paper), "%s", val);
+	} else if (strcmp(key, "description") == 0) {
+		snprintf(q->description, sizeof(q->description), "%s", val);
+	} else {
+		return set_err(p, "unknown key '%s' in [queue.%s]", key,
+		    q->name);
+	}
+	return 1;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+			*s == '.'))
+			return 0;
+	return 1;
+}
+
+static struct sb_queue *
+queue_add(struct parse_ctx *p, const char *name)
+{
+	struct sb_config *c = p->c;
+	struct sb_queue *nq;
+
+	if (!valid_name(name)) {
+		set_err(p, "bad queue name '%s' (letters, digits, -_.)",
+		    name);
+		return NULL;
+	}
+	if (config_queue(c, name) != NULL) {
+		set_err(p, "queue '%s' defined twice", name);
+		return NULL;
+	}
+	nq = realloc(c->queues, (c->nqueues + 1) * sizeof(*nq));
+	if (nq == NULL) {
+		set_err(p, "out of memory");
+		return NULL;
+	}
+	c->queues = nq;
+	nq = &c->queues[c->nqueues++];
+	memset(nq, 0, sizeof(*nq));
+	strcpy(nq->name, name);
+	nq->datatype = SB__DATA_TYPE__RAW;
+	nq->retry_interval = 30000;
+	nq->retry_limit = 20;
+	nq->error_policy = SB__ERROR_POLICY__RETRY;
+	strcpy(nq->paper, "a4");
+	return nq;
+}
+
+/* Strip a trailing " # comment" (inih only strips ';' comments). */
+static void
+strip_comment(char *v)
+{
+	for (char *p = v; *p; p++) {
+		if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	}
+	for (size_t n = strlen(v); n > 0 && (v[n - 1] == ' ' ||
+	    v[n - 1] == '\t'); n--)
+		v[n - 1] = '\0';
+}
+
+static int
+ini_cb(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_ctx *p = user;
+	char val[1024];
+	int kind;
+
+	if (key == NULL) { /* new section (INI_CALL_HANDLER_ON_NEW_SECTION) */
+		return 1;
+	}
+	if (strlen(value) >= sizeof(val))
+		return set_err(p, "value of '%s' too long", key);
+	strcpy(val, value);
+	strip_comment(val);
+	if (strcmp(section, "spooler") == 0)
+		return spooler_key(p, key, val);
+	if (strncmp(section, "worker.", 7) == 0) {
+		kind = kind_from_name(section + 7);
+		if (kind == 0)
+			return set_err(p, "unknown worker kind '%s' "
+			    "(localspl, printproc, lprmon, remote)",
+			    section + 7);
+		if (config_budget_set(&p->c->workers[kind], key, val, p->err,
+			sizeof(p->err)) != 0)
+			return 0;
+		return 1;
+	}
+	if (strncmp(section, "queue.", 6) == 0) {
+		if (p->q == NULL || strcmp(p->q->name, section + 6) != 0) {
+			p->q = (struct sb_queue *)config_queue(p->c,
+			    section + 6);
+			if (p->q == NULL &&
+			    (p->q = queue_add(p, section + 6)) == NULL)
+				return 0;
+		}
+		return queue_key(p, key, val);
+	}
+	return set_err(p, "unknown section [%s]", section);
+}
+
+void
+config_default_runtime_dir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		snprintf(buf, len, "/run/spoolbox");
+	else if (xdg != NULL && xdg[0] == '/')
+		snprintf(buf, len, "%s/spoolbox", xdg);
+	else
+		snprintf(buf, len, "/tmp/spoolbox-%u", (unsigned)geteuid());
+}
+
+static void
+default_spool_dir(char *buf, size_t len)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (geteuid() == 0) {
+		snprintf(buf, len, "/var/spool/spoolbox");
+	} else if (state != NULL && state[0] == '/') {
+		snprintf(buf, len, "%s/spoolbox", state);
+	} else {
+		if (home == NULL || home[0] != '/') {
+			pw = getpwuid(geteuid());
+			home = pw != NULL ? pw->pw_dir : "/tmp";
+		}
+		snprintf(buf, len, "%s/.local/state/spoolbox", home);
+	}
+}
+
+static void
+config_defaults(struct sb_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	default_spool_dir(c->spool_dir, sizeof(c->spool_dir));
+	config_default_runtime_dir(c->runtime_dir, sizeof(c->runtime_dir));
+	strcpy(c->admin_group, "lpadmin");
+	c->sample_interval = 500;
+	c->io_timeout = 30000;
+	c->history_limit = 1000;
+	c->sandbox = SANDBOX_ENFORCE;
+	for (int k = 1; k < SB_KINDS; k++)
+		budget_defaults(&c->workers[k], k);
+}
+
+/*
+ * The embedded default: a PostScript file queue in the spool's output
+ * directory, and a queue for an LPD server on this host.
+ */
+static char *
+default_text(const struct sb_config *c)
+{
+	char *s = NULL;
+
+	if (asprintf(&s,
+		"[queue.default]\n"
+		"uri = file://%s/output\n"
+		"datatype = postscript\n"
+		"description = PostScript files in the spool's output dir\n"
+		"[queue.lp]\n"
+		"uri = lpd://127.0.0.1/lp\n"
+		"datatype = postscript\n"
+		"description = the LPD server on this host\n",
+		c->spool_dir) < 0)
+		return NULL;
+	return s;
+}
+
+int
+config_load(struct sb_config *c, const char *path, char *err, size_t errlen)
+{
+	struct parse_ctx p = { .c = c };
+	char *text = NULL;
+	int line;
+
+	config_defaults(c);
+	if (path == NULL) {
+		snprintf(c->path, sizeof(c->path), "(default)");
+		if ((text = default_text(c)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		line = ini_parse_string(text, ini_cb, &p);
+		free(text);
+	} else {
+		snprintf(c->path, sizeof(c->path), "%s", path);
+		line = ini_parse(path, ini_cb, &p);
+	}
+	if (line == -1) {
+		snprintf(err, errlen, "%s: cannot open: %s", c->path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", c->path, line,
+		    p.err[0] ? p.err : "syntax error");
+		goto fail;
+	}
+	for (size_t i = 0; i < c->nqueues; i++) {
+		if (c->queues[i].uri[0] == '\0') {
+			snprintf(err, errlen, "%s: queue '%s' has no uri",
+			    c->path, c->queues[i].name);
+			goto fail;
+		}
+	}
+	for (int k = 1; k < SB_KINDS; k++) {
+		char why[256];
+		if (config_budget_check(&c->workers[k], why, sizeof(why))) {
+			snprintf(err, errlen, "%s: [worker.%s]: %s", c->path,
+			    kind_name(k), why);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	config_free(c);
+	return -1;
+}
+
+void
+config_free(struct sb_config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->queues);
+	c->queues = NULL;
+	c->nqueues = 0;
+}
+
+const struct sb_queue *
+config_queue(const struct sb_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nqueues; i++)
+		if (strcmp(c->queues[i].name, name) == 0)
+			return &c->queues[i];
+	return NULL;
+}

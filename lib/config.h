@@ -1,0 +1,95 @@
+/*
+ * config: the spoolbox INI file (DESIGN §7), parsed with inih. Sizes like
+ * "64M", durations like "30s". An embedded default (config_load with a NULL
+ * path) runs a working spooler in a directory the invoking user owns.
+ * Errors come back as "FILE:LINE: reason".
+ */
+#ifndef SB_CONFIG_H
+#define SB_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SB_KINDS 5 /* index 1..4 = sb.WorkerKind */
+
+enum sb_sandbox_mode { SANDBOX_ENFORCE, SANDBOX_AUDIT, SANDBOX_OFF };
+
+/* Per worker kind: DESIGN §5. Times in ms; 0 means "off" where noted. */
+struct sb_budget {
+	uint64_t instances;
+	uint64_t memory_budget;   /* private bytes: graceful recycle */
+	uint64_t memory_limit;    /* hard: kill (and kernel limit) */
+	uint64_t handle_budget;   /* open fds: graceful recycle */
+	uint64_t max_jobs;        /* 0: off */
+	uint64_t max_lifetime;    /* 0: off */
+	uint64_t lifetime_jitter;
+	uint64_t max_idle;
+	uint64_t drain_timeout;
+	uint64_t restart_backoff_min;
+	uint64_t restart_backoff_max;
+	uint64_t crash_limit;
+	uint64_t crash_window;
+	uint64_t debug_leak_bytes_per_job;   /* fault injection */
+	uint64_t debug_leak_handles_per_job; /* fault injection */
+};
+
+enum sb_key_type { KEY_COUNT, KEY_SIZE, KEY_TIME };
+struct sb_budget_key {
+	const char *name;
+	size_t offset;
+	enum sb_key_type type;
+	uint64_t max;
+};
+/* NULL-terminated table of the keys of struct sb_budget. */
+extern const struct sb_budget_key config_budget_keys[];
+const struct sb_budget_key *config_budget_key(const char *name);
+/* Set one key from its text form; 0 or -1 with a reason. */
+int config_budget_set(struct sb_budget *b, const char *key, const char *val,
+    char *err, size_t errlen);
+/* Cross-key checks (limit >= budget, ...); 0 or -1 with a reason. */
+int config_budget_check(const struct sb_budget *b, char *err, size_t errlen);
+void config_budget_format(const struct sb_budget *b,
+    const struct sb_budget_key *k, char *buf, size_t len);
+
+struct sb_queue {
+	char name[65];
+	char uri[1024];
+	int datatype;           /* sb.DataType: RAW, POSTSCRIPT or PDF */
+	uint64_t retry_interval;
+	uint64_t retry_limit;
+	int error_policy;       /* sb.ErrorPolicy */
+	char paper[16];         /* a4 | letter */
+	char description[256];
+};
+
+struct sb_config {
+	char path[PATH_MAX];    /* "(default)" for the embedded one */
+	char spool_dir[PATH_MAX];
+	char runtime_dir[PATH_MAX];
+	char admin_group[64];
+	uint64_t sample_interval;
+	uint64_t io_timeout;
+	uint64_t history_limit;
+	enum sb_sandbox_mode sandbox;
+	struct sb_budget workers[SB_KINDS];
+	struct sb_queue *queues;
+	size_t nqueues;
+};
+
+/* Load path, or the embedded default when path is NULL. */
+int config_load(struct sb_config *c, const char *path, char *err,
+    size_t errlen);
+void config_free(struct sb_config *c);
+const struct sb_queue *config_queue(const struct sb_config *c,
+    const char *name);
+
+/* The runtime directory used when the config does not name one. */
+void config_default_runtime_dir(char *buf, size_t len);
+
+const char *kind_name(int kind);
+int kind_from_name(const char *name);
+const char *datatype_name(int dt);
+int datatype_from_name(const char *name);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * sbclient: see sbclient.h. Reports errors as one-line strings.
+ */
+#include "sbclient.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "config.h"
+#include "util.h"
+
+int
+sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
+{
+	char url[PATH_MAX + 32], dir[PATH_MAX];
+	const char *env = getenv("SPOOLBOX_SOCKET");
+	int rv;
+
+	if (sock == NULL)
+		sock = env;
+	if (sock == NULL) {
+		config_default_runtime_dir(dir, sizeof(dir));
+		snprintf(url, sizeof(url), "ipc://%s/spoolbox.sock", dir);
+	} else if (strncmp(sock, "ipc://", 6) == 0) {
+		snprintf(url, sizeof(url), "%s", sock);
+	} else {
+		snprintf(url, sizeof(url), "ipc://%s", sock);
+	}
+	if ((rv = nng_req0_open(s)) != 0) {
+		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
+		return -1;
+	}
+	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
+	nng_socket_set_ms(*s, NNG_OPT_RECVTIMEO, 120000);
+	nng_socket_set_ms(*s, NNG_OPT_SENDTIMEO, 10000);
+	/* Requests are not idempotent (submit): never resend on our own. */
+	nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	if ((rv = nng_dial(*s, url, NULL, 0)) != 0) {
+		snprintf(err, errlen, "cannot reach spoolboxd at %s: %s",
+		    url + 6, nng_strerror(rv));
+		nng_close(*s);
+		return -1;
+	}
+	return 0;
+}
+
+static sb_env *
+call_once(nng_socket s, sb_env *req, char *err, size_t errlen)
+{
+	nng_msg *m;
+	sb_env *rep;
+	int rv;
+
+	if ((rv = chan_send(s, req, 0)) != 0) {
+		snprintf(err, errlen, "send to spoolboxd: %s",
+		    nng_strerror(rv));
+		return NULL;
+	}
+	if ((rv = nng_recvmsg(s, &m, 0)) != 0) {
+		snprintf(err, errlen, "no answer from spoolboxd: %s",
+		    nng_strerror(rv));
+		return NULL;
+	}
+	rep = chan_decode(m, err, errlen);
+	nng_msg_free(m);
+	return rep;
+}
+
+static int
+unavailable(const sb_env *e)
+{
+	return e->body_case == SB__ENVELOPE__BODY_ERROR_REP &&
+	    e->error_rep->code == SB__ERROR_CODE__E_UNAVAILABLE;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+sb_env *
+sbclient_call(nng_socket s, sb_env *req, int retry_ms, char *err,
+    size_t errlen)
+{
+	uint64_t deadline = now_mono_ms() + (uint64_t)(retry_ms > 0 ? retry_ms
+								   : 0);
+	static uint64_t next_id;
+	sb_env *rep;
+
+	for (;;) {
+		req->id = ++next_id;
+		if ((rep = call_once(s, req, err, errlen)) == NULL)
+			return NULL;
+		if (!unavailable(rep) || now_mono_ms() >= deadline)
+			return rep;
+		chan_free(rep);
+		sleep_ms(50);
+	}
+}
+
+/* Read up to len bytes, short only at end of file. */
+static ssize_t
+read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* One upload from the start of fd; 0 job id and *again on a restart. */
+static uint64_t
+upload(nng_socket s, int fd, const struct sbclient_job *j, uint8_t *buf,
+    int *again, char *err, size_t errlen)
+{
+	Sb__SubmitReq r = SB__SUBMIT_REQ__INIT;
+	uint64_t upload_id = 0, job = 0;
+	sb_env req, *rep;
+	ssize_t n, next;
+	size_t have = 0;
+
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
+	req.submit_req = &r;
+	/* Read one chunk ahead so the last chunk can say it is final. */
+	n = read_full(fd, buf, SB_CHUNK_SIZE);
+	for (;;) {
+		if (n < 0) {
+			snprintf(err, errlen, "read: %s", strerror(errno));
+			return 0;
+		}
+		have = (size_t)n;
+		next = have == SB_CHUNK_SIZE
+		    ? read_full(fd, buf + SB_CHUNK_SIZE, SB_CHUNK_SIZE)
+		    : 0;
+		if (next < 0) {
+			snprintf(err, errlen, "read: %s", strerror(errno));
+			return 0;
+		}
+		r.upload = upload_id;
+		if (upload_id == 0) {
+			r.queue = (char *)j->queue;
+			r.datatype = j->datatype;
+			r.title = (char *)j->title;
+			r.filename = (char *)j->filename;
+			r.copies = j->copies;
+			r.priority = j->priority;
+		}
+		r.data.data = buf;
+		r.data.len = have;
+		r.final = next == 0;
+		rep = sbclient_call(s, &req, upload_id == 0 ? 30000 : 0, err,
+		    errlen);
+		if (rep == NULL)
+			return 0;
+		if (rep->body_case == SB__ENVELOPE__BODY_ERROR_REP) {
+			*again = unavailable(rep);
+			snprintf(err, errlen, "%s", rep->error_rep->message);
+			chan_free(rep);
+			return 0;
+		}
+		if (rep->body_case != SB__ENVELOPE__BODY_SUBMIT_REP) {
+			snprintf(err, errlen, "unexpected answer %s",
+			    chan_body_name(rep));
+			chan_free(rep);
+			return 0;
+		}
+		upload_id = rep->submit_rep->upload;
+		job = rep->submit_rep->job_id;
+		chan_free(rep);
+		if (r.final)
+			return job != 0 ? job : (snprintf(err, errlen,
+						     "no job id"),
+						    0);
+		memmove(buf, buf + SB_CHUNK_SIZE, (size_t)next);
+		n = next;
+	}
+}
+
+uint64_t
+sbclient_submit(nng_socket s, int fd, const struct sbclient_job *j,
+    char *err, size_t errlen)
+{
+	uint8_t *buf = malloc(2 * SB_CHUNK_SIZE);
+	uint64_t job = 0;
+	int again;
+
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return 0;
+	}
+	for (int tries = 0; tries < 50; tries++) {
+		again = 0;
+		job = upload(s, fd, j, buf, &again, err, errlen);
+		if (job != 0 || !again)
+			break;
+		/* The spooler restarted mid-upload: start over if we can. */
+		if (lseek(fd, 0, SEEK_SET) != 0) {
+			snprintf(err, errlen, "spooler restarted during the "
+			    "upload and the input cannot be read again");
+			break;
+		}
+		sleep_ms(100);
+	}
+	free(buf);
+	return job;
+}

@@ -1,0 +1,244 @@
+/*
+ * util: see util.h. Reports nothing; callers log.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Number followed by one unit from units[] (scale[] gives its factor). */
+static int
+parse_scaled(const char *s, const char *const units[],
+    const uint64_t scale[], uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	for (int i = 0; units[i] != NULL; i++) {
+		if (strcasecmp(end, units[i]) != 0)
+			continue;
+		if (v > UINT64_MAX / scale[i])
+			return -1;
+		*out = v * scale[i];
+		return 0;
+	}
+	return -1;
+}
+
+int
+parse_size(const char *s, uint64_t *out)
+{
+	static const char *const units[] = { "", "B", "K", "KB", "KiB", "M",
+		"MB", "MiB", "G", "GB", "GiB", NULL };
+	static const uint64_t scale[] = { 1, 1, 1ULL << 10, 1ULL << 10,
+		1ULL << 10, 1ULL << 20, 1ULL << 20, 1ULL << 20, 1ULL << 30,
+		1ULL << 30, 1ULL << 30 };
+
+	return parse_scaled(s, units, scale, out);
+}
+
+int
+parse_duration_ms(const char *s, uint64_t *out)
+{
+	/* A bare number is seconds, as administrators write timeouts. */
+	static const char *const units[] = { "", "ms", "s", "m", "min", "h",
+		"d", NULL };
+	static const uint64_t scale[] = { 1000, 1, 1000, 60000, 60000,
+		3600000, 86400000 };
+
+	return parse_scaled(s, units, scale, out);
+}
+
+void
+format_size(uint64_t v, char *buf, size_t len)
+{
+	if (v >= (1ULL << 30) && v % (1ULL << 30) == 0)
+		snprintf(buf, len, "%lluG", (unsigned long long)(v >> 30));
+	else if (v >= (1ULL << 20) && v % (1ULL << 20) == 0)
+		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
+	else if (v >= (1ULL << 10) && v % (1ULL << 10) == 0)
+		snprintf(buf, len, "%lluK", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+int
+uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen)
+{
+	const char *p, *hs, *he, *slash;
+	size_t n;
+
+	memset(u, 0, sizeof(*u));
+	p = strstr(s, "://");
+	if (p == NULL || (size_t)(p - s) >= sizeof(u->scheme)) {
+		snprintf(err, errlen, "'%s' is not a URI (scheme://...)", s);
+		return -1;
+	}
+	memcpy(u->scheme, s, (size_t)(p - s));
+	hs = p + 3;
+	if (strcmp(u->scheme, "file") == 0) {
+		if (hs[0] != '/' || strlen(hs) >= sizeof(u->path)) {
+			snprintf(err, errlen,
+			    "file URI '%s' needs an absolute directory", s);
+			return -1;
+		}
+		strcpy(u->path, hs);
+		return 0;
+	}
+	if (strcmp(u->scheme, "lpd") != 0 && strcmp(u->scheme, "ipp") != 0 &&
+	    strcmp(u->scheme, "ipps") != 0) {
+		snprintf(err, errlen,
+		    "unknown URI scheme '%s' (lpd, ipp, ipps, file)",
+		    u->scheme);
+		return -1;
+	}
+	slash = strchr(hs, '/');
+	he = slash != NULL ? slash : hs + strlen(hs);
+	if (*hs == '[') { /* [v6]:port */
+		const char *rb = memchr(hs, ']', (size_t)(he - hs));
+		if (rb == NULL)
+			goto bad;
+		n = (size_t)(rb - hs - 1);
+		if (n == 0 || n >= sizeof(u->host))
+			goto bad;
+		memcpy(u->host, hs + 1, n);
+		p = rb + 1;
+	} else {
+		const char *colon = memchr(hs, ':', (size_t)(he - hs));
+		p = colon != NULL ? colon : he;
+		n = (size_t)(p - hs);
+		if (n == 0 || n >= sizeof(u->host))
+			goto bad;
+		memcpy(u->host, hs, n);
+	}
+	if (p < he) {
+		uint64_t port;
+		char num[8];
+		if (*p != ':' || (size_t)(he - p - 1) >= sizeof(num))
+			goto bad;
+		memcpy(num, p + 1, (size_t)(he - p - 1));
+		num[he - p - 1] = '\0';
+		if (parse_uint(num, 65535, &port) != 0 || port == 0)
+			goto bad;
+		u->port = (unsigned)port;
+	}
+	if (slash != NULL) {
+		if (strlen(slash + 1) >= sizeof(u->path))
+			goto bad;
+		strcpy(u->path, slash + 1);
+	}
+	if (strcmp(u->scheme, "lpd") == 0 &&
+	    (u->path[0] == '\0' || strchr(u->path, '/') != NULL ||
+		strchr(u->path, '?') != NULL)) {
+		snprintf(err, errlen, "lpd URI '%s' needs a queue: "
+		    "lpd://host[:port]/queue", s);
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "malformed host or port in URI '%s'", s);
+	return -1;
+}
+
+uint64_t
+now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int64_t
+now_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rv;
+
+	if (fd < 0)
+		return -1;
+	rv = fsync(fd);
+	close(fd);
+	return rv;
+}
+
+int
+mkdir_p(const char *path, unsigned mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * util: small helpers shared by every process: sizes and durations as
+ * written in the config ("64M", "30s"), queue URIs, clocks, durable file
+ * writes (fsync of file and directory, atomic rename).
+ */
+#ifndef SB_UTIL_H
+#define SB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int parse_size(const char *s, uint64_t *out);
+int parse_duration_ms(const char *s, uint64_t *out);
+int parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* "64M" style, for display. */
+void format_size(uint64_t v, char *buf, size_t len);
+
+struct sb_uri {
+	char scheme[8];   /* lpd, ipp, ipps, file */
+	char host[256];
+	unsigned port;    /* 0: the scheme's default */
+	char path[1024];  /* lpd: queue name; file: directory; ipp: path */
+};
+/* 0 on success; -1 with a reason in err. */
+int uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen);
+
+uint64_t now_mono_ms(void);
+int64_t now_wall_ms(void);
+
+/* Write all of buf to fd, retrying short writes; 0 or -1 with errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* fsync the directory holding path (or path itself when it is one). */
+int fsync_dir(const char *dir);
+/* mkdir -p with mode for the last component; 0 or -1 with errno. */
+int mkdir_p(const char *path, unsigned mode);
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * worker: shared worker start-up and broker I/O (see worker.h).
+ * Reports: fatal on start-up failures; "leak injected" in debug logs.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pair1/pair.h>
+
+#include "config.h"
+#include "log.h"
+#include "sandbox.h"
+#include "util.h"
+
+static void
+worker_usage(const char *prog)
+{
+	fatal("usage: %s --channel URL --instance N [--sandbox MODE]", prog);
+}
+
+static void
+worker_connect(struct worker *w, const char *url)
+{
+	sb_env hello, *e;
+	Sb__Hello h = SB__HELLO__INIT;
+	int rv;
+
+	if ((rv = nng_pair1_open(&w->sock)) != 0)
+		fatal("nng_pair1_open: %s", nng_strerror(rv));
+	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
+	nng_socket_set_ms(w->sock, NNG_OPT_SENDTIMEO, 10000);
+	nng_socket_set_ms(w->sock, NNG_OPT_RECONNMINT, 2);
+	nng_socket_set_ms(w->sock, NNG_OPT_RECONNMAXT, 50);
+	/* Non-blocking: the broker listens only once it knows our pid. */
+	if ((rv = nng_dial(w->sock, url, NULL, NNG_FLAG_NONBLOCK)) != 0)
+		fatal("dial %s: %s", url, nng_strerror(rv));
+	if ((w->recvfd = chan_recvfd(w->sock)) < 0)
+		fatal("no receive fd on the broker channel");
+
+	chan_env_init(&hello);
+	h.kind = w->kind;
+	h.instance = w->instance;
+	h.pid = (uint32_t)getpid();
+	hello.body_case = SB__ENVELOPE__BODY_HELLO;
+	hello.hello = &h;
+	if ((rv = chan_send(w->sock, &hello, 0)) != 0)
+		fatal("hello to broker: %s", nng_strerror(rv));
+
+	e = worker_recv(w, 10000);
+	if (e == NULL)
+		fatal("no configuration from the broker within 10s");
+	if (e->body_case != SB__ENVELOPE__BODY_CONFIGURE)
+		worker_violation(w, e);
+	w->cfg_env = e;
+	w->cfg = e->configure;
+}
+
+void
+worker_start(struct worker *w, int argc, char **argv, int kind)
+{
+	static const struct option opts[] = {
+		{ "channel", required_argument, NULL, 'c' },
+		{ "instance", required_argument, NULL, 'i' },
+		{ "sandbox", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *mode = "enforce";
+	uint64_t inst = 0;
+	char prog[32];
+	int c;
+
+	memset(w, 0, sizeof(*w));
+	w->kind = kind;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			url = optarg;
+			break;
+		case 'i':
+			if (parse_uint(optarg, 1000, &inst) != 0)
+				worker_usage(argv[0]);
+			break;
+		case 's':
+			mode = optarg;
+			break;
+		default:
+			worker_usage(argv[0]);
+		}
+	}
+	if (url == NULL)
+		worker_usage(argv[0]);
+	w->instance = (unsigned)inst;
+	snprintf(prog, sizeof(prog), "%s.%u", kind_name(kind), w->instance);
+	log_init(strdup(prog));
+
+	worker_connect(w, url);
+	sandbox_enter(kind, mode);
+	log_debug("ready");
+}
+
+void
+worker_send(struct worker *w, const sb_env *e)
+{
+	int rv = chan_send(w->sock, e, 0);
+
+	if (rv != 0)
+		fatal("send %s to broker: %s", chan_body_name(e),
+		    nng_strerror(rv));
+}
+
+sb_env *
+worker_recv(struct worker *w, int timeout_ms)
+{
+	uint64_t deadline = now_mono_ms() + (uint64_t)timeout_ms;
+	char err[256];
+	nng_msg *m;
+	sb_env *e;
+	int rv;
+
+	for (;;) {
+		rv = nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK);
+		if (rv == NNG_EAGAIN) {
+			struct pollfd pfd = { .fd = w->recvfd,
+				.events = POLLIN };
+			int wait = -1;
+			if (timeout_ms >= 0) {
+				uint64_t now = now_mono_ms();
+				if (now >= deadline)
+					return NULL;
+				wait = (int)(deadline - now);
+			}
+			if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
+				fatal("poll: %s", strerror(errno));
+			continue;
+		}
+		if (rv != 0)
+			fatal("receive from broker: %s", nng_strerror(rv));
+		e = chan_decode(m, err, sizeof(err));
+		nng_msg_free(m);
+		if (e == NULL)
+			fatal("protocol violation by broker: %s", err);
+		if (e->body_case == SB__ENVELOPE__BODY_DRAIN) {
+			w->draining = 1;
+			chan_free(e);
+			log_debug("draining");
+			return NULL;
+		}
+		return e;
+	}
+}
+
+void
+worker_job_finished(struct worker *w)
+{
+	w->jobs++;
+	worker_leak(w);
+}
+
+/* Where injected leaks go, so the compiler cannot drop them. */
+void *volatile leak_sink;
+
+void
+worker_leak(struct worker *w)
+{
+	uint64_t bytes;
+	char *p;
+
+	if (w->cfg == NULL)
+		return;
+	/* Fault injection: memory that is touched (so it is private) and
+	 * never freed, like the seed's Localspl/Win32spl leaks. */
+	bytes = w->cfg->debug_leak_bytes_per_job;
+	if (bytes > 0 && (p = malloc(bytes)) != NULL) {
+		memset(p, 0xa5, bytes);
+		leak_sink = p;
+	}
+	for (uint32_t i = 0; i < w->cfg->debug_leak_handles_per_job; i++) {
+		if (dup(w->recvfd) < 0)
+			break;
+	}
+}
+
+void
+worker_violation(struct worker *w, const sb_env *e)
+{
+	(void)w;
+	fatal("protocol violation: unexpected %s from broker",
+	    chan_body_name(e));
+}

@@ -1,0 +1,52 @@
+/*
+ * worker: the shared start-up of every worker process, so each worker's
+ * main reads the same: worker_start (arguments, connect to the broker,
+ * Hello, Configure, sandbox) → its own event loop → exit.
+ *
+ * How a worker finds its channel: the broker execs it as
+ *   spoolbox-KIND --channel ipc:///RUNTIME/workers/KIND-N.sock --instance N
+ * and listens on that path only after fork, for exactly that child's pid.
+ */
+#ifndef SB_WORKER_H
+#define SB_WORKER_H
+
+#include <nng/nng.h>
+
+#include "chan.h"
+
+struct worker {
+	int kind;
+	unsigned instance;
+	nng_socket sock;
+	int recvfd;
+	sb_env *cfg_env;        /* owns cfg */
+	const Sb__Configure *cfg;
+	int draining;
+	unsigned long jobs;
+};
+
+/* Everything up to the event loop; fatal() on any failure. */
+void worker_start(struct worker *w, int argc, char **argv, int kind);
+
+/* Send to the broker; a failed send is fatal (the broker is gone). */
+void worker_send(struct worker *w, const sb_env *e);
+
+/*
+ * Next message from the broker, waiting at most timeout_ms (-1: forever).
+ * NULL on timeout. An undecodable message is a protocol violation: exit.
+ * Drain is handled here (sets w->draining) and not returned.
+ */
+sb_env *worker_recv(struct worker *w, int timeout_ms);
+
+/* Fault injection (DESIGN §5): leak as configured, once per job. */
+void worker_leak(struct worker *w);
+extern void *volatile leak_sink;
+
+/* Called when a job finishes: counts it and exits if draining. */
+void worker_job_finished(struct worker *w);
+
+/* Protocol violation by the broker: log and exit. */
+void worker_violation(struct worker *w, const sb_env *e)
+	__attribute__((noreturn));
+
+#endif

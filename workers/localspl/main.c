@@ -1,0 +1,14 @@
+/*
+ * spoolbox-localspl: the local spooler worker (queues, job store,
+ * scheduling, file: ports). Started only by spoolboxd.
+ */
+#include "localspl.h"
+
+int
+main(int argc, char **argv)
+{
+	struct worker w;
+
+	worker_start(&w, argc, argv, SB__WORKER_KIND__LOCALSPL);
+	localspl_run(&w);
+}

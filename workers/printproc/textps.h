@@ -1,0 +1,28 @@
+/*
+ * textps: plain text to PostScript (DSC 3.0), streaming: input is fed in
+ * pieces of any size and output leaves through a callback line by line, so
+ * no job is ever held whole. Courier 10pt, 12pt leading, half-inch margins;
+ * tabs every 8 columns, form feed starts a page, long lines wrap.
+ */
+#ifndef SB_TEXTPS_H
+#define SB_TEXTPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef void (*textps_emit_cb)(void *arg, const char *buf, size_t len);
+
+struct textps;
+
+/* paper: "a4" or "letter"; NULL on a bad paper name or no memory. */
+struct textps *textps_new(const char *paper, const char *title,
+    textps_emit_cb emit, void *arg);
+void textps_feed(struct textps *t, const uint8_t *p, size_t n);
+/* Ends the document (trailer with the page count). */
+void textps_finish(struct textps *t);
+unsigned textps_pages(const struct textps *t);
+unsigned textps_lines_per_page(const struct textps *t);
+unsigned textps_columns(const struct textps *t);
+void textps_free(struct textps *t);
+
+#endif

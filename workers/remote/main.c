@@ -1,0 +1,54 @@
+/*
+ * spoolbox-remote: the remote print provider worker (delivery to remote
+ * print servers over IPP/IPPS). It is started, supervised and sandboxed
+ * like every worker; IPP delivery itself is a later issue, so a job sent
+ * to an ipp:// or ipps:// queue is answered at once with a permanent,
+ * clear error instead of hanging. Started only by spoolboxd.
+ */
+#include <stdlib.h>
+
+#include "log.h"
+#include "worker.h"
+
+static void
+refuse(struct worker *w, const Sb__JobStart *js)
+{
+	Sb__JobDone d = SB__JOB_DONE__INIT;
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOB_DONE;
+	e.job_done = &d;
+	d.token = js->token;
+	d.job_id = js->job_id;
+	d.stage = js->stage;
+	d.result = SB__RESULT__PERMANENT;
+	d.error = "IPP delivery is not yet supported";
+	worker_send(w, &e);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct worker w;
+	sb_env *e;
+
+	worker_start(&w, argc, argv, SB__WORKER_KIND__REMOTE);
+	for (;;) {
+		e = worker_recv(&w, -1);
+		if (e == NULL) {
+			if (w.draining)
+				exit(0);
+			continue;
+		}
+		if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK) {
+			chan_free(e); /* from a dispatch that already ended */
+			continue;
+		}
+		if (e->body_case != SB__ENVELOPE__BODY_JOB_START)
+			worker_violation(&w, e);
+		refuse(&w, e->job_start);
+		chan_free(e);
+		worker_job_finished(&w);
+	}
+}

@@ -26,13 +26,22 @@ broker_localspl(struct broker *b)
 }
 
 int
+broker_try_send(struct inst *w, const sb_env *e)
+{
+	if (!w->sock_open)
+		return NNG_ECLOSED;
+	/* Never block: the broker serves everyone from one thread. */
+	return chan_send(w->sock, e, NNG_FLAG_NONBLOCK);
+}
+
+int
 broker_send(struct broker *b, struct inst *w, const sb_env *e)
 {
 	int rv;
 
 	if (!w->sock_open)
 		return -1;
-	if ((rv = chan_send(w->sock, e, 0)) != 0) {
+	if ((rv = broker_try_send(w, e)) != 0) {
 		char why[128];
 		snprintf(why, sizeof(why), "send of %s failed: %s",
 		    chan_body_name(e), nng_strerror(rv));

@@ -94,7 +94,10 @@ void broker_worker_msg(struct broker *b, struct inst *w, sb_env *e);
 void broker_worker_lost(struct broker *b, struct inst *w, const char *why);
 void broker_dispatch(struct broker *b);
 struct inst *broker_localspl(struct broker *b);
+/* Send or recycle w (a full channel means a hung worker); 0 or -1. */
 int broker_send(struct broker *b, struct inst *w, const sb_env *e);
+/* Send without consequences for w; 0 or an nng error. */
+int broker_try_send(struct inst *w, const sb_env *e);
 
 /* client.c */
 int client_open(struct broker *b);

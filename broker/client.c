@@ -195,10 +195,11 @@ forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 	caller.user = uname;
 	e->caller = &caller;
 	e->id = p->id;
-	if (broker_send(b, spl, e) != 0) {
+	if (broker_try_send(spl, e) != 0) {
+		/* A flood of clients is not localspl's fault: say busy. */
 		reply_error(b, p->hdr, p->client_id,
 		    SB__ERROR_CODE__E_UNAVAILABLE,
-		    "local spooler restarting, try again");
+		    "local spooler busy, try again");
 		nng_msg_free(p->hdr);
 		free(p);
 	} else {

@@ -118,8 +118,8 @@ inst_listen(struct inst *w)
 		return rv;
 	w->sock_open = 1;
 	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
-	/* A worker that does not take a message for 5s is hung. */
-	nng_socket_set_ms(w->sock, NNG_OPT_SENDTIMEO, 5000);
+	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, SB_CHAN_BUF);
+	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, SB_CHAN_BUF);
 	nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, w);
 	unlink(w->url + strlen("ipc://"));
 	if ((rv = nng_listen(w->sock, w->url, NULL, 0)) != 0)

@@ -19,6 +19,13 @@
 /* Largest encoded envelope: one chunk plus generous room for fields. */
 #define SB_MSG_MAX (SB_CHUNK_SIZE + 64 * 1024)
 #define SB_STR_MAX 4096
+/*
+ * Messages a broker<->worker channel buffers each way. Job data moves in
+ * windows of a few chunks per dispatch, so correct peers never fill this;
+ * the broker sends without blocking and treats a full channel as a hung
+ * worker.
+ */
+#define SB_CHAN_BUF 1024
 
 typedef Sb__Envelope sb_env;
 

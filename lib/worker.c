@@ -39,6 +39,8 @@ worker_connect(struct worker *w, const char *url)
 		fatal("nng_pair1_open: %s", nng_strerror(rv));
 	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
 	nng_socket_set_ms(w->sock, NNG_OPT_SENDTIMEO, 10000);
+	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, SB_CHAN_BUF);
+	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, SB_CHAN_BUF);
 	nng_socket_set_ms(w->sock, NNG_OPT_RECONNMINT, 2);
 	nng_socket_set_ms(w->sock, NNG_OPT_RECONNMAXT, 50);
 	/* Non-blocking: the broker listens only once it knows our pid. */

@@ -213,7 +213,10 @@ load_all(struct store *s)
 	DIR *d;
 	int fd;
 
-	if ((fd = dup(s->dir_fd)) < 0 || (d = fdopendir(fd)) == NULL)
+	/* Not dup(): that would share the directory's read offset. */
+	if ((fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY |
+		 O_CLOEXEC)) < 0 ||
+	    (d = fdopendir(fd)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		const char *dot = strrchr(de->d_name, '.');
@@ -257,7 +260,10 @@ remove_debris(struct store *s)
 	DIR *d;
 	int fd;
 
-	if ((fd = dup(s->dir_fd)) < 0 || (d = fdopendir(fd)) == NULL)
+	/* Not dup(): that would share the directory's read offset. */
+	if ((fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY |
+		 O_CLOEXEC)) < 0 ||
+	    (d = fdopendir(fd)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		char *end;

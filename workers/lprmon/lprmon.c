@@ -143,6 +143,10 @@ run_job(struct worker *w, const Sb__JobStart *js)
 	if (uri_parse(js->uri, &u, d.err, sizeof(d.err)) != 0 ||
 	    strcmp(u.scheme, "lpd") != 0) {
 		rv = LPR_PERMANENT;
+	} else if (js->size == 0) {
+		/* Nothing to print, and LPRng and others read a data file of
+		 * count 0 as "until the connection closes": do not send. */
+		rv = LPR_OK;
 	} else {
 		rv = deliver(&d, &u);
 	}
@@ -156,8 +160,9 @@ run_job(struct worker *w, const Sb__JobStart *js)
 	done.stage = js->stage;
 	if (rv == LPR_OK) {
 		done.result = SB__RESULT__OK;
-		snprintf(landed, sizeof(landed), "lpd://%s:%u/%s", u.host,
-		    u.port ? u.port : 515, u.path);
+		snprintf(landed, sizeof(landed), "lpd://%s:%u/%s%s", u.host,
+		    u.port ? u.port : 515, u.path,
+		    js->size == 0 ? " (empty job: nothing sent)" : "");
 		done.landed = landed;
 	} else {
 		done.result = d.interrupted ? SB__RESULT__INTERRUPTED

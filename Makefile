@@ -1,0 +1,40 @@
+# Thin wrapper over CMake. `make demo` and `make check` install missing
+# Debian build dependencies first (as root), then build.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
+	protobuf-c-compiler check libsubunit-dev libseccomp-dev libinih-dev \
+	lprng ghostscript
+
+.PHONY: all deps build demo check bench clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "run as root to install: $$missing" >&2; exit 1; fi; \
+		apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DSPOOLBOX_WERROR=ON >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	bash scripts/demo.sh $(BUILD)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j 1
+
+bench: build
+	bash bench/run-throughput.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,128 @@
+# Shared helpers for the integration tests: a private temp dir, a real
+# LPRng lpd on a loopback port (in its own mount+pid namespace so its
+# config never touches the host's /etc), and spoolboxd on the temp dir.
+# Everything a test starts is stopped by the EXIT trap.
+set -euo pipefail
+
+: "${BUILD:?BUILD must name the build directory}"
+T=$(mktemp -d /tmp/spoolbox-test.XXXXXX)
+chmod 755 "$T"
+LPD_PID=
+SB_PID=
+
+log() { printf '%s: %s\n' "${0##*/}" "$*"; }
+
+fail() {
+	log "FAIL: $*"
+	if [ -f "$T/spoolboxd.log" ]; then
+		echo "--- spoolboxd.log (last 40 lines)"
+		tail -n 40 "$T/spoolboxd.log"
+	fi
+	exit 1
+}
+
+cleanup() {
+	stop_spoolboxd
+	stop_lpd
+	if [ -z "${KEEP:-}" ]; then rm -rf "$T"; else log "kept $T"; fi
+}
+trap cleanup EXIT
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+wait_port() {
+	for _ in $(seq 200); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	fail "nothing listens on 127.0.0.1:$1"
+}
+
+# start_lpd PORT: LPRng lpd with queue "q" keeping every job it receives
+# in $T/lpd/spool/q (dfA* data, hfA* control).
+start_lpd() {
+	local port=$1 d=$T/lpd
+	mkdir -p "$d/etc" "$d/spool/q" "$d/run"
+	chown -R lp:lp "$d/spool" "$d/run"
+	cat >"$d/etc/lpd.conf" <<CONF
+lpd_listen_port=127.0.0.1%$port
+lpd_port=$port
+unix_socket_path=off
+printcap_path=$d/etc/printcap
+lpd_printcap_path=$d/etc/printcap
+lockfile=$d/run/lpd
+perms_path=$d/etc/lpd.perms
+user=lp
+group=lp
+CONF
+	printf 'ACCEPT\nDEFAULT ACCEPT\n' >"$d/etc/lpd.perms"
+	printf 'q:sd=%s/spool/q:lp=/dev/null:save_when_done\n' "$d" \
+		>"$d/etc/printcap"
+	# lpd -F exits when its stdin closes: feed it a pipe that stays open.
+	unshare -m -p --fork --kill-child --propagation private \
+		sh -c "mount --bind '$d/etc' /etc/lprng && sleep infinity | lpd -F" \
+		>"$d/lpd.out" 2>&1 &
+	LPD_PID=$!
+	wait_port "$port"
+}
+
+stop_lpd() {
+	if [ -n "$LPD_PID" ]; then
+		kill -9 "$LPD_PID" 2>/dev/null || true
+		wait "$LPD_PID" 2>/dev/null || true
+		LPD_PID=
+	fi
+}
+
+sb() { "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
+
+# write_config EXTRA...: spooler section on $T plus the given lines.
+write_config() {
+	{
+		printf '[spooler]\nspool_dir = %s/spool\nruntime_dir = %s/run\n' \
+			"$T" "$T"
+		printf '%s\n' "$@"
+	} >"$T/spoolbox.conf"
+}
+
+start_spoolboxd() {
+	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f >>"$T/spoolboxd.log" 2>&1 &
+	SB_PID=$!
+	for _ in $(seq 200); do
+		if [ -S "$T/run/spoolbox.sock" ] &&
+			[ "$(sb workers 2>/dev/null | grep -c ' ready ')" -ge 4 ]; then
+			return 0
+		fi
+		kill -0 "$SB_PID" 2>/dev/null || fail "spoolboxd exited"
+		sleep 0.05
+	done
+	fail "spoolboxd did not get its workers ready"
+}
+
+stop_spoolboxd() {
+	if [ -n "$SB_PID" ]; then
+		kill "$SB_PID" 2>/dev/null || true
+		wait "$SB_PID" 2>/dev/null || true
+		SB_PID=
+	fi
+}
+
+worker_pid() { sb workers | awk -v k="$1" '$1 == k { print $3; exit }'; }
+
+# wait_completed ID...: every job completes (spoolbox wait exits 0).
+wait_completed() {
+	local id
+	for id in "$@"; do
+		sb wait "$id" --timeout 120 || fail "job $id did not complete"
+	done
+}

@@ -1,0 +1,205 @@
+/* chan: envelope encode/decode and validation. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan.h"
+
+static sb_env *
+roundtrip(const sb_env *in, char *err, size_t errlen)
+{
+	nng_msg *m;
+	sb_env *out;
+
+	ck_assert_int_eq(chan_encode(in, &m), 0);
+	out = chan_decode(m, err, errlen);
+	nng_msg_free(m);
+	return out;
+}
+
+START_TEST(test_submit_roundtrip)
+{
+	Sb__SubmitReq r = SB__SUBMIT_REQ__INIT;
+	uint8_t data[100];
+	char err[256] = "";
+	sb_env e, *d;
+
+	memset(data, 7, sizeof(data));
+	chan_env_init(&e);
+	e.id = 42;
+	e.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
+	e.submit_req = &r;
+	r.queue = "office";
+	r.datatype = SB__DATA_TYPE__RAW;
+	r.copies = 2;
+	r.title = "t";
+	r.data.data = data;
+	r.data.len = sizeof(data);
+	r.final = 1;
+	d = roundtrip(&e, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_uint_eq(d->id, 42);
+	ck_assert_int_eq(d->body_case, SB__ENVELOPE__BODY_SUBMIT_REQ);
+	ck_assert_str_eq(d->submit_req->queue, "office");
+	ck_assert_uint_eq(d->submit_req->copies, 2);
+	ck_assert_uint_eq(d->submit_req->data.len, 100);
+	ck_assert_int_eq(d->submit_req->final, 1);
+	chan_free(d);
+}
+END_TEST
+
+START_TEST(test_oversized_rejected_before_decode)
+{
+	char err[256];
+	nng_msg *m;
+
+	ck_assert_int_eq(nng_msg_alloc(&m, SB_MSG_MAX + 1), 0);
+	memset(nng_msg_body(m), 0, SB_MSG_MAX + 1);
+	ck_assert_ptr_null(chan_decode(m, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "exceeds"));
+	nng_msg_free(m);
+}
+END_TEST
+
+START_TEST(test_oversized_chunk_not_encoded)
+{
+	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
+	sb_env e;
+	nng_msg *m;
+	uint8_t *big = calloc(1, SB_MSG_MAX + 10);
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
+	e.data_chunk = &c;
+	c.token = 1;
+	c.data.data = big;
+	c.data.len = SB_MSG_MAX + 10;
+	ck_assert_int_eq(chan_encode(&e, &m), NNG_EMSGSIZE);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_chunk_over_limit_invalid)
+{
+	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
+	char err[256];
+	sb_env e, *d;
+	uint8_t *big = calloc(1, SB_CHUNK_SIZE + 1);
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
+	e.data_chunk = &c;
+	c.token = 1;
+	c.data.data = big;
+	c.data.len = SB_CHUNK_SIZE + 1;
+	d = roundtrip(&e, err, sizeof(err));
+	ck_assert_ptr_null(d);
+	ck_assert_ptr_nonnull(strstr(err, "data chunk of"));
+	free(big);
+}
+END_TEST
+
+START_TEST(test_missing_fields)
+{
+	Sb__SubmitReq r = SB__SUBMIT_REQ__INIT;
+	Sb__DataReq dr = SB__DATA_REQ__INIT;
+	Sb__JobCtlReq jc = SB__JOB_CTL_REQ__INIT;
+	char err[256];
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
+	e.submit_req = &r;
+	r.datatype = SB__DATA_TYPE__RAW;
+	r.copies = 1;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "queue"));
+	r.queue = "q";
+	r.copies = 0;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "copies"));
+	r.copies = 1;
+	r.datatype = 77;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	r.datatype = SB__DATA_TYPE__TEXT;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
+
+	e.body_case = SB__ENVELOPE__BODY_DATA_REQ;
+	e.data_req = &dr;
+	dr.length = 10;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1); /* token */
+	dr.token = 5;
+	dr.length = SB_CHUNK_SIZE + 1;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+
+	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
+	e.job_ctl_req = &jc;
+	jc.job_id = 3;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1); /* action */
+	jc.action = SB__JOB_ACTION__HOLD;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
+}
+END_TEST
+
+START_TEST(test_unknown_oneof_and_version)
+{
+	/* version=1, id=1, then field 99 (varint 5): no known body. */
+	static const uint8_t unknown[] = { 0x08, 0x01, 0x10, 0x01, 0x98, 0x06,
+		0x05 };
+	Sb__QueuesReq q = SB__QUEUES_REQ__INIT;
+	char err[256];
+	nng_msg *m;
+	sb_env e;
+
+	ck_assert_int_eq(nng_msg_alloc(&m, sizeof(unknown)), 0);
+	memcpy(nng_msg_body(m), unknown, sizeof(unknown));
+	ck_assert_ptr_null(chan_decode(m, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "no known message body"));
+	nng_msg_free(m);
+
+	chan_env_init(&e);
+	e.version = 9;
+	e.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
+	e.queues_req = &q;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "protocol version 9"));
+}
+END_TEST
+
+START_TEST(test_garbage_does_not_decode)
+{
+	static const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff };
+	char err[256];
+	nng_msg *m;
+
+	ck_assert_int_eq(nng_msg_alloc(&m, sizeof(garbage)), 0);
+	memcpy(nng_msg_body(m), garbage, sizeof(garbage));
+	ck_assert_ptr_null(chan_decode(m, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "does not decode"));
+	nng_msg_free(m);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("chan");
+	TCase *tc = tcase_create("envelope");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_submit_roundtrip);
+	tcase_add_test(tc, test_oversized_rejected_before_decode);
+	tcase_add_test(tc, test_oversized_chunk_not_encoded);
+	tcase_add_test(tc, test_chunk_over_limit_invalid);
+	tcase_add_test(tc, test_missing_fields);
+	tcase_add_test(tc, test_unknown_oneof_and_version);
+	tcase_add_test(tc, test_garbage_does_not_decode);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

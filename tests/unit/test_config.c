@@ -1,0 +1,212 @@
+/* config and util: INI parsing, errors with line numbers, sizes, URIs. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "config.h"
+#include "util.h"
+
+static char path[64];
+
+static void
+write_conf(const char *text)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/sbconf.%d", (int)getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(test_embedded_default)
+{
+	struct sb_config c;
+	char err[512];
+
+	ck_assert_int_eq(config_load(&c, NULL, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.nqueues, 2);
+	ck_assert_ptr_nonnull(config_queue(&c, "default"));
+	ck_assert_int_eq(config_queue(&c, "default")->datatype,
+	    SB__DATA_TYPE__POSTSCRIPT);
+	ck_assert_uint_eq(c.sample_interval, 500);
+	ck_assert_uint_eq(c.workers[SB__WORKER_KIND__LPRMON].instances, 1);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(test_full_file)
+{
+	struct sb_config c;
+	char err[512];
+
+	write_conf("[spooler]\nspool_dir = /var/tmp/x\nruntime_dir = /run/y\n"
+		   "admin_group = wheel\nsample_interval = 250ms\n"
+		   "[worker.lprmon]\nmemory_budget = 16M\nhandle_budget = 64\n"
+		   "max_jobs = 5000\ninstances = 3\nmax_lifetime = 1h\n"
+		   "[queue.office]\n"
+		   "uri = lpd://printer.example.com:515/raw\n"
+		   "datatype = postscript    # what the printer takes\n"
+		   "retry_interval = 30s\nretry_limit = 20\n"
+		   "error_policy = abort-job\npaper = letter\n");
+	ck_assert_msg(config_load(&c, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(c.spool_dir, "/var/tmp/x");
+	ck_assert_str_eq(c.admin_group, "wheel");
+	ck_assert_uint_eq(c.sample_interval, 250);
+	ck_assert_uint_eq(c.workers[SB__WORKER_KIND__LPRMON].memory_budget,
+	    16 << 20);
+	ck_assert_uint_eq(c.workers[SB__WORKER_KIND__LPRMON].instances, 3);
+	ck_assert_uint_eq(c.workers[SB__WORKER_KIND__LPRMON].max_lifetime,
+	    3600000);
+	ck_assert_uint_eq(c.nqueues, 1);
+	ck_assert_int_eq(c.queues[0].datatype, SB__DATA_TYPE__POSTSCRIPT);
+	ck_assert_uint_eq(c.queues[0].retry_interval, 30000);
+	ck_assert_int_eq(c.queues[0].error_policy,
+	    SB__ERROR_POLICY__ABORT_JOB);
+	ck_assert_str_eq(c.queues[0].paper, "letter");
+	config_free(&c);
+	unlink(path);
+}
+END_TEST
+
+/* Each bad file fails with FILE:LINE: and the reason. */
+START_TEST(test_errors_name_the_line)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "[spooler]\nspool_dir = relative\n", ":2: spool_dir must" },
+		{ "[queue.a]\nuri = lpd://h/q\n\ndatatype = bogus\n",
+		    ":4: bad datatype 'bogus'" },
+		{ "[worker.lprmon]\nmemory_budget = 12Q\n",
+		    ":2: bad value '12Q' for memory_budget" },
+		{ "[worker.nosuch]\nx = 1\n", ":2: unknown worker kind" },
+		{ "[queue.a]\nuri = gopher://h/q\n", ":2: unknown URI scheme" },
+		{ "[queue.a]\nuri = lpd://h\n", ":2: lpd URI" },
+		{ "[spooler]\nfrobnicate = 1\n", ":2: unknown key 'frobnicate'" },
+		{ "[spooler]\nthis line has no equals\n", ":2: syntax error" },
+		{ "[queue.a b]\nuri = file:///tmp\n", ":2: bad queue name" },
+		{ "[queue.a]\ndatatype = raw\n", "queue 'a' has no uri" },
+		{ "[worker.printproc]\nmemory_budget = 64M\n"
+		  "memory_limit = 32M\n", "memory_limit is below" },
+	};
+	struct sb_config c;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_conf(cases[i].text);
+		ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, cases[i].want) != NULL,
+		    "case %zu: '%s' lacks '%s'", i, err, cases[i].want);
+		ck_assert_msg(strncmp(err, path, strlen(path)) == 0,
+		    "case %zu: '%s' does not name the file", i, err);
+	}
+	unlink(path);
+	ck_assert_int_eq(config_load(&c, "/nonexistent/x.conf", err,
+			     sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+}
+END_TEST
+
+START_TEST(test_sizes_and_durations)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(parse_size("64M", &v), 0);
+	ck_assert_uint_eq(v, 64ULL << 20);
+	ck_assert_int_eq(parse_size("1G", &v), 0);
+	ck_assert_uint_eq(v, 1ULL << 30);
+	ck_assert_int_eq(parse_size("512", &v), 0);
+	ck_assert_uint_eq(v, 512);
+	ck_assert_int_eq(parse_size("-1", &v), -1);
+	ck_assert_int_eq(parse_size("5X", &v), -1);
+	ck_assert_int_eq(parse_size("99999999999999999999G", &v), -1);
+	ck_assert_int_eq(parse_duration_ms("30s", &v), 0);
+	ck_assert_uint_eq(v, 30000);
+	ck_assert_int_eq(parse_duration_ms("250ms", &v), 0);
+	ck_assert_uint_eq(v, 250);
+	ck_assert_int_eq(parse_duration_ms("2m", &v), 0);
+	ck_assert_uint_eq(v, 120000);
+	ck_assert_int_eq(parse_duration_ms("7", &v), 0);
+	ck_assert_uint_eq(v, 7000);
+	ck_assert_int_eq(parse_duration_ms("s", &v), -1);
+}
+END_TEST
+
+START_TEST(test_uris)
+{
+	struct sb_uri u;
+	char err[256];
+
+	ck_assert_int_eq(uri_parse("lpd://printer:5515/raw", &u, err,
+			     sizeof(err)), 0);
+	ck_assert_str_eq(u.scheme, "lpd");
+	ck_assert_str_eq(u.host, "printer");
+	ck_assert_uint_eq(u.port, 5515);
+	ck_assert_str_eq(u.path, "raw");
+	ck_assert_int_eq(uri_parse("lpd://[::1]/q", &u, err, sizeof(err)), 0);
+	ck_assert_str_eq(u.host, "::1");
+	ck_assert_uint_eq(u.port, 0);
+	ck_assert_int_eq(uri_parse("ipp://h:631/printers/x", &u, err,
+			     sizeof(err)), 0);
+	ck_assert_str_eq(u.path, "printers/x");
+	ck_assert_int_eq(uri_parse("file:///var/out", &u, err, sizeof(err)),
+	    0);
+	ck_assert_str_eq(u.path, "/var/out");
+	ck_assert_int_eq(uri_parse("file://rel", &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(uri_parse("lpd://h:0/q", &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(uri_parse("lpd://h:99999/q", &u, err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(uri_parse("lpd://:515/q", &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(uri_parse("nonsense", &u, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(test_budget_set)
+{
+	struct sb_budget b;
+	char err[256], buf[32];
+
+	memset(&b, 0, sizeof(b));
+	ck_assert_int_eq(config_budget_set(&b, "memory_budget", "8M", err,
+			     sizeof(err)), 0);
+	ck_assert_uint_eq(b.memory_budget, 8 << 20);
+	config_budget_format(&b, config_budget_key("memory_budget"), buf,
+	    sizeof(buf));
+	ck_assert_str_eq(buf, "8M");
+	ck_assert_int_eq(config_budget_set(&b, "max_jobs", "500", err,
+			     sizeof(err)), 0);
+	ck_assert_uint_eq(b.max_jobs, 500);
+	ck_assert_int_eq(config_budget_set(&b, "nope", "1", err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(config_budget_set(&b, "instances", "65", err,
+			     sizeof(err)), -1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_embedded_default);
+	tcase_add_test(tc, test_full_file);
+	tcase_add_test(tc, test_errors_name_the_line);
+	tcase_add_test(tc, test_sizes_and_durations);
+	tcase_add_test(tc, test_uris);
+	tcase_add_test(tc, test_budget_set);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

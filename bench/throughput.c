@@ -1,2 +1,209 @@
+/*
+ * sb-throughput: N small jobs submitted back to back to an lpd:// queue
+ * whose server is this program's own loopback LPD sink (RFC 1179 receive
+ * side, acknowledging everything). Prints jobs/s from the first submit to
+ * the last delivery and p50/p99 submit-to-delivered latency; "delivered"
+ * is the moment the sink has the whole control file.
+ * -w paces the run: each job is submitted once the previous one has been
+ * delivered, which measures latency without the queueing that back-to-back
+ * submission causes.
+ * Usage: sb-throughput -s SOCKET -q QUEUE -p SINK_PORT [-n N] [-z BYTES] [-w]
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
-int main(void){return 0;}
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sbclient.h"
+
+static double *t_submit, *t_deliver;
+static int njobs;
+static volatile int delivered;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n + 1 < len) {
+		if (read(fd, buf + n, 1) != 1)
+			return -1;
+		if (buf[n++] == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static void
+ack(int fd)
+{
+	if (write(fd, "", 1) != 1)
+		perror("sink ack");
+}
+
+/* One connection: \2queue, then files until the client closes. */
+static void
+sink_conn(int fd)
+{
+	char line[512], *body = NULL;
+	unsigned long long size;
+
+	if (read_line(fd, line, sizeof(line)) <= 0 || line[0] != 2)
+		return;
+	ack(fd);
+	while (read_line(fd, line, sizeof(line)) > 0) {
+		int code = line[0];
+		if (sscanf(line + 1, "%llu", &size) != 1)
+			return;
+		ack(fd);
+		body = realloc(body, size + 1);
+		for (unsigned long long got = 0; got < size + 1;) {
+			ssize_t n = read(fd, body + got, size + 1 - got);
+			if (n <= 0)
+				goto out;
+			got += (unsigned long long)n;
+		}
+		ack(fd);
+		if (code == 2) { /* control file: find J bench-<i> */
+			body[size] = '\0';
+			char *j = strstr(body, "\nJbench-");
+			if (j != NULL) {
+				int i = atoi(j + 8);
+				if (i >= 0 && i < njobs && t_deliver[i] == 0) {
+					t_deliver[i] = now_s();
+					__sync_fetch_and_add(&delivered, 1);
+				}
+			}
+		}
+	}
+out:
+	free(body);
+}
+
+static void *
+sink_main(void *arg)
+{
+	int ls = *(int *)arg;
+
+	for (;;) {
+		int fd = accept(ls, NULL, NULL);
+		if (fd < 0)
+			continue;
+		sink_conn(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sock = NULL, *queue = "bench";
+	int port = 0, size = 200, c, ls, one = 1, paced = 0;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char err[512], title[32], *payload;
+	nng_socket s;
+	pthread_t th;
+	double *lat;
+
+	njobs = 1000;
+	while ((c = getopt(argc, argv, "s:q:p:n:z:w")) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'q': queue = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 'n': njobs = atoi(optarg); break;
+		case 'z': size = atoi(optarg); break;
+		case 'w': paced = 1; break;
+		default:
+			fprintf(stderr, "usage: sb-throughput -s SOCK -q QUEUE "
+					"-p PORT [-n N] [-z BYTES]\n");
+			return 2;
+		}
+	}
+	t_submit = calloc((size_t)njobs, sizeof(double));
+	t_deliver = calloc((size_t)njobs, sizeof(double));
+	lat = calloc((size_t)njobs, sizeof(double));
+	payload = malloc((size_t)size);
+	memset(payload, 'x', (size_t)size);
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(ls, 64) != 0) {
+		perror("sink bind");
+		return 1;
+	}
+	pthread_create(&th, NULL, sink_main, &ls);
+	if (sbclient_open(&s, sock, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	int fd = memfd_create("job", 0);
+	if (write(fd, payload, (size_t)size) != size)
+		return 1;
+	for (int i = 0; i < njobs; i++) {
+		struct sbclient_job j = { .queue = queue,
+			.datatype = SB__DATA_TYPE__RAW, .title = title,
+			.filename = "bench", .copies = 1, .priority = 50 };
+		snprintf(title, sizeof(title), "bench-%d", i);
+		lseek(fd, 0, SEEK_SET);
+		t_submit[i] = now_s();
+		if (sbclient_submit(s, fd, &j, err, sizeof(err)) == 0) {
+			fprintf(stderr, "submit %d: %s\n", i, err);
+			return 1;
+		}
+		for (int w = 0; paced && delivered <= i && w < 1000000; w++)
+			usleep(20);
+	}
+	double t_acked = now_s();
+	for (int w = 0; delivered < njobs && w < 12000; w++)
+		usleep(5000);
+	if (delivered < njobs) {
+		fprintf(stderr, "only %d of %d delivered\n", delivered, njobs);
+		return 1;
+	}
+	double last = 0;
+	for (int i = 0; i < njobs; i++) {
+		lat[i] = t_deliver[i] - t_submit[i];
+		if (t_deliver[i] > last)
+			last = t_deliver[i];
+	}
+	qsort(lat, (size_t)njobs, sizeof(double), cmp_d);
+	printf("jobs: %d of %d bytes, each fsynced before its id was returned"
+	       "%s\n", njobs, size, paced ? " (paced: one at a time)" : "");
+	printf("submit rate: %.0f jobs/s (all acknowledged in %.3fs)\n",
+	    njobs / (t_acked - t_submit[0]), t_acked - t_submit[0]);
+	printf("throughput: %.0f jobs/s (first submit to last delivery %.3fs)\n",
+	    njobs / (last - t_submit[0]), last - t_submit[0]);
+	printf("submit-to-delivered latency: p50 %.2f ms, p99 %.2f ms, "
+	       "max %.2f ms\n",
+	    lat[njobs / 2] * 1e3, lat[njobs * 99 / 100] * 1e3,
+	    lat[njobs - 1] * 1e3);
+	nng_close(s);
+	return 0;
+}

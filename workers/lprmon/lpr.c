@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,6 +134,12 @@ lpr_connect(const char *host, unsigned port, int timeout_ms, char *err,
 		fd = -1;
 	}
 	freeaddrinfo(res);
+	if (fd >= 0) {
+		/* RFC 1179 is small writes each waiting for a one-byte ack:
+		 * with Nagle and delayed ACKs every step would stall ~40ms. */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	return fd >= 0 ? fd : LPR_TRANSIENT;
 }
 

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Bad input gets a clear one-line error and loses nothing acknowledged:
+# malformed config, unknown queue, unreadable file, a garbage message,
+# an ipp:// queue (not yet supported), an unreachable printer, and an LPD
+# server that hangs up mid-job (the job completes once a real one is back).
+. "$(dirname "$0")/lib.sh"
+
+expect_err() { # expect_err PATTERN CMD...: fails, one line, says PATTERN
+	local out
+	if out=$("${@:2}" 2>&1); then fail "'${*:2}' succeeded"; fi
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "'${*:2}' said more than one line: $out"
+	printf '%s\n' "$out" | grep -q -- "$1" || fail "'${*:2}' said '$out', not '$1'"
+}
+
+# Malformed config: spoolboxd refuses to start and names file and line.
+printf '[spooler]\nsample_interval = 500ms\n[queue.x]\nuri = lpd://h/q\nretry_limit = lots\n' >"$T/bad.conf"
+expect_err "bad.conf:5: bad retry_limit 'lots'" "$BUILD/spoolboxd" -c "$T/bad.conf"
+
+PORT=$(free_port)
+DEAD=$(free_port)
+write_config "[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" "retry_interval = 1s" \
+	"[queue.dead]" "uri = lpd://127.0.0.1:$DEAD/q" "retry_interval = 200ms" \
+	"retry_limit = 2" "error_policy = abort-job" \
+	"[queue.ipp]" "uri = ipp://127.0.0.1:$DEAD/printers/x"
+start_spoolboxd
+
+echo hello >"$T/hello.txt"
+expect_err "unknown queue 'nope'" sb submit -q nope "$T/hello.txt"
+expect_err "$T/missing: No such file or directory" sb submit -q lpd "$T/missing"
+expect_err "-t takes raw, text or auto" sb submit -q lpd -t pcl "$T/hello.txt"
+expect_err "no job 999" sb cancel 999
+
+# A message that fails validation: an answer that says why; broker lives on.
+out=$(head -c 300 /dev/urandom | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock") || fail "no answer to garbage"
+echo "$out" | grep -q "^error: " || fail "garbage got '$out'"
+out=$(printf '\x08\x07\x10\x01\xd2\x01\x00' | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock")
+[ "$out" = "error: protocol version 7, expected 1" ] || fail "wrong version got '$out'"
+sb queues >/dev/null || fail "broker stopped answering after garbage"
+
+# ipp:// is not built yet: a clear permanent error, not a hang.
+id=$(sb submit -q ipp "$T/hello.txt")
+expect_err "aborted: IPP delivery is not yet supported" sb wait "$id" --timeout 30
+
+# Unreachable printer: transient, retried, then the queue's policy.
+id=$(sb submit -q dead "$T/hello.txt")
+expect_err "aborted: connect to 127.0.0.1:$DEAD: Connection refused" sb wait "$id" --timeout 30
+sb jobs -a | awk -v id="$id" '$1 == id' | grep -q aborted || fail "job $id not aborted"
+
+# An LPD server that hangs up in the middle of a 3 MiB data file.
+"$BUILD/tests/lpdclose" "$PORT" 100000 &
+HOSTILE=$!
+head -c $((3 * 1024 * 1024)) /dev/urandom >"$T/big"
+id=$(sb submit -q lpd -t raw "$T/big")
+for _ in $(seq 100); do
+	sb jobs | awk -v id="$id" '$1 == id' | grep -q "retry-wait" && break
+	sleep 0.05
+done
+sb jobs | awk -v id="$id" '$1 == id' | grep -q "retry-wait.*server closed the connection" ||
+	fail "job $id not waiting to retry after the hang-up: $(sb jobs)"
+kill "$HOSTILE"
+wait "$HOSTILE" 2>/dev/null || true
+start_lpd "$PORT"
+wait_completed "$id"
+cmp -s "$T/big" "$T"/lpd/spool/q/dfA* || fail "job $id arrived damaged"
+log "PASS: bad input refused with one-line errors; nothing acknowledged lost"

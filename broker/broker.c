@@ -88,6 +88,7 @@ send_configure(struct broker *b, struct inst *w)
 	c.debug_leak_bytes_per_job = bg->debug_leak_bytes_per_job;
 	c.debug_leak_handles_per_job = (uint32_t)bg->debug_leak_handles_per_job;
 	c.io_timeout_ms = b->cfg.io_timeout;
+	c.debug_crash_on_start = bg->debug_crash_on_start != 0;
 	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
 		c.spool_dir = b->cfg.spool_dir;
 		c.history_limit = (uint32_t)b->cfg.history_limit;
@@ -157,7 +158,9 @@ idle_inst(struct broker *b, int kind)
 {
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
-		if (w->kind == kind && w->state == W_READY && w->token == 0)
+		/* Not one on its way out: its replacement gets the work. */
+		if (w->kind == kind && w->state == W_READY && w->token == 0 &&
+		    w->slot->cur == w && w->slot->next == NULL)
 			return w;
 	}
 	return NULL;
@@ -167,6 +170,7 @@ static void
 assign(struct broker *b, struct inst *w, sb_env *e)
 {
 	w->token = e->job_start->token;
+	w->idle_since = 0;
 	w->job_id = e->job_start->job_id;
 	w->stage = e->job_start->stage;
 	if (broker_send(b, w, e) != 0) {
@@ -225,6 +229,17 @@ on_job_start(struct broker *b, sb_env *e)
 	broker_dispatch(b);
 }
 
+/* A draining worker is idle: everything it sent has arrived; stop it. */
+static void
+drained(struct broker *b, struct inst *w)
+{
+	if (w->state != W_DRAINING || w->token != 0) {
+		violation(b, w, NULL, "drained without a drain or mid-job");
+		return;
+	}
+	supervise_terminate(b, w);
+}
+
 /* localspl -> broker */
 static void
 from_localspl(struct broker *b, struct inst *w, sb_env *e)
@@ -232,7 +247,15 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 	struct inst *to;
 
 	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_DRAINED:
+		drained(b, w);
+		break;
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
+		/* localspl's unit of work: a job accepted into the store. */
+		if (e->submit_rep->job_id != 0)
+			w->jobs++;
+		client_answer(b, e);
+		break;
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_ERROR_REP:
@@ -266,6 +289,9 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 	uint64_t token;
 
 	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_DRAINED:
+		drained(b, w);
+		goto out;
 	case SB__ENVELOPE__BODY_DATA_REQ:
 		token = e->data_req->token;
 		break;
@@ -292,14 +318,18 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 		e->job_done->stage = w->stage;
 		w->token = 0;
 		w->jobs++;
+		w->idle_since = now_mono_ms();
 		if (e->job_done->result == SB__RESULT__OK)
-			w->crashes = 0;
-		supervise_sample(b, w);
+			w->slot->crashes = 0;
 	}
 	if (spl != NULL)
 		broker_send(b, spl, e);
-	if (w->token == 0)
+	if (e->body_case == SB__ENVELOPE__BODY_JOB_DONE) {
+		/* Measure after every job, as well as every sample_interval. */
+		supervise_sample(b, w);
+		budget_check(b, w, now_mono_ms());
 		broker_dispatch(b);
+	}
 out:
 	chan_free(e);
 }
@@ -316,8 +346,8 @@ broker_worker_msg(struct broker *b, struct inst *w, sb_env *e)
 			return;
 		}
 		chan_free(e);
-		w->state = W_READY;
 		send_configure(b, w);
+		supervise_ready(b, w);
 		log_debug("%s.%u pid %d ready", kind_name(w->kind), w->idx,
 		    (int)w->pid);
 		broker_dispatch(b);

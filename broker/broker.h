@@ -19,10 +19,29 @@
 #include "chan.h"
 #include "config.h"
 
-enum inst_state { W_DOWN, W_STARTING, W_READY, W_DRAINING };
+enum inst_state { W_FREE, W_STARTING, W_READY, W_DRAINING };
 
-/* One worker instance: a slot that outlives the processes filling it. */
+/*
+ * A slot is one configured worker instance (kind, idx); it outlives the
+ * processes that fill it. slot->cur serves; slot->next is a replacement
+ * being started by a graceful recycle; a draining process belongs to no
+ * slot field any more and only finishes its job.
+ */
+struct slot {
+	int kind;
+	unsigned idx;
+	struct inst *cur;
+	struct inst *next;
+	uint64_t restart_at;    /* cur == NULL: when to spawn again */
+	unsigned restarts;
+	unsigned recycles;
+	unsigned crashes;       /* consecutive, for backoff */
+	char last_reason[300];
+};
+
+/* One worker process (an entry of the broker's process pool). */
 struct inst {
+	struct slot *slot;
 	int kind;
 	unsigned idx;
 	enum inst_state state;
@@ -38,11 +57,13 @@ struct inst {
 	int stage;
 	uint64_t jobs;           /* jobs done by this process */
 	uint64_t started_ms;
-	uint64_t restart_at;     /* W_DOWN: when to spawn again */
-	unsigned restarts;
-	unsigned crashes;        /* consecutive, for backoff */
+	uint64_t idle_since;
+	uint64_t lifetime;       /* max_lifetime plus this process's jitter */
+	uint64_t drain_deadline;
+	int term_sent;
 	int killed;              /* we stopped it: not a crash */
-	char last_reason[256];
+	char stop_reason[256];
+	char cgroup[PATH_MAX + 32]; /* its memory cgroup, "" when none */
 	uint64_t private_bytes;  /* last sample */
 	unsigned fds;
 };
@@ -62,10 +83,19 @@ struct queued {
 	sb_env *env;
 };
 
+enum limit_backend { LIMIT_NONE, LIMIT_CGROUP1, LIMIT_CGROUP2, LIMIT_RLIMIT };
+
 struct broker {
 	struct sb_config cfg;
-	struct inst *insts;
+	struct slot *slots;
+	size_t nslots;
+	struct inst *insts;      /* the process pool: 2 per slot */
 	size_t ninsts;
+	enum limit_backend limit;
+	char cgroup_root[PATH_MAX];
+	char failed[SB_KINDS][256]; /* crash-loop breaker: why a kind failed */
+	uint64_t crash_times[SB_KINDS][64];
+	unsigned crash_head[SB_KINDS];
 	char workers_dir[PATH_MAX + 16];
 	char exe_dir[PATH_MAX];
 	nng_socket client;
@@ -81,13 +111,28 @@ struct broker {
 
 /* supervise.c */
 void supervise_init(struct broker *b);
-void supervise_spawn(struct broker *b, struct inst *w);
+void supervise_start(struct broker *b);
 void supervise_reap(struct broker *b, struct inst *w);
 void supervise_stop(struct broker *b, struct inst *w, const char *reason);
+void supervise_terminate(struct broker *b, struct inst *w);
+void supervise_ready(struct broker *b, struct inst *w);
+void supervise_recycle(struct broker *b, struct inst *w, const char *why);
 void supervise_tick(struct broker *b, uint64_t now);
 void supervise_sample(struct broker *b, struct inst *w);
 void supervise_shutdown(struct broker *b);
 int supervise_next_timeout(const struct broker *b, uint64_t now);
+const char *supervise_state(const struct inst *w);
+
+/* budget.c */
+void budget_init(struct broker *b);
+void budget_check(struct broker *b, struct inst *w, uint64_t now);
+void budget_limit_child(struct broker *b, struct inst *w);
+void budget_limit_ready(struct broker *b, struct inst *w);
+void budget_limit_release(struct broker *b, struct inst *w);
+void budget_limit_update(struct broker *b, int kind);
+const char *budget_backend_name(const struct broker *b);
+int budget_killed_by_limit(struct broker *b, struct inst *w, int status,
+    char *why, size_t len);
 
 /* broker.c */
 void broker_worker_msg(struct broker *b, struct inst *w, sb_env *e);
@@ -105,5 +150,6 @@ void client_close(struct broker *b);
 void client_recv(struct broker *b);
 void client_answer(struct broker *b, sb_env *e);
 void client_fail_pending(struct broker *b, const char *why);
+int client_reload(struct broker *b, char *msg, size_t len);
 
 #endif

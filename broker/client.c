@@ -113,47 +113,59 @@ is_admin(const struct broker *b, uid_t uid)
 	return 0;
 }
 
-static const char *
-state_name(enum inst_state s)
-{
-	static const char *const names[] = { "down", "starting", "ready",
-		"draining" };
-	return names[s];
-}
-
 static void
 answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 {
 	Sb__WorkersRep rep = SB__WORKERS_REP__INIT;
 	Sb__WorkerInfo *infos, **ptrs;
 	uint64_t now = now_mono_ms();
+	size_t n = 0;
 	sb_env e;
 
-	infos = calloc(b->ninsts, sizeof(*infos));
-	ptrs = calloc(b->ninsts, sizeof(*ptrs));
+	infos = calloc(b->ninsts + b->nslots, sizeof(*infos));
+	ptrs = calloc(b->ninsts + b->nslots, sizeof(*ptrs));
 	if (infos == NULL || ptrs == NULL)
 		fatal("out of memory");
-	for (size_t i = 0; i < b->ninsts; i++) {
-		struct inst *w = &b->insts[i];
-		Sb__WorkerInfo *wi = &infos[i];
+	/* Every live process, and every slot that has none (down, failed). */
+	for (size_t i = 0; i < b->nslots + b->ninsts; i++) {
+		struct slot *s = i < b->nslots ? &b->slots[i] : NULL;
+		struct inst *w = s == NULL ? &b->insts[i - b->nslots] : NULL;
+		const struct sb_budget *bg;
+		Sb__WorkerInfo *wi = &infos[n];
+		if (s != NULL && (s->cur != NULL || s->next != NULL))
+			continue;
+		if (w != NULL && w->state == W_FREE)
+			continue;
+		if (w != NULL)
+			s = w->slot;
+		bg = &b->cfg.workers[s->kind];
 		sb__worker_info__init(wi);
-		supervise_sample(b, w);
-		wi->kind = w->kind;
-		wi->instance = w->idx;
-		wi->pid = (uint32_t)w->pid;
-		wi->state = (char *)(w->state == W_READY && w->token != 0
-			? "busy"
-			: state_name(w->state));
-		wi->private_bytes = w->pid > 0 ? w->private_bytes : 0;
-		wi->fds = w->pid > 0 ? w->fds : 0;
-		wi->jobs = w->jobs;
-		wi->uptime_ms = w->pid > 0 ? now - w->started_ms : 0;
-		wi->restarts = w->restarts;
-		wi->last_reason = w->last_reason;
-		wi->current_job = w->token != 0 ? w->job_id : 0;
-		ptrs[i] = wi;
+		wi->kind = s->kind;
+		wi->instance = s->idx;
+		wi->restarts = s->restarts;
+		wi->recycles = s->recycles;
+		wi->last_reason = s->last_reason;
+		wi->kernel_limit = (char *)budget_backend_name(b);
+		wi->memory_budget = bg->memory_budget;
+		wi->memory_limit = bg->memory_limit;
+		wi->handle_budget = (uint32_t)bg->handle_budget;
+		if (w == NULL) {
+			wi->state = b->failed[s->kind][0] ? "failed" : "down";
+			if (b->failed[s->kind][0])
+				wi->last_reason = b->failed[s->kind];
+		} else {
+			supervise_sample(b, w);
+			wi->pid = (uint32_t)w->pid;
+			wi->state = (char *)supervise_state(w);
+			wi->private_bytes = w->private_bytes;
+			wi->fds = w->fds;
+			wi->jobs = w->jobs;
+			wi->uptime_ms = now - w->started_ms;
+			wi->current_job = w->token != 0 ? w->job_id : 0;
+		}
+		ptrs[n++] = wi;
 	}
-	rep.n_workers = b->ninsts;
+	rep.n_workers = n;
 	rep.workers = ptrs;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REP;
@@ -161,6 +173,158 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	reply(b, hdr, id, &e);
 	free(infos);
 	free(ptrs);
+}
+
+/* Show or change one kind's budget; changes need an admin. */
+static void
+answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
+{
+	const Sb__BudgetReq *r = req->budget_req;
+	Sb__BudgetRep rep = SB__BUDGET_REP__INIT;
+	struct sb_budget nb = b->cfg.workers[r->kind];
+	char *keys[32], *vals[32], valbuf[32][32], err[256], kv[160];
+	size_t n = 0;
+	sb_env e;
+
+	if (r->n_set > 0 && !is_admin(b, uid)) {
+		reply_error(b, hdr, req->id, SB__ERROR_CODE__E_PERM,
+		    "only an admin (root or group admin_group) may change "
+		    "budgets");
+		return;
+	}
+	for (size_t i = 0; i < r->n_set; i++) {
+		char *eq;
+		snprintf(kv, sizeof(kv), "%s", r->set[i]);
+		if ((eq = strchr(kv, '=')) == NULL) {
+			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			    "settings are KEY=VALUE");
+			return;
+		}
+		*eq = '\0';
+		if (strcmp(kv, "instances") == 0) {
+			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			    "instances changes need a restart of spoolboxd");
+			return;
+		}
+		if (config_budget_set(&nb, kv, eq + 1, err, sizeof(err)) != 0) {
+			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			    err);
+			return;
+		}
+	}
+	if (r->n_set > 0) {
+		if (config_budget_check(&nb, err, sizeof(err)) != 0) {
+			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			    err);
+			return;
+		}
+		b->cfg.workers[r->kind] = nb;
+		/* An admin's word clears the crash-loop breaker. */
+		b->failed[r->kind][0] = '\0';
+		memset(b->crash_times[r->kind], 0,
+		    sizeof(b->crash_times[r->kind]));
+		budget_limit_update(b, r->kind);
+		b->next_sample = 0; /* effective at the next sample: now */
+		log_info("budget of %s changed by uid %u", kind_name(r->kind),
+		    (unsigned)uid);
+	}
+	for (const struct sb_budget_key *k = config_budget_keys;
+	    k->name != NULL && n < 32; k++, n++) {
+		keys[n] = (char *)k->name;
+		config_budget_format(&b->cfg.workers[r->kind], k, valbuf[n],
+		    sizeof(valbuf[n]));
+		vals[n] = valbuf[n];
+	}
+	rep.kind = r->kind;
+	rep.n_keys = rep.n_values = n;
+	rep.keys = keys;
+	rep.values = vals;
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_BUDGET_REP;
+	e.budget_rep = &rep;
+	reply(b, hdr, req->id, &e);
+}
+
+static int
+queues_differ(const struct sb_config *a, const struct sb_config *c)
+{
+	if (a->nqueues != c->nqueues)
+		return 1;
+	return memcmp(a->queues, c->queues, a->nqueues * sizeof(*a->queues));
+}
+
+/* Re-read the config file; budgets and queues apply live. */
+int
+client_reload(struct broker *b, char *msg, size_t len)
+{
+	struct sb_config nc;
+	const char *path = strcmp(b->cfg.path, "(default)") == 0
+	    ? NULL
+	    : b->cfg.path;
+	char err[1024], notes[512] = "";
+	struct slot *spl = NULL;
+	int requeue;
+
+	if (config_load(&nc, path, err, sizeof(err)) != 0) {
+		snprintf(msg, len, "reload refused, old config kept: %s", err);
+		return -1;
+	}
+	for (int k = 1; k < SB_KINDS; k++) {
+		if (k != SB__WORKER_KIND__LOCALSPL &&
+		    nc.workers[k].instances != b->cfg.workers[k].instances)
+			snprintf(notes + strlen(notes),
+			    sizeof(notes) - strlen(notes),
+			    "; %s instances change needs a restart",
+			    kind_name(k));
+		nc.workers[k].instances = b->cfg.workers[k].instances;
+	}
+	if (strcmp(nc.spool_dir, b->cfg.spool_dir) != 0 ||
+	    strcmp(nc.runtime_dir, b->cfg.runtime_dir) != 0)
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+		    "; spool_dir/runtime_dir changes need a restart");
+	memcpy(nc.spool_dir, b->cfg.spool_dir, sizeof(nc.spool_dir));
+	memcpy(nc.runtime_dir, b->cfg.runtime_dir, sizeof(nc.runtime_dir));
+	requeue = queues_differ(&b->cfg, &nc);
+	config_free(&b->cfg);
+	b->cfg = nc;
+	memset(b->failed, 0, sizeof(b->failed));
+	memset(b->crash_times, 0, sizeof(b->crash_times));
+	for (int k = 1; k < SB_KINDS; k++)
+		budget_limit_update(b, k);
+	b->next_sample = 0;
+	for (size_t i = 0; i < b->nslots; i++)
+		if (b->slots[i].kind == SB__WORKER_KIND__LOCALSPL)
+			spl = &b->slots[i];
+	/* localspl learns queues from Configure: recycle it to apply. */
+	if (requeue && spl != NULL && spl->cur != NULL)
+		supervise_recycle(b, spl->cur, "reload: queues changed");
+	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
+	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
+	return 0;
+}
+
+static void
+answer_reload(struct broker *b, nng_msg *hdr, uint64_t id, uid_t uid)
+{
+	Sb__ReloadRep rep = SB__RELOAD_REP__INIT;
+	char msg[1200];
+	sb_env e;
+
+	if (!is_admin(b, uid)) {
+		reply_error(b, hdr, id, SB__ERROR_CODE__E_PERM,
+		    "only an admin (root or group admin_group) may reload");
+		return;
+	}
+	if (client_reload(b, msg, sizeof(msg)) != 0) {
+		reply_error(b, hdr, id, SB__ERROR_CODE__E_INVALID, msg);
+		return;
+	}
+	log_info("%s (by uid %u)", msg, (unsigned)uid);
+	rep.summary = msg;
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_RELOAD_REP;
+	e.reload_rep = &rep;
+	reply(b, hdr, id, &e);
 }
 
 /* Pass a job or queue request to localspl with the caller attached. */
@@ -240,6 +404,12 @@ client_msg(struct broker *b, nng_msg *m)
 	case SB__ENVELOPE__BODY_WORKERS_REQ:
 		answer_workers(b, m, e->id);
 		break;
+	case SB__ENVELOPE__BODY_BUDGET_REQ:
+		answer_budget(b, m, e, (uid_t)uid);
+		break;
+	case SB__ENVELOPE__BODY_RELOAD_REQ:
+		answer_reload(b, m, e->id, (uid_t)uid);
+		break;
 	default:
 		reply_error(b, m, e->id, SB__ERROR_CODE__E_INVALID,
 		    "not a client request");
@@ -259,12 +429,47 @@ client_recv(struct broker *b)
 	}
 }
 
+/* Which kind a queue needs to print; 0 when localspl does it alone. */
+static int
+queue_kind(const Sb__QueueInfo *q)
+{
+	if (strncmp(q->uri, "lpd://", 6) == 0)
+		return SB__WORKER_KIND__LPRMON;
+	if (strncmp(q->uri, "ipp", 3) == 0)
+		return SB__WORKER_KIND__REMOTE;
+	return 0;
+}
+
+/* A queue whose worker kind failed is stopped, with the reason. */
+static void
+annotate_queues(struct broker *b, Sb__QueuesRep *r)
+{
+	for (size_t i = 0; i < r->n_queues; i++) {
+		Sb__QueueInfo *q = r->queues[i];
+		int k = queue_kind(q);
+		const char *why = k ? b->failed[k] : "";
+		if (why[0] == '\0' && q->datatype != SB__DATA_TYPE__RAW)
+			why = b->failed[SB__WORKER_KIND__PRINTPROC];
+		if (why[0] == '\0')
+			continue;
+		/* Decoded strings belong to protobuf-c's (malloc) allocator. */
+		free(q->state);
+		free(q->reason);
+		q->state = strdup("stopped");
+		q->reason = strdup(why);
+		if (q->state == NULL || q->reason == NULL)
+			fatal("out of memory");
+	}
+}
+
 /* localspl answered a forwarded request: pass it to the waiting client. */
 void
 client_answer(struct broker *b, sb_env *e)
 {
 	struct pending **pp, *p;
 
+	if (e->body_case == SB__ENVELOPE__BODY_QUEUES_REP)
+		annotate_queues(b, e->queues_rep);
 	for (pp = &b->pending; (p = *pp) != NULL; pp = &p->next) {
 		if (p->id != e->id)
 			continue;

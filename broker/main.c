@@ -87,7 +87,9 @@ on_signal(struct broker *b)
 
 	while (read(b->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: reload is not supported yet");
+			char msg[512];
+			client_reload(b, msg, sizeof(msg));
+			log_info("SIGHUP: %s", msg);
 			continue;
 		}
 		log_info("signal %d: shutting down", (int)si.ssi_signo);
@@ -123,9 +125,9 @@ worker_readable(struct broker *b, struct inst *w)
 static void
 loop_once(struct broker *b)
 {
-	struct pollfd pfd[2 + 2 * 64];
-	struct inst *owner[2 + 2 * 64];
-	int is_pidfd[2 + 2 * 64];
+	struct pollfd pfd[2 + 2 * 160];
+	struct inst *owner[2 + 2 * 160];
+	int is_pidfd[2 + 2 * 160];
 	nfds_t n = 0;
 	int timeout;
 
@@ -133,7 +135,7 @@ loop_once(struct broker *b)
 	owner[n++] = NULL;
 	pfd[n] = (struct pollfd){ .fd = b->client_fd, .events = POLLIN };
 	owner[n++] = NULL;
-	for (size_t i = 0; i < b->ninsts && n + 2 <= 2 + 2 * 64; i++) {
+	for (size_t i = 0; i < b->ninsts && n + 2 <= 2 + 2 * 160; i++) {
 		struct inst *w = &b->insts[i];
 		if (w->recvfd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = w->recvfd,
@@ -205,21 +207,24 @@ main(int argc, char **argv)
 	setup_dirs(b);
 	setup_signals(b);
 	supervise_init(b);
+	budget_init(b);
 	if ((rv = client_open(b)) != 0)
 		fatal("client socket in %s: %s", b->cfg.runtime_dir,
 		    nng_strerror(rv));
 	log_info("spool %s, runtime %s, config %s, %zu queue(s)",
 	    b->cfg.spool_dir, b->cfg.runtime_dir, b->cfg.path,
 	    b->cfg.nqueues);
-	for (size_t i = 0; i < b->ninsts; i++)
-		supervise_spawn(b, &b->insts[i]);
+	supervise_start(b);
 	b->next_sample = now_mono_ms() + b->cfg.sample_interval;
 	while (!b->stopping)
 		loop_once(b);
 	supervise_shutdown(b);
 	client_close(b);
+	if (b->limit == LIMIT_CGROUP1)
+		rmdir(b->cgroup_root);
 	config_free(&b->cfg);
 	free(b->insts);
+	free(b->slots);
 	log_info("stopped");
 	return 0;
 }

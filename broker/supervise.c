@@ -2,9 +2,17 @@
  * supervise: the broker's side of worker lifetimes. Spawns each worker by
  * fork+exec (nng is not fork-safe: the child touches nothing but exec),
  * listens for it on a private ipc path only for that child's pid, watches
- * it with a pidfd, restarts it with exponential backoff after a crash, and
- * samples its private bytes and open fds from /proc.
- * Reports: every spawn failure, crash and restart, with kind and pid.
+ * it with a pidfd, and keeps every slot filled:
+ *   - a crash is restarted after an exponential backoff, and more than
+ *     crash_limit crashes of a kind within crash_window mark the kind
+ *     failed (its work waits; the reason is shown to admins);
+ *   - a graceful recycle starts the replacement first and drains the old
+ *     process only once the replacement is ready (localspl, the single
+ *     writer of the job store, drains in place and restarts instead);
+ *   - a draining process gets drain_timeout for its job, then SIGTERM,
+ *     then SIGKILL.
+ * Reports: every spawn failure, crash, recycle and restart, with kind,
+ * pid, reason, measured figure and budget.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +35,8 @@
 #include "broker.h"
 #include "log.h"
 #include "util.h"
+
+#define TERM_GRACE_MS 2000
 
 static int
 pidfd_open_(pid_t pid)
@@ -56,6 +67,17 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
+const char *
+supervise_state(const struct inst *w)
+{
+	static const char *const names[] = { "free", "starting", "ready",
+		"draining" };
+
+	if (w->state == W_READY && w->token != 0)
+		return "busy";
+	return names[w->state];
+}
+
 void
 supervise_init(struct broker *b)
 {
@@ -65,20 +87,26 @@ supervise_init(struct broker *b)
 	b->cfg.workers[SB__WORKER_KIND__LOCALSPL].instances = 1;
 	for (int k = 1; k < SB_KINDS; k++)
 		n += b->cfg.workers[k].instances;
-	b->insts = calloc(n, sizeof(*b->insts));
-	if (b->insts == NULL)
+	b->slots = calloc(n, sizeof(*b->slots));
+	/* Room for a replacement beside every process, and one spare. */
+	b->ninsts = 2 * n + 1;
+	b->insts = calloc(b->ninsts, sizeof(*b->insts));
+	if (b->slots == NULL || b->insts == NULL)
 		fatal("out of memory");
-	b->ninsts = n;
+	b->nslots = n;
 	for (int k = 1; k < SB_KINDS; k++) {
 		for (unsigned j = 0; j < b->cfg.workers[k].instances; j++) {
-			struct inst *w = &b->insts[i++];
-			w->kind = k;
-			w->idx = j;
-			w->pidfd = -1;
-			w->recvfd = -1;
-			snprintf(w->url, sizeof(w->url), "ipc://%s/%s-%u.sock",
-			    b->workers_dir, kind_name(k), j);
+			b->slots[i].kind = k;
+			b->slots[i].idx = j;
+			i++;
 		}
+	}
+	for (i = 0; i < b->ninsts; i++) {
+		struct inst *w = &b->insts[i];
+		w->pidfd = -1;
+		w->recvfd = -1;
+		snprintf(w->url, sizeof(w->url), "ipc://%s/w%zu.sock",
+		    b->workers_dir, i);
 	}
 }
 
@@ -128,28 +156,57 @@ inst_listen(struct inst *w)
 	return w->recvfd < 0 ? NNG_EINTERNAL : 0;
 }
 
-void
-supervise_spawn(struct broker *b, struct inst *w)
+static struct inst *
+free_inst(struct broker *b)
 {
+	for (size_t i = 0; i < b->ninsts; i++)
+		if (b->insts[i].state == W_FREE && b->insts[i].pidfd < 0)
+			return &b->insts[i];
+	return NULL;
+}
+
+static uint64_t
+jitter(uint64_t max)
+{
+	uint64_t r = 0;
+
+	if (max == 0)
+		return 0;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint64_t)getpid();
+	return r % (max + 1);
+}
+
+/* Start a process for slot s; NULL when there is no room or fork fails. */
+static struct inst *
+spawn(struct broker *b, struct slot *s)
+{
+	const struct sb_budget *bg = &b->cfg.workers[s->kind];
 	const char *mode = b->cfg.sandbox == SANDBOX_AUDIT ? "audit"
 	    : b->cfg.sandbox == SANDBOX_OFF		   ? "off"
 							   : "enforce";
 	char path[PATH_MAX + 32], inst[16];
-	char *argv[] = { path, "--channel", w->url, "--instance", inst,
+	struct inst *w = free_inst(b);
+	char *argv[] = { path, "--channel", NULL, "--instance", inst,
 		"--sandbox", (char *)mode, NULL };
 	pid_t parent = getpid(), pid;
 	sigset_t none;
 	int rv;
 
-	worker_path(b, w->kind, path, sizeof(path));
-	snprintf(inst, sizeof(inst), "%u", w->idx);
+	if (w == NULL) {
+		log_error("no room in the process table for %s.%u",
+		    kind_name(s->kind), s->idx);
+		return NULL;
+	}
+	argv[2] = w->url;
+	worker_path(b, s->kind, path, sizeof(path));
+	snprintf(inst, sizeof(inst), "%u", s->idx);
 	sigemptyset(&none);
 	pid = fork();
 	if (pid < 0) {
-		log_error("fork for %s: %s", kind_name(w->kind),
+		log_error("fork for %s: %s", kind_name(s->kind),
 		    strerror(errno));
-		w->restart_at = now_mono_ms() + 1000;
-		return;
+		return NULL;
 	}
 	if (pid == 0) {
 		/* Child: only async-signal-safe calls until exec. */
@@ -162,6 +219,10 @@ supervise_spawn(struct broker *b, struct inst *w)
 		execv(path, argv);
 		_exit(127);
 	}
+	memset(w->stop_reason, 0, sizeof(w->stop_reason));
+	w->slot = s;
+	w->kind = s->kind;
+	w->idx = s->idx;
 	w->pid = pid;
 	w->pidfd = pidfd_open_(pid);
 	if (w->pidfd < 0)
@@ -171,17 +232,35 @@ supervise_spawn(struct broker *b, struct inst *w)
 	w->token = 0;
 	w->jobs = 0;
 	w->killed = 0;
+	w->term_sent = 0;
 	w->private_bytes = 0;
 	w->fds = 0;
-	w->started_ms = now_mono_ms();
+	w->started_ms = w->idle_since = now_mono_ms();
+	w->lifetime = bg->max_lifetime ? bg->max_lifetime +
+		jitter(bg->lifetime_jitter)
+				       : 0;
+	budget_limit_child(b, w);
 	if ((rv = inst_listen(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
 		    w->url, nng_strerror(rv));
 		supervise_stop(b, w, "channel setup failed");
-		return;
+		return w;
 	}
-	log_info("started %s.%u pid %d", kind_name(w->kind), w->idx,
+	log_debug("started %s.%u pid %d", kind_name(w->kind), w->idx,
 	    (int)pid);
+	return w;
+}
+
+void
+supervise_start(struct broker *b)
+{
+	for (size_t i = 0; i < b->nslots; i++) {
+		struct slot *s = &b->slots[i];
+		s->cur = spawn(b, s);
+		if (s->cur != NULL)
+			log_info("started %s.%u pid %d", kind_name(s->kind),
+			    s->idx, (int)s->cur->pid);
+	}
 }
 
 void
@@ -190,10 +269,81 @@ supervise_stop(struct broker *b, struct inst *w, const char *reason)
 	(void)b;
 	if (w->pidfd < 0)
 		return;
-	if (reason != NULL)
-		snprintf(w->last_reason, sizeof(w->last_reason), "%s", reason);
+	if (reason != NULL && w->stop_reason[0] == '\0') {
+		snprintf(w->stop_reason, sizeof(w->stop_reason), "%s", reason);
+		snprintf(w->slot->last_reason, sizeof(w->slot->last_reason),
+		    "%s", reason);
+	}
 	w->killed = 1;
 	pidfd_kill(w->pidfd, SIGKILL);
+}
+
+/* Ask a drained process to exit (SIGTERM); it is not a crash. */
+void
+supervise_terminate(struct broker *b, struct inst *w)
+{
+	(void)b;
+	if (w->pidfd < 0)
+		return;
+	w->killed = 1;
+	w->term_sent = 1;
+	w->drain_deadline = now_mono_ms() + TERM_GRACE_MS;
+	pidfd_kill(w->pidfd, SIGTERM);
+}
+
+static void
+send_drain(struct broker *b, struct inst *w)
+{
+	Sb__Drain d = SB__DRAIN__INIT;
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_DRAIN;
+	e.drain = &d;
+	w->state = W_DRAINING;
+	w->drain_deadline = now_mono_ms() +
+	    b->cfg.workers[w->kind].drain_timeout;
+	broker_send(b, w, &e);
+}
+
+/* A hello arrived: the process is ready; a replacement takes over. */
+void
+supervise_ready(struct broker *b, struct inst *w)
+{
+	struct slot *s = w->slot;
+	struct inst *old;
+
+	w->state = W_READY;
+	budget_limit_ready(b, w);
+	if (s->next != w)
+		return;
+	old = s->cur;
+	s->cur = w;
+	s->next = NULL;
+	if (old != NULL && old->pidfd >= 0) {
+		log_debug("%s.%u pid %d replaces pid %d", kind_name(w->kind),
+		    w->idx, (int)w->pid, (int)old->pid);
+		send_drain(b, old);
+	}
+}
+
+/* Graceful recycle of a serving process (see the file header). */
+void
+supervise_recycle(struct broker *b, struct inst *w, const char *why)
+{
+	struct slot *s = w->slot;
+
+	if (w != s->cur || s->next != NULL || w->state != W_READY)
+		return; /* already on its way out */
+	s->recycles++;
+	snprintf(s->last_reason, sizeof(s->last_reason), "%s", why);
+	snprintf(w->stop_reason, sizeof(w->stop_reason), "recycled: %s", why);
+	log_info("recycling %s.%u pid %d: %s", kind_name(w->kind), w->idx,
+	    (int)w->pid, why);
+	if (w->kind != SB__WORKER_KIND__LOCALSPL &&
+	    (s->next = spawn(b, s)) != NULL)
+		return; /* drained once the replacement is ready */
+	send_drain(b, w); /* in place: the slot restarts when it exits */
 }
 
 static uint64_t
@@ -206,43 +356,97 @@ backoff_ms(const struct sb_budget *bg, unsigned crashes)
 	return d < bg->restart_backoff_max ? d : bg->restart_backoff_max;
 }
 
-/* The pidfd said the process ended: collect it and plan the restart. */
+/* Crash-loop breaker: record a crash; 1 when the kind is now failed. */
+static int
+crash_breaker(struct broker *b, int kind, uint64_t now)
+{
+	const struct sb_budget *bg = &b->cfg.workers[kind];
+	unsigned n = 0;
+
+	b->crash_times[kind][b->crash_head[kind]++ % 64] = now;
+	for (unsigned i = 0; i < 64; i++)
+		if (b->crash_times[kind][i] != 0 &&
+		    now - b->crash_times[kind][i] <= bg->crash_window)
+			n++;
+	if (n <= bg->crash_limit || b->failed[kind][0] != '\0')
+		return b->failed[kind][0] != '\0';
+	snprintf(b->failed[kind], sizeof(b->failed[kind]),
+	    "%s failed: %u crashes within %llums (crash_limit %llu)",
+	    kind_name(kind), n, (unsigned long long)bg->crash_window,
+	    (unsigned long long)bg->crash_limit);
+	log_error("%s; not restarted until an admin changes its budget or "
+	    "reloads", b->failed[kind]);
+	return 1;
+}
+
+static void
+describe_status(int status, char *why, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(why, len, "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) == 3)
+		snprintf(why, len, "out of memory (exit status 3)");
+	else
+		snprintf(why, len, "exited with status %d",
+		    WEXITSTATUS(status));
+}
+
+/* The pidfd said the process ended: collect it and keep the slot filled. */
 void
 supervise_reap(struct broker *b, struct inst *w)
 {
+	struct slot *s = w->slot;
 	const struct sb_budget *bg = &b->cfg.workers[w->kind];
-	char why[200];
-	int status = 0;
+	uint64_t now = now_mono_ms();
+	char why[256], limit[256];
+	int status = 0, crash;
 
 	if (waitpid(w->pid, &status, 0) < 0)
 		status = 0;
-	if (WIFSIGNALED(status))
-		snprintf(why, sizeof(why), "killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(why, sizeof(why), "exited with status %d",
-		    WEXITSTATUS(status));
+	describe_status(status, why, sizeof(why));
 	close(w->pidfd);
 	w->pidfd = -1;
 	inst_close_channel(w);
-	if (w->killed || (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-			     w->state == W_DRAINING)) {
-		log_info("%s.%u pid %d stopped: %s", kind_name(w->kind),
-		    w->idx, (int)w->pid, w->last_reason);
-		w->restart_at = now_mono_ms();
-	} else {
-		w->crashes++;
-		snprintf(w->last_reason, sizeof(w->last_reason), "crashed: %s",
-		    why);
-		w->restart_at = now_mono_ms() + backoff_ms(bg, w->crashes);
-		log_warn("%s.%u pid %d %s; restart in %llums",
-		    kind_name(w->kind), w->idx, (int)w->pid, why,
-		    (unsigned long long)(w->restart_at - now_mono_ms()));
+	crash = !w->killed && w->state != W_DRAINING;
+	if (crash && budget_killed_by_limit(b, w, status, limit,
+			 sizeof(limit))) {
+		crash = 0; /* the kernel enforced memory_limit: a recycle */
+		s->recycles++;
+		snprintf(s->last_reason, sizeof(s->last_reason), "%s", limit);
+		snprintf(w->stop_reason, sizeof(w->stop_reason), "%s", limit);
 	}
-	w->state = W_DOWN;
-	w->restarts++;
-	broker_worker_lost(b, w, w->last_reason);
+	budget_limit_release(b, w);
+	if (crash) {
+		s->crashes++;
+		s->restarts++;
+		snprintf(s->last_reason, sizeof(s->last_reason), "crashed: %s",
+		    why);
+		log_warn("%s.%u pid %d %s", kind_name(w->kind), w->idx,
+		    (int)w->pid, why);
+	} else {
+		log_info("%s.%u pid %d ended (%s): %s", kind_name(w->kind),
+		    w->idx, (int)w->pid, why,
+		    w->stop_reason[0] ? w->stop_reason : "stopped");
+	}
+	broker_worker_lost(b, w, crash ? s->last_reason
+				       : w->stop_reason[0] ? w->stop_reason
+							   : why);
+	if (s->cur == w || s->next == w) {
+		if (s->cur == w)
+			s->cur = NULL;
+		else
+			s->next = NULL;
+		if (crash && crash_breaker(b, w->kind, now))
+			s->restart_at = UINT64_MAX;
+		else
+			s->restart_at = now + (crash ? backoff_ms(bg,
+							   s->crashes)
+						     : 0);
+	}
+	w->state = W_FREE;
 	w->pid = 0;
+	w->token = 0;
 	atomic_store(&w->expect_pid, 0);
 }
 
@@ -251,7 +455,8 @@ void
 supervise_sample(struct broker *b, struct inst *w)
 {
 	char path[64], line[256];
-	uint64_t priv = 0, v;
+	uint64_t priv = 0;
+	unsigned long v;
 	unsigned fds = 0;
 	FILE *f;
 	DIR *d;
@@ -263,13 +468,10 @@ supervise_sample(struct broker *b, struct inst *w)
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)w->pid);
 	if ((f = fopen(path, "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
-			if (sscanf(line, "Private_Clean: %lu kB",
-				(unsigned long *)&v) == 1 ||
-			    sscanf(line, "Private_Dirty: %lu kB",
-				(unsigned long *)&v) == 1 ||
-			    sscanf(line, "Swap: %lu kB",
-				(unsigned long *)&v) == 1)
-				priv += v * 1024;
+			if (sscanf(line, "Private_Clean: %lu kB", &v) == 1 ||
+			    sscanf(line, "Private_Dirty: %lu kB", &v) == 1 ||
+			    sscanf(line, "Swap: %lu kB", &v) == 1)
+				priv += (uint64_t)v * 1024;
 		}
 		fclose(f);
 		w->private_bytes = priv;
@@ -284,19 +486,53 @@ supervise_sample(struct broker *b, struct inst *w)
 	}
 }
 
+static void
+tick_draining(struct inst *w, uint64_t now)
+{
+	if (w->state != W_DRAINING || w->pidfd < 0)
+		return;
+	if (!w->term_sent && now >= w->drain_deadline) {
+		log_warn("%s.%u pid %d did not drain within drain_timeout: "
+		    "SIGTERM", kind_name(w->kind), w->idx, (int)w->pid);
+		pidfd_kill(w->pidfd, SIGTERM);
+		w->term_sent = 1;
+		w->drain_deadline = now + TERM_GRACE_MS;
+	} else if (w->term_sent && now >= w->drain_deadline) {
+		pidfd_kill(w->pidfd, SIGKILL);
+		w->drain_deadline = UINT64_MAX;
+	}
+}
+
 void
 supervise_tick(struct broker *b, uint64_t now)
 {
+	int sample = now >= b->next_sample;
+
+	for (size_t i = 0; i < b->nslots; i++) {
+		struct slot *s = &b->slots[i];
+		if (s->cur == NULL && s->next == NULL && !b->stopping &&
+		    b->failed[s->kind][0] == '\0' && now >= s->restart_at) {
+			s->cur = spawn(b, s);
+			if (s->cur == NULL)
+				s->restart_at = now + 1000;
+			else
+				log_info("started %s.%u pid %d",
+				    kind_name(s->kind), s->idx,
+				    (int)s->cur->pid);
+		}
+	}
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
-		if (w->state == W_DOWN && !b->stopping && now >= w->restart_at)
-			supervise_spawn(b, w);
+		if (w->pidfd < 0)
+			continue;
+		tick_draining(w, now);
+		if (sample) {
+			supervise_sample(b, w);
+			budget_check(b, w, now);
+		}
 	}
-	if (now >= b->next_sample) {
-		for (size_t i = 0; i < b->ninsts; i++)
-			supervise_sample(b, &b->insts[i]);
+	if (sample)
 		b->next_sample = now + b->cfg.sample_interval;
-	}
 }
 
 int
@@ -304,9 +540,13 @@ supervise_next_timeout(const struct broker *b, uint64_t now)
 {
 	uint64_t next = b->next_sample;
 
+	for (size_t i = 0; i < b->nslots; i++)
+		if (b->slots[i].cur == NULL && b->slots[i].restart_at < next)
+			next = b->slots[i].restart_at;
 	for (size_t i = 0; i < b->ninsts; i++)
-		if (b->insts[i].state == W_DOWN && b->insts[i].restart_at < next)
-			next = b->insts[i].restart_at;
+		if (b->insts[i].state == W_DRAINING &&
+		    b->insts[i].drain_deadline < next)
+			next = b->insts[i].drain_deadline;
 	return next <= now ? 0 : (int)(next - now);
 }
 
@@ -333,5 +573,6 @@ supervise_shutdown(struct broker *b)
 			w->pidfd = -1;
 		}
 		inst_close_channel(w);
+		budget_limit_release(b, w);
 	}
 }

@@ -151,20 +151,20 @@ output_workers(const Sb__WorkersRep *r, int json)
 	if (json)
 		putchar('[');
 	else
-		printf("%-10s %4s %7s %-8s %10s %4s %7s %9s %8s  %s\n", "KIND",
-		    "INST", "PID", "STATE", "PRIVATE", "FDS", "JOBS", "UPTIME",
-		    "RESTARTS", "LAST REASON");
+		printf("%-10s %4s %7s %-8s %10s %4s %7s %9s %8s %8s  %s\n",
+		    "KIND", "INST", "PID", "STATE", "PRIVATE", "FDS", "JOBS",
+		    "UPTIME", "RESTARTS", "RECYCLES", "LAST REASON");
 	for (size_t i = 0; i < r->n_workers; i++) {
 		const Sb__WorkerInfo *w = r->workers[i];
 		if (!json) {
 			snprintf(priv, sizeof(priv), "%.1fM",
 			    (double)w->private_bytes / (1 << 20));
-			printf("%-10s %4u %7u %-8s %10s %4u %7llu %8.1fs %8u  "
-			       "%s\n",
+			printf("%-10s %4u %7u %-8s %10s %4u %7llu %8.1fs %8u "
+			       "%8u  %s\n",
 			    kind_name(w->kind), w->instance, w->pid, w->state,
 			    priv, w->fds, (unsigned long long)w->jobs,
 			    (double)w->uptime_ms / 1000, w->restarts,
-			    w->last_reason);
+			    w->recycles, w->last_reason);
 			continue;
 		}
 		printf("%s{", i ? "," : "");
@@ -177,6 +177,11 @@ output_workers(const Sb__WorkersRep *r, int json)
 		json_kv_u("jobs", w->jobs);
 		json_kv_u("uptime_ms", w->uptime_ms);
 		json_kv_u("restarts", w->restarts);
+		json_kv_u("recycles", w->recycles);
+		json_kv_u("memory_budget", w->memory_budget);
+		json_kv_u("memory_limit", w->memory_limit);
+		json_kv_u("handle_budget", w->handle_budget);
+		json_kv_str("kernel_limit", w->kernel_limit, 1);
 		json_kv_str("last_reason", w->last_reason, 1);
 		json_kv_u("current_job", w->current_job);
 		putchar('}');

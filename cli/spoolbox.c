@@ -45,7 +45,9 @@ usage(void)
 	      "  wait JOBID [--timeout SECONDS]\n"
 	      "  cancel JOBID | hold JOBID | release JOBID\n"
 	      "  queues [--json]\n"
-	      "  workers [--json]\n",
+	      "  workers [--json]\n"
+	      "  budget KIND [KEY=VALUE]...\n"
+	      "  reload\n",
 	    stderr);
 	exit(2);
 }
@@ -315,6 +317,66 @@ cmd_workers(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_budget(int argc, char **argv)
+{
+	Sb__BudgetReq r = SB__BUDGET_REQ__INIT;
+	sb_env req, *rep;
+	int json = has_flag(argc, argv, "--json"), n = 0;
+
+	if (argc < 2)
+		usage();
+	r.kind = kind_from_name(argv[1]);
+	if (r.kind == 0)
+		die("unknown worker kind '%s' (localspl, printproc, lprmon, "
+		    "remote)", argv[1]);
+	char **set = calloc((size_t)argc, sizeof(*set));
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--json") != 0)
+			set[n++] = argv[i];
+	r.n_set = (size_t)n;
+	r.set = set;
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_BUDGET_REQ;
+	req.budget_req = &r;
+	rep = call(&req);
+	free(set);
+	if (rep->body_case != SB__ENVELOPE__BODY_BUDGET_REP)
+		die("unexpected answer %s", chan_body_name(rep));
+	const Sb__BudgetRep *b = rep->budget_rep;
+	if (json)
+		printf("{\"kind\":\"%s\"", kind_name(b->kind));
+	for (size_t i = 0; i < b->n_keys && i < b->n_values; i++) {
+		if (json)
+			printf(",\"%s\":\"%s\"", b->keys[i], b->values[i]);
+		else
+			printf("%-28s %s\n", b->keys[i], b->values[i]);
+	}
+	if (json)
+		puts("}");
+	chan_free(rep);
+	return 0;
+}
+
+static int
+cmd_reload(void)
+{
+	Sb__ReloadReq r = SB__RELOAD_REQ__INIT;
+	sb_env req, *rep;
+
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_RELOAD_REQ;
+	req.reload_req = &r;
+	rep = call(&req);
+	if (rep->body_case != SB__ENVELOPE__BODY_RELOAD_REP)
+		die("unexpected answer %s", chan_body_name(rep));
+	puts(rep->reload_rep->summary);
+	chan_free(rep);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -344,6 +406,10 @@ main(int argc, char **argv)
 		return cmd_queues(argc, argv);
 	if (strcmp(argv[0], "workers") == 0)
 		return cmd_workers(argc, argv);
+	if (strcmp(argv[0], "budget") == 0)
+		return cmd_budget(argc, argv);
+	if (strcmp(argv[0], "reload") == 0 && argc == 1)
+		return cmd_reload();
 	fprintf(stderr, "spoolbox: unknown command '%s'\n", argv[0]);
 	usage();
 }

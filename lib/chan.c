@@ -196,6 +196,19 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 			e->job_done->result <= SB__RESULT__INTERRUPTED,
 		    "job done: result %d out of range", e->job_done->result);
 		return 0;
+	case SB__ENVELOPE__BODY_BUDGET_REQ:
+		CHECK(e->budget_req->kind >= SB__WORKER_KIND__LOCALSPL &&
+			e->budget_req->kind <= SB__WORKER_KIND__REMOTE,
+		    "budget: kind %d out of range", e->budget_req->kind);
+		CHECK(e->budget_req->n_set <= 32, "budget: too many settings");
+		for (size_t i = 0; i < e->budget_req->n_set; i++)
+			CHECK(strlen(e->budget_req->set[i]) <= 128,
+			    "budget: setting too long");
+		return 0;
+	case SB__ENVELOPE__BODY_BUDGET_REP:
+	case SB__ENVELOPE__BODY_RELOAD_REQ:
+	case SB__ENVELOPE__BODY_RELOAD_REP:
+	case SB__ENVELOPE__BODY_DRAINED:
 	case SB__ENVELOPE__BODY_DRAIN:
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
 	case SB__ENVELOPE__BODY_JOBS_REQ:

@@ -20,7 +20,7 @@
 
 #define B(f) offsetof(struct sb_budget, f)
 const struct sb_budget_key config_budget_keys[] = {
-	{ "instances", B(instances), KEY_COUNT, 64 },
+	{ "instances", B(instances), KEY_COUNT, 16 },
 	{ "memory_budget", B(memory_budget), KEY_SIZE, 1ULL << 40 },
 	{ "memory_limit", B(memory_limit), KEY_SIZE, 1ULL << 40 },
 	{ "handle_budget", B(handle_budget), KEY_COUNT, 65536 },
@@ -37,6 +37,7 @@ const struct sb_budget_key config_budget_keys[] = {
 	    1ULL << 30 },
 	{ "debug_leak_handles_per_job", B(debug_leak_handles_per_job),
 	    KEY_COUNT, 4096 },
+	{ "debug_crash_on_start", B(debug_crash_on_start), KEY_COUNT, 1 },
 	{ NULL, 0, KEY_COUNT, 0 },
 };
 #undef B
@@ -218,6 +219,12 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 	} else if (strcmp(key, "history") == 0) {
 		if (parse_uint(val, 10000000, &c->history_limit) != 0)
 			return set_err(p, "bad %s '%s'", key, val);
+	} else if (strcmp(key, "kernel_limit") == 0) {
+		if (strcmp(val, "auto") != 0 && strcmp(val, "cgroup") != 0 &&
+		    strcmp(val, "rlimit") != 0 && strcmp(val, "none") != 0)
+			return set_err(p, "bad %s '%s' "
+			    "(auto|cgroup|rlimit|none)", key, val);
+		strcpy(c->kernel_limit, val);
 	} else if (strcmp(key, "sandbox") == 0) {
 		if (strcmp(val, "enforce") == 0)
 			c->sandbox = SANDBOX_ENFORCE;
@@ -428,6 +435,7 @@ config_defaults(struct sb_config *c)
 	c->io_timeout = 30000;
 	c->history_limit = 1000;
 	c->sandbox = SANDBOX_ENFORCE;
+	strcpy(c->kernel_limit, "auto");
 	for (int k = 1; k < SB_KINDS; k++)
 		budget_defaults(&c->workers[k], k);
 }

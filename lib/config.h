@@ -32,6 +32,7 @@ struct sb_budget {
 	uint64_t crash_window;
 	uint64_t debug_leak_bytes_per_job;   /* fault injection */
 	uint64_t debug_leak_handles_per_job; /* fault injection */
+	uint64_t debug_crash_on_start;       /* fault injection */
 };
 
 enum sb_key_type { KEY_COUNT, KEY_SIZE, KEY_TIME };
@@ -72,6 +73,7 @@ struct sb_config {
 	uint64_t io_timeout;
 	uint64_t history_limit;
 	enum sb_sandbox_mode sandbox;
+	char kernel_limit[16];  /* auto | cgroup | rlimit | none */
 	struct sb_budget workers[SB_KINDS];
 	struct sb_queue *queues;
 	size_t nqueues;

@@ -65,6 +65,9 @@ worker_connect(struct worker *w, const char *url)
 		worker_violation(w, e);
 	w->cfg_env = e;
 	w->cfg = e->configure;
+	if (w->cfg->debug_crash_on_start)
+		fatal("debug_crash_on_start: crashing as configured "
+		    "(fault injection)");
 }
 
 void
@@ -162,10 +165,25 @@ worker_recv(struct worker *w, int timeout_ms)
 }
 
 void
+worker_drained(struct worker *w)
+{
+	Sb__Drained d = SB__DRAINED__INIT;
+	sb_env e, *m;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_DRAINED;
+	e.drained = &d;
+	worker_send(w, &e);
+	for (;;) { /* the broker's SIGTERM ends us */
+		m = worker_recv(w, -1);
+		chan_free(m);
+	}
+}
+
+void
 worker_job_finished(struct worker *w)
 {
 	w->jobs++;
-	worker_leak(w);
 }
 
 /* Where injected leaks go, so the compiler cannot drop them. */
@@ -182,7 +200,12 @@ worker_leak(struct worker *w)
 	/* Fault injection: memory that is touched (so it is private) and
 	 * never freed, like the seed's Localspl/Win32spl leaks. */
 	bytes = w->cfg->debug_leak_bytes_per_job;
-	if (bytes > 0 && (p = malloc(bytes)) != NULL) {
+	if (bytes > 0) {
+		if ((p = malloc(bytes)) == NULL) {
+			/* Like a real program: no memory, no way on. */
+			log_error("out of memory (fault injection leak)");
+			exit(3);
+		}
 		memset(p, 0xa5, bytes);
 		leak_sink = p;
 	}

@@ -38,11 +38,19 @@ void worker_send(struct worker *w, const sb_env *e);
  */
 sb_env *worker_recv(struct worker *w, int timeout_ms);
 
-/* Fault injection (DESIGN §5): leak as configured, once per job. */
+/*
+ * Fault injection (DESIGN §5): leak as configured. Called once at the start
+ * of every job (so a kernel limit hits mid-job) and, in lprmon, on every
+ * failed connection (the seed's "event 2004" leak). Exits with status 3
+ * when memory runs out, as a real program would.
+ */
 void worker_leak(struct worker *w);
 extern void *volatile leak_sink;
 
-/* Called when a job finishes: counts it and exits if draining. */
+/* Draining and idle: tell the broker and wait to be stopped. */
+void worker_drained(struct worker *w) __attribute__((noreturn));
+
+/* Called when a job finishes: counts it. */
 void worker_job_finished(struct worker *w);
 
 /* Protocol violation by the broker: log and exit. */

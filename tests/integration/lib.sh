@@ -126,3 +126,17 @@ wait_completed() {
 		sb wait "$id" --timeout 120 || fail "job $id did not complete"
 	done
 }
+
+# json_field KIND FIELD < workers.json: that field of every KIND entry.
+json_field() {
+	grep -o "{\"kind\":\"$1\"[^}]*" | grep -o "\"$2\":[0-9]*" | cut -d: -f2
+}
+
+# watch_workers FILE: append `spoolbox workers --json` every 50ms until
+# stop_watch; the test reads the largest figures from FILE afterwards.
+watch_workers() {
+	( while :; do sb workers --json >>"$1" 2>/dev/null || true; sleep 0.05; done ) &
+	WATCH_PID=$!
+}
+stop_watch() { kill "$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; }
+max_of() { sort -n | tail -n 1; }

@@ -184,7 +184,7 @@ START_TEST(test_budget_set)
 	ck_assert_uint_eq(b.max_jobs, 500);
 	ck_assert_int_eq(config_budget_set(&b, "nope", "1", err, sizeof(err)),
 	    -1);
-	ck_assert_int_eq(config_budget_set(&b, "instances", "65", err,
+	ck_assert_int_eq(config_budget_set(&b, "instances", "17", err,
 			     sizeof(err)), -1);
 }
 END_TEST

@@ -236,6 +236,8 @@ on_submit(const sb_env *e)
 	}
 	rep.upload = j->id;
 	rep.job_id = r->final ? j->id : 0;
+	if (r->final)
+		worker_leak(W); /* fault injection, per job accepted */
 	chan_env_init(&out);
 	out.body_case = SB__ENVELOPE__BODY_SUBMIT_REP;
 	out.submit_rep = &rep;
@@ -849,5 +851,5 @@ localspl_run(struct worker *w)
 			break;
 	}
 	store_close(&S);
-	exit(0);
+	worker_drained(w);
 }

@@ -182,7 +182,7 @@ lprmon_run(struct worker *w)
 		e = worker_recv(w, -1);
 		if (e == NULL) {
 			if (w->draining)
-				exit(0);
+				worker_drained(w);
 			continue;
 		}
 		if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK) {
@@ -193,10 +193,11 @@ lprmon_run(struct worker *w)
 		if (e->body_case != SB__ENVELOPE__BODY_JOB_START ||
 		    e->job_start->stage != SB__STAGE__DELIVER)
 			worker_violation(w, e);
+		worker_leak(w);
 		run_job(w, e->job_start);
 		chan_free(e);
 		worker_job_finished(w);
 		if (w->draining)
-			exit(0);
+			worker_drained(w);
 	}
 }

@@ -196,7 +196,7 @@ printproc_run(struct worker *w)
 	for (;;) {
 		e = worker_recv(w, -1);
 		if (e == NULL && w->draining)
-			exit(0);
+			worker_drained(w);
 		if (e == NULL)
 			continue;
 		if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK ||
@@ -208,10 +208,11 @@ printproc_run(struct worker *w)
 		if (e->body_case != SB__ENVELOPE__BODY_JOB_START ||
 		    e->job_start->stage != SB__STAGE__CONVERT)
 			worker_violation(w, e);
+		worker_leak(w);
 		convert(w, e->job_start);
 		chan_free(e);
 		worker_job_finished(w);
 		if (w->draining)
-			exit(0);
+			worker_drained(w);
 	}
 }

@@ -38,7 +38,7 @@ main(int argc, char **argv)
 		e = worker_recv(&w, -1);
 		if (e == NULL) {
 			if (w.draining)
-				exit(0);
+				worker_drained(&w);
 			continue;
 		}
 		if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK) {
@@ -47,6 +47,7 @@ main(int argc, char **argv)
 		}
 		if (e->body_case != SB__ENVELOPE__BODY_JOB_START)
 			worker_violation(&w, e);
+		worker_leak(&w);
 		refuse(&w, e->job_start);
 		chan_free(e);
 		worker_job_finished(&w);

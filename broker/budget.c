@@ -1,0 +1,329 @@
+/*
+ * budget: enforcement of DESIGN §5 on figures the broker measures itself
+ * (supervise_sample): memory_limit kills at once, memory_budget,
+ * handle_budget, max_jobs, max_lifetime and max_idle recycle gracefully.
+ * memory_limit is also given to the kernel so a worker that leaks faster
+ * than the broker samples cannot take the host down; the backend is
+ * feature-detected at start-up, never assumed:
+ *   cgroup-v1  memory.limit_in_bytes in the v1 memory hierarchy (root)
+ *   cgroup-v2  memory.max in a delegated v2 subtree
+ *   rlimit-as  RLIMIT_AS = the worker's start-up address space + limit
+ * Reports: each recycle (kind, pid, figure, budget); the backend chosen.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "log.h"
+#include "util.h"
+
+static int
+write_str(const char *dir, const char *file, const char *val)
+{
+	char path[PATH_MAX + 64];
+	int fd, rv;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -1;
+	rv = write_all(fd, val, strlen(val));
+	close(fd);
+	return rv;
+}
+
+static long long
+read_num(const char *dir, const char *file, const char *key)
+{
+	char path[PATH_MAX + 64], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t kl = key != NULL ? strlen(key) : 0;
+		if (key == NULL)
+			v = atoll(line);
+		else if (strncmp(line, key, kl) == 0 && line[kl] == ' ')
+			v = atoll(line + kl + 1);
+		else
+			continue;
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+/* A v1 memory hierarchy we can create groups in (needs root). */
+static int
+try_cgroup1(struct broker *b)
+{
+	snprintf(b->cgroup_root, sizeof(b->cgroup_root),
+	    "/sys/fs/cgroup/memory/spoolbox-%d", (int)getpid());
+	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) != 0 ||
+	    mkdir(b->cgroup_root, 0755) != 0)
+		return -1;
+	return 0;
+}
+
+/* A v2 subtree below our own cgroup with the memory controller. */
+static int
+try_cgroup2(struct broker *b)
+{
+	char line[PATH_MAX], ctl[PATH_MAX + 64];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			found = 1;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return -1;
+	snprintf(b->cgroup_root, sizeof(b->cgroup_root), "/sys/fs/cgroup%s",
+	    strcmp(line + 3, "/") == 0 ? "" : line + 3);
+	snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", b->cgroup_root);
+	if ((f = fopen(ctl, "re")) == NULL)
+		return -1;
+	found = fgets(line, sizeof(line), f) != NULL &&
+	    strstr(line, "memory") != NULL;
+	fclose(f);
+	if (!found || write_str(b->cgroup_root, "cgroup.subtree_control",
+			  "+memory") != 0)
+		return -1;
+	return 0;
+}
+
+void
+budget_init(struct broker *b)
+{
+	const char *want = b->cfg.kernel_limit;
+	int any = strcmp(want, "auto") == 0;
+
+	b->limit = LIMIT_NONE;
+	if (strcmp(want, "none") == 0)
+		b->limit = LIMIT_NONE;
+	else if ((any || strcmp(want, "cgroup") == 0) && try_cgroup1(b) == 0)
+		b->limit = LIMIT_CGROUP1;
+	else if ((any || strcmp(want, "cgroup") == 0) && try_cgroup2(b) == 0)
+		b->limit = LIMIT_CGROUP2;
+	else if (any || strcmp(want, "rlimit") == 0)
+		b->limit = LIMIT_RLIMIT;
+	if (strcmp(want, "cgroup") == 0 && b->limit != LIMIT_CGROUP1 &&
+	    b->limit != LIMIT_CGROUP2)
+		log_warn("kernel_limit = cgroup: no usable memory cgroup; "
+		    "memory_limit is enforced by sampling only");
+	log_info("memory_limit kernel backing: %s", budget_backend_name(b));
+}
+
+const char *
+budget_backend_name(const struct broker *b)
+{
+	static const char *const names[] = { "none", "cgroup-v1", "cgroup-v2",
+		"rlimit-as" };
+	return names[b->limit];
+}
+
+static void
+apply_limit(struct broker *b, struct inst *w)
+{
+	uint64_t limit = b->cfg.workers[w->kind].memory_limit;
+	char val[32];
+
+	if (limit == 0 || w->cgroup[0] == '\0')
+		return;
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)limit);
+	if (write_str(w->cgroup, b->limit == LIMIT_CGROUP1
+		    ? "memory.limit_in_bytes"
+		    : "memory.max",
+		val) != 0)
+		log_warn("%s: cannot set memory limit: %s", w->cgroup,
+		    strerror(errno));
+}
+
+/* Right after fork: put the child in its own memory cgroup. */
+void
+budget_limit_child(struct broker *b, struct inst *w)
+{
+	char pid[16];
+
+	w->cgroup[0] = '\0';
+	if (b->limit != LIMIT_CGROUP1 && b->limit != LIMIT_CGROUP2)
+		return;
+	snprintf(w->cgroup, sizeof(w->cgroup), "%s/w%d", b->cgroup_root,
+	    (int)(w - b->insts));
+	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
+	if ((mkdir(w->cgroup, 0755) != 0 && errno != EEXIST)) {
+		log_warn("%s: %s", w->cgroup, strerror(errno));
+		w->cgroup[0] = '\0';
+		return;
+	}
+	apply_limit(b, w);
+	if (write_str(w->cgroup, "cgroup.procs", pid) != 0) {
+		log_warn("%s: cannot add pid %s: %s", w->cgroup, pid,
+		    strerror(errno));
+		rmdir(w->cgroup);
+		w->cgroup[0] = '\0';
+	}
+}
+
+/* VmSize of the started worker: its address space before any job. */
+static uint64_t
+vm_size(pid_t pid)
+{
+	char dir[64];
+	long long kb;
+
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	kb = read_num(dir, "status", "VmSize:");
+	return kb > 0 ? (uint64_t)kb * 1024 : 0;
+}
+
+static void
+set_rlimit(struct broker *b, struct inst *w)
+{
+	uint64_t limit = b->cfg.workers[w->kind].memory_limit;
+	struct rlimit rl;
+	uint64_t base;
+
+	if (b->limit != LIMIT_RLIMIT || w->pid <= 0)
+		return;
+	if (limit == 0) {
+		rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	} else {
+		base = vm_size(w->pid);
+		if (base == 0)
+			return;
+		rl.rlim_cur = rl.rlim_max = base + limit;
+	}
+	if (prlimit(w->pid, RLIMIT_AS, &rl, NULL) != 0)
+		log_warn("%s.%u pid %d: RLIMIT_AS: %s", kind_name(w->kind),
+		    w->idx, (int)w->pid, strerror(errno));
+}
+
+/* The worker said hello: all its threads exist, its base is known. */
+void
+budget_limit_ready(struct broker *b, struct inst *w)
+{
+	set_rlimit(b, w);
+}
+
+void
+budget_limit_release(struct broker *b, struct inst *w)
+{
+	(void)b;
+	if (w->cgroup[0] != '\0') {
+		rmdir(w->cgroup);
+		w->cgroup[0] = '\0';
+	}
+}
+
+/* Budgets changed live: give the kernel the new memory_limit. */
+void
+budget_limit_update(struct broker *b, int kind)
+{
+	for (size_t i = 0; i < b->ninsts; i++) {
+		struct inst *w = &b->insts[i];
+		if (w->kind != kind || w->pidfd < 0)
+			continue;
+		apply_limit(b, w);
+		set_rlimit(b, w);
+	}
+}
+
+/* Did the kernel (not a bug) end this worker, on memory_limit? */
+int
+budget_killed_by_limit(struct broker *b, struct inst *w, int status,
+    char *why, size_t len)
+{
+	uint64_t limit = b->cfg.workers[w->kind].memory_limit;
+	long long n = -1;
+
+	if (w->cgroup[0] != '\0' && WIFSIGNALED(status) &&
+	    WTERMSIG(status) == SIGKILL) {
+		n = b->limit == LIMIT_CGROUP1
+		    ? read_num(w->cgroup, "memory.oom_control", "oom_kill")
+		    : read_num(w->cgroup, "memory.events", "oom_kill");
+	} else if (b->limit == LIMIT_RLIMIT && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 3) {
+		n = 1; /* the worker ran out of address space */
+	}
+	if (n <= 0)
+		return 0;
+	snprintf(why, len, "memory_limit: stopped by the kernel (%s) at "
+	    "%llu bytes", budget_backend_name(b), (unsigned long long)limit);
+	log_warn("%s.%u pid %d %s", kind_name(w->kind), w->idx, (int)w->pid,
+	    why);
+	return 1;
+}
+
+static void
+fmt_size(uint64_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f MiB", (double)v / (1 << 20));
+}
+
+void
+budget_check(struct broker *b, struct inst *w, uint64_t now)
+{
+	const struct sb_budget *bg = &b->cfg.workers[w->kind];
+	char why[256], fig[32], lim[32];
+
+	if (w->state != W_READY || w != w->slot->cur)
+		return;
+	if (bg->memory_limit && w->private_bytes > bg->memory_limit) {
+		fmt_size(w->private_bytes, fig, sizeof(fig));
+		fmt_size(bg->memory_limit, lim, sizeof(lim));
+		snprintf(why, sizeof(why),
+		    "memory_limit: private bytes %s > limit %s", fig, lim);
+		log_warn("%s.%u pid %d killed: %s", kind_name(w->kind), w->idx,
+		    (int)w->pid, why);
+		w->slot->recycles++;
+		supervise_stop(b, w, why);
+		return;
+	}
+	if (w->slot->next != NULL)
+		return; /* a replacement is already starting */
+	if (bg->memory_budget && w->private_bytes > bg->memory_budget) {
+		fmt_size(w->private_bytes, fig, sizeof(fig));
+		fmt_size(bg->memory_budget, lim, sizeof(lim));
+		snprintf(why, sizeof(why),
+		    "memory_budget: private bytes %s > budget %s", fig, lim);
+	} else if (bg->handle_budget && w->fds > bg->handle_budget) {
+		snprintf(why, sizeof(why),
+		    "handle_budget: %u open fds > budget %llu", w->fds,
+		    (unsigned long long)bg->handle_budget);
+	} else if (bg->max_jobs && w->jobs >= bg->max_jobs) {
+		snprintf(why, sizeof(why), "max_jobs: %llu jobs >= %llu",
+		    (unsigned long long)w->jobs,
+		    (unsigned long long)bg->max_jobs);
+	} else if (w->lifetime && now - w->started_ms > w->lifetime) {
+		snprintf(why, sizeof(why),
+		    "max_lifetime: up %llums > %llums (with jitter)",
+		    (unsigned long long)(now - w->started_ms),
+		    (unsigned long long)w->lifetime);
+	} else if (w->idx > 0 && w->token == 0 && bg->max_idle &&
+	    now - w->idle_since > bg->max_idle) {
+		snprintf(why, sizeof(why), "max_idle: idle %llums > %llums",
+		    (unsigned long long)(now - w->idle_since),
+		    (unsigned long long)bg->max_idle);
+	} else {
+		return;
+	}
+	supervise_recycle(b, w, why);
+}

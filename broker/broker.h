@@ -115,6 +115,7 @@ void supervise_start(struct broker *b);
 void supervise_reap(struct broker *b, struct inst *w);
 void supervise_stop(struct broker *b, struct inst *w, const char *reason);
 void supervise_terminate(struct broker *b, struct inst *w);
+void supervise_unfail(struct broker *b, int kind);
 void supervise_ready(struct broker *b, struct inst *w);
 void supervise_recycle(struct broker *b, struct inst *w, const char *why);
 void supervise_tick(struct broker *b, uint64_t now);

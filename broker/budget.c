@@ -7,7 +7,11 @@
  * feature-detected at start-up, never assumed:
  *   cgroup-v1  memory.limit_in_bytes in the v1 memory hierarchy (root)
  *   cgroup-v2  memory.max in a delegated v2 subtree
- *   rlimit-as  RLIMIT_AS = the worker's start-up address space + limit
+ *   rlimit-data  RLIMIT_DATA = the worker's data at start-up + limit. Not
+ *              RLIMIT_AS: thread stacks and glibc's PROT_NONE arena
+ *              reservations dominate the address space, so allocations
+ *              failed inside nng's threads and hung the channel instead
+ *              of failing the leaking allocation.
  * Reports: each recycle (kind, pid, figure, budget); the backend chosen.
  */
 #define _GNU_SOURCE
@@ -54,7 +58,8 @@ read_num(const char *dir, const char *file, const char *key)
 		size_t kl = key != NULL ? strlen(key) : 0;
 		if (key == NULL)
 			v = atoll(line);
-		else if (strncmp(line, key, kl) == 0 && line[kl] == ' ')
+		else if (strncmp(line, key, kl) == 0 &&
+		    (line[kl] == ' ' || line[kl] == '\t'))
 			v = atoll(line + kl + 1);
 		else
 			continue;
@@ -135,7 +140,7 @@ const char *
 budget_backend_name(const struct broker *b)
 {
 	static const char *const names[] = { "none", "cgroup-v1", "cgroup-v2",
-		"rlimit-as" };
+		"rlimit-data" };
 	return names[b->limit];
 }
 
@@ -182,15 +187,16 @@ budget_limit_child(struct broker *b, struct inst *w)
 	}
 }
 
-/* VmSize of the started worker: its address space before any job. */
+/* VmData of the started worker: its private writable memory before any
+ * job, which RLIMIT_DATA counts (Linux >= 4.7). */
 static uint64_t
-vm_size(pid_t pid)
+vm_data(pid_t pid)
 {
 	char dir[64];
 	long long kb;
 
 	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
-	kb = read_num(dir, "status", "VmSize:");
+	kb = read_num(dir, "status", "VmData:");
 	return kb > 0 ? (uint64_t)kb * 1024 : 0;
 }
 
@@ -206,13 +212,16 @@ set_rlimit(struct broker *b, struct inst *w)
 	if (limit == 0) {
 		rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
 	} else {
-		base = vm_size(w->pid);
-		if (base == 0)
+		base = vm_data(w->pid);
+		if (base == 0) {
+			log_warn("%s.%u pid %d: no VmData; RLIMIT_DATA not set",
+			    kind_name(w->kind), w->idx, (int)w->pid);
 			return;
+		}
 		rl.rlim_cur = rl.rlim_max = base + limit;
 	}
-	if (prlimit(w->pid, RLIMIT_AS, &rl, NULL) != 0)
-		log_warn("%s.%u pid %d: RLIMIT_AS: %s", kind_name(w->kind),
+	if (prlimit(w->pid, RLIMIT_DATA, &rl, NULL) != 0)
+		log_warn("%s.%u pid %d: RLIMIT_DATA: %s", kind_name(w->kind),
 		    w->idx, (int)w->pid, strerror(errno));
 }
 

@@ -220,9 +220,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 		}
 		b->cfg.workers[r->kind] = nb;
 		/* An admin's word clears the crash-loop breaker. */
-		b->failed[r->kind][0] = '\0';
-		memset(b->crash_times[r->kind], 0,
-		    sizeof(b->crash_times[r->kind]));
+		supervise_unfail(b, r->kind);
 		budget_limit_update(b, r->kind);
 		b->next_sample = 0; /* effective at the next sample: now */
 		log_info("budget of %s changed by uid %u", kind_name(r->kind),
@@ -287,10 +285,10 @@ client_reload(struct broker *b, char *msg, size_t len)
 	requeue = queues_differ(&b->cfg, &nc);
 	config_free(&b->cfg);
 	b->cfg = nc;
-	memset(b->failed, 0, sizeof(b->failed));
-	memset(b->crash_times, 0, sizeof(b->crash_times));
-	for (int k = 1; k < SB_KINDS; k++)
+	for (int k = 1; k < SB_KINDS; k++) {
+		supervise_unfail(b, k);
 		budget_limit_update(b, k);
+	}
 	b->next_sample = 0;
 	for (size_t i = 0; i < b->nslots; i++)
 		if (b->slots[i].kind == SB__WORKER_KIND__LOCALSPL)
@@ -452,9 +450,12 @@ annotate_queues(struct broker *b, Sb__QueuesRep *r)
 			why = b->failed[SB__WORKER_KIND__PRINTPROC];
 		if (why[0] == '\0')
 			continue;
-		/* Decoded strings belong to protobuf-c's (malloc) allocator. */
-		free(q->state);
-		free(q->reason);
+		/* Decoded strings belong to protobuf-c's (malloc) allocator,
+		 * except its shared static empty string. */
+		if (q->state != protobuf_c_empty_string)
+			free(q->state);
+		if (q->reason != protobuf_c_empty_string)
+			free(q->reason);
 		q->state = strdup("stopped");
 		q->reason = strdup(why);
 		if (q->state == NULL || q->reason == NULL)

@@ -263,6 +263,21 @@ supervise_start(struct broker *b)
 	}
 }
 
+/* An admin's word: forget a kind's crashes and start its slots again. */
+void
+supervise_unfail(struct broker *b, int kind)
+{
+	b->failed[kind][0] = '\0';
+	memset(b->crash_times[kind], 0, sizeof(b->crash_times[kind]));
+	for (size_t i = 0; i < b->nslots; i++) {
+		if (b->slots[i].kind != kind)
+			continue;
+		b->slots[i].crashes = 0;
+		if (b->slots[i].cur == NULL)
+			b->slots[i].restart_at = 0;
+	}
+}
+
 void
 supervise_stop(struct broker *b, struct inst *w, const char *reason)
 {

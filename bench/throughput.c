@@ -122,7 +122,8 @@ int
 main(int argc, char **argv)
 {
 	const char *sock = NULL, *queue = "bench";
-	int port = 0, size = 200, c, ls, one = 1, paced = 0;
+	int port = 0, size = 200, c, ls, one = 1, paced = 0, text = 0;
+	int deadline_s = 60;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char err[512], title[32], *payload;
 	nng_socket s;
@@ -130,7 +131,7 @@ main(int argc, char **argv)
 	double *lat;
 
 	njobs = 1000;
-	while ((c = getopt(argc, argv, "s:q:p:n:z:w")) != -1) {
+	while ((c = getopt(argc, argv, "s:q:p:n:z:wxT:")) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'q': queue = optarg; break;
@@ -138,6 +139,8 @@ main(int argc, char **argv)
 		case 'n': njobs = atoi(optarg); break;
 		case 'z': size = atoi(optarg); break;
 		case 'w': paced = 1; break;
+		case 'x': text = 1; break;
+		case 'T': deadline_s = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: sb-throughput -s SOCK -q QUEUE "
 					"-p PORT [-n N] [-z BYTES]\n");
@@ -148,7 +151,8 @@ main(int argc, char **argv)
 	t_deliver = calloc((size_t)njobs, sizeof(double));
 	lat = calloc((size_t)njobs, sizeof(double));
 	payload = malloc((size_t)size);
-	memset(payload, 'x', (size_t)size);
+	for (int i = 0; i < size; i++) /* text: lines of 64 */
+		payload[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
 	ls = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	sa.sin_port = htons((uint16_t)port);
@@ -168,23 +172,27 @@ main(int argc, char **argv)
 		return 1;
 	for (int i = 0; i < njobs; i++) {
 		struct sbclient_job j = { .queue = queue,
-			.datatype = SB__DATA_TYPE__RAW, .title = title,
+			.datatype = text ? SB__DATA_TYPE__TEXT
+					 : SB__DATA_TYPE__RAW,
+			.title = title,
 			.filename = "bench", .copies = 1, .priority = 50 };
 		snprintf(title, sizeof(title), "bench-%d", i);
 		lseek(fd, 0, SEEK_SET);
 		t_submit[i] = now_s();
 		if (sbclient_submit(s, fd, &j, err, sizeof(err)) == 0) {
-			fprintf(stderr, "submit %d: %s\n", i, err);
+			printf("stalled: submit %d failed: %s (%d delivered)\n",
+			    i, err, delivered);
 			return 1;
 		}
 		for (int w = 0; paced && delivered <= i && w < 1000000; w++)
 			usleep(20);
 	}
 	double t_acked = now_s();
-	for (int w = 0; delivered < njobs && w < 12000; w++)
+	for (int w = 0; delivered < njobs && w < deadline_s * 200; w++)
 		usleep(5000);
 	if (delivered < njobs) {
-		fprintf(stderr, "only %d of %d delivered\n", delivered, njobs);
+		printf("stalled: only %d of %d delivered within %ds\n",
+		    delivered, njobs, deadline_s);
 		return 1;
 	}
 	double last = 0;

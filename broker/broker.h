@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <nng/nng.h>
 
@@ -36,6 +37,7 @@ struct slot {
 	unsigned restarts;
 	unsigned recycles;
 	unsigned crashes;       /* consecutive, for backoff */
+	struct timespec recycle_start; /* when the current recycle began */
 	char last_reason[300];
 };
 

@@ -85,7 +85,7 @@ try_cgroup1(struct broker *b)
 static int
 try_cgroup2(struct broker *b)
 {
-	char line[PATH_MAX], ctl[PATH_MAX + 64];
+	char line[PATH_MAX], ctl[PATH_MAX + 64 + 32];
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	int found = 0;
 
@@ -100,7 +100,10 @@ try_cgroup2(struct broker *b)
 	fclose(f);
 	if (!found)
 		return -1;
-	snprintf(b->cgroup_root, sizeof(b->cgroup_root), "/sys/fs/cgroup%s",
+	if (strlen(line) > sizeof(b->cgroup_root) - 64)
+		return -1;
+	snprintf(b->cgroup_root, sizeof(b->cgroup_root), "/sys/fs/cgroup%.*s",
+	    (int)(sizeof(b->cgroup_root) - 64),
 	    strcmp(line + 3, "/") == 0 ? "" : line + 3);
 	snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", b->cgroup_root);
 	if ((f = fopen(ctl, "re")) == NULL)

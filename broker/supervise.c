@@ -336,8 +336,13 @@ supervise_ready(struct broker *b, struct inst *w)
 	s->cur = w;
 	s->next = NULL;
 	if (old != NULL && old->pidfd >= 0) {
-		log_debug("%s.%u pid %d replaces pid %d", kind_name(w->kind),
-		    w->idx, (int)w->pid, (int)old->pid);
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		log_info("%s.%u pid %d replaces pid %d, ready %.3f ms after "
+			 "the recycle began",
+		    kind_name(w->kind), w->idx, (int)w->pid, (int)old->pid,
+		    (double)(now.tv_sec - s->recycle_start.tv_sec) * 1e3 +
+			(double)(now.tv_nsec - s->recycle_start.tv_nsec) / 1e6);
 		send_drain(b, old);
 	}
 }
@@ -350,6 +355,7 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why)
 
 	if (w != s->cur || s->next != NULL || w->state != W_READY)
 		return; /* already on its way out */
+	clock_gettime(CLOCK_MONOTONIC, &s->recycle_start);
 	s->recycles++;
 	snprintf(s->last_reason, sizeof(s->last_reason), "%s", why);
 	snprintf(w->stop_reason, sizeof(w->stop_reason), "recycled: %s", why);

@@ -80,7 +80,11 @@ send_configure(struct broker *b, struct inst *w)
 	const struct sb_budget *bg = &b->cfg.workers[w->kind];
 	Sb__Configure c = SB__CONFIGURE__INIT;
 	Sb__QueueConfig *qs = NULL, **qp = NULL;
+	char *rw[17];
+	size_t n_rw = 0;
 	sb_env e;
+
+	rw[n_rw++] = b->cfg.spool_dir;
 
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_CONFIGURE;
@@ -89,6 +93,13 @@ send_configure(struct broker *b, struct inst *w)
 	c.debug_leak_handles_per_job = (uint32_t)bg->debug_leak_handles_per_job;
 	c.io_timeout_ms = b->cfg.io_timeout;
 	c.debug_crash_on_start = bg->debug_crash_on_start != 0;
+	c.sandbox = b->cfg.sandbox == SANDBOX_AUDIT ? "audit"
+	    : b->cfg.sandbox == SANDBOX_OFF	    ? "off"
+						    : "enforce";
+	c.run_uid = (uint32_t)b->run_uid[w->kind];
+	c.run_gid = (uint32_t)b->run_gid[w->kind];
+	/* A few fds above the budget: the budget recycles, this is a wall. */
+	c.nofile = bg->handle_budget ? (uint32_t)bg->handle_budget + 16 : 0;
 	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
 		c.spool_dir = b->cfg.spool_dir;
 		c.history_limit = (uint32_t)b->cfg.history_limit;
@@ -111,6 +122,11 @@ send_configure(struct broker *b, struct inst *w)
 		}
 		c.n_queues = b->cfg.nqueues;
 		c.queues = qp;
+		for (size_t i = 0; i < b->cfg.nqueues && n_rw < 16; i++)
+			if (strncmp(b->cfg.queues[i].uri, "file://", 7) == 0)
+				rw[n_rw++] = b->cfg.queues[i].uri + 7;
+		c.rw_paths = rw;
+		c.n_rw_paths = n_rw;
 	}
 	broker_send(b, w, &e);
 	free(qs);
@@ -337,6 +353,18 @@ out:
 void
 broker_worker_msg(struct broker *b, struct inst *w, sb_env *e)
 {
+	if (e->body_case == SB__ENVELOPE__BODY_SANDBOXED &&
+	    w->state != W_STARTING && w->seccomp[0] == '\0') {
+		/* Shown to admins; enforcement never relies on it. */
+		snprintf(w->seccomp, sizeof(w->seccomp), "%s",
+		    e->sandboxed->seccomp);
+		w->syscalls = e->sandboxed->syscalls;
+		w->landlock_abi = e->sandboxed->landlock_abi;
+		snprintf(w->namespaces, sizeof(w->namespaces), "%s",
+		    e->sandboxed->namespaces);
+		chan_free(e);
+		return;
+	}
 	if (w->state == W_STARTING) {
 		if (e->body_case != SB__ENVELOPE__BODY_HELLO ||
 		    e->hello->kind != (Sb__WorkerKind)w->kind ||

@@ -66,6 +66,10 @@ struct inst {
 	int killed;              /* we stopped it: not a crash */
 	char stop_reason[256];
 	char cgroup[PATH_MAX + 32]; /* its memory cgroup, "" when none */
+	char seccomp[16];        /* as the worker reported (Sandboxed) */
+	unsigned syscalls;
+	unsigned landlock_abi;
+	char namespaces[64];
 	uint64_t private_bytes;  /* last sample */
 	unsigned fds;
 };
@@ -94,6 +98,8 @@ struct broker {
 	struct inst *insts;      /* the process pool: 2 per slot */
 	size_t ninsts;
 	enum limit_backend limit;
+	uid_t run_uid[SB_KINDS];   /* as root: each kind's own account */
+	gid_t run_gid[SB_KINDS];
 	char cgroup_root[PATH_MAX];
 	char failed[SB_KINDS][256]; /* crash-loop breaker: why a kind failed */
 	uint64_t crash_times[SB_KINDS][64];
@@ -136,6 +142,9 @@ void budget_limit_update(struct broker *b, int kind);
 const char *budget_backend_name(const struct broker *b);
 int budget_killed_by_limit(struct broker *b, struct inst *w, int status,
     char *why, size_t len);
+
+/* sandbox side of the broker (supervise.c) */
+void supervise_accounts(struct broker *b);
 
 /* broker.c */
 void broker_worker_msg(struct broker *b, struct inst *w, sb_env *e);

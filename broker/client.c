@@ -113,6 +113,37 @@ is_admin(const struct broker *b, uid_t uid)
 	return 0;
 }
 
+/* The sandbox as the kernel shows it, read from the outside. */
+static void
+measure_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
+    size_t caplen)
+{
+	char path[64], line[256], mine[64] = "", theirs[64] = "";
+	unsigned long long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)w->pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			unsigned u;
+			if (sscanf(line, "Uid: %u", &u) == 1)
+				wi->uid = u;
+			else if (sscanf(line, "Seccomp: %u", &u) == 1)
+				wi->seccomp_status = u;
+			else if (sscanf(line, "NoNewPrivs: %u", &u) == 1)
+				wi->no_new_privs = u != 0;
+			else if (sscanf(line, "CapEff: %llx", &v) == 1)
+				snprintf(cap, caplen, "%016llx", v);
+		}
+		fclose(f);
+	}
+	wi->cap_eff = cap;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)w->pid);
+	if (readlink("/proc/self/ns/net", mine, sizeof(mine) - 1) > 0 &&
+	    readlink(path, theirs, sizeof(theirs) - 1) > 0)
+		wi->own_netns = strcmp(mine, theirs) != 0;
+}
+
 static void
 answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 {
@@ -122,9 +153,11 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	size_t n = 0;
 	sb_env e;
 
+	char (*caps)[20] = calloc(b->ninsts + b->nslots, sizeof(*caps));
+
 	infos = calloc(b->ninsts + b->nslots, sizeof(*infos));
 	ptrs = calloc(b->ninsts + b->nslots, sizeof(*ptrs));
-	if (infos == NULL || ptrs == NULL)
+	if (infos == NULL || ptrs == NULL || caps == NULL)
 		fatal("out of memory");
 	/* Every live process, and every slot that has none (down, failed). */
 	for (size_t i = 0; i < b->nslots + b->ninsts; i++) {
@@ -162,6 +195,11 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 			wi->jobs = w->jobs;
 			wi->uptime_ms = now - w->started_ms;
 			wi->current_job = w->token != 0 ? w->job_id : 0;
+			wi->seccomp = w->seccomp;
+			wi->syscalls = w->syscalls;
+			wi->landlock_abi = w->landlock_abi;
+			wi->namespaces = w->namespaces;
+			measure_sandbox(w, wi, caps[n], sizeof(caps[n]));
 		}
 		ptrs[n++] = wi;
 	}
@@ -173,6 +211,7 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	reply(b, hdr, id, &e);
 	free(infos);
 	free(ptrs);
+	free(caps);
 }
 
 /* Show or change one kind's budget; changes need an admin. */
@@ -294,6 +333,7 @@ client_reload(struct broker *b, char *msg, size_t len)
 		if (b->slots[i].kind == SB__WORKER_KIND__LOCALSPL)
 			spl = &b->slots[i];
 	/* localspl learns queues from Configure: recycle it to apply. */
+	supervise_accounts(b);
 	if (requeue && spl != NULL && spl->cur != NULL)
 		supervise_recycle(b, spl->cur, "reload: queues changed");
 	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,

@@ -207,6 +207,7 @@ main(int argc, char **argv)
 	setup_dirs(b);
 	setup_signals(b);
 	supervise_init(b);
+	supervise_accounts(b);
 	budget_init(b);
 	if ((rv = client_open(b)) != 0)
 		fatal("client socket in %s: %s", b->cfg.runtime_dir,

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -220,6 +221,8 @@ spawn(struct broker *b, struct slot *s)
 		_exit(127);
 	}
 	memset(w->stop_reason, 0, sizeof(w->stop_reason));
+	w->seccomp[0] = w->namespaces[0] = '\0';
+	w->syscalls = w->landlock_abi = 0;
 	w->slot = s;
 	w->kind = s->kind;
 	w->idx = s->idx;
@@ -249,6 +252,74 @@ spawn(struct broker *b, struct slot *s)
 	log_debug("started %s.%u pid %d", kind_name(w->kind), w->idx,
 	    (int)pid);
 	return w;
+}
+
+/* chown -R, for the spool handed to localspl's own account. */
+static void
+chown_tree(const char *path, uid_t uid, gid_t gid)
+{
+	char sub[PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d;
+
+	if (lchown(path, uid, gid) != 0)
+		log_warn("chown %s: %s", path, strerror(errno));
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (de->d_type == DT_DIR)
+			chown_tree(sub, uid, gid);
+		else if (lchown(sub, uid, gid) != 0)
+			log_warn("chown %s: %s", sub, strerror(errno));
+	}
+	closedir(d);
+}
+
+/*
+ * Each kind's account (as root), and the directories localspl will be
+ * confined to: the spool and every file: queue's directory, made here
+ * and handed to localspl's account, since localspl can create nothing
+ * outside them.
+ */
+void
+supervise_accounts(struct broker *b)
+{
+	uid_t spl_uid = geteuid();
+	gid_t spl_gid = getegid();
+	char path[PATH_MAX + 16];
+
+	for (int k = 1; k < SB_KINDS; k++) {
+		struct passwd *pw = getpwnam(b->cfg.users[k]);
+		/* Numeric fallback: a fixed, otherwise unused id per kind. */
+		b->run_uid[k] = pw != NULL ? pw->pw_uid : (uid_t)(64800 + k);
+		b->run_gid[k] = pw != NULL ? pw->pw_gid : (gid_t)(64800 + k);
+	}
+	if (geteuid() == 0) {
+		spl_uid = b->run_uid[SB__WORKER_KIND__LOCALSPL];
+		spl_gid = b->run_gid[SB__WORKER_KIND__LOCALSPL];
+	}
+	snprintf(path, sizeof(path), "%s/jobs", b->cfg.spool_dir);
+	if (mkdir_p(path, 0700) != 0)
+		fatal("%s: %s", path, strerror(errno));
+	if (geteuid() == 0)
+		chown_tree(b->cfg.spool_dir, spl_uid, spl_gid);
+	for (size_t i = 0; i < b->cfg.nqueues; i++) {
+		struct sb_uri u;
+		char err[256];
+		if (strncmp(b->cfg.queues[i].uri, "file://", 7) != 0 ||
+		    uri_parse(b->cfg.queues[i].uri, &u, err, sizeof(err)) != 0)
+			continue;
+		if (mkdir_p(u.path, 0755) != 0) {
+			log_error("file: queue %s: %s: %s", b->cfg.queues[i].name,
+			    u.path, strerror(errno));
+			continue;
+		}
+		if (geteuid() == 0 && lchown(u.path, spl_uid, spl_gid) != 0)
+			log_warn("chown %s: %s", u.path, strerror(errno));
+	}
 }
 
 void

@@ -182,6 +182,17 @@ output_workers(const Sb__WorkersRep *r, int json)
 		json_kv_u("memory_limit", w->memory_limit);
 		json_kv_u("handle_budget", w->handle_budget);
 		json_kv_str("kernel_limit", w->kernel_limit, 1);
+		printf(",\"sandbox\":{");
+		json_kv_str("seccomp", w->seccomp, 0);
+		json_kv_u("syscalls", w->syscalls);
+		json_kv_u("landlock_abi", w->landlock_abi);
+		json_kv_str("namespaces", w->namespaces, 1);
+		json_kv_u("uid", w->uid);
+		json_kv_u("seccomp_status", w->seccomp_status);
+		json_kv_u("no_new_privs", w->no_new_privs);
+		json_kv_str("cap_eff", w->cap_eff, 1);
+		json_kv_u("own_netns", w->own_netns);
+		putchar('}');
 		json_kv_str("last_reason", w->last_reason, 1);
 		json_kv_u("current_job", w->current_job);
 		putchar('}');

@@ -208,6 +208,7 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 	case SB__ENVELOPE__BODY_BUDGET_REP:
 	case SB__ENVELOPE__BODY_RELOAD_REQ:
 	case SB__ENVELOPE__BODY_RELOAD_REP:
+	case SB__ENVELOPE__BODY_SANDBOXED:
 	case SB__ENVELOPE__BODY_DRAINED:
 	case SB__ENVELOPE__BODY_DRAIN:
 	case SB__ENVELOPE__BODY_SUBMIT_REP:

@@ -373,6 +373,12 @@ ini_cb(void *user, const char *section, const char *key, const char *value)
 			return set_err(p, "unknown worker kind '%s' "
 			    "(localspl, printproc, lprmon, remote)",
 			    section + 7);
+		if (strcmp(key, "user") == 0) {
+			if (strlen(val) == 0 || strlen(val) > 32)
+				return set_err(p, "bad user '%s'", val);
+			strcpy(p->c->users[kind], val);
+			return 1;
+		}
 		if (config_budget_set(&p->c->workers[kind], key, val, p->err,
 			sizeof(p->err)) != 0)
 			return 0;
@@ -438,6 +444,10 @@ config_defaults(struct sb_config *c)
 	strcpy(c->kernel_limit, "auto");
 	for (int k = 1; k < SB_KINDS; k++)
 		budget_defaults(&c->workers[k], k);
+	strcpy(c->users[SB__WORKER_KIND__LOCALSPL], "spoolbox-spl");
+	strcpy(c->users[SB__WORKER_KIND__PRINTPROC], "spoolbox-pp");
+	strcpy(c->users[SB__WORKER_KIND__LPRMON], "spoolbox-lpr");
+	strcpy(c->users[SB__WORKER_KIND__REMOTE], "spoolbox-rem");
 }
 
 /*

@@ -75,6 +75,7 @@ struct sb_config {
 	enum sb_sandbox_mode sandbox;
 	char kernel_limit[16];  /* auto | cgroup | rlimit | none */
 	struct sb_budget workers[SB_KINDS];
+	char users[SB_KINDS][33];  /* [worker.KIND] user: the kind's account */
 	struct sb_queue *queues;
 	size_t nqueues;
 };

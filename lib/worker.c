@@ -70,6 +70,35 @@ worker_connect(struct worker *w, const char *url)
 		    "(fault injection)");
 }
 
+/* Enter this kind's sandbox as Configure says and tell the broker. */
+static void
+worker_sandbox(struct worker *w)
+{
+	const Sb__Configure *c = w->cfg;
+	struct sandbox_spec spec = { .kind = w->kind };
+	Sb__Sandboxed sb = SB__SANDBOXED__INIT;
+	struct sandbox_state st;
+	sb_env e;
+	size_t i;
+
+	spec.mode = sandbox_mode_from_name(c->sandbox);
+	spec.uid = c->run_uid;
+	spec.gid = c->run_gid;
+	spec.nofile = c->nofile;
+	for (i = 0; i < c->n_rw_paths && i < 16; i++)
+		spec.rw_paths[i] = c->rw_paths[i];
+	spec.rw_paths[i] = NULL;
+	sandbox_enter(&spec, &st);
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_SANDBOXED;
+	e.sandboxed = &sb;
+	sb.seccomp = st.seccomp;
+	sb.syscalls = st.syscalls;
+	sb.landlock_abi = (uint32_t)st.landlock_abi;
+	sb.namespaces = st.namespaces;
+	worker_send(w, &e);
+}
+
 void
 worker_start(struct worker *w, int argc, char **argv, int kind)
 {
@@ -79,7 +108,7 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 		{ "sandbox", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *url = NULL, *mode = "enforce";
+	const char *url = NULL;
 	uint64_t inst = 0;
 	char prog[32];
 	int c;
@@ -96,8 +125,7 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 				worker_usage(argv[0]);
 			break;
 		case 's':
-			mode = optarg;
-			break;
+			break; /* the mode comes with Configure */
 		default:
 			worker_usage(argv[0]);
 		}
@@ -109,7 +137,7 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 	log_init(strdup(prog));
 
 	worker_connect(w, url);
-	sandbox_enter(kind, mode);
+	worker_sandbox(w);
 	log_debug("ready");
 }
 

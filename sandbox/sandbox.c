@@ -1,27 +1,356 @@
 /*
- * sandbox: shared steps applied to every worker. This is the backbone's
- * baseline (no_new_privs, no core dumps); the per-kind seccomp, namespace
- * and Landlock policies are added in the sandbox issue and live here too.
- * Reports: fatal when a step fails.
+ * sandbox: least privilege for every worker, DESIGN §2 and §6.
+ *
+ * The policies, side by side (what each kind may do after start-up):
+ *
+ *   kind       files (Landlock)               sockets            net ns
+ *   localspl   rw: spool dir, file: dirs      AF_UNIX            own
+ *   printproc  none (open -> EACCES)          AF_UNIX            own
+ *   lprmon     ro: /etc, libs (name lookup)   AF_UNIX, INET, 6   host
+ *   remote     ro: /etc, libs, CA bundle      AF_UNIX, INET, 6   host
+ *
+ * Nobody may execve, ptrace, mount, change uid/gid, load modules, use
+ * keyrings or bpf, or create namespaces; the seccomp default for anything
+ * not listed is kill-process (audit mode: log and allow). Threads may be
+ * created (nng's), processes not: clone must carry CLONE_THREAD and
+ * clone3, whose flags a filter cannot see, answers ENOSYS so glibc falls
+ * back to clone.
+ *
+ * Shared steps, in this order: namespaces (net for kinds without network,
+ * ipc for all; through a user namespace when not root), capability
+ * bounding set, supplementary groups, gid, uid (root only), rlimits
+ * (core 0, nofile, nproc), PR_SET_PDEATHSIG, no_new_privs, Landlock,
+ * seccomp (SCMP_FLTATR_CTL_TSYNC: nng's threads already run).
+ * Reports: fatal when a step that is available fails; a step the kernel
+ * does not offer (Landlock, user namespaces) is skipped and reported in
+ * sandbox_state.
  */
+#define _GNU_SOURCE
 #include "sandbox.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "log.h"
 
-void
-sandbox_enter(int kind, const char *mode)
-{
-	struct rlimit no_core = { 0, 0 };
+/* Everyone: memory, threads and nng's event loop, the broker channel. */
+static const char *const common_calls[] = { "read", "write", "readv",
+	"writev", "close", "fstat", "newfstatat", "statx", "lseek", "mmap",
+	"munmap", "mprotect", "madvise", "mremap", "brk", "futex",
+	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
+	"eventfd2", "pipe2", "poll", "ppoll", "fcntl", "getpid", "gettid",
+	"getppid", "getuid", "geteuid", "getgid", "getegid", "getrandom",
+	"clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
+	"gettimeofday", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+	"sigaltstack", "exit", "exit_group", "sendmsg", "recvmsg", "sendto",
+	"recvfrom", "shutdown", "getsockopt", "setsockopt", "getsockname",
+	"getpeername", "connect", "set_robust_list", "rseq", "sched_yield",
+	"sched_getaffinity", "restart_syscall", "tgkill", "uname",
+	"prlimit64", "dup", "dup3", "pread64", NULL };
 
-	(void)kind;
-	if (strcmp(mode, "off") == 0)
+static const char *const localspl_calls[] = { "openat", "pwrite64",
+	"fsync", "fdatasync", "rename", "renameat", "renameat2", "unlink",
+	"unlinkat", "mkdir", "mkdirat", "getdents64", "ftruncate",
+	"copy_file_range", "fstatfs", "access", NULL };
+
+static const char *const network_calls[] = { "openat", "access", "bind",
+	"ioctl", NULL };
+
+struct policy {
+	const char *name;
+	const char *const *extra;   /* beyond common_calls */
+	int inet;                   /* may open AF_INET/AF_INET6 sockets */
+	int own_netns;              /* no network: a network namespace */
+	int open_eacces;            /* open*() answers EACCES, not kill */
+	const char *const *ro_paths;
+};
+
+static const char *const resolver_paths[] = { "/etc", "/usr/lib", "/lib",
+	NULL };
+static const char *const remote_paths[] = { "/etc", "/usr/lib", "/lib",
+	"/usr/share/ca-certificates", NULL };
+
+static const struct policy policies[] = {
+	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL },
+	[2] = { "printproc", NULL, 0, 1, 1, NULL },
+	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_paths },
+	[4] = { "remote", network_calls, 1, 0, 0, remote_paths },
+};
+
+enum sandbox_mode
+sandbox_mode_from_name(const char *name)
+{
+	if (strcmp(name, "audit") == 0)
+		return SBX_AUDIT;
+	if (strcmp(name, "off") == 0)
+		return SBX_OFF;
+	return SBX_ENFORCE;
+}
+
+static void
+add_ns(struct sandbox_state *st, const char *ns)
+{
+	size_t n = strlen(st->namespaces);
+
+	snprintf(st->namespaces + n, sizeof(st->namespaces) - n, "%s%s",
+	    n ? "," : "", ns);
+}
+
+static int
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* New namespaces: as root directly, else through a user namespace. */
+static void
+enter_namespaces(const struct policy *p, struct sandbox_state *st)
+{
+	int flags = CLONE_NEWIPC | (p->own_netns ? CLONE_NEWNET : 0);
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char map[64];
+
+	if (geteuid() == 0) {
+		if (unshare(flags) != 0)
+			fatal("unshare: %s", strerror(errno));
+	} else {
+		if (unshare(CLONE_NEWUSER | flags) != 0) {
+			log_warn("no user namespace (%s): running without "
+				 "net/ipc namespaces", strerror(errno));
+			return;
+		}
+		/* Keep our own ids inside, so files stay ours. */
+		snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid,
+		    (unsigned)uid);
+		if (write_file("/proc/self/setgroups", "deny") != 0 ||
+		    write_file("/proc/self/uid_map", map) != 0)
+			fatal("user namespace uid_map: %s", strerror(errno));
+		snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid,
+		    (unsigned)gid);
+		if (write_file("/proc/self/gid_map", map) != 0)
+			fatal("user namespace gid_map: %s", strerror(errno));
+		add_ns(st, "user");
+	}
+	if (p->own_netns)
+		add_ns(st, "net");
+	add_ns(st, "ipc");
+}
+
+static void
+drop_privileges(const struct sandbox_spec *spec)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	/* The bounding set goes first: it needs CAP_SETPCAP. */
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL &&
+		    geteuid() == 0)
+			fatal("PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
+	if (geteuid() == 0) {
+		if (setgroups(0, NULL) != 0 ||
+		    setresgid(spec->gid, spec->gid, spec->gid) != 0 ||
+		    setresuid(spec->uid, spec->uid, spec->uid) != 0)
+			fatal("dropping to uid %u gid %u: %s",
+			    (unsigned)spec->uid, (unsigned)spec->gid,
+			    strerror(errno));
+		if (setuid(0) == 0)
+			fatal("could regain root after dropping it");
+	}
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) != 0)
+		fatal("capset: %s", strerror(errno));
+}
+
+static void
+set_limits(const struct sandbox_spec *spec, uid_t was)
+{
+	struct rlimit zero = { 0, 0 };
+	struct rlimit nproc = { 64, 64 }; /* nng's threads count as tasks */
+
+	/* Per-uid: only meaningful when the kind has a uid of its own. */
+	if (getuid() != was && setrlimit(RLIMIT_NPROC, &nproc) != 0)
+		fatal("RLIMIT_NPROC: %s", strerror(errno));
+	struct rlimit nofile = { spec->nofile, spec->nofile };
+
+	if (setrlimit(RLIMIT_CORE, &zero) != 0)
+		fatal("RLIMIT_CORE: %s", strerror(errno));
+	if (spec->nofile > 0 && setrlimit(RLIMIT_NOFILE, &nofile) != 0)
+		fatal("RLIMIT_NOFILE %u: %s", spec->nofile, strerror(errno));
+	/* Changing credentials cleared the death signal: set it again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		fatal("PR_SET_PDEATHSIG: %s", strerror(errno));
+	if (getppid() == 1)
+		fatal("the broker is gone");
+}
+
+static int
+landlock_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+
+	return abi < 0 ? 0 : (int)abi;
+}
+
+static void
+landlock_allow(int rs, const char *path, uint64_t access)
+{
+	struct landlock_path_beneath_attr pb = { .allowed_access = access };
+
+	pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
+	if (pb.parent_fd < 0) {
+		if (errno == ENOENT)
+			return; /* nothing there to allow */
+		fatal("landlock: %s: %s", path, strerror(errno));
+	}
+	if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb,
+		0) != 0)
+		fatal("landlock rule %s: %s", path, strerror(errno));
+	close(pb.parent_fd);
+}
+
+static void
+enter_landlock(const struct sandbox_spec *spec, const struct policy *p,
+    struct sandbox_state *st)
+{
+	const uint64_t ro = LANDLOCK_ACCESS_FS_READ_FILE |
+	    LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE;
+	uint64_t all = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;
+	struct landlock_ruleset_attr attr;
+	int abi = landlock_abi(), rs;
+
+	if (abi <= 0)
 		return;
+	if (abi >= 2)
+		all |= LANDLOCK_ACCESS_FS_REFER;
+	attr.handled_access_fs = all;
+	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (rs < 0)
+		fatal("landlock_create_ruleset: %s", strerror(errno));
+	for (int i = 0; spec->rw_paths[i] != NULL; i++)
+		landlock_allow(rs, spec->rw_paths[i],
+		    all & ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE);
+	for (int i = 0; p->ro_paths != NULL && p->ro_paths[i] != NULL; i++)
+		landlock_allow(rs, p->ro_paths[i], ro);
+	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0)
+		fatal("landlock_restrict_self: %s", strerror(errno));
+	close(rs);
+	st->landlock_abi = abi;
+}
+
+static int
+allow(scmp_filter_ctx ctx, const char *name, unsigned *n)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+
+	if (nr == __NR_SCMP_ERROR)
+		return 0; /* not on this architecture */
+	(*n)++;
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+static void
+enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
+    struct sandbox_state *st)
+{
+	uint32_t deflt = spec->mode == SBX_AUDIT ? SCMP_ACT_LOG
+						 : SCMP_ACT_KILL_PROCESS;
+	scmp_filter_ctx ctx = seccomp_init(deflt);
+	unsigned n = 0;
+	int rv = 0;
+
+	if (ctx == NULL)
+		fatal("seccomp_init failed");
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
+		fatal("seccomp TSYNC unavailable");
+	for (int i = 0; common_calls[i] != NULL; i++)
+		rv |= allow(ctx, common_calls[i], &n);
+	for (int i = 0; p->extra != NULL && p->extra[i] != NULL; i++)
+		rv |= allow(ctx, p->extra[i], &n);
+	/* Threads only: clone needs CLONE_THREAD; clone3 hides its flags. */
+	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0);
+	/* nng names its threads; nothing else of prctl is needed. */
+	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	n += 4;
+	if (p->inet) {
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET));
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	}
+	if (p->open_eacces) {
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(openat), 0);
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(open), 0);
+	}
+#ifdef SPOOLBOX_SANITIZE
+	/* Sanitizer runtimes: widened, never dropped (STYLE). */
+	static const char *const san[] = { "sched_getaffinity", "getdents64",
+		"openat", "readlink", "ioctl", "sigaltstack", NULL };
+	for (int i = 0; san[i] != NULL; i++)
+		seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+		    seccomp_syscall_resolve_name(san[i]), 0);
+#endif
+	if (rv != 0)
+		fatal("seccomp rules for %s could not be built", p->name);
+	if (seccomp_load(ctx) != 0)
+		fatal("seccomp_load failed");
+	seccomp_release(ctx);
+	snprintf(st->seccomp, sizeof(st->seccomp), "%s",
+	    spec->mode == SBX_AUDIT ? "log" : "kill");
+	st->syscalls = n;
+}
+
+void
+sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st)
+{
+	const struct policy *p;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->seccomp, sizeof(st->seccomp), "off");
+	if (spec->kind < 1 || spec->kind > 4)
+		fatal("no sandbox policy for kind %d", spec->kind);
+	p = &policies[spec->kind];
+	if (spec->mode == SBX_OFF) {
+		log_warn("sandbox off: %s runs unconfined", p->name);
+		return;
+	}
+	uid_t was = getuid();
+
+	enter_namespaces(p, st);
+	drop_privileges(spec);
+	set_limits(spec, was);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		fatal("PR_SET_NO_NEW_PRIVS failed");
-	if (setrlimit(RLIMIT_CORE, &no_core) != 0)
-		fatal("RLIMIT_CORE failed");
+		fatal("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	enter_landlock(spec, p, st);
+	enter_seccomp(spec, p, st);
 }

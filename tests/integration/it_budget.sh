@@ -10,8 +10,8 @@ write_config "[worker.lprmon]" "max_jobs = 1000" "[queue.lpd]" "uri = lpd://127.
 start_spoolboxd
 broker=$SB_PID
 
-sb budget lprmon | grep -q "^max_jobs  *1000$" || fail "budget does not show max_jobs: $(sb budget lprmon)"
-sb budget lprmon | grep -q "^memory_budget  *16M$" || fail "default memory_budget not 16M"
+sb budget lprmon | has "^max_jobs  *1000$" || fail "budget does not show max_jobs: $(sb budget lprmon)"
+sb budget lprmon | has "^memory_budget  *16M$" || fail "default memory_budget not 16M"
 
 # A non-admin may look but not change.
 if [ "$(id -u)" -eq 0 ]; then
@@ -30,7 +30,7 @@ if sb budget lprmon max_jobs=lots 2>/dev/null; then fail "bad value accepted"; f
 if sb budget lprmon memory_limit=1M 2>/dev/null; then fail "limit below budget accepted"; fi
 
 # Live: recycle lprmon every 3 jobs, no broker restart.
-sb budget lprmon max_jobs=3 | grep -q "^max_jobs  *3$" || fail "max_jobs not changed"
+sb budget lprmon max_jobs=3 | has "^max_jobs  *3$" || fail "max_jobs not changed"
 mkdir "$T/in"
 for i in $(seq 1 12); do echo "job $i" >"$T/in/j$i"; done
 mapfile -t ids < <(sb submit -q lpd -t raw "$T"/in/j*)
@@ -43,18 +43,18 @@ grep -q "recycling lprmon.0 pid [0-9]*: max_jobs: 3 jobs >= 3" "$T/spoolboxd.log
 
 # reload: the file's value comes back; a broken file is refused.
 sed -i 's/^max_jobs = 1000$/max_jobs = 777/' "$T/spoolbox.conf"
-sb reload | grep -q "reloaded $T/spoolbox.conf" || fail "reload output"
-sb budget lprmon | grep -q "^max_jobs  *777$" || fail "reload did not apply max_jobs"
+sb reload | has "reloaded $T/spoolbox.conf" || fail "reload output"
+sb budget lprmon | has "^max_jobs  *777$" || fail "reload did not apply max_jobs"
 echo "[queue.bad" >>"$T/spoolbox.conf"
 if out=$(sb reload 2>&1); then fail "broken config reloaded"; fi
-echo "$out" | grep -q "reload refused, old config kept: $T/spoolbox.conf:[0-9]*:" || fail "bad reload said: $out"
-sb budget lprmon | grep -q "^max_jobs  *777$" || fail "bad reload changed the budget"
+echo "$out" | has "reload refused, old config kept: $T/spoolbox.conf:[0-9]*:" || fail "bad reload said: $out"
+sb budget lprmon | has "^max_jobs  *777$" || fail "bad reload changed the budget"
 # SIGHUP re-reads too (and adds a queue: localspl is recycled to learn it).
 sed -i '$d' "$T/spoolbox.conf"
 printf '[queue.files]\nuri = file://%s/out\n' "$T" >>"$T/spoolbox.conf"
 kill -HUP "$broker"
-for _ in $(seq 100); do sb queues 2>/dev/null | grep -q "^files " && break; sleep 0.05; done
-sb queues | grep -q "^files " || fail "SIGHUP did not add the queue"
+for _ in $(seq 100); do sb queues 2>/dev/null | has "^files " && break; sleep 0.05; done
+sb queues | has "^files " || fail "SIGHUP did not add the queue"
 id=$(sb submit -q files "$T/in/j1")
 wait_completed "$id"
 log "PASS: budgets change live, admins only, reload and SIGHUP apply"

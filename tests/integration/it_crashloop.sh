@@ -13,13 +13,13 @@ write_config "[worker.remote]" "debug_crash_on_start = 1" "crash_limit = 3" \
 "$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f >>"$T/spoolboxd.log" 2>&1 &
 SB_PID=$!
 for _ in $(seq 200); do
-	sb workers 2>/dev/null | grep -q "^remote .* failed " && break
+	sb workers 2>/dev/null | has "^remote .* failed " && break
 	sleep 0.05
 done
-sb workers | grep -q "^remote .* failed .*remote failed: 4 crashes within 60000ms (crash_limit 3)" ||
+sb workers | has "^remote .* failed .*remote failed: 4 crashes within 60000ms (crash_limit 3)" ||
 	fail "remote not marked failed: $(sb workers)"
-sb queues | grep -q "^ipp .*stopped.*remote failed" || fail "ipp queue not stopped: $(sb queues)"
-sb queues | grep -q "^lpd .*ready" || fail "lpd queue not ready: $(sb queues)"
+sb queues | has "^ipp .*stopped.*remote failed" || fail "ipp queue not stopped: $(sb queues)"
+sb queues | has "^lpd .*ready" || fail "lpd queue not ready: $(sb queues)"
 kill -0 "$SB_PID" || fail "broker died"
 
 echo "still printing" >"$T/a"
@@ -28,7 +28,7 @@ wait_completed "$id"
 # A job for the failed kind waits (nothing is lost or failed meanwhile).
 ipp=$(sb submit -q ipp "$T/a")
 sleep 0.3
-sb jobs | awk -v id="$ipp" '$1 == id' | grep -q printing || fail "ipp job $ipp not waiting"
+sb jobs | awk -v id="$ipp" '$1 == id' | has printing || fail "ipp job $ipp not waiting"
 
 # No more restarts while failed.
 n=$(grep -c "remote.0 pid .* crashed\|remote.0 pid .* exited with status 1" "$T/spoolboxd.log" || true)
@@ -38,8 +38,8 @@ sleep 0.3
 
 # The admin fixes the budget: the kind comes back and its job finishes.
 sb budget remote debug_crash_on_start=0 >/dev/null
-for _ in $(seq 100); do sb workers | grep -q "^remote .* ready " && break; sleep 0.05; done
-sb workers | grep -q "^remote .* ready " || fail "remote did not come back"
+for _ in $(seq 100); do sb workers | has "^remote .* ready " && break; sleep 0.05; done
+sb workers | has "^remote .* ready " || fail "remote did not come back"
 if sb wait "$ipp" --timeout 30 2>"$T/err"; then fail "ipp job completed?"; fi
 grep -q "IPP delivery is not yet supported" "$T/err" || fail "ipp job: $(cat "$T/err")"
 log "PASS: crash loop contained; other queues printed; admin reset works"

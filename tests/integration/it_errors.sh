@@ -9,7 +9,7 @@ expect_err() { # expect_err PATTERN CMD...: fails, one line, says PATTERN
 	local out
 	if out=$("${@:2}" 2>&1); then fail "'${*:2}' succeeded"; fi
 	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "'${*:2}' said more than one line: $out"
-	printf '%s\n' "$out" | grep -q -- "$1" || fail "'${*:2}' said '$out', not '$1'"
+	printf '%s\n' "$out" | has -- "$1" || fail "'${*:2}' said '$out', not '$1'"
 }
 
 # Malformed config: spoolboxd refuses to start and names file and line.
@@ -32,7 +32,7 @@ expect_err "no job 999" sb cancel 999
 
 # A message that fails validation: an answer that says why; broker lives on.
 out=$(head -c 300 /dev/urandom | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock") || fail "no answer to garbage"
-echo "$out" | grep -q "^error: " || fail "garbage got '$out'"
+echo "$out" | has "^error: " || fail "garbage got '$out'"
 out=$(printf '\x08\x07\x10\x01\xd2\x01\x00' | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock")
 [ "$out" = "error: protocol version 7, expected 1" ] || fail "wrong version got '$out'"
 sb queues >/dev/null || fail "broker stopped answering after garbage"
@@ -44,7 +44,7 @@ expect_err "aborted: IPP delivery is not yet supported" sb wait "$id" --timeout 
 # Unreachable printer: transient, retried, then the queue's policy.
 id=$(sb submit -q dead "$T/hello.txt")
 expect_err "aborted: connect to 127.0.0.1:$DEAD: Connection refused" sb wait "$id" --timeout 30
-sb jobs -a | awk -v id="$id" '$1 == id' | grep -q aborted || fail "job $id not aborted"
+sb jobs -a | awk -v id="$id" '$1 == id' | has aborted || fail "job $id not aborted"
 
 # An LPD server that hangs up in the middle of a 3 MiB data file.
 "$BUILD/tests/lpdclose" "$PORT" 100000 &
@@ -52,10 +52,10 @@ HOSTILE=$!
 head -c $((3 * 1024 * 1024)) /dev/urandom >"$T/big"
 id=$(sb submit -q lpd -t raw "$T/big")
 for _ in $(seq 100); do
-	sb jobs | awk -v id="$id" '$1 == id' | grep -q "retry-wait" && break
+	sb jobs | awk -v id="$id" '$1 == id' | has "retry-wait" && break
 	sleep 0.05
 done
-sb jobs | awk -v id="$id" '$1 == id' | grep -q "retry-wait.*server closed the connection" ||
+sb jobs | awk -v id="$id" '$1 == id' | has "retry-wait.*server closed the connection" ||
 	fail "job $id not waiting to retry after the hang-up: $(sb jobs)"
 kill "$HOSTILE"
 wait "$HOSTILE" 2>/dev/null || true

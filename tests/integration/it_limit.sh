@@ -20,7 +20,7 @@ run_backend() { # run_backend auto|rlimit EXPECTED_NAME
 		"[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q"
 	start_spoolboxd
 	sb workers --json | json_field lprmon pid >/dev/null
-	sb workers --json | grep -q "\"kernel_limit\":\"$2\"" ||
+	sb workers --json | has "\"kernel_limit\":\"$2\"" ||
 		fail "workers does not show kernel limit $2: $(sb workers --json)"
 	mapfile -t ids < <(sb submit -q lpd -t raw "$T"/in/j*)
 	wait_completed "${ids[@]}"

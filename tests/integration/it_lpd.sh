@@ -51,6 +51,6 @@ for f in "${lpd_files[@]}"; do
 	[ -s "$f" ] || continue
 	grep -qx "J=${f##*/}" "$T"/lpd/spool/q/hf* || fail "no control file titled ${f##*/}"
 done
-sb jobs -a | grep -q "empty job: nothing sent" || fail "empty lpd job not reported as such"
+sb jobs -a | has "empty job: nothing sent" || fail "empty lpd job not reported as such"
 [ "$(sb jobs -a | grep -c completed)" -eq 100 ] || fail "not all 100 jobs listed completed"
 log "PASS: 100 jobs delivered byte for byte (50 via LPRng, 50 to files)"

@@ -140,3 +140,7 @@ watch_workers() {
 }
 stop_watch() { kill "$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; }
 max_of() { sort -n | tail -n 1; }
+
+# has PATTERN...: like `grep -q`, but reads all its input. With pipefail,
+# grep -q's early exit would fail the pipeline through SIGPIPE.
+has() { grep "$@" >/dev/null; }

@@ -93,6 +93,9 @@ send_configure(struct broker *b, struct inst *w)
 	c.debug_leak_handles_per_job = (uint32_t)bg->debug_leak_handles_per_job;
 	c.io_timeout_ms = b->cfg.io_timeout;
 	c.debug_crash_on_start = bg->debug_crash_on_start != 0;
+	/* Only the slot's first N processes, so a replacement finishes. */
+	c.debug_sandbox_violation = w->slot->restarts <
+	    bg->debug_sandbox_violation;
 	c.sandbox = b->cfg.sandbox == SANDBOX_AUDIT ? "audit"
 	    : b->cfg.sandbox == SANDBOX_OFF	    ? "off"
 						    : "enforce";

@@ -474,7 +474,10 @@ crash_breaker(struct broker *b, int kind, uint64_t now)
 static void
 describe_status(int status, char *why, size_t len)
 {
-	if (WIFSIGNALED(status))
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		snprintf(why, len, "sandbox violation: killed by seccomp "
+		    "(signal %d, SIGSYS)", SIGSYS);
+	else if (WIFSIGNALED(status))
 		snprintf(why, len, "killed by signal %d (%s)",
 		    WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else if (WEXITSTATUS(status) == 3)

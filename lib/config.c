@@ -38,6 +38,8 @@ const struct sb_budget_key config_budget_keys[] = {
 	{ "debug_leak_handles_per_job", B(debug_leak_handles_per_job),
 	    KEY_COUNT, 4096 },
 	{ "debug_crash_on_start", B(debug_crash_on_start), KEY_COUNT, 1 },
+	{ "debug_sandbox_violation", B(debug_sandbox_violation), KEY_COUNT,
+	    1000 },
 	{ NULL, 0, KEY_COUNT, 0 },
 };
 #undef B

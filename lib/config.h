@@ -33,6 +33,7 @@ struct sb_budget {
 	uint64_t debug_leak_bytes_per_job;   /* fault injection */
 	uint64_t debug_leak_handles_per_job; /* fault injection */
 	uint64_t debug_crash_on_start;       /* fault injection */
+	uint64_t debug_sandbox_violation;    /* fault injection: first N */
 };
 
 enum sb_key_type { KEY_COUNT, KEY_SIZE, KEY_TIME };

@@ -237,6 +237,13 @@ worker_leak(struct worker *w)
 		memset(p, 0xa5, bytes);
 		leak_sink = p;
 	}
+	if (w->cfg->debug_sandbox_violation) {
+		/* Do what no worker may: the kernel must kill us (SIGSYS). */
+		log_info("debug_sandbox_violation: calling execve (fault "
+			 "injection)");
+		execl("/bin/true", "true", (char *)NULL);
+		log_error("execve was not stopped by the sandbox");
+	}
 	for (uint32_t i = 0; i < w->cfg->debug_leak_handles_per_job; i++) {
 		if (dup(w->recvfd) < 0)
 			break;

@@ -1,0 +1,51 @@
+#!/bin/bash
+# The sandbox as the kernel shows it, from the outside: every worker has
+# Seccomp 2, NoNewPrivs 1, CapEff 0; as root its own non-zero uid; localspl
+# and printproc in a network namespace that is not the broker's. A worker
+# that violates its policy mid-job is killed by the kernel, the broker logs
+# a sandbox violation and restarts it, and the job completes.
+. "$(dirname "$0")/lib.sh"
+
+PORT=$(free_port)
+start_lpd "$PORT"
+write_config "[worker.printproc]" "debug_sandbox_violation = 1" \
+	"[worker.lprmon]" "debug_sandbox_violation = 1" \
+	"[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" \
+	"[queue.ps]" "uri = file://$T/ps" "datatype = postscript"
+start_spoolboxd
+
+broker_net=$(readlink /proc/"$SB_PID"/ns/net)
+for kind in localspl printproc lprmon remote; do
+	pid=$(worker_pid "$kind")
+	st=/proc/$pid/status
+	grep -q "^Seccomp:[[:space:]]*2$" "$st" || fail "$kind: not in seccomp filter mode"
+	grep -q "^NoNewPrivs:[[:space:]]*1$" "$st" || fail "$kind: no_new_privs not set"
+	grep -q "^CapEff:[[:space:]]*0000000000000000$" "$st" || fail "$kind: has capabilities"
+	grep -q "^CapBnd:[[:space:]]*0000000000000000$" "$st" || fail "$kind: bounding set not empty"
+	uid=$(awk '/^Uid:/ { print $2 }' "$st")
+	if [ "$(id -u)" -eq 0 ]; then
+		[ "$uid" -ne 0 ] || fail "$kind runs as root"
+	fi
+	net=$(readlink "/proc/$pid/ns/net")
+	case $kind in
+	localspl | printproc) [ "$net" != "$broker_net" ] || fail "$kind shares the broker's network" ;;
+	*) [ "$net" = "$broker_net" ] || fail "$kind lost the network it needs" ;;
+	esac
+	log "$kind pid $pid: uid $uid, seccomp 2, no_new_privs, no capabilities, net $net"
+done
+uids=$(for k in localspl printproc lprmon remote; do awk '/^Uid:/ { print $2 }' "/proc/$(worker_pid $k)/status"; done | sort -u | wc -l)
+[ "$(id -u)" -ne 0 ] || [ "$uids" -eq 4 ] || fail "kinds share uids"
+sb workers --json | has '"seccomp":"kill","syscalls":[1-9][0-9]*' || fail "workers --json lacks the sandbox"
+
+# Violations: the first printproc and lprmon call execve at their first job.
+seq 1 100 >"$T/text"
+head -c 100000 /dev/urandom >"$T/raw"
+a=$(sb submit -q ps -t text "$T/text")
+b=$(sb submit -q lpd -t raw "$T/raw")
+wait_completed "$a" "$b"
+for kind in printproc lprmon; do
+	grep -q "$kind.0 pid [0-9]* sandbox violation: killed by seccomp (signal 31, SIGSYS)" \
+		"$T/spoolboxd.log" || fail "no sandbox violation logged for $kind"
+done
+cmp -s "$T/raw" "$T"/lpd/spool/q/dfA* || fail "job $b damaged"
+log "PASS: sandboxes in force; violators killed by the kernel, jobs completed"

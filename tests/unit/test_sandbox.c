@@ -1,0 +1,211 @@
+/*
+ * sandbox: for every worker kind, the real policy is entered in a child
+ * process which then tries what its privilege row forbids; each attempt
+ * must be denied (an errno, or the kernel killing it with SIGSYS), and
+ * what the kind needs must still work.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "sandbox.h"
+
+#define SUCCEEDED 100
+#define KILLED -1
+
+static char dir[64];
+
+enum op { OP_OPEN_OUTSIDE, OP_OPEN_SPOOL, OP_CREATE_IN_SPOOL, OP_INET,
+	OP_UNIX, OP_EXEC, OP_PTRACE, OP_SETUID, OP_FORK, OP_WRITE_ETC };
+
+static int
+do_op(enum op op)
+{
+	char path[128];
+	int fd = -1;
+
+	switch (op) {
+	case OP_OPEN_OUTSIDE: /* world-readable, outside every worker's view */
+		fd = open("/proc/self/environ", O_RDONLY) >= 0 ? 0 : -1;
+		if (fd == 0)
+			return SUCCEEDED;
+		fd = open("/usr/share/common-licenses/GPL-3", O_RDONLY);
+		break;
+	case OP_OPEN_SPOOL:
+		snprintf(path, sizeof(path), "%s/job.data", dir);
+		fd = open(path, O_RDONLY);
+		break;
+	case OP_CREATE_IN_SPOOL:
+		snprintf(path, sizeof(path), "%s/new", dir);
+		fd = open(path, O_WRONLY | O_CREAT, 0600);
+		break;
+	case OP_WRITE_ETC:
+		fd = open("/etc/spoolbox-sandbox-test", O_WRONLY | O_CREAT, 0600);
+		break;
+	case OP_INET:
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		break;
+	case OP_UNIX:
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		break;
+	case OP_EXEC:
+		execl("/bin/sh", "sh", "-c", "exit 0", (char *)NULL);
+		return errno;
+	case OP_PTRACE:
+		return ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 ? SUCCEEDED : errno;
+	case OP_SETUID:
+		return setuid(0) == 0 ? SUCCEEDED : errno;
+	case OP_FORK: {
+		pid_t p = fork();
+		if (p == 0)
+			_exit(0);
+		return p > 0 ? SUCCEEDED : errno;
+	}
+	}
+	return fd >= 0 ? SUCCEEDED : errno;
+}
+
+/* SUCCEEDED, an errno, or KILLED (by SIGSYS: seccomp). */
+static int
+try(int kind, enum op op)
+{
+	struct sandbox_spec spec = { .kind = kind, .mode = SBX_ENFORCE,
+		.uid = 65534, .gid = 65534, .nofile = 64 };
+	struct sandbox_state st;
+	int status;
+	pid_t pid;
+
+	if (kind == SB__WORKER_KIND__LOCALSPL)
+		spec.rw_paths[0] = dir;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sandbox_enter(&spec, &st);
+		_exit(do_op(op));
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status)) {
+		ck_assert_int_eq(WTERMSIG(status), SIGSYS);
+		return KILLED;
+	}
+	return WEXITSTATUS(status);
+}
+
+static void
+setup(void)
+{
+	char path[128];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/sbsandbox.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0777);
+	snprintf(path, sizeof(path), "%s/job.data", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0666);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	chmod(path, 0666);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* What no worker may do, whatever its kind. */
+static void
+forbidden_for_all(int kind)
+{
+	ck_assert_int_eq(try(kind, OP_EXEC), KILLED);
+	ck_assert_int_eq(try(kind, OP_PTRACE), KILLED);
+	ck_assert_int_eq(try(kind, OP_SETUID), KILLED);
+	ck_assert_int_eq(try(kind, OP_FORK), KILLED);
+	ck_assert_int_eq(try(kind, OP_UNIX), SUCCEEDED); /* the broker channel */
+}
+
+START_TEST(test_localspl)
+{
+	int k = SB__WORKER_KIND__LOCALSPL;
+
+	forbidden_for_all(k);
+	ck_assert_int_eq(try(k, OP_INET), KILLED);
+	ck_assert_int_eq(try(k, OP_OPEN_OUTSIDE), EACCES);
+	ck_assert_int_eq(try(k, OP_WRITE_ETC), EACCES);
+	ck_assert_int_eq(try(k, OP_OPEN_SPOOL), SUCCEEDED);
+	ck_assert_int_eq(try(k, OP_CREATE_IN_SPOOL), SUCCEEDED);
+}
+END_TEST
+
+START_TEST(test_printproc)
+{
+	int k = SB__WORKER_KIND__PRINTPROC;
+
+	forbidden_for_all(k);
+	ck_assert_int_eq(try(k, OP_INET), KILLED);
+	ck_assert_int_eq(try(k, OP_OPEN_OUTSIDE), EACCES);
+	ck_assert_int_eq(try(k, OP_OPEN_SPOOL), EACCES);
+	ck_assert_int_eq(try(k, OP_WRITE_ETC), EACCES);
+}
+END_TEST
+
+static void
+network_worker(int k)
+{
+	forbidden_for_all(k);
+	ck_assert_int_eq(try(k, OP_INET), SUCCEEDED);
+	ck_assert_int_eq(try(k, OP_OPEN_SPOOL), EACCES);
+	ck_assert_int_eq(try(k, OP_CREATE_IN_SPOOL), EACCES);
+	ck_assert_int_eq(try(k, OP_WRITE_ETC), EACCES);
+	ck_assert_int_eq(try(k, OP_OPEN_OUTSIDE), EACCES);
+}
+
+START_TEST(test_lprmon)
+{
+	network_worker(SB__WORKER_KIND__LPRMON);
+}
+END_TEST
+
+START_TEST(test_remote)
+{
+	network_worker(SB__WORKER_KIND__REMOTE);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("sandbox");
+	TCase *tc = tcase_create("policies");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_localspl);
+	tcase_add_test(tc, test_printproc);
+	tcase_add_test(tc, test_lprmon);
+	tcase_add_test(tc, test_remote);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	/* Each try() forks itself: keep Check from forking around it. */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -34,6 +34,7 @@
 #include <nng/protocol/pair1/pair.h>
 
 #include "broker.h"
+#include "sandbox.h"
 #include "log.h"
 #include "util.h"
 
@@ -189,8 +190,9 @@ spawn(struct broker *b, struct slot *s)
 	char path[PATH_MAX + 32], inst[16];
 	struct inst *w = free_inst(b);
 	char *argv[] = { path, "--channel", NULL, "--instance", inst,
-		"--sandbox", (char *)mode, NULL };
+		"--sandbox", (char *)mode, NULL, NULL };
 	pid_t parent = getpid(), pid;
+	int sandbox = b->cfg.sandbox != SANDBOX_OFF;
 	sigset_t none;
 	int rv;
 
@@ -217,6 +219,11 @@ spawn(struct broker *b, struct slot *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		close_range(3, ~0U, 0);
+		/* Unprivileged: the only single-threaded moment for a user
+		 * namespace (see sandbox_early_userns). */
+		if (sandbox && geteuid() != 0 &&
+		    sandbox_early_userns(s->kind) == 0)
+			argv[7] = "--userns";
 		execv(path, argv);
 		_exit(127);
 	}

@@ -85,6 +85,7 @@ worker_sandbox(struct worker *w)
 	spec.uid = c->run_uid;
 	spec.gid = c->run_gid;
 	spec.nofile = c->nofile;
+	spec.in_userns = w->in_userns;
 	for (i = 0; i < c->n_rw_paths && i < 16; i++)
 		spec.rw_paths[i] = c->rw_paths[i];
 	spec.rw_paths[i] = NULL;
@@ -106,6 +107,7 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 		{ "channel", required_argument, NULL, 'c' },
 		{ "instance", required_argument, NULL, 'i' },
 		{ "sandbox", required_argument, NULL, 's' },
+		{ "userns", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = NULL;
@@ -126,6 +128,9 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 			break;
 		case 's':
 			break; /* the mode comes with Configure */
+		case 'u':
+			w->in_userns = 1;
+			break;
 		default:
 			worker_usage(argv[0]);
 		}

@@ -22,6 +22,7 @@ struct worker {
 	sb_env *cfg_env;        /* owns cfg */
 	const Sb__Configure *cfg;
 	int draining;
+	int in_userns;          /* the broker made our user namespace */
 	unsigned long jobs;
 };
 

@@ -109,48 +109,74 @@ add_ns(struct sandbox_state *st, const char *ns)
 	    n ? "," : "", ns);
 }
 
+/* "ID ID 1" into buf without stdio (async-signal-safe). */
+static size_t
+id_map(char *buf, unsigned id)
+{
+	char digits[12];
+	size_t n = 0, len = 0;
+
+	do
+		digits[n++] = (char)('0' + id % 10);
+	while ((id /= 10) != 0 && n < sizeof(digits));
+	for (int r = 0; r < 2; r++) {
+		for (size_t i = n; i > 0; i--)
+			buf[len++] = digits[i - 1];
+		buf[len++] = ' ';
+	}
+	buf[len++] = '1';
+	return len;
+}
+
 static int
-write_file(const char *path, const char *text)
+write_raw(const char *path, const char *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -1;
-	n = write(fd, text, strlen(text));
+	n = write(fd, buf, len);
 	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+int
+sandbox_early_userns(int kind)
+{
+	char map[32];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int flags = CLONE_NEWUSER | CLONE_NEWIPC;
+
+	if (kind < 1 || kind > 4)
+		return -1;
+	if (policies[kind].own_netns)
+		flags |= CLONE_NEWNET;
+	if (unshare(flags) != 0)
+		return -1;
+	if (write_raw("/proc/self/setgroups", "deny", 4) != 0 ||
+	    write_raw("/proc/self/uid_map", map, id_map(map, uid)) != 0 ||
+	    write_raw("/proc/self/gid_map", map, id_map(map, gid)) != 0)
+		return -1;
+	return 0;
 }
 
 /* New namespaces: as root directly, else through a user namespace. */
 static void
-enter_namespaces(const struct policy *p, struct sandbox_state *st)
+enter_namespaces(const struct sandbox_spec *spec, const struct policy *p,
+    struct sandbox_state *st)
 {
 	int flags = CLONE_NEWIPC | (p->own_netns ? CLONE_NEWNET : 0);
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	char map[64];
-
 	if (geteuid() == 0) {
 		if (unshare(flags) != 0)
 			fatal("unshare: %s", strerror(errno));
-	} else {
-		if (unshare(CLONE_NEWUSER | flags) != 0) {
-			log_warn("no user namespace (%s): running without "
-				 "net/ipc namespaces", strerror(errno));
-			return;
-		}
-		/* Keep our own ids inside, so files stay ours. */
-		snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid,
-		    (unsigned)uid);
-		if (write_file("/proc/self/setgroups", "deny") != 0 ||
-		    write_file("/proc/self/uid_map", map) != 0)
-			fatal("user namespace uid_map: %s", strerror(errno));
-		snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid,
-		    (unsigned)gid);
-		if (write_file("/proc/self/gid_map", map) != 0)
-			fatal("user namespace gid_map: %s", strerror(errno));
+	} else if (spec->in_userns) {
 		add_ns(st, "user");
+	} else {
+		log_warn("no user namespace: running without net/ipc "
+			 "namespaces");
+		return;
 	}
 	if (p->own_netns)
 		add_ns(st, "net");
@@ -346,7 +372,7 @@ sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st)
 	}
 	uid_t was = getuid();
 
-	enter_namespaces(p, st);
+	enter_namespaces(spec, p, st);
 	drop_privileges(spec);
 	set_limits(spec, was);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

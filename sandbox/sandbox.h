@@ -20,6 +20,7 @@ struct sandbox_spec {
 	gid_t gid;
 	unsigned nofile;        /* RLIMIT_NOFILE (a bit above handle_budget) */
 	const char *rw_paths[17]; /* localspl: spool and file: dirs, NULL-ended */
+	int in_userns;          /* sandbox_early_userns() already done */
 };
 
 /* What was put in place, for `spoolbox workers --json`. */
@@ -29,6 +30,15 @@ struct sandbox_state {
 	int landlock_abi;       /* 0: none */
 	char namespaces[64];    /* e.g. "user,net,ipc" */
 };
+
+/*
+ * Unprivileged only: new user (+ net for kinds without network, + ipc)
+ * namespaces for the calling process, mapping its own ids. unshare()
+ * refuses CLONE_NEWUSER to a multi-threaded process, and a worker has
+ * nng's threads by the time it sandboxes itself, so the broker calls this
+ * in the forked child before exec. Async-signal-safe; 0 or -1.
+ */
+int sandbox_early_userns(int kind);
 
 /* Apply spec to the calling process; fatal() when a step fails. */
 void sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st);

@@ -1,0 +1,38 @@
+#!/bin/bash
+# Without root (here: as nobody), every worker is still sandboxed: seccomp,
+# no_new_privs, Landlock, and network/ipc namespaces through a user
+# namespace the broker creates before exec; the broker still measures
+# every worker, and a text job goes through.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || { log "SKIP: needs root to become nobody"; exit 0; }
+
+chown nobody:nogroup "$T"
+write_config "[queue.ps]" "uri = file://$T/ps" "datatype = postscript"
+chmod 644 "$T/spoolbox.conf"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T" "$@"; }
+as_nobody "$BUILD/spoolboxd" -c "$T/spoolbox.conf" >"$T/spoolboxd.log" 2>&1 &
+SB_PID=$!
+sbn() { as_nobody "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
+for _ in $(seq 200); do
+	[ "$(sbn workers 2>/dev/null | grep -c ' ready ')" -ge 4 ] && break
+	sleep 0.05
+done
+seq 1 200 >"$T/text"
+chmod 644 "$T/text"
+id=$(sbn submit -q ps -t text "$T/text")
+sbn wait "$id" --timeout 30 || fail "job $id did not complete"
+sbn workers --json >"$T/w.json"
+for kind in localspl printproc lprmon remote; do
+	entry=$(grep -o "{\"kind\":\"$kind\"[^}]*}" "$T/w.json")
+	echo "$entry" | has '"seccomp":"kill"' || fail "$kind: no seccomp filter"
+	echo "$entry" | has '"seccomp_status":2' || fail "$kind: kernel shows no filter"
+	echo "$entry" | has '"no_new_privs":1' || fail "$kind: no no_new_privs"
+	echo "$entry" | has '"landlock_abi":[1-9]' || fail "$kind: no Landlock"
+	echo "$entry" | has '"private_bytes":[1-9]' || fail "$kind: not measured"
+	case $kind in
+	localspl | printproc)
+		echo "$entry" | has '"namespaces":"user,net,ipc"' || fail "$kind: namespaces: $entry"
+		echo "$entry" | has '"own_netns":1' || fail "$kind shares the network" ;;
+	esac
+done
+log "PASS: unprivileged workers sandboxed (user,net,ipc), measured, job completed"

@@ -10,6 +10,7 @@ BUILD=$(cd "${1:-build}" && pwd)
 N=${2:-20000}
 OUT=$(cd "${3:-.}" && pwd)
 T=$(mktemp -d /tmp/spoolbox-soak.XXXXXX)
+chmod 755 "$T" # localspl runs as its own account
 trap 'pkill -f "$T/spoolbox.conf" 2>/dev/null; rm -rf "$T"' EXIT
 
 private_total() { # all spoolbox processes: the broker and its children

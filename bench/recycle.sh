@@ -7,6 +7,7 @@ set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 N=${2:-500}
 T=$(mktemp -d /tmp/spoolbox-recycle.XXXXXX)
+chmod 755 "$T" # localspl runs as its own account
 trap 'pkill -f "$T/spoolbox.conf" 2>/dev/null; rm -rf "$T"' EXIT
 
 run() { # run NAME MAX_JOBS

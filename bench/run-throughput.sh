@@ -5,6 +5,7 @@ set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 N=${2:-2000}
 T=$(mktemp -d /tmp/spoolbox-bench.XXXXXX)
+chmod 755 "$T" # localspl runs as its own account
 PORT=$((20000 + RANDOM % 20000))
 cat >"$T/spoolbox.conf" <<CONF
 [spooler]

@@ -285,6 +285,25 @@ chown_tree(const char *path, uid_t uid, gid_t gid)
 	closedir(d);
 }
 
+/* Can localspl's account reach dir? (Checked as that account.) */
+static int
+reachable_by(const char *dir, uid_t uid, gid_t gid)
+{
+	int ok;
+
+	if (geteuid() != 0)
+		return access(dir, R_OK | W_OK | X_OK) == 0;
+	if (setegid(gid) != 0 || seteuid(uid) != 0)
+		fatal("seteuid %u: %s", (unsigned)uid, strerror(errno));
+	/* AT_EACCESS: as the effective ids just set (access() uses the
+	 * real ones). */
+	ok = faccessat(AT_FDCWD, dir, R_OK | W_OK | X_OK, AT_EACCESS) == 0 ||
+	    errno == EROFS; /* reported by the writes themselves */
+	if (seteuid(0) != 0 || setegid(0) != 0)
+		fatal("seteuid back to root: %s", strerror(errno));
+	return ok;
+}
+
 /*
  * Each kind's account (as root), and the directories localspl will be
  * confined to: the spool and every file: queue's directory, made here
@@ -313,6 +332,11 @@ supervise_accounts(struct broker *b)
 		fatal("%s: %s", path, strerror(errno));
 	if (geteuid() == 0)
 		chown_tree(b->cfg.spool_dir, spl_uid, spl_gid);
+	if (!reachable_by(path, spl_uid, spl_gid))
+		fatal("spool %s is not reachable by localspl's account %s "
+		      "(uid %u): a parent directory denies it",
+		    b->cfg.spool_dir, b->cfg.users[SB__WORKER_KIND__LOCALSPL],
+		    (unsigned)spl_uid);
 	for (size_t i = 0; i < b->cfg.nqueues; i++) {
 		struct sb_uri u;
 		char err[256];
@@ -326,6 +350,11 @@ supervise_accounts(struct broker *b)
 		}
 		if (geteuid() == 0 && lchown(u.path, spl_uid, spl_gid) != 0)
 			log_warn("chown %s: %s", u.path, strerror(errno));
+		if (!reachable_by(u.path, spl_uid, spl_gid))
+			log_error("file: queue %s: %s is not reachable by "
+				  "localspl's account (uid %u); its jobs will "
+				  "wait and retry",
+			    b->cfg.queues[i].name, u.path, (unsigned)spl_uid);
 	}
 }
 

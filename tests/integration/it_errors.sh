@@ -16,6 +16,13 @@ expect_err() { # expect_err PATTERN CMD...: fails, one line, says PATTERN
 printf '[spooler]\nsample_interval = 500ms\n[queue.x]\nuri = lpd://h/q\nretry_limit = lots\n' >"$T/bad.conf"
 expect_err "bad.conf:5: bad retry_limit 'lots'" "$BUILD/spoolboxd" -c "$T/bad.conf"
 
+# A spool localspl's own account cannot reach: refused at start, one line.
+if [ "$(id -u)" -eq 0 ]; then
+	mkdir -m 700 "$T/private"
+	printf '[spooler]\nspool_dir = %s/private/spool\nruntime_dir = %s/run2\n' "$T" "$T" >"$T/priv.conf"
+	expect_err "is not reachable by localspl's account" "$BUILD/spoolboxd" -c "$T/priv.conf"
+fi
+
 PORT=$(free_port)
 DEAD=$(free_port)
 write_config "[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" "retry_interval = 1s" \

@@ -270,10 +270,14 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 		drained(b, w);
 		break;
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
-		/* localspl's unit of work: a job accepted into the store. */
-		if (e->submit_rep->job_id != 0)
-			w->jobs++;
 		client_answer(b, e);
+		/* localspl's unit of work: a job accepted into the store;
+		 * measured after each, like every worker's job. */
+		if (e->submit_rep->job_id != 0) {
+			w->jobs++;
+			supervise_sample(b, w);
+			budget_check(b, w, now_mono_ms());
+		}
 		break;
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REP:

@@ -214,6 +214,26 @@ worker_drained(struct worker *w)
 }
 
 void
+worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
+    const char *error, unsigned pages, const char *landed)
+{
+	Sb__JobDone d = SB__JOB_DONE__INIT;
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOB_DONE;
+	e.job_done = &d;
+	d.token = js->token;
+	d.job_id = js->job_id;
+	d.stage = js->stage;
+	d.result = result;
+	d.error = (char *)(error != NULL ? error : "");
+	d.pages = pages;
+	d.landed = (char *)(landed != NULL ? landed : "");
+	worker_send(w, &e);
+}
+
+void
 worker_job_finished(struct worker *w)
 {
 	w->jobs++;

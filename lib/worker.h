@@ -51,6 +51,10 @@ extern void *volatile leak_sink;
 /* Draining and idle: tell the broker and wait to be stopped. */
 void worker_drained(struct worker *w) __attribute__((noreturn));
 
+/* Report how a dispatch ended (landed may be NULL). */
+void worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
+    const char *error, unsigned pages, const char *landed);
+
 /* Called when a job finishes: counts it. */
 void worker_job_finished(struct worker *w);
 

@@ -1,5 +1,7 @@
 /* chan: envelope encode/decode and validation. */
 #include <check.h>
+
+#include "runner.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,8 +188,6 @@ main(void)
 {
 	Suite *s = suite_create("chan");
 	TCase *tc = tcase_create("envelope");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_submit_roundtrip);
 	tcase_add_test(tc, test_oversized_rejected_before_decode);
@@ -197,9 +197,5 @@ main(void)
 	tcase_add_test(tc, test_unknown_oneof_and_version);
 	tcase_add_test(tc, test_garbage_does_not_decode);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s, 0);
 }

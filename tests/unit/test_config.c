@@ -1,5 +1,7 @@
 /* config and util: INI parsing, errors with line numbers, sizes, URIs. */
 #include <check.h>
+
+#include "runner.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,8 +196,6 @@ main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_embedded_default);
 	tcase_add_test(tc, test_full_file);
@@ -204,9 +204,5 @@ main(void)
 	tcase_add_test(tc, test_uris);
 	tcase_add_test(tc, test_budget_set);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s, 0);
 }

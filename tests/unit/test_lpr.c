@@ -1,5 +1,7 @@
 /* lpr: RFC 1179 control file and file names. */
 #include <check.h>
+
+#include "runner.h"
 #include <string.h>
 
 #include "lpr.h"
@@ -58,16 +60,10 @@ main(void)
 {
 	Suite *s = suite_create("lpr");
 	TCase *tc = tcase_create("control");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_control_file_exact);
 	tcase_add_test(tc, test_names_and_sanitising);
 	tcase_add_test(tc, test_long_user_truncated_and_small_buffer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s, 0);
 }

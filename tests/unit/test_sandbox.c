@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+
+#include "runner.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -191,8 +193,6 @@ main(void)
 {
 	Suite *s = suite_create("sandbox");
 	TCase *tc = tcase_create("policies");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -201,11 +201,5 @@ main(void)
 	tcase_add_test(tc, test_lprmon);
 	tcase_add_test(tc, test_remote);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	/* Each try() forks itself: keep Check from forking around it. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s, 1);
 }

@@ -1,5 +1,7 @@
 /* store: durable job records, id reservation, recovery at start-up. */
 #include <check.h>
+
+#include "runner.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,17 +121,11 @@ main(void)
 {
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("store");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_commit_and_reload);
 	tcase_add_test(tc, test_delete_and_unreadable_record);
 	tcase_add_test(tc, test_unwritable_spool);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s, 0);
 }

@@ -1,5 +1,7 @@
 /* textps: text -> PostScript pagination, checked by ghostscript. */
 #include <check.h>
+
+#include "runner.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,8 +202,6 @@ main(void)
 {
 	Suite *s = suite_create("textps");
 	TCase *tc = tcase_create("pagination");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_geometry);
@@ -211,9 +211,5 @@ main(void)
 	tcase_add_test(tc, test_escapes_and_binary);
 	tcase_add_test(tc, test_streaming_is_chunk_independent);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s, 0);
 }

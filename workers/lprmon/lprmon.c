@@ -133,10 +133,8 @@ static void
 run_job(struct worker *w, const Sb__JobStart *js)
 {
 	struct delivery d = { .w = w, .js = js, .fd = -1 };
-	Sb__JobDone done = SB__JOB_DONE__INIT;
 	char landed[1400];
 	struct sb_uri u;
-	sb_env e;
 	int rv;
 
 	d.timeout = (int)w->cfg->io_timeout_ms;
@@ -152,25 +150,17 @@ run_job(struct worker *w, const Sb__JobStart *js)
 	}
 	if (d.fd >= 0)
 		close(d.fd);
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_JOB_DONE;
-	e.job_done = &done;
-	done.token = js->token;
-	done.job_id = js->job_id;
-	done.stage = js->stage;
 	if (rv == LPR_OK) {
-		done.result = SB__RESULT__OK;
 		snprintf(landed, sizeof(landed), "lpd://%s:%u/%s%s", u.host,
 		    u.port ? u.port : 515, u.path,
 		    js->size == 0 ? " (empty job: nothing sent)" : "");
-		done.landed = landed;
+		worker_job_done(w, js, SB__RESULT__OK, NULL, 0, landed);
 	} else {
-		done.result = d.interrupted ? SB__RESULT__INTERRUPTED
-		    : rv == LPR_TRANSIENT  ? SB__RESULT__TRANSIENT
-					   : SB__RESULT__PERMANENT;
-		done.error = d.err;
+		worker_job_done(w, js, d.interrupted ? SB__RESULT__INTERRUPTED
+		    : rv == LPR_TRANSIENT	  ? SB__RESULT__TRANSIENT
+						  : SB__RESULT__PERMANENT,
+		    d.err, 0, NULL);
 	}
-	worker_send(w, &e);
 }
 
 void

@@ -115,25 +115,6 @@ pump(struct conv *c, struct textps *t)
 }
 
 static void
-job_done(struct worker *w, const Sb__JobStart *js, int result,
-    const char *error, unsigned pages)
-{
-	Sb__JobDone d = SB__JOB_DONE__INIT;
-	sb_env e;
-
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_JOB_DONE;
-	e.job_done = &d;
-	d.token = js->token;
-	d.job_id = js->job_id;
-	d.stage = js->stage;
-	d.result = result;
-	d.error = (char *)error;
-	d.pages = pages;
-	worker_send(w, &e);
-}
-
-static void
 convert_text(struct worker *w, const Sb__JobStart *js)
 {
 	struct conv c = { .w = w, .js = js };
@@ -143,8 +124,8 @@ convert_text(struct worker *w, const Sb__JobStart *js)
 		fatal("out of memory");
 	t = textps_new(js->paper, js->title, emit_cb, &c);
 	if (t == NULL) {
-		job_done(w, js, SB__RESULT__PERMANENT, "unknown paper size",
-		    0);
+		worker_job_done(w, js, SB__RESULT__PERMANENT,
+		    "unknown paper size", 0, NULL);
 		free(c.obuf);
 		return;
 	}
@@ -162,11 +143,12 @@ convert_text(struct worker *w, const Sb__JobStart *js)
 	while (c.unacked > 0 && !c.failed)
 		pump(&c, t);
 	if (c.failed)
-		job_done(w, js, c.interrupted ? SB__RESULT__INTERRUPTED
+		worker_job_done(w, js, c.interrupted ? SB__RESULT__INTERRUPTED
 					      : SB__RESULT__PERMANENT,
-		    c.err, 0);
+		    c.err, 0, NULL);
 	else
-		job_done(w, js, SB__RESULT__OK, "", textps_pages(t));
+		worker_job_done(w, js, SB__RESULT__OK, NULL, textps_pages(t),
+		    NULL);
 	textps_free(t);
 	free(c.obuf);
 }
@@ -185,7 +167,7 @@ convert(struct worker *w, const Sb__JobStart *js)
 	    js->from == SB__DATA_TYPE__TEXT ? "text" : "this type",
 	    js->to == SB__DATA_TYPE__PDF ? "pdf (not yet supported)"
 					 : "the queue's datatype");
-	job_done(w, js, SB__RESULT__PERMANENT, why, 0);
+	worker_job_done(w, js, SB__RESULT__PERMANENT, why, 0, NULL);
 }
 
 void

@@ -10,23 +10,6 @@
 #include "log.h"
 #include "worker.h"
 
-static void
-refuse(struct worker *w, const Sb__JobStart *js)
-{
-	Sb__JobDone d = SB__JOB_DONE__INIT;
-	sb_env e;
-
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_JOB_DONE;
-	e.job_done = &d;
-	d.token = js->token;
-	d.job_id = js->job_id;
-	d.stage = js->stage;
-	d.result = SB__RESULT__PERMANENT;
-	d.error = "IPP delivery is not yet supported";
-	worker_send(w, &e);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -48,7 +31,8 @@ main(int argc, char **argv)
 		if (e->body_case != SB__ENVELOPE__BODY_JOB_START)
 			worker_violation(&w, e);
 		worker_leak(&w);
-		refuse(&w, e->job_start);
+		worker_job_done(&w, e->job_start, SB__RESULT__PERMANENT,
+		    "IPP delivery is not yet supported", 0, NULL);
 		chan_free(e);
 		worker_job_finished(&w);
 	}

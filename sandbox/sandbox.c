@@ -59,7 +59,9 @@ static const char *const common_calls[] = { "read", "write", "readv",
 	"recvfrom", "shutdown", "getsockopt", "setsockopt", "getsockname",
 	"getpeername", "connect", "set_robust_list", "rseq", "sched_yield",
 	"sched_getaffinity", "restart_syscall", "tgkill", "uname",
-	"prlimit64", "dup", "dup3", "pread64", NULL };
+	"prlimit64", "dup", "dup3", "pread64",
+	/* glibc's qsort asks sysconf(_SC_PHYS_PAGES) for arrays > 1 KiB */
+	"sysinfo", NULL };
 
 static const char *const localspl_calls[] = { "openat", "pwrite64",
 	"fsync", "fdatasync", "rename", "renameat", "renameat2", "unlink",

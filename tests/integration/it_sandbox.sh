@@ -48,4 +48,17 @@ for kind in printproc lprmon; do
 		"$T/spoolboxd.log" || fail "no sandbox violation logged for $kind"
 done
 cmp -s "$T/raw" "$T"/lpd/spool/q/dfA* || fail "job $b damaged"
+# A localspl restarted over a large store (glibc's qsort then asks
+# sysinfo) still lives in its sandbox.
+mkdir "$T/many"
+for i in $(seq 1 300); do echo "$i" >"$T/many/$i"; done
+mapfile -t ids < <(sb submit -q ps -t raw "$T"/many/*)
+wait_completed "${ids[@]}"
+kill -9 "$(worker_pid localspl)"
+for _ in $(seq 100); do sb workers 2>/dev/null | has "^localspl .* ready " && break; sleep 0.05; done
+c=$(sb submit -q ps -t raw "$T/many/1")
+wait_completed "$c"
+if grep -q "localspl.0 pid [0-9]* sandbox violation" "$T/spoolboxd.log"; then
+	fail "localspl violated its sandbox reloading 300 jobs"
+fi
 log "PASS: sandboxes in force; violators killed by the kernel, jobs completed"

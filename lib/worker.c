@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -263,11 +264,12 @@ worker_leak(struct worker *w)
 		leak_sink = p;
 	}
 	if (w->cfg->debug_sandbox_violation) {
-		/* Do what no worker may: the kernel must kill us (SIGSYS). */
-		log_info("debug_sandbox_violation: calling execve (fault "
+		/* Do what no worker may: the kernel must kill us (SIGSYS);
+		 * in audit mode it is logged and fails harmlessly (EPERM). */
+		log_info("debug_sandbox_violation: calling mount (fault "
 			 "injection)");
-		execl("/bin/true", "true", (char *)NULL);
-		log_error("execve was not stopped by the sandbox");
+		if (mount("none", "/nonexistent", "tmpfs", 0, NULL) != 0)
+			log_info("mount failed: %s", strerror(errno));
 	}
 	for (uint32_t i = 0; i < w->cfg->debug_leak_handles_per_job; i++) {
 		if (dup(w->recvfd) < 0)

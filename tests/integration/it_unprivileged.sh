@@ -10,7 +10,10 @@ chown nobody:nogroup "$T"
 write_config "[queue.ps]" "uri = file://$T/ps" "datatype = postscript"
 chmod 644 "$T/spoolbox.conf"
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T" "$@"; }
-as_nobody "$BUILD/spoolboxd" -c "$T/spoolbox.conf" >"$T/spoolboxd.log" 2>&1 &
+# Not through the function: $! must be spoolboxd itself (setpriv and env
+# exec it), or the cleanup would stop a subshell and leave the daemon.
+setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T" \
+	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" >"$T/spoolboxd.log" 2>&1 &
 SB_PID=$!
 sbn() { as_nobody "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
 for _ in $(seq 200); do

@@ -19,31 +19,14 @@ trap cleanup EXIT
 
 say() { printf '\n== %s\n' "$*"; }
 
+. "$(dirname "$0")/../tests/lpd-loopback.sh"
+
 port_busy() { (exec 3<>/dev/tcp/127.0.0.1/515) 2>/dev/null; }
 
 # A real LPD server (LPRng) for the default "lp" queue, on loopback only,
 # in its own mount+pid namespace so the host's /etc/lprng is untouched.
 if [ "$(id -u)" -eq 0 ] && ! port_busy; then
-	mkdir -p "$T/lpd/etc" "$T/lpd/spool/lp" "$T/lpd/run"
-	chown -R lp:lp "$T/lpd/spool" "$T/lpd/run"
-	cat >"$T/lpd/etc/lpd.conf" <<CONF
-lpd_listen_port=127.0.0.1%515
-lpd_port=515
-unix_socket_path=off
-printcap_path=$T/lpd/etc/printcap
-lpd_printcap_path=$T/lpd/etc/printcap
-lockfile=$T/lpd/run/lpd
-perms_path=$T/lpd/etc/lpd.perms
-user=lp
-group=lp
-CONF
-	printf 'ACCEPT\nDEFAULT ACCEPT\n' >"$T/lpd/etc/lpd.perms"
-	printf 'lp:sd=%s/lpd/spool/lp:lp=/dev/null:save_when_done\n' "$T" \
-		>"$T/lpd/etc/printcap"
-	unshare -m -p --fork --kill-child --propagation private \
-		sh -c "mount --bind '$T/lpd/etc' /etc/lprng && sleep infinity | lpd -F" \
-		>"$T/lpd.log" 2>&1 &
-	LPD_PID=$!
+	lpd_loopback_start "$T/lpd" 515 lp
 	for _ in $(seq 100); do port_busy && break; sleep 0.05; done
 	say "LPRng lpd listening on 127.0.0.1:515 (queue lp, spool $T/lpd/spool/lp)"
 else

@@ -48,32 +48,13 @@ wait_port() {
 	fail "nothing listens on 127.0.0.1:$1"
 }
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lpd-loopback.sh"
+
 # start_lpd PORT: LPRng lpd with queue "q" keeping every job it receives
 # in $T/lpd/spool/q (dfA* data, hfA* control).
 start_lpd() {
-	local port=$1 d=$T/lpd
-	mkdir -p "$d/etc" "$d/spool/q" "$d/run"
-	chown -R lp:lp "$d/spool" "$d/run"
-	cat >"$d/etc/lpd.conf" <<CONF
-lpd_listen_port=127.0.0.1%$port
-lpd_port=$port
-unix_socket_path=off
-printcap_path=$d/etc/printcap
-lpd_printcap_path=$d/etc/printcap
-lockfile=$d/run/lpd
-perms_path=$d/etc/lpd.perms
-user=lp
-group=lp
-CONF
-	printf 'ACCEPT\nDEFAULT ACCEPT\n' >"$d/etc/lpd.perms"
-	printf 'q:sd=%s/spool/q:lp=/dev/null:save_when_done\n' "$d" \
-		>"$d/etc/printcap"
-	# lpd -F exits when its stdin closes: feed it a pipe that stays open.
-	unshare -m -p --fork --kill-child --propagation private \
-		sh -c "mount --bind '$d/etc' /etc/lprng && sleep infinity | lpd -F" \
-		>"$d/lpd.out" 2>&1 &
-	LPD_PID=$!
-	wait_port "$port"
+	lpd_loopback_start "$T/lpd" "$1" q
+	wait_port "$1"
 }
 
 stop_lpd() {

@@ -275,8 +275,7 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 		 * measured after each, like every worker's job. */
 		if (e->submit_rep->job_id != 0) {
 			w->jobs++;
-			supervise_sample(b, w);
-			budget_check(b, w, now_mono_ms());
+			budget_measure(b, w, now_mono_ms());
 		}
 		break;
 	case SB__ENVELOPE__BODY_JOBS_REP:
@@ -349,8 +348,7 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 		broker_send(b, spl, e);
 	if (e->body_case == SB__ENVELOPE__BODY_JOB_DONE) {
 		/* Measure after every job, as well as every sample_interval. */
-		supervise_sample(b, w);
-		budget_check(b, w, now_mono_ms());
+		budget_measure(b, w, now_mono_ms());
 		broker_dispatch(b);
 	}
 out:

@@ -134,7 +134,8 @@ const char *supervise_state(const struct inst *w);
 
 /* budget.c */
 void budget_init(struct broker *b);
-void budget_check(struct broker *b, struct inst *w, uint64_t now);
+/* Sample w from /proc and act on its budgets. */
+void budget_measure(struct broker *b, struct inst *w, uint64_t now);
 void budget_limit_child(struct broker *b, struct inst *w);
 void budget_limit_ready(struct broker *b, struct inst *w);
 void budget_limit_release(struct broker *b, struct inst *w);

@@ -291,11 +291,12 @@ fmt_size(uint64_t v, char *buf, size_t len)
 }
 
 void
-budget_check(struct broker *b, struct inst *w, uint64_t now)
+budget_measure(struct broker *b, struct inst *w, uint64_t now)
 {
 	const struct sb_budget *bg = &b->cfg.workers[w->kind];
 	char why[256], fig[32], lim[32];
 
+	supervise_sample(b, w);
 	if (w->state != W_READY || w != w->slot->cur)
 		return;
 	if (bg->memory_limit && w->private_bytes > bg->memory_limit) {

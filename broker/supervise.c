@@ -657,10 +657,8 @@ supervise_tick(struct broker *b, uint64_t now)
 		if (w->pidfd < 0)
 			continue;
 		tick_draining(w, now);
-		if (sample) {
-			supervise_sample(b, w);
-			budget_check(b, w, now);
-		}
+		if (sample)
+			budget_measure(b, w, now);
 	}
 	if (sample)
 		b->next_sample = now + b->cfg.sample_interval;

@@ -110,8 +110,7 @@ setup(void)
 	char path[128];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "/tmp/sbsandbox.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_new(dir, sizeof(dir), "sbsandbox");
 	chmod(dir, 0777);
 	snprintf(path, sizeof(path), "%s/job.data", dir);
 	fd = open(path, O_WRONLY | O_CREAT, 0666);
@@ -123,10 +122,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tmpdir_remove(dir);
 }
 
 /* What no worker may do, whatever its kind. */

@@ -53,7 +53,8 @@ struct inst {
 	nng_socket sock;
 	int sock_open;
 	int recvfd;
-	char url[PATH_MAX + 64];
+	char chan_dir[PATH_MAX + 48]; /* RUNTIME/workers/N, only this channel */
+	char url[PATH_MAX + 64 + 16];
 	uint64_t token;          /* current dispatch, 0 when idle */
 	uint64_t job_id;
 	int stage;
@@ -105,6 +106,7 @@ struct broker {
 	uint64_t crash_times[SB_KINDS][64];
 	unsigned crash_head[SB_KINDS];
 	char workers_dir[PATH_MAX + 16];
+	char view_root[PATH_MAX + 16]; /* empty: workers' roots are built on it */
 	char exe_dir[PATH_MAX];
 	nng_socket client;
 	int client_fd;

@@ -113,12 +113,27 @@ is_admin(const struct broker *b, uid_t uid)
 	return 0;
 }
 
+/* Is pid in a namespace of this type other than the broker's? */
+static int
+own_ns(pid_t pid, const char *type)
+{
+	char path[64], mine[64] = "", theirs[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
+	if (readlink(path, mine, sizeof(mine) - 1) <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	if (readlink(path, theirs, sizeof(theirs) - 1) <= 0)
+		return 0;
+	return strcmp(mine, theirs) != 0;
+}
+
 /* The sandbox as the kernel shows it, read from the outside. */
 static void
 measure_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
     size_t caplen)
 {
-	char path[64], line[256], mine[64] = "", theirs[64] = "";
+	char path[64], line[256];
 	unsigned long long v;
 	FILE *f;
 
@@ -138,10 +153,8 @@ measure_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
 		fclose(f);
 	}
 	wi->cap_eff = cap;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)w->pid);
-	if (readlink("/proc/self/ns/net", mine, sizeof(mine) - 1) > 0 &&
-	    readlink(path, theirs, sizeof(theirs) - 1) > 0)
-		wi->own_netns = strcmp(mine, theirs) != 0;
+	wi->own_netns = own_ns(w->pid, "net");
+	wi->own_mntns = own_ns(w->pid, "mnt");
 }
 
 static void

@@ -57,6 +57,10 @@ setup_dirs(struct broker *b)
 	if (mkdir_p(b->workers_dir, 0700) != 0)
 		fatal("%s: %s", b->workers_dir, strerror(errno));
 	chmod(b->workers_dir, 0700);
+	snprintf(b->view_root, sizeof(b->view_root), "%s/root",
+	    b->cfg.runtime_dir);
+	if (mkdir_p(b->view_root, 0700) != 0)
+		fatal("%s: %s", b->view_root, strerror(errno));
 	if (mkdir_p(b->cfg.spool_dir, 0700) != 0)
 		fatal("spool dir %s: %s", b->cfg.spool_dir, strerror(errno));
 }

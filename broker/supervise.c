@@ -107,8 +107,13 @@ supervise_init(struct broker *b)
 		struct inst *w = &b->insts[i];
 		w->pidfd = -1;
 		w->recvfd = -1;
-		snprintf(w->url, sizeof(w->url), "ipc://%s/w%zu.sock",
+		/* A directory per process: its mount namespace holds only
+		 * its own channel. */
+		snprintf(w->chan_dir, sizeof(w->chan_dir), "%s/%zu",
 		    b->workers_dir, i);
+		if (mkdir(w->chan_dir, 0700) != 0 && errno != EEXIST)
+			fatal("%s: %s", w->chan_dir, strerror(errno));
+		snprintf(w->url, sizeof(w->url), "ipc://%s/sock", w->chan_dir);
 	}
 }
 
@@ -179,6 +184,45 @@ jitter(uint64_t max)
 	return r % (max + 1);
 }
 
+/* What w's mount namespace holds beyond its kind's fixed list. */
+static void
+view_for(const struct broker *b, const struct inst *w, struct sandbox_view *v)
+{
+	size_t n = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->root = b->view_root;
+	v->channel_dir = w->chan_dir;
+	if (w->kind != SB__WORKER_KIND__LOCALSPL)
+		return;
+	v->rw[n++] = b->cfg.spool_dir;
+	for (size_t i = 0; i < b->cfg.nqueues && n < 16; i++)
+		if (strncmp(b->cfg.queues[i].uri, "file://", 7) == 0)
+			v->rw[n++] = b->cfg.queues[i].uri + 7;
+}
+
+/* The forked child's one-line reason, written without stdio. */
+static void
+child_fail(const char *kind, const char *step, int err)
+{
+	const char *parts[] = { "spoolboxd: ", kind, ": sandbox: ", step, ": ",
+		strerrorname_np(err), "\n" };
+	char line[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const char *p = parts[i] != NULL ? parts[i] : "?";
+		size_t l = strlen(p);
+		if (n + l >= sizeof(line))
+			break;
+		memcpy(line + n, p, l);
+		n += l;
+	}
+	if (write(2, line, n) < 0)
+		_exit(126);
+	_exit(126);
+}
+
 /* Start a process for slot s; NULL when there is no room or fork fails. */
 static struct inst *
 spawn(struct broker *b, struct slot *s)
@@ -189,12 +233,14 @@ spawn(struct broker *b, struct slot *s)
 							   : "enforce";
 	char path[PATH_MAX + 32], inst[16];
 	struct inst *w = free_inst(b);
+	char ns[4] = "0";
 	char *argv[] = { path, "--channel", NULL, "--instance", inst,
-		"--sandbox", (char *)mode, NULL, NULL };
+		"--sandbox", (char *)mode, "--namespaces", ns, NULL };
+	struct sandbox_view view;
 	pid_t parent = getpid(), pid;
 	int sandbox = b->cfg.sandbox != SANDBOX_OFF;
 	sigset_t none;
-	int rv;
+	int rv, exe, i = 0;
 
 	if (w == NULL) {
 		log_error("no room in the process table for %s.%u",
@@ -202,6 +248,8 @@ spawn(struct broker *b, struct slot *s)
 		return NULL;
 	}
 	argv[2] = w->url;
+	w->kind = s->kind;
+	view_for(b, w, &view);
 	worker_path(b, s->kind, path, sizeof(path));
 	snprintf(inst, sizeof(inst), "%u", s->idx);
 	sigemptyset(&none);
@@ -219,12 +267,23 @@ spawn(struct broker *b, struct slot *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		close_range(3, ~0U, 0);
-		/* Unprivileged: the only single-threaded moment for a user
-		 * namespace (see sandbox_early_userns). */
-		if (sandbox && geteuid() != 0 &&
-		    sandbox_early_userns(s->kind) == 0)
-			argv[7] = "--userns";
-		execv(path, argv);
+		/* Namespaces and the mount view, then exec through an fd:
+		 * the binary need not be inside the view. */
+		exe = open(path, O_PATH | O_CLOEXEC);
+		if (exe < 0)
+			child_fail(kind_name(s->kind), path, errno);
+		if (sandbox) {
+			const char *step = "";
+			int made = sandbox_prepare(s->kind, &view, &step);
+			if (made < 0)
+				child_fail(kind_name(s->kind), step, errno);
+			if (made >= 10)
+				ns[i++] = '1';
+			ns[i++] = (char)('0' + made % 10);
+			ns[i] = '\0';
+		}
+		syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
+		child_fail(kind_name(s->kind), "execveat", errno);
 		_exit(127);
 	}
 	memset(w->stop_reason, 0, sizeof(w->stop_reason));

@@ -192,6 +192,7 @@ output_workers(const Sb__WorkersRep *r, int json)
 		json_kv_u("no_new_privs", w->no_new_privs);
 		json_kv_str("cap_eff", w->cap_eff, 1);
 		json_kv_u("own_netns", w->own_netns);
+		json_kv_u("own_mntns", w->own_mntns);
 		putchar('}');
 		json_kv_str("last_reason", w->last_reason, 1);
 		json_kv_u("current_job", w->current_job);

@@ -26,7 +26,8 @@
 static void
 worker_usage(const char *prog)
 {
-	fatal("usage: %s --channel URL --instance N [--sandbox MODE]", prog);
+	fatal("usage: %s --channel URL --instance N [--sandbox MODE] "
+	    "[--namespaces MASK]", prog);
 }
 
 static void
@@ -86,7 +87,7 @@ worker_sandbox(struct worker *w)
 	spec.uid = c->run_uid;
 	spec.gid = c->run_gid;
 	spec.nofile = c->nofile;
-	spec.in_userns = w->in_userns;
+	spec.namespaces = w->namespaces;
 	for (i = 0; i < c->n_rw_paths && i < 16; i++)
 		spec.rw_paths[i] = c->rw_paths[i];
 	spec.rw_paths[i] = NULL;
@@ -108,11 +109,11 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 		{ "channel", required_argument, NULL, 'c' },
 		{ "instance", required_argument, NULL, 'i' },
 		{ "sandbox", required_argument, NULL, 's' },
-		{ "userns", no_argument, NULL, 'u' },
+		{ "namespaces", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = NULL;
-	uint64_t inst = 0;
+	uint64_t inst = 0, ns = 0;
 	char prog[32];
 	int c;
 
@@ -129,8 +130,10 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 			break;
 		case 's':
 			break; /* the mode comes with Configure */
-		case 'u':
-			w->in_userns = 1;
+		case 'n':
+			if (parse_uint(optarg, 15, &ns) != 0)
+				worker_usage(argv[0]);
+			w->namespaces = (unsigned)ns;
 			break;
 		default:
 			worker_usage(argv[0]);

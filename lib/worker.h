@@ -22,7 +22,7 @@ struct worker {
 	sb_env *cfg_env;        /* owns cfg */
 	const Sb__Configure *cfg;
 	int draining;
-	int in_userns;          /* the broker made our user namespace */
+	unsigned namespaces;    /* SBX_NS_*: made by the broker before exec */
 	unsigned long jobs;
 };
 

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <sched.h>
@@ -39,8 +40,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -58,7 +61,7 @@ static const char *const common_calls[] = { "read", "write", "readv",
 	"sigaltstack", "exit", "exit_group", "sendmsg", "recvmsg", "sendto",
 	"recvfrom", "shutdown", "getsockopt", "setsockopt", "getsockname",
 	"getpeername", "connect", "set_robust_list", "rseq", "sched_yield",
-	"sched_getaffinity", "restart_syscall", "tgkill", "uname",
+	"sched_getaffinity", "restart_syscall", "uname",
 	"prlimit64", "dup", "dup3", "pread64",
 	/* glibc's qsort asks sysconf(_SC_PHYS_PAGES) for arrays > 1 KiB */
 	"sysinfo", NULL };
@@ -77,7 +80,8 @@ struct policy {
 	int inet;                   /* may open AF_INET/AF_INET6 sockets */
 	int own_netns;              /* no network: a network namespace */
 	int open_eacces;            /* open*() answers EACCES, not kill */
-	const char *const *ro_paths;
+	const char *const *ro_paths;  /* Landlock read-only */
+	const char *const *view;      /* in the mount namespace, read-only */
 };
 
 static const char *const resolver_paths[] = { "/etc", "/usr/lib", "/lib",
@@ -85,11 +89,26 @@ static const char *const resolver_paths[] = { "/etc", "/usr/lib", "/lib",
 static const char *const remote_paths[] = { "/etc", "/usr/lib", "/lib",
 	"/usr/share/ca-certificates", NULL };
 
+/* A mount namespace's root: the shared libraries (the dynamic linker
+ * and /lib links to them come along) for every kind, plus the kind's
+ * view. Binaries are exec'd through an fd, so no bin directory. */
+static const char *const base_view[] = { "/usr/lib", "/usr/lib64",
+	"/etc/ld.so.cache", NULL };
+static const char *const resolver_files[] = { "/etc/hosts",
+	"/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/host.conf",
+	"/etc/gai.conf", "/etc/services", NULL };
+static const char *const remote_files[] = { "/etc/hosts",
+	"/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/host.conf",
+	"/etc/gai.conf", "/etc/services", "/etc/ssl/certs",
+	"/usr/share/ca-certificates", NULL };
+
 static const struct policy policies[] = {
-	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL },
-	[2] = { "printproc", NULL, 0, 1, 1, NULL },
-	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_paths },
-	[4] = { "remote", network_calls, 1, 0, 0, remote_paths },
+	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, NULL },
+	[2] = { "printproc", NULL, 0, 1, 1, NULL, NULL },
+	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_paths,
+	    resolver_files },
+	[4] = { "remote", network_calls, 1, 0, 0, remote_paths,
+	    remote_files },
 };
 
 enum sandbox_mode
@@ -130,6 +149,99 @@ id_map(char *buf, unsigned id)
 	return len;
 }
 
+/*
+ * Before exec: namespaces and the filesystem view (sandbox_prepare).
+ * Everything here runs in the broker's forked child, so it is
+ * async-signal-safe: syscalls, strlen and memcpy, no allocation.
+ */
+
+/* dst = a b, or -1 (ENAMETOOLONG). */
+static int
+cat_path(char *dst, size_t n, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la + lb + 1 > n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb + 1);
+	return 0;
+}
+
+/* root+path's missing directories (0755), the last one a directory or,
+ * for a file to bind over, an empty file. */
+static int
+make_point(const char *root, const char *path, int file)
+{
+	char p[PATH_MAX];
+	size_t rl = strlen(root);
+	int fd;
+
+	if (path[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (cat_path(p, sizeof(p), root, path) != 0)
+		return -1;
+	for (char *c = p + rl + 1; *c != '\0'; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*c = '/';
+	}
+	if (!file)
+		return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0444)) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* src at the same path under root: read-only, or read-write without
+ * exec; never suid or devices. A missing src is left out. */
+static int
+bind_in(const char *root, const char *src, int rw)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID |
+		    MOUNT_ATTR_NODEV |
+		    (rw ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_RDONLY) };
+	char dst[PATH_MAX];
+	struct stat st;
+
+	if (stat(src, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (make_point(root, src, !S_ISDIR(st.st_mode)) != 0 ||
+	    cat_path(dst, sizeof(dst), root, src) != 0 ||
+	    mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return -1;
+	return (int)syscall(SYS_mount_setattr, -1, dst, AT_RECURSIVE, &a,
+	    sizeof(a));
+}
+
+/* /lib, /lib64...: a symlink into /usr (merged /usr) is copied as a
+ * symlink, a real directory is bound read-only. */
+static int
+link_or_bind(const char *root, const char *path)
+{
+	char dst[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISLNK(st.st_mode))
+		return bind_in(root, path, 0);
+	if ((n = readlink(path, target, sizeof(target) - 1)) < 0 ||
+	    cat_path(dst, sizeof(dst), root, path) != 0)
+		return -1;
+	target[n] = '\0';
+	return symlink(target, dst);
+}
+
 static int
 write_raw(const char *path, const char *buf, size_t len)
 {
@@ -143,19 +255,15 @@ write_raw(const char *path, const char *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-int
-sandbox_early_userns(int kind)
+/* Unprivileged: a user namespace mapping our own ids; 0, or -1. */
+static int
+enter_userns(void)
 {
 	char map[32];
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	int flags = CLONE_NEWUSER | CLONE_NEWIPC;
 
-	if (kind < 1 || kind > 4)
-		return -1;
-	if (policies[kind].own_netns)
-		flags |= CLONE_NEWNET;
-	if (unshare(flags) != 0)
+	if (unshare(CLONE_NEWUSER) != 0)
 		return -1;
 	if (write_raw("/proc/self/setgroups", "deny", 4) != 0 ||
 	    write_raw("/proc/self/uid_map", map, id_map(map, uid)) != 0 ||
@@ -164,25 +272,91 @@ sandbox_early_userns(int kind)
 	return 0;
 }
 
-/* New namespaces: as root directly, else through a user namespace. */
-static void
-enter_namespaces(const struct sandbox_spec *spec, const struct policy *p,
-    struct sandbox_state *st)
+#define STEP(name, expr)                  \
+	do {                              \
+		if ((expr) != 0) {        \
+			*step = (name);   \
+			return -1;        \
+		}                         \
+	} while (0)
+
+/* An empty tmpfs on v->root, then only what the kind needs, then
+ * pivot_root into it; the old root is detached. */
+static int
+build_view(const struct policy *p, const struct sandbox_view *v,
+    const char **step)
 {
-	int flags = CLONE_NEWIPC | (p->own_netns ? CLONE_NEWNET : 0);
-	if (geteuid() == 0) {
-		if (unshare(flags) != 0)
-			fatal("unshare: %s", strerror(errno));
-	} else if (spec->in_userns) {
-		add_ns(st, "user");
-	} else {
-		log_warn("no user namespace: running without net/ipc "
-			 "namespaces");
-		return;
+	static const char *const libdirs[] = { "/lib", "/lib64", "/lib32",
+		"/libx32", NULL };
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	/* Nothing we mount may propagate back to the host. */
+	STEP("make / private", mount(NULL, "/", NULL, MS_REC | MS_PRIVATE,
+				   NULL));
+	STEP("tmpfs root", mount("tmpfs", v->root, "tmpfs",
+			       MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			       "mode=0755,size=64k,nr_inodes=256"));
+	for (int i = 0; base_view[i] != NULL; i++)
+		STEP(base_view[i], bind_in(v->root, base_view[i], 0));
+	for (int i = 0; libdirs[i] != NULL; i++)
+		STEP(libdirs[i], link_or_bind(v->root, libdirs[i]));
+	for (int i = 0; p->view != NULL && p->view[i] != NULL; i++)
+		STEP(p->view[i], bind_in(v->root, p->view[i], 0));
+#ifdef SPOOLBOX_SANITIZE
+	/* The sanitizer runtime reads /proc/self/maps (widened, not built
+	 * without a sanitizer). */
+	STEP("bind /proc", bind_in(v->root, "/proc", 0));
+#endif
+	STEP("bind the channel", bind_in(v->root, v->channel_dir, 0));
+	for (int i = 0; v->rw[i] != NULL; i++)
+		STEP(v->rw[i], bind_in(v->root, v->rw[i], 1));
+	STEP("read-only root", (int)syscall(SYS_mount_setattr, -1, v->root, 0,
+				   &ro, sizeof(ro)));
+	STEP("chdir root", chdir(v->root));
+	STEP("pivot_root", (int)syscall(SYS_pivot_root, ".", "."));
+	STEP("detach the old root", umount2(".", MNT_DETACH));
+	STEP("chdir /", chdir("/"));
+	return 0;
+}
+
+int
+sandbox_prepare(int kind, const struct sandbox_view *v, const char **step)
+{
+	const struct policy *p;
+	int flags = CLONE_NEWNS | CLONE_NEWIPC, made = 0;
+
+	*step = "kind";
+	if (kind < 1 || kind > 4) {
+		errno = EINVAL;
+		return -1;
+	}
+	p = &policies[kind];
+	if (geteuid() != 0) {
+		if (enter_userns() != 0)
+			return 0; /* not offered to us: reported, not fatal */
+		made |= SBX_NS_USER;
 	}
 	if (p->own_netns)
-		add_ns(st, "net");
-	add_ns(st, "ipc");
+		flags |= CLONE_NEWNET;
+	STEP("unshare", unshare(flags));
+	made |= SBX_NS_MNT | SBX_NS_IPC | (p->own_netns ? SBX_NS_NET : 0);
+	if (build_view(p, v, step) != 0)
+		return -1;
+	return made;
+}
+
+/* The namespaces were made before exec (sandbox_prepare): report them. */
+static void
+report_namespaces(const struct sandbox_spec *spec, struct sandbox_state *st)
+{
+	static const char *const names[] = { "user", "mnt", "net", "ipc" };
+
+	for (int i = 0; i < 4; i++)
+		if (spec->namespaces & (1u << i))
+			add_ns(st, names[i]);
+	if (spec->namespaces == 0)
+		log_warn("no namespaces were made before exec: running in "
+			 "the host's mount, net and ipc namespaces");
 }
 
 static void
@@ -327,7 +501,10 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
 	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-	n += 4;
+	/* Signals (raise, abort, pthread_kill) to our own threads only. */
+	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	n += 5;
 	if (p->inet) {
 		rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, AF_INET));
@@ -343,6 +520,7 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 #ifdef SPOOLBOX_SANITIZE
 	/* Sanitizer runtimes: widened, never dropped (STYLE). */
 	static const char *const san[] = { "sched_getaffinity", "getdents64",
+		"open",
 		"openat", "readlink", "ioctl", "sigaltstack", NULL };
 	for (int i = 0; san[i] != NULL; i++)
 		seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
@@ -374,7 +552,7 @@ sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st)
 	}
 	uid_t was = getuid();
 
-	enter_namespaces(spec, p, st);
+	report_namespaces(spec, st);
 	drop_privileges(spec);
 	set_limits(spec, was);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

@@ -20,7 +20,7 @@ struct sandbox_spec {
 	gid_t gid;
 	unsigned nofile;        /* RLIMIT_NOFILE (a bit above handle_budget) */
 	const char *rw_paths[17]; /* localspl: spool and file: dirs, NULL-ended */
-	int in_userns;          /* sandbox_early_userns() already done */
+	unsigned namespaces;    /* SBX_NS_* made by sandbox_prepare() */
 };
 
 /* What was put in place, for `spoolbox workers --json`. */
@@ -31,14 +31,35 @@ struct sandbox_state {
 	char namespaces[64];    /* e.g. "user,net,ipc" */
 };
 
+/* Namespaces sandbox_prepare() made; passed to the worker. */
+#define SBX_NS_USER 1u
+#define SBX_NS_MNT 2u
+#define SBX_NS_NET 4u
+#define SBX_NS_IPC 8u
+
+/* What a worker's mount namespace holds besides its kind's fixed list
+ * (/usr, the /lib links, the linker cache; lprmon and remote: name
+ * resolution files; remote: /etc/ssl). */
+struct sandbox_view {
+	const char *root;        /* an empty directory to build the root on */
+	const char *channel_dir; /* the worker's own socket directory, ro */
+	const char *rw[17];      /* localspl: spool and file: dirs; NULL-ended */
+};
+
 /*
- * Unprivileged only: new user (+ net for kinds without network, + ipc)
- * namespaces for the calling process, mapping its own ids. unshare()
- * refuses CLONE_NEWUSER to a multi-threaded process, and a worker has
- * nng's threads by the time it sandboxes itself, so the broker calls this
- * in the forked child before exec. Async-signal-safe; 0 or -1.
+ * In the broker's forked child, before exec: the one single-threaded
+ * moment (unshare refuses CLONE_NEWUSER and CLONE_NEWNS to a threaded
+ * process, and a worker has nng's threads once it runs). Unprivileged: a
+ * user namespace mapping the caller's ids first. Then new mount and ipc
+ * namespaces (and net for kinds without network) and a root that is an
+ * empty read-only tmpfs holding only the kind's view, entered with
+ * pivot_root. Exec the worker through an fd opened before this: its
+ * binary need not be in the view.
+ * Async-signal-safe. Returns the SBX_NS_* made (0: no user namespace is
+ * offered to this unprivileged user), or -1 with errno set and *step
+ * naming what failed.
  */
-int sandbox_early_userns(int kind);
+int sandbox_prepare(int kind, const struct sandbox_view *v, const char **step);
 
 /* Apply spec to the calling process; fatal() when a step fails. */
 void sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st);

@@ -1,7 +1,10 @@
 #!/bin/bash
 # The sandbox as the kernel shows it, from the outside: every worker has
 # Seccomp 2, NoNewPrivs 1, CapEff 0; as root its own non-zero uid; localspl
-# and printproc in a network namespace that is not the broker's. A worker
+# and printproc in a network namespace that is not the broker's; every
+# worker in its own mount namespace whose read-only root holds only the
+# libraries, its own channel and its kind's files (seen through
+# /proc/PID/root). A worker
 # that violates its policy mid-job is killed by the kernel, the broker logs
 # a sandbox violation and restarts it, and the job completes.
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +18,29 @@ write_config "[worker.printproc]" "debug_sandbox_violation = 1" \
 start_spoolboxd
 
 broker_net=$(readlink /proc/"$SB_PID"/ns/net)
+broker_mnt=$(readlink /proc/"$SB_PID"/ns/mnt)
+# view KIND PID: what the worker's root holds, and what it must not.
+view() {
+	local root=/proc/$2/root p
+	[ "$(readlink "/proc/$2/ns/mnt")" != "$broker_mnt" ] || fail "$1 shares the broker's mount namespace"
+	[ -e "$root/usr/lib" ] && [ -e "$root/lib64" ] || fail "$1: no libraries in its root"
+	for p in /etc/passwd /etc/shadow /usr/bin /home /root /proc/self "$BUILD" "$T/spoolbox.conf"; do
+		[ ! -e "$root$p" ] || fail "$1 can see $p"
+	done
+	if touch "$root/x" 2>/dev/null; then fail "$1: its root is writable"; fi
+	[ "$(find "$root$T/run/workers" -mindepth 1 -maxdepth 1 | wc -l)" -eq 1 ] ||
+		fail "$1 sees other workers' channels"
+	case $1 in
+	localspl)
+		[ -d "$root$T/spool/jobs" ] && [ -d "$root$T/ps" ] || fail "localspl lacks its spool or file: dir"
+		[ ! -e "$root/etc/hosts" ] || fail "localspl sees name resolution files" ;;
+	printproc)
+		[ ! -e "$root$T/spool" ] && [ ! -e "$root/etc/hosts" ] || fail "printproc sees files it has no use for" ;;
+	*)
+		[ -e "$root/etc/hosts" ] && [ -e "$root/etc/nsswitch.conf" ] || fail "$1 cannot resolve names"
+		[ ! -e "$root$T/spool" ] || fail "$1 sees the spool" ;;
+	esac
+}
 for kind in localspl printproc lprmon remote; do
 	pid=$(worker_pid "$kind")
 	st=/proc/$pid/status
@@ -31,11 +57,13 @@ for kind in localspl printproc lprmon remote; do
 	localspl | printproc) [ "$net" != "$broker_net" ] || fail "$kind shares the broker's network" ;;
 	*) [ "$net" = "$broker_net" ] || fail "$kind lost the network it needs" ;;
 	esac
-	log "$kind pid $pid: uid $uid, seccomp 2, no_new_privs, no capabilities, net $net"
+	view "$kind" "$pid"
+	log "$kind pid $pid: uid $uid, seccomp 2, no_new_privs, no capabilities, net $net, root $(ls /proc/$pid/root | tr '\n' ' ')"
 done
 uids=$(for k in localspl printproc lprmon remote; do awk '/^Uid:/ { print $2 }' "/proc/$(worker_pid $k)/status"; done | sort -u | wc -l)
 [ "$(id -u)" -ne 0 ] || [ "$uids" -eq 4 ] || fail "kinds share uids"
 sb workers --json | has '"seccomp":"kill","syscalls":[1-9][0-9]*' || fail "workers --json lacks the sandbox"
+[ "$(sb workers --json | grep -o '"own_mntns":1' | wc -l)" -eq 4 ] || fail "workers --json: not every worker in its own mount namespace"
 
 # Violations: the first printproc and lprmon call execve at their first job.
 seq 1 100 >"$T/text"

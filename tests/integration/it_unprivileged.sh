@@ -1,6 +1,6 @@
 #!/bin/bash
 # Without root (here: as nobody), every worker is still sandboxed: seccomp,
-# no_new_privs, Landlock, and network/ipc namespaces through a user
+# no_new_privs, Landlock, and mount/network/ipc namespaces through a user
 # namespace the broker creates before exec; the broker still measures
 # every worker, and a text job goes through.
 . "$(dirname "$0")/lib.sh"
@@ -32,10 +32,13 @@ for kind in localspl printproc lprmon remote; do
 	echo "$entry" | has '"no_new_privs":1' || fail "$kind: no no_new_privs"
 	echo "$entry" | has '"landlock_abi":[1-9]' || fail "$kind: no Landlock"
 	echo "$entry" | has '"private_bytes":[1-9]' || fail "$kind: not measured"
+	echo "$entry" | has '"own_mntns":1' || fail "$kind shares the broker's mount namespace"
 	case $kind in
 	localspl | printproc)
-		echo "$entry" | has '"namespaces":"user,net,ipc"' || fail "$kind: namespaces: $entry"
+		echo "$entry" | has '"namespaces":"user,mnt,net,ipc"' || fail "$kind: namespaces: $entry"
 		echo "$entry" | has '"own_netns":1' || fail "$kind shares the network" ;;
+	*)
+		echo "$entry" | has '"namespaces":"user,mnt,ipc"' || fail "$kind: namespaces: $entry" ;;
 	esac
 done
-log "PASS: unprivileged workers sandboxed (user,net,ipc), measured, job completed"
+log "PASS: unprivileged workers sandboxed (user,mnt,net,ipc), measured, job completed"

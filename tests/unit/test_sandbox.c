@@ -17,6 +17,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,7 +30,8 @@
 static char dir[64];
 
 enum op { OP_OPEN_OUTSIDE, OP_OPEN_SPOOL, OP_CREATE_IN_SPOOL, OP_INET,
-	OP_UNIX, OP_EXEC, OP_PTRACE, OP_SETUID, OP_FORK, OP_WRITE_ETC };
+	OP_UNIX, OP_EXEC, OP_PTRACE, OP_SETUID, OP_FORK, OP_WRITE_ETC,
+	OP_SIGNAL_SELF, OP_SIGNAL_OTHER };
 
 static int
 do_op(enum op op)
@@ -68,6 +70,13 @@ do_op(enum op op)
 		return ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 ? SUCCEEDED : errno;
 	case OP_SETUID:
 		return setuid(0) == 0 ? SUCCEEDED : errno;
+	case OP_SIGNAL_SELF: /* signal 0: only the permission check */
+		return syscall(SYS_tgkill, getpid(), gettid(), 0) == 0 ? SUCCEEDED
+								       : errno;
+	case OP_SIGNAL_OTHER: /* the parent: the broker, in real life */
+		return syscall(SYS_tgkill, getppid(), getppid(), 0) == 0
+		    ? SUCCEEDED
+		    : errno;
 	case OP_FORK: {
 		pid_t p = fork();
 		if (p == 0)
@@ -133,6 +142,8 @@ forbidden_for_all(int kind)
 	ck_assert_int_eq(try(kind, OP_PTRACE), KILLED);
 	ck_assert_int_eq(try(kind, OP_SETUID), KILLED);
 	ck_assert_int_eq(try(kind, OP_FORK), KILLED);
+	ck_assert_int_eq(try(kind, OP_SIGNAL_OTHER), KILLED);
+	ck_assert_int_eq(try(kind, OP_SIGNAL_SELF), SUCCEEDED);
 	ck_assert_int_eq(try(kind, OP_UNIX), SUCCEEDED); /* the broker channel */
 }
 
@@ -184,6 +195,134 @@ START_TEST(test_remote)
 }
 END_TEST
 
+/*
+ * The mount namespace: sandbox_prepare() in a child, which then looks at
+ * the root it was given. Returns 0, or the number of the first
+ * expectation that failed.
+ */
+static int
+exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static int
+gone(const char *path)
+{
+	return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
+static int
+erofs(const char *path)
+{
+	return open(path, O_WRONLY | O_CREAT, 0600) < 0 && errno == EROFS;
+}
+
+#define EXPECT(c)                \
+	do {                     \
+		n++;             \
+		if (!(c))        \
+			_exit(n); \
+	} while (0)
+
+static int
+view_child(int kind)
+{
+	char root[128], chan[128], spool[128], other[128], path[256];
+	struct sandbox_view v = { .root = root, .channel_dir = chan };
+	int net = kind == SB__WORKER_KIND__LPRMON ||
+	    kind == SB__WORKER_KIND__REMOTE;
+	const char *step = "";
+	int n = 0, made;
+
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(chan, sizeof(chan), "%s/chan", dir);
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	if (kind == SB__WORKER_KIND__LOCALSPL)
+		v.rw[0] = spool;
+	made = sandbox_prepare(kind, &v, &step);
+	if (made <= 0) {
+		fprintf(stderr, "sandbox_prepare: %s: %s\n", step,
+		    strerror(errno));
+		_exit(made == 0 ? 77 : 99);
+	}
+	EXPECT((made & SBX_NS_MNT) && (made & SBX_NS_IPC));
+	EXPECT(!!(made & SBX_NS_NET) == !net);
+	/* The libraries, read-only; nothing else of the host. */
+	EXPECT(exists("/usr/lib") && exists("/lib64"));
+	EXPECT(erofs("/usr/lib/spoolbox-test"));
+	EXPECT(erofs("/spoolbox-test"));
+	EXPECT(gone("/etc/passwd") && gone("/usr/bin") && gone("/home"));
+	EXPECT(gone(other));
+#ifndef SPOOLBOX_SANITIZE
+	EXPECT(gone("/proc/self"));
+#endif
+	/* Its own channel directory, read-only. */
+	snprintf(path, sizeof(path), "%s/sock", chan);
+	EXPECT(exists(chan) && erofs(path));
+	/* The spool: localspl's alone, and writable. */
+	snprintf(path, sizeof(path), "%s/new", spool);
+	if (kind == SB__WORKER_KIND__LOCALSPL)
+		EXPECT(open(path, O_WRONLY | O_CREAT, 0600) >= 0);
+	else
+		EXPECT(gone(spool));
+	/* Name resolution for the network kinds only. */
+	EXPECT(net ? exists("/etc/hosts") : gone("/etc/hosts"));
+	if (kind == SB__WORKER_KIND__REMOTE)
+		EXPECT(exists("/etc/ssl/certs"));
+	else
+		EXPECT(gone("/etc/ssl"));
+	return 0;
+}
+
+static void
+check_view(int kind)
+{
+	char path[128];
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/root", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/chan", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/spool", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/other", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(view_child(kind));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		fprintf(stderr, "no user namespace here: view not checked\n");
+		return;
+	}
+	ck_assert_msg(WEXITSTATUS(status) == 0, "kind %d: view check %d failed",
+	    kind, WEXITSTATUS(status));
+	/* Nothing of the child's mounts reached the host. */
+	snprintf(path, sizeof(path), "%s/root/usr", dir);
+	ck_assert(gone(path));
+}
+
+START_TEST(test_views)
+{
+	check_view(SB__WORKER_KIND__LOCALSPL);
+	tmpdir_remove(dir);
+	setup();
+	check_view(SB__WORKER_KIND__PRINTPROC);
+	tmpdir_remove(dir);
+	setup();
+	check_view(SB__WORKER_KIND__LPRMON);
+	tmpdir_remove(dir);
+	setup();
+	check_view(SB__WORKER_KIND__REMOTE);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -196,6 +335,11 @@ main(void)
 	tcase_add_test(tc, test_printproc);
 	tcase_add_test(tc, test_lprmon);
 	tcase_add_test(tc, test_remote);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("views");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_views);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 1);
 }

@@ -1,12 +1,13 @@
 # Thin wrapper over CMake. `make demo` and `make check` install missing
 # Debian build dependencies first (as root), then build.
 BUILD ?= build
+SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc)
 DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	protobuf-c-compiler check libsubunit-dev libseccomp-dev libinih-dev \
 	lprng ghostscript
 
-.PHONY: all deps build demo check bench clean
+.PHONY: all deps build demo check check-sanitize bench clean
 
 all: build
 
@@ -30,11 +31,20 @@ build: deps
 demo: build
 	bash scripts/demo.sh $(BUILD)
 
+# The whole suite twice: the release build, then ASan+UBSan (any finding
+# fails a test; see tests/integration/lib.sh).
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
+	$(MAKE) check-sanitize
+
+check-sanitize: deps
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DSPOOLBOX_SANITIZE=ON -DSPOOLBOX_WERROR=ON >/dev/null
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure -j 1
 
 bench: build
 	bash bench/run-throughput.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)

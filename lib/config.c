@@ -160,6 +160,10 @@ budget_defaults(struct sb_budget *b, int kind)
 	b->instances = 1;
 	b->memory_budget = kind == SB__WORKER_KIND__LOCALSPL ? 32 << 20
 							     : 16 << 20;
+#ifdef SPOOLBOX_SANITIZE
+	/* ASan's shadow memory and quarantine: ~20-40 MiB per process. */
+	b->memory_budget += 64 << 20;
+#endif
 	b->memory_limit = 4 * b->memory_budget;
 	b->handle_budget = kind == SB__WORKER_KIND__LOCALSPL ? 256 : 64;
 	b->max_jobs = 10000;

@@ -23,6 +23,17 @@
 #include "sandbox.h"
 #include "util.h"
 
+#ifdef SPOOLBOX_SANITIZE
+/* LeakSanitizer stops the world with ptrace at exit, which the sandbox
+ * forbids (it would be a seccomp kill): workers run ASan and UBSan only. */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
 static void
 worker_usage(const char *prog)
 {

@@ -21,10 +21,23 @@ fail() {
 	exit 1
 }
 
+# Also fails a test whose daemons' logs hold a sanitizer report: a worker
+# that aborts is restarted and its job completes, so only its log tells.
 cleanup() {
+	local rc=$? f
 	stop_spoolboxd
 	stop_lpd
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -q -e "ERROR: AddressSanitizer" -e "ERROR: LeakSanitizer" \
+			-e "runtime error:" "$f"; then
+			log "FAIL: sanitizer report in ${f##*/}:"
+			grep -A 20 -m 1 -e "Sanitizer" -e "runtime error:" "$f"
+			rc=1
+		fi
+	done
 	if [ -z "${KEEP:-}" ]; then rm -rf "$T"; else log "kept $T"; fi
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -125,3 +138,13 @@ max_of() { sort -n | tail -n 1; }
 # has PATTERN...: like `grep -q`, but reads all its input. With pipefail,
 # grep -q's early exit would fail the pipeline through SIGPIPE.
 has() { grep "$@" >/dev/null; }
+
+# A sanitizer build (-DSPOOLBOX_SANITIZE=ON): ASan's shadow memory and
+# reservations dwarf a worker's own memory figures.
+sanitized() { [ "${SANITIZE:-OFF}" = ON ]; }
+skip_if_sanitized() {
+	if sanitized; then
+		log "SKIP under the sanitizer build: $*"
+		exit 77
+	fi
+}

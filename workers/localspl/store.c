@@ -238,7 +238,8 @@ load_all(struct store *s)
 		v[n++] = j;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_job);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_job);
 	for (size_t i = 0; i < n; i++) {
 		/* A dispatch cut short by a crash is not the job's fault. */
 		if (v[i]->state == SB__JOB_STATE__PROCESSING ||

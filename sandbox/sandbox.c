@@ -6,8 +6,8 @@
  *   kind       files (Landlock)               sockets            net ns
  *   localspl   rw: spool dir, file: dirs      AF_UNIX            own
  *   printproc  none (open -> EACCES)          AF_UNIX            own
- *   lprmon     ro: /etc, libs (name lookup)   AF_UNIX, INET, 6   host
- *   remote     ro: /etc, libs, CA bundle      AF_UNIX, INET, 6   host
+ *   lprmon     ro: resolver files, libs       AF_UNIX, INET, 6   host
+ *   remote     ro: as lprmon + CA bundle      AF_UNIX, INET, 6   host
  *
  * Nobody may execve, ptrace, mount, change uid/gid, load modules, use
  * keyrings or bpf, or create namespaces; the seccomp default for anything
@@ -34,6 +34,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
+#include <linux/netlink.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -80,18 +81,14 @@ struct policy {
 	int inet;                   /* may open AF_INET/AF_INET6 sockets */
 	int own_netns;              /* no network: a network namespace */
 	int open_eacces;            /* open*() answers EACCES, not kill */
-	const char *const *ro_paths;  /* Landlock read-only */
-	const char *const *view;      /* in the mount namespace, read-only */
+	const char *const *files;   /* read-only: in the view and Landlock */
+	int nss;                    /* Landlock: libraries too (NSS dlopen) */
 };
 
-static const char *const resolver_paths[] = { "/etc", "/usr/lib", "/lib",
-	NULL };
-static const char *const remote_paths[] = { "/etc", "/usr/lib", "/lib",
-	"/usr/share/ca-certificates", NULL };
-
-/* A mount namespace's root: the shared libraries (the dynamic linker
- * and /lib links to them come along) for every kind, plus the kind's
- * view. Binaries are exec'd through an fd, so no bin directory. */
+/* Every mount namespace's root: the shared libraries (the /lib links
+ * into them come along), read-only. Binaries are exec'd through an fd,
+ * so no bin directory. After start-up only kinds with nss may still read
+ * them (Landlock). */
 static const char *const base_view[] = { "/usr/lib", "/usr/lib64",
 	"/etc/ld.so.cache", NULL };
 static const char *const resolver_files[] = { "/etc/hosts",
@@ -103,12 +100,10 @@ static const char *const remote_files[] = { "/etc/hosts",
 	"/usr/share/ca-certificates", NULL };
 
 static const struct policy policies[] = {
-	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, NULL },
-	[2] = { "printproc", NULL, 0, 1, 1, NULL, NULL },
-	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_paths,
-	    resolver_files },
-	[4] = { "remote", network_calls, 1, 0, 0, remote_paths,
-	    remote_files },
+	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0 },
+	[2] = { "printproc", NULL, 0, 1, 1, NULL, 0 },
+	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1 },
+	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1 },
 };
 
 enum sandbox_mode
@@ -300,8 +295,8 @@ build_view(const struct policy *p, const struct sandbox_view *v,
 		STEP(base_view[i], bind_in(v->root, base_view[i], 0));
 	for (int i = 0; libdirs[i] != NULL; i++)
 		STEP(libdirs[i], link_or_bind(v->root, libdirs[i]));
-	for (int i = 0; p->view != NULL && p->view[i] != NULL; i++)
-		STEP(p->view[i], bind_in(v->root, p->view[i], 0));
+	for (int i = 0; p->files != NULL && p->files[i] != NULL; i++)
+		STEP(p->files[i], bind_in(v->root, p->files[i], 0));
 #ifdef SPOOLBOX_SANITIZE
 	/* The sanitizer runtime reads /proc/self/maps (widened, not built
 	 * without a sanitizer). */
@@ -419,7 +414,10 @@ landlock_abi(void)
 static void
 landlock_allow(int rs, const char *path, uint64_t access)
 {
+	const uint64_t file_rights = LANDLOCK_ACCESS_FS_EXECUTE |
+	    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE;
 	struct landlock_path_beneath_attr pb = { .allowed_access = access };
+	struct stat st;
 
 	pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
 	if (pb.parent_fd < 0) {
@@ -427,6 +425,9 @@ landlock_allow(int rs, const char *path, uint64_t access)
 			return; /* nothing there to allow */
 		fatal("landlock: %s: %s", path, strerror(errno));
 	}
+	/* A rule on a file takes only file rights (else EINVAL). */
+	if (fstat(pb.parent_fd, &st) == 0 && !S_ISDIR(st.st_mode))
+		pb.allowed_access &= file_rights;
 	if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb,
 		0) != 0)
 		fatal("landlock rule %s: %s", path, strerror(errno));
@@ -454,8 +455,11 @@ enter_landlock(const struct sandbox_spec *spec, const struct policy *p,
 	for (int i = 0; spec->rw_paths[i] != NULL; i++)
 		landlock_allow(rs, spec->rw_paths[i],
 		    all & ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE);
-	for (int i = 0; p->ro_paths != NULL && p->ro_paths[i] != NULL; i++)
-		landlock_allow(rs, p->ro_paths[i], ro);
+	for (int i = 0; p->files != NULL && p->files[i] != NULL; i++)
+		landlock_allow(rs, p->files[i], ro & ~(uint64_t)
+		    LANDLOCK_ACCESS_FS_EXECUTE);
+	for (int i = 0; p->nss && base_view[i] != NULL; i++)
+		landlock_allow(rs, base_view[i], ro);
 	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0)
 		fatal("landlock_restrict_self: %s", strerror(errno));
 	close(rs);
@@ -510,6 +514,11 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 		    SCMP_A0(SCMP_CMP_EQ, AF_INET));
 		rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+		/* getaddrinfo sorts several addresses (RFC 3484) by the
+		 * host's interface addresses, read over rtnetlink. */
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+		    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+		    SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE));
 	}
 	if (p->open_eacces) {
 		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),

@@ -14,6 +14,7 @@ start_lpd "$PORT"
 write_config "[worker.printproc]" "debug_sandbox_violation = 1" \
 	"[worker.lprmon]" "debug_sandbox_violation = 1" \
 	"[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" \
+	"[queue.byname]" "uri = lpd://localhost:$PORT/q" \
 	"[queue.ps]" "uri = file://$T/ps" "datatype = postscript"
 start_spoolboxd
 
@@ -78,6 +79,10 @@ for kind in printproc lprmon; do
 		"$T/spoolboxd.log" || fail "no sandbox violation logged for $kind"
 done
 cmp -s "$T/raw" "$T"/lpd/spool/q/dfA* || fail "job $b damaged"
+# Name resolution inside lprmon's view and sandbox: hosts, nsswitch.conf,
+# the NSS modules, and the resolver's rtnetlink query to sort addresses.
+n=$(sb submit -q byname -t raw "$T/text")
+wait_completed "$n"
 # A localspl restarted over a large store (glibc's qsort then asks
 # sysinfo) still lives in its sandbox.
 mkdir "$T/many"

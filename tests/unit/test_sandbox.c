@@ -10,6 +10,7 @@
 #include "runner.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static char dir[64];
 
 enum op { OP_OPEN_OUTSIDE, OP_OPEN_SPOOL, OP_CREATE_IN_SPOOL, OP_INET,
 	OP_UNIX, OP_EXEC, OP_PTRACE, OP_SETUID, OP_FORK, OP_WRITE_ETC,
-	OP_SIGNAL_SELF, OP_SIGNAL_OTHER };
+	OP_SIGNAL_SELF, OP_SIGNAL_OTHER, OP_READ_PASSWD, OP_RESOLVE };
 
 static int
 do_op(enum op op)
@@ -70,6 +71,16 @@ do_op(enum op op)
 		return ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 ? SUCCEEDED : errno;
 	case OP_SETUID:
 		return setuid(0) == 0 ? SUCCEEDED : errno;
+	case OP_READ_PASSWD: /* /etc, but not a name resolution file */
+		fd = open("/etc/passwd", O_RDONLY);
+		break;
+	case OP_RESOLVE: { /* files, nsswitch, NSS modules */
+		struct addrinfo *ai = NULL;
+		int rv = getaddrinfo("localhost", "printer", NULL, &ai);
+		if (ai != NULL)
+			freeaddrinfo(ai);
+		return rv == 0 ? SUCCEEDED : 200 + (rv < 0 ? -rv : rv) % 50;
+	}
 	case OP_SIGNAL_SELF: /* signal 0: only the permission check */
 		return syscall(SYS_tgkill, getpid(), gettid(), 0) == 0 ? SUCCEEDED
 								       : errno;
@@ -181,6 +192,8 @@ network_worker(int k)
 	ck_assert_int_eq(try(k, OP_CREATE_IN_SPOOL), EACCES);
 	ck_assert_int_eq(try(k, OP_WRITE_ETC), EACCES);
 	ck_assert_int_eq(try(k, OP_OPEN_OUTSIDE), EACCES);
+	ck_assert_int_eq(try(k, OP_READ_PASSWD), EACCES);
+	ck_assert_int_eq(try(k, OP_RESOLVE), SUCCEEDED);
 }
 
 START_TEST(test_lprmon)

@@ -3,11 +3,16 @@
  *
  * The policies, side by side (what each kind may do after start-up):
  *
- *   kind       files (Landlock)               sockets            net ns
+ *   kind       files (view and Landlock)      sockets            net ns
  *   localspl   rw: spool dir, file: dirs      AF_UNIX            own
  *   printproc  none (open -> EACCES)          AF_UNIX            own
- *   lprmon     ro: resolver files, libs       AF_UNIX, INET, 6   host
- *   remote     ro: as lprmon + CA bundle      AF_UNIX, INET, 6   host
+ *   lprmon     ro: resolver files, libs       AF_UNIX, INET(6),  host
+ *                                             NETLINK_ROUTE
+ *   remote     ro: as lprmon + CA bundle      as lprmon          host
+ *
+ * Every kind's mount namespace also holds the libraries (read-only) and
+ * its own channel directory; Landlock then takes the libraries away from
+ * kinds that do not load NSS modules.
  *
  * Nobody may execve, ptrace, mount, change uid/gid, load modules, use
  * keyrings or bpf, or create namespaces; the seccomp default for anything
@@ -16,9 +21,10 @@
  * clone3, whose flags a filter cannot see, answers ENOSYS so glibc falls
  * back to clone.
  *
- * Shared steps, in this order: namespaces (net for kinds without network,
- * ipc for all; through a user namespace when not root), capability
- * bounding set, supplementary groups, gid, uid (root only), rlimits
+ * Before exec (sandbox_prepare, in the broker's forked child): a user
+ * namespace when not root, then mount, ipc, and net for kinds without
+ * network; the view; pivot_root.
+ * After exec (sandbox_enter), in this order: capability bounding set, supplementary groups, gid, uid (root only), rlimits
  * (core 0, nofile, nproc), PR_SET_PDEATHSIG, no_new_privs, Landlock,
  * seccomp (SCMP_FLTATR_CTL_TSYNC: nng's threads already run).
  * Reports: fatal when a step that is available fails; a step the kernel

@@ -47,13 +47,13 @@ lpr_format(int datatype)
 static int
 send_data(struct delivery *d)
 {
-	struct jobin in;
+	struct jobin job, *in = &job;
 	sb_env *e;
 	int rv;
 
-	jobin_init(&in, d->w, d->js->token, d->js->size, WINDOW);
-	while (!jobin_done(&in)) {
-		jobin_request(&in);
+	jobin_init(in, d->w, d->js->token, d->js->size, WINDOW);
+	while (!jobin_done(in)) {
+		jobin_request(in);
 		e = worker_recv(d->w, d->timeout);
 		if (e == NULL) {
 			if (d->w->draining)
@@ -65,7 +65,12 @@ send_data(struct delivery *d)
 		}
 		if (e->body_case != SB__ENVELOPE__BODY_DATA_CHUNK)
 			worker_violation(d->w, e);
-		if (jobin_accept(&in, e->data_chunk, d->err,
+		if (e->data_chunk->token != in->token) {
+			/* Left over from a dispatch that ended early. */
+			chan_free(e);
+			continue;
+		}
+		if (jobin_accept(in, e->data_chunk, d->err,
 			sizeof(d->err)) != 0) {
 			chan_free(e);
 			d->interrupted = 1;

@@ -24,7 +24,7 @@ private_total() { # all spoolbox processes: the broker and its children
 }
 
 run() { # run NAME BUDGET_LINES...
-	local name=$1 port=$((20000 + RANDOM % 20000)) sb start
+	local name=$1 port=$((20000 + RANDOM % 12000)) sb start
 	shift
 	rm -rf "$T/spool" "$T/run"
 	{

@@ -11,7 +11,7 @@ chmod 755 "$T" # localspl runs as its own account
 trap 'pkill -f "$T/spoolbox.conf" 2>/dev/null; rm -rf "$T"' EXIT
 
 run() { # run NAME MAX_JOBS
-	local port=$((20000 + RANDOM % 20000)) sb
+	local port=$((20000 + RANDOM % 12000)) sb
 	rm -rf "$T/spool" "$T/run"
 	printf '[spooler]\nspool_dir = %s/spool\nruntime_dir = %s/run\nhistory = 100\n[worker.lprmon]\nmax_jobs = %s\n[queue.b]\nuri = lpd://127.0.0.1:%d/b\n' \
 		"$T" "$T" "$2" "$port" >"$T/spoolbox.conf"

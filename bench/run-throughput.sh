@@ -6,7 +6,7 @@ BUILD=$(cd "${1:-build}" && pwd)
 N=${2:-2000}
 T=$(mktemp -d /tmp/spoolbox-bench.XXXXXX)
 chmod 755 "$T" # localspl runs as its own account
-PORT=$((20000 + RANDOM % 20000))
+PORT=$((20000 + RANDOM % 12000))
 cat >"$T/spoolbox.conf" <<CONF
 [spooler]
 spool_dir = $T/spool

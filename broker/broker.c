@@ -74,17 +74,27 @@ inst_by_token(struct broker *b, uint64_t token)
 	return NULL;
 }
 
+size_t
+broker_localspl_paths(const struct broker *b, const char *out[17])
+{
+	size_t n = 0;
+
+	out[n++] = b->cfg.spool_dir;
+	for (size_t i = 0; i < b->cfg.nqueues && n < 16; i++)
+		if (strncmp(b->cfg.queues[i].uri, "file://", 7) == 0)
+			out[n++] = b->cfg.queues[i].uri + 7;
+	out[n] = NULL;
+	return n;
+}
+
 static void
 send_configure(struct broker *b, struct inst *w)
 {
 	const struct sb_budget *bg = &b->cfg.workers[w->kind];
 	Sb__Configure c = SB__CONFIGURE__INIT;
 	Sb__QueueConfig *qs = NULL, **qp = NULL;
-	char *rw[17];
-	size_t n_rw = 0;
+	const char *rw[17];
 	sb_env e;
-
-	rw[n_rw++] = b->cfg.spool_dir;
 
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_CONFIGURE;
@@ -125,11 +135,8 @@ send_configure(struct broker *b, struct inst *w)
 		}
 		c.n_queues = b->cfg.nqueues;
 		c.queues = qp;
-		for (size_t i = 0; i < b->cfg.nqueues && n_rw < 16; i++)
-			if (strncmp(b->cfg.queues[i].uri, "file://", 7) == 0)
-				rw[n_rw++] = b->cfg.queues[i].uri + 7;
-		c.rw_paths = rw;
-		c.n_rw_paths = n_rw;
+		c.n_rw_paths = broker_localspl_paths(b, rw);
+		c.rw_paths = (char **)rw;
 	}
 	broker_send(b, w, &e);
 	free(qs);

@@ -151,6 +151,9 @@ void supervise_accounts(struct broker *b);
 
 /* broker.c */
 void broker_worker_msg(struct broker *b, struct inst *w, sb_env *e);
+/* localspl's read-write paths (spool dir, each file: queue's dir) into
+ * out, NULL-ended; their number. Its Landlock rules and mount view. */
+size_t broker_localspl_paths(const struct broker *b, const char *out[17]);
 void broker_worker_lost(struct broker *b, struct inst *w, const char *why);
 void broker_dispatch(struct broker *b);
 struct inst *broker_localspl(struct broker *b);

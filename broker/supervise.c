@@ -184,25 +184,20 @@ jitter(uint64_t max)
 	return r % (max + 1);
 }
 
-/* What w's mount namespace holds beyond its kind's fixed list. */
+/* What a kind's mount namespace holds beyond its fixed list. */
 static void
-view_for(const struct broker *b, const struct inst *w, struct sandbox_view *v)
+view_for(const struct broker *b, int kind, const char *chan_dir,
+    struct sandbox_view *v)
 {
-	size_t n = 0;
-
 	memset(v, 0, sizeof(*v));
 	v->root = b->view_root;
-	v->channel_dir = w->chan_dir;
-	if (w->kind != SB__WORKER_KIND__LOCALSPL)
-		return;
-	v->rw[n++] = b->cfg.spool_dir;
-	for (size_t i = 0; i < b->cfg.nqueues && n < 16; i++)
-		if (strncmp(b->cfg.queues[i].uri, "file://", 7) == 0)
-			v->rw[n++] = b->cfg.queues[i].uri + 7;
+	v->channel_dir = chan_dir;
+	if (kind == SB__WORKER_KIND__LOCALSPL)
+		broker_localspl_paths(b, v->rw);
 }
 
 /* The forked child's one-line reason, written without stdio. */
-static void
+static void __attribute__((noreturn))
 child_fail(const char *kind, const char *step, int err)
 {
 	const char *parts[] = { "spoolboxd: ", kind, ": sandbox: ", step, ": ",
@@ -218,8 +213,9 @@ child_fail(const char *kind, const char *step, int err)
 		memcpy(line + n, p, l);
 		n += l;
 	}
-	if (write(2, line, n) < 0)
-		_exit(126);
+	if (write(2, line, n) < 0) {
+		/* nowhere left to say it */
+	}
 	_exit(126);
 }
 
@@ -248,8 +244,7 @@ spawn(struct broker *b, struct slot *s)
 		return NULL;
 	}
 	argv[2] = w->url;
-	w->kind = s->kind;
-	view_for(b, w, &view);
+	view_for(b, s->kind, w->chan_dir, &view);
 	worker_path(b, s->kind, path, sizeof(path));
 	snprintf(inst, sizeof(inst), "%u", s->idx);
 	sigemptyset(&none);
@@ -284,7 +279,6 @@ spawn(struct broker *b, struct slot *s)
 		}
 		syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
 		child_fail(kind_name(s->kind), "execveat", errno);
-		_exit(127);
 	}
 	memset(w->stop_reason, 0, sizeof(w->stop_reason));
 	w->seccomp[0] = w->namespaces[0] = '\0';

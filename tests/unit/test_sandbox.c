@@ -321,18 +321,10 @@ check_view(int kind)
 	ck_assert(gone(path));
 }
 
+/* Once per kind (_i: localspl 1 ... remote 4), each on a fresh dir. */
 START_TEST(test_views)
 {
-	check_view(SB__WORKER_KIND__LOCALSPL);
-	tmpdir_remove(dir);
-	setup();
-	check_view(SB__WORKER_KIND__PRINTPROC);
-	tmpdir_remove(dir);
-	setup();
-	check_view(SB__WORKER_KIND__LPRMON);
-	tmpdir_remove(dir);
-	setup();
-	check_view(SB__WORKER_KIND__REMOTE);
+	check_view(_i);
 }
 END_TEST
 
@@ -352,7 +344,8 @@ main(void)
 	tc = tcase_create("views");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_views);
+	tcase_add_loop_test(tc, test_views, SB__WORKER_KIND__LOCALSPL,
+	    SB__WORKER_KIND__REMOTE + 1);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 1);
 }

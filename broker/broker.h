@@ -1,10 +1,22 @@
 /*
- * broker internals, shared by the broker's files only:
- *   main.c       arguments, config, start-up, the poll loop
- *   supervise.c  spawning, watching (pidfd) and restarting workers,
- *                sampling them from the outside
- *   broker.c     messages from workers: routing job work between them
+ * broker internals, shared by the broker's files only. The files form
+ * layers; each calls only the ones below it, never up:
+ *
+ *   main.c       arguments, start-up, the poll loop, config reload; wires
+ *                what a layer returns to the layer that needs it
  *   client.c     the client API on RUNTIME/spoolbox.sock
+ *   route.c      job routing: messages from workers, JobStarts to idle
+ *                workers, data and results by token
+ *   supervise.c  worker lifetimes: spawn, hello/configure, recycle,
+ *                reap (returns what was lost), restart, budgets applied
+ *   budget.c     kernel memory-limit backends, and budget_check(): the
+ *                pure decision on one sample against one budget
+ *   proc.c, dirs.c  process handling (pidfd, signals, channels, /proc
+ *                sampling) and the runtime/spool directories
+ *
+ * Ownership: a decoded envelope (sb_env *) belongs to whoever holds the
+ * pointer; a function that "takes" it frees it or hands it on, and says
+ * so below. Envelopes built on the stack for sending are never freed.
  */
 #ifndef SB_BROKER_H
 #define SB_BROKER_H
@@ -117,27 +129,61 @@ struct broker {
 	struct pending *pending;
 	struct queued *queued, **queued_tail;
 	int stopping;
+	/* Re-read the config (main.c); 0, or -1 with the reason in msg. */
+	int (*reload)(struct broker *b, char *msg, size_t len);
 };
 
-/* supervise.c */
-void supervise_init(struct broker *b);
-void supervise_start(struct broker *b);
-void supervise_reap(struct broker *b, struct inst *w);
-void supervise_stop(struct broker *b, struct inst *w, const char *reason);
-void supervise_terminate(struct broker *b, struct inst *w);
-void supervise_unfail(struct broker *b, int kind);
-void supervise_ready(struct broker *b, struct inst *w);
-void supervise_recycle(struct broker *b, struct inst *w, const char *why);
-void supervise_tick(struct broker *b, uint64_t now);
-void supervise_sample(struct broker *b, struct inst *w);
-void supervise_shutdown(struct broker *b);
-int supervise_next_timeout(const struct broker *b, uint64_t now);
-const char *supervise_state(const struct inst *w);
+/* What the end of a worker process took with it, for the layers above
+ * (supervise_reap fills it; main hands it to route and client). */
+struct loss {
+	int kind;
+	uint64_t token;          /* the dispatch it held; 0: none */
+	uint64_t job_id;
+	int stage;
+	char why[320];
+};
+
+/* proc.c: processes, channels and /proc, nothing about policy */
+int proc_signals_open(void);
+int proc_pidfd_open(pid_t pid);
+int proc_signal(struct inst *w, int sig);
+int proc_channel_open(struct inst *w);
+void proc_channel_close(struct inst *w);
+/* Send without blocking; 0 or an nng error (NNG_ECLOSED: no channel). */
+int proc_send(struct inst *w, const sb_env *e);
+/* Next message from w: 1 with *out (the caller takes it), 0 when there
+ * is none, -1 when it is malformed (why in err). */
+int proc_recv(struct inst *w, sb_env **out, char *err, size_t errlen);
+/* Private bytes and open fds into w->private_bytes, w->fds. */
+void proc_sample(struct inst *w);
+/* uid, seccomp, no_new_privs, CapEff (into cap) and namespaces of w, as
+ * the kernel shows them in /proc. */
+void proc_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
+    size_t caplen);
+void proc_describe_status(int status, char *why, size_t len);
+
+/* dirs.c */
+/* Runtime dir, pid file lock, channel and view dirs; fatal on failure. */
+void dirs_setup(struct broker *b);
+/* The spool and file: dirs, made and handed to localspl's account. */
+void dirs_spool(struct broker *b);
 
 /* budget.c */
+enum budget_verdict { BUDGET_OK, BUDGET_RECYCLE, BUDGET_KILL };
+/* One measurement of one process, as budget_check() judges it. */
+struct budget_sample {
+	uint64_t private_bytes;
+	unsigned fds;
+	uint64_t jobs;
+	uint64_t up_ms;
+	uint64_t lifetime;       /* max_lifetime + its jitter; 0: off */
+	uint64_t idle_ms;        /* 0 when busy */
+	int extra;               /* an instance beyond the first */
+};
+/* Pure: what bg says about s; why names the rule, figure and budget. */
+enum budget_verdict budget_check(const struct sb_budget *bg,
+    const struct budget_sample *s, char *why, size_t len);
 void budget_init(struct broker *b);
-/* Sample w from /proc and act on its budgets. */
-void budget_measure(struct broker *b, struct inst *w, uint64_t now);
 void budget_limit_child(struct broker *b, struct inst *w);
 void budget_limit_ready(struct broker *b, struct inst *w);
 void budget_limit_release(struct broker *b, struct inst *w);
@@ -146,28 +192,41 @@ const char *budget_backend_name(const struct broker *b);
 int budget_killed_by_limit(struct broker *b, struct inst *w, int status,
     char *why, size_t len);
 
-/* sandbox side of the broker (supervise.c) */
-void supervise_accounts(struct broker *b);
+/* supervise.c */
+void supervise_init(struct broker *b);
+void supervise_start(struct broker *b);
+/* Hello, Sandboxed and Drained: 1 when it took e (and freed it), else 0. */
+int supervise_msg(struct broker *b, struct inst *w, sb_env *e);
+/* The process ended: collect it, keep its slot filled, fill *lost. */
+void supervise_reap(struct broker *b, struct inst *w, struct loss *lost);
+void supervise_stop(struct broker *b, struct inst *w, const char *reason);
+void supervise_unfail(struct broker *b, int kind);
+void supervise_recycle(struct broker *b, struct inst *w, const char *why);
+/* Sample w from /proc and act on its budget. */
+void supervise_measure(struct broker *b, struct inst *w, uint64_t now);
+/* Send to w, or stop it: a full channel means a hung worker; 0 or -1. */
+int supervise_send(struct broker *b, struct inst *w, const sb_env *e);
+void supervise_tick(struct broker *b, uint64_t now);
+void supervise_shutdown(struct broker *b);
+int supervise_next_timeout(const struct broker *b, uint64_t now);
+const char *supervise_state(const struct inst *w);
 
-/* broker.c */
-void broker_worker_msg(struct broker *b, struct inst *w, sb_env *e);
-/* localspl's read-write paths (spool dir, each file: queue's dir) into
- * out, NULL-ended; their number. Its Landlock rules and mount view. */
-size_t broker_localspl_paths(const struct broker *b, const char *out[17]);
-void broker_worker_lost(struct broker *b, struct inst *w, const char *why);
-void broker_dispatch(struct broker *b);
-struct inst *broker_localspl(struct broker *b);
-/* Send or recycle w (a full channel means a hung worker); 0 or -1. */
-int broker_send(struct broker *b, struct inst *w, const sb_env *e);
-/* Send without consequences for w; 0 or an nng error. */
-int broker_try_send(struct inst *w, const sb_env *e);
+/* route.c */
+/* Takes e. Returns an answer for a client (the caller takes it), or NULL. */
+sb_env *route_from_worker(struct broker *b, struct inst *w, sb_env *e);
+/* A worker process is gone: its dispatch is interrupted; when it was
+ * localspl, every other worker's dispatch too. */
+void route_lost(struct broker *b, const struct loss *lost);
+/* Hand JobStarts waiting in the FIFO to idle workers. */
+void route_assign(struct broker *b);
+struct inst *route_localspl(struct broker *b);
 
 /* client.c */
 int client_open(struct broker *b);
 void client_close(struct broker *b);
 void client_recv(struct broker *b);
+/* Takes e: localspl's answer to a forwarded request, or an error. */
 void client_answer(struct broker *b, sb_env *e);
 void client_fail_pending(struct broker *b, const char *why);
-int client_reload(struct broker *b, char *msg, size_t len);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * budget: enforcement of DESIGN §5 on figures the broker measures itself
- * (supervise_sample): memory_limit kills at once, memory_budget,
- * handle_budget, max_jobs, max_lifetime and max_idle recycle gracefully.
- * memory_limit is also given to the kernel so a worker that leaks faster
- * than the broker samples cannot take the host down; the backend is
- * feature-detected at start-up, never assumed:
+ * budget: DESIGN §5 as a decision and as kernel limits, below supervision
+ * (which acts on the decision). budget_check() judges one sample the
+ * broker measured itself against one kind's budget, with no side effects:
+ * memory_limit kills at once; memory_budget, handle_budget, max_jobs,
+ * max_lifetime and max_idle recycle gracefully. memory_limit is also
+ * given to the kernel so a worker that leaks faster than the broker
+ * samples cannot take the host down; the backend is feature-detected at
+ * start-up, never assumed:
  *   cgroup-v1  memory.limit_in_bytes in the v1 memory hierarchy (root)
  *   cgroup-v2  memory.max in a delegated v2 subtree
  *   rlimit-data  RLIMIT_DATA = the worker's data at start-up + limit. Not
@@ -12,7 +14,7 @@
  *              reservations dominate the address space, so allocations
  *              failed inside nng's threads and hung the channel instead
  *              of failing the leaking allocation.
- * Reports: each recycle (kind, pid, figure, budget); the backend chosen.
+ * Reports: the backend chosen; a kernel-limit stop (kind, pid, limit).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -290,53 +292,49 @@ fmt_size(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%.1f MiB", (double)v / (1 << 20));
 }
 
-void
-budget_measure(struct broker *b, struct inst *w, uint64_t now)
+/* "memory_budget: private bytes 9.0 MiB > budget 8.0 MiB" */
+static void
+over_size(char *why, size_t len, const char *rule, uint64_t fig,
+    uint64_t lim)
 {
-	const struct sb_budget *bg = &b->cfg.workers[w->kind];
-	char why[256], fig[32], lim[32];
+	char f[32], l[32];
 
-	supervise_sample(b, w);
-	if (w->state != W_READY || w != w->slot->cur)
-		return;
-	if (bg->memory_limit && w->private_bytes > bg->memory_limit) {
-		fmt_size(w->private_bytes, fig, sizeof(fig));
-		fmt_size(bg->memory_limit, lim, sizeof(lim));
-		snprintf(why, sizeof(why),
-		    "memory_limit: private bytes %s > limit %s", fig, lim);
-		log_warn("%s.%u pid %d killed: %s", kind_name(w->kind), w->idx,
-		    (int)w->pid, why);
-		w->slot->recycles++;
-		supervise_stop(b, w, why);
-		return;
+	fmt_size(fig, f, sizeof(f));
+	fmt_size(lim, l, sizeof(l));
+	snprintf(why, len, "%s: private bytes %s > %s %s", rule, f,
+	    strcmp(rule, "memory_limit") == 0 ? "limit" : "budget", l);
+}
+
+enum budget_verdict
+budget_check(const struct sb_budget *bg, const struct budget_sample *s,
+    char *why, size_t len)
+{
+	if (bg->memory_limit && s->private_bytes > bg->memory_limit) {
+		over_size(why, len, "memory_limit", s->private_bytes,
+		    bg->memory_limit);
+		return BUDGET_KILL;
 	}
-	if (w->slot->next != NULL)
-		return; /* a replacement is already starting */
-	if (bg->memory_budget && w->private_bytes > bg->memory_budget) {
-		fmt_size(w->private_bytes, fig, sizeof(fig));
-		fmt_size(bg->memory_budget, lim, sizeof(lim));
-		snprintf(why, sizeof(why),
-		    "memory_budget: private bytes %s > budget %s", fig, lim);
-	} else if (bg->handle_budget && w->fds > bg->handle_budget) {
-		snprintf(why, sizeof(why),
-		    "handle_budget: %u open fds > budget %llu", w->fds,
-		    (unsigned long long)bg->handle_budget);
-	} else if (bg->max_jobs && w->jobs >= bg->max_jobs) {
-		snprintf(why, sizeof(why), "max_jobs: %llu jobs >= %llu",
-		    (unsigned long long)w->jobs,
+	if (bg->memory_budget && s->private_bytes > bg->memory_budget)
+		over_size(why, len, "memory_budget", s->private_bytes,
+		    bg->memory_budget);
+	else if (bg->handle_budget && s->fds > bg->handle_budget)
+		snprintf(why, len, "handle_budget: %u open fds > budget %llu",
+		    s->fds, (unsigned long long)bg->handle_budget);
+	else if (bg->max_jobs && s->jobs >= bg->max_jobs)
+		snprintf(why, len, "max_jobs: %llu jobs >= %llu",
+		    (unsigned long long)s->jobs,
 		    (unsigned long long)bg->max_jobs);
-	} else if (w->lifetime && now - w->started_ms > w->lifetime) {
-		snprintf(why, sizeof(why),
+	else if (s->lifetime && s->up_ms > s->lifetime)
+		snprintf(why, len,
 		    "max_lifetime: up %llums > %llums (with jitter)",
-		    (unsigned long long)(now - w->started_ms),
-		    (unsigned long long)w->lifetime);
-	} else if (w->idx > 0 && w->token == 0 && bg->max_idle &&
-	    now - w->idle_since > bg->max_idle) {
-		snprintf(why, sizeof(why), "max_idle: idle %llums > %llums",
-		    (unsigned long long)(now - w->idle_since),
+		    (unsigned long long)s->up_ms,
+		    (unsigned long long)s->lifetime);
+	else if (s->extra && s->idle_ms && bg->max_idle &&
+	    s->idle_ms > bg->max_idle)
+		snprintf(why, len, "max_idle: idle %llums > %llums",
+		    (unsigned long long)s->idle_ms,
 		    (unsigned long long)bg->max_idle);
-	} else {
-		return;
-	}
-	supervise_recycle(b, w, why);
+	else
+		return BUDGET_OK;
+	return BUDGET_RECYCLE;
 }

@@ -76,8 +76,9 @@ reply(struct broker *b, nng_msg *hdr, uint64_t id, sb_env *e)
 		nng_msg_free(m);
 }
 
+/* An ErrorRep to a client (localspl has its own, spl_reply_error). */
 static void
-reply_error(struct broker *b, nng_msg *hdr, uint64_t id, int code,
+client_error(struct broker *b, nng_msg *hdr, uint64_t id, int code,
     const char *msg)
 {
 	Sb__ErrorRep er = SB__ERROR_REP__INIT;
@@ -111,50 +112,6 @@ is_admin(const struct broker *b, uid_t uid)
 		if (groups[i] == gr->gr_gid)
 			return 1;
 	return 0;
-}
-
-/* Is pid in a namespace of this type other than the broker's? */
-static int
-own_ns(pid_t pid, const char *type)
-{
-	char path[64], mine[64] = "", theirs[64] = "";
-
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
-	if (readlink(path, mine, sizeof(mine) - 1) <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
-	if (readlink(path, theirs, sizeof(theirs) - 1) <= 0)
-		return 0;
-	return strcmp(mine, theirs) != 0;
-}
-
-/* The sandbox as the kernel shows it, read from the outside. */
-static void
-measure_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
-    size_t caplen)
-{
-	char path[64], line[256];
-	unsigned long long v;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)w->pid);
-	if ((f = fopen(path, "re")) != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL) {
-			unsigned u;
-			if (sscanf(line, "Uid: %u", &u) == 1)
-				wi->uid = u;
-			else if (sscanf(line, "Seccomp: %u", &u) == 1)
-				wi->seccomp_status = u;
-			else if (sscanf(line, "NoNewPrivs: %u", &u) == 1)
-				wi->no_new_privs = u != 0;
-			else if (sscanf(line, "CapEff: %llx", &v) == 1)
-				snprintf(cap, caplen, "%016llx", v);
-		}
-		fclose(f);
-	}
-	wi->cap_eff = cap;
-	wi->own_netns = own_ns(w->pid, "net");
-	wi->own_mntns = own_ns(w->pid, "mnt");
 }
 
 static void
@@ -200,7 +157,7 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 			if (b->failed[s->kind][0])
 				wi->last_reason = b->failed[s->kind];
 		} else {
-			supervise_sample(b, w);
+			proc_sample(w);
 			wi->pid = (uint32_t)w->pid;
 			wi->state = (char *)supervise_state(w);
 			wi->private_bytes = w->private_bytes;
@@ -212,7 +169,7 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 			wi->syscalls = w->syscalls;
 			wi->landlock_abi = w->landlock_abi;
 			wi->namespaces = w->namespaces;
-			measure_sandbox(w, wi, caps[n], sizeof(caps[n]));
+			proc_sandbox(w, wi, caps[n], sizeof(caps[n]));
 		}
 		ptrs[n++] = wi;
 	}
@@ -239,7 +196,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 	sb_env e;
 
 	if (r->n_set > 0 && !is_admin(b, uid)) {
-		reply_error(b, hdr, req->id, SB__ERROR_CODE__E_PERM,
+		client_error(b, hdr, req->id, SB__ERROR_CODE__E_PERM,
 		    "only an admin (root or group admin_group) may change "
 		    "budgets");
 		return;
@@ -248,25 +205,25 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 		char *eq;
 		snprintf(kv, sizeof(kv), "%s", r->set[i]);
 		if ((eq = strchr(kv, '=')) == NULL) {
-			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
 			    "settings are KEY=VALUE");
 			return;
 		}
 		*eq = '\0';
 		if (strcmp(kv, "instances") == 0) {
-			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
 			    "instances changes need a restart of spoolboxd");
 			return;
 		}
 		if (config_budget_set(&nb, kv, eq + 1, err, sizeof(err)) != 0) {
-			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
 			    err);
 			return;
 		}
 	}
 	if (r->n_set > 0) {
 		if (config_budget_check(&nb, err, sizeof(err)) != 0) {
-			reply_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
+			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
 			    err);
 			return;
 		}
@@ -295,65 +252,6 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 	reply(b, hdr, req->id, &e);
 }
 
-static int
-queues_differ(const struct sb_config *a, const struct sb_config *c)
-{
-	if (a->nqueues != c->nqueues)
-		return 1;
-	return memcmp(a->queues, c->queues, a->nqueues * sizeof(*a->queues));
-}
-
-/* Re-read the config file; budgets and queues apply live. */
-int
-client_reload(struct broker *b, char *msg, size_t len)
-{
-	struct sb_config nc;
-	const char *path = strcmp(b->cfg.path, "(default)") == 0
-	    ? NULL
-	    : b->cfg.path;
-	char err[1024], notes[512] = "";
-	struct slot *spl = NULL;
-	int requeue;
-
-	if (config_load(&nc, path, err, sizeof(err)) != 0) {
-		snprintf(msg, len, "reload refused, old config kept: %s", err);
-		return -1;
-	}
-	for (int k = 1; k < SB_KINDS; k++) {
-		if (k != SB__WORKER_KIND__LOCALSPL &&
-		    nc.workers[k].instances != b->cfg.workers[k].instances)
-			snprintf(notes + strlen(notes),
-			    sizeof(notes) - strlen(notes),
-			    "; %s instances change needs a restart",
-			    kind_name(k));
-		nc.workers[k].instances = b->cfg.workers[k].instances;
-	}
-	if (strcmp(nc.spool_dir, b->cfg.spool_dir) != 0 ||
-	    strcmp(nc.runtime_dir, b->cfg.runtime_dir) != 0)
-		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
-		    "; spool_dir/runtime_dir changes need a restart");
-	memcpy(nc.spool_dir, b->cfg.spool_dir, sizeof(nc.spool_dir));
-	memcpy(nc.runtime_dir, b->cfg.runtime_dir, sizeof(nc.runtime_dir));
-	requeue = queues_differ(&b->cfg, &nc);
-	config_free(&b->cfg);
-	b->cfg = nc;
-	for (int k = 1; k < SB_KINDS; k++) {
-		supervise_unfail(b, k);
-		budget_limit_update(b, k);
-	}
-	b->next_sample = 0;
-	for (size_t i = 0; i < b->nslots; i++)
-		if (b->slots[i].kind == SB__WORKER_KIND__LOCALSPL)
-			spl = &b->slots[i];
-	/* localspl learns queues from Configure: recycle it to apply. */
-	supervise_accounts(b);
-	if (requeue && spl != NULL && spl->cur != NULL)
-		supervise_recycle(b, spl->cur, "reload: queues changed");
-	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
-	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
-	return 0;
-}
-
 static void
 answer_reload(struct broker *b, nng_msg *hdr, uint64_t id, uid_t uid)
 {
@@ -362,12 +260,12 @@ answer_reload(struct broker *b, nng_msg *hdr, uint64_t id, uid_t uid)
 	sb_env e;
 
 	if (!is_admin(b, uid)) {
-		reply_error(b, hdr, id, SB__ERROR_CODE__E_PERM,
+		client_error(b, hdr, id, SB__ERROR_CODE__E_PERM,
 		    "only an admin (root or group admin_group) may reload");
 		return;
 	}
-	if (client_reload(b, msg, sizeof(msg)) != 0) {
-		reply_error(b, hdr, id, SB__ERROR_CODE__E_INVALID, msg);
+	if (b->reload(b, msg, sizeof(msg)) != 0) {
+		client_error(b, hdr, id, SB__ERROR_CODE__E_INVALID, msg);
 		return;
 	}
 	log_info("%s (by uid %u)", msg, (unsigned)uid);
@@ -382,14 +280,14 @@ answer_reload(struct broker *b, nng_msg *hdr, uint64_t id, uid_t uid)
 static void
 forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 {
-	struct inst *spl = broker_localspl(b);
+	struct inst *spl = route_localspl(b);
 	Sb__Caller caller = SB__CALLER__INIT;
 	struct passwd *pw;
 	char uname[64];
 	struct pending *p;
 
 	if (spl == NULL) {
-		reply_error(b, hdr, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		client_error(b, hdr, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
 		    "local spooler restarting, try again");
 		return;
 	}
@@ -410,9 +308,9 @@ forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 	caller.user = uname;
 	e->caller = &caller;
 	e->id = p->id;
-	if (broker_try_send(spl, e) != 0) {
+	if (proc_send(spl, e) != 0) {
 		/* A flood of clients is not localspl's fault: say busy. */
-		reply_error(b, p->hdr, p->client_id,
+		client_error(b, p->hdr, p->client_id,
 		    SB__ERROR_CODE__E_UNAVAILABLE,
 		    "local spooler busy, try again");
 		nng_msg_free(p->hdr);
@@ -433,12 +331,12 @@ client_msg(struct broker *b, nng_msg *m)
 
 	if (nng_pipe_get_uint64(nng_msg_get_pipe(m), NNG_OPT_IPC_PEER_UID,
 		&uid) != 0) {
-		reply_error(b, m, 0, SB__ERROR_CODE__E_PERM,
+		client_error(b, m, 0, SB__ERROR_CODE__E_PERM,
 		    "cannot tell who is calling");
 		return;
 	}
 	if ((e = chan_decode(m, err, sizeof(err))) == NULL) {
-		reply_error(b, m, 0, SB__ERROR_CODE__E_INVALID, err);
+		client_error(b, m, 0, SB__ERROR_CODE__E_INVALID, err);
 		return;
 	}
 	if (e->caller != NULL) { /* only the broker says who calls */
@@ -462,7 +360,7 @@ client_msg(struct broker *b, nng_msg *m)
 		answer_reload(b, m, e->id, (uid_t)uid);
 		break;
 	default:
-		reply_error(b, m, e->id, SB__ERROR_CODE__E_INVALID,
+		client_error(b, m, e->id, SB__ERROR_CODE__E_INVALID,
 		    "not a client request");
 		break;
 	}
@@ -480,25 +378,17 @@ client_recv(struct broker *b)
 	}
 }
 
-/* Which kind a queue needs to print; 0 when localspl does it alone. */
-static int
-queue_kind(const Sb__QueueInfo *q)
-{
-	if (strncmp(q->uri, "lpd://", 6) == 0)
-		return SB__WORKER_KIND__LPRMON;
-	if (strncmp(q->uri, "ipp", 3) == 0)
-		return SB__WORKER_KIND__REMOTE;
-	return 0;
-}
-
 /* A queue whose worker kind failed is stopped, with the reason. */
 static void
 annotate_queues(struct broker *b, Sb__QueuesRep *r)
 {
 	for (size_t i = 0; i < r->n_queues; i++) {
 		Sb__QueueInfo *q = r->queues[i];
-		int k = queue_kind(q);
-		const char *why = k ? b->failed[k] : "";
+		int k = uri_kind(q->uri);
+		/* localspl delivers file: queues itself: it never "fails". */
+		const char *why = k != 0 && k != SB__WORKER_KIND__LOCALSPL
+		    ? b->failed[k]
+		    : "";
 		if (why[0] == '\0' && q->datatype != SB__DATA_TYPE__RAW)
 			why = b->failed[SB__WORKER_KIND__PRINTPROC];
 		if (why[0] == '\0')
@@ -531,10 +421,12 @@ client_answer(struct broker *b, sb_env *e)
 		reply(b, p->hdr, p->client_id, e);
 		nng_msg_free(p->hdr);
 		free(p);
+		chan_free(e);
 		return;
 	}
 	log_debug("answer %llu from localspl has no client waiting",
 	    (unsigned long long)e->id);
+	chan_free(e);
 }
 
 void
@@ -543,7 +435,7 @@ client_fail_pending(struct broker *b, const char *why)
 	while (b->pending != NULL) {
 		struct pending *p = b->pending;
 		b->pending = p->next;
-		reply_error(b, p->hdr, p->client_id,
+		client_error(b, p->hdr, p->client_id,
 		    SB__ERROR_CODE__E_UNAVAILABLE, why);
 		nng_msg_free(p->hdr);
 		free(p);

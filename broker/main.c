@@ -2,8 +2,11 @@
  * spoolboxd: the broker. Reads the config, creates the runtime directory,
  * starts one process per worker instance and supervises them, routes job
  * work between them and serves the client API. It never exits because a
- * worker did. Usage: spoolboxd [-c CONFIG] [-f] [-d]
- * Reports: start-up failures (fatal), then each worker's lifecycle.
+ * worker did. This file is the top layer (see broker.h): the poll loop,
+ * config reload, and the wiring of what one layer returns to another (a
+ * worker's answer for a client, what a dead worker took with it).
+ * Usage: spoolboxd [-c CONFIG] [-f] [-d]
+ * Reports: start-up failures (fatal), reloads, signals.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,58 +33,70 @@ usage(void)
 	exit(2);
 }
 
-static void
-setup_dirs(struct broker *b)
+static int
+queues_differ(const struct sb_config *a, const struct sb_config *c)
 {
-	char lock[PATH_MAX + 32], pid[32];
-	/* Other users reach the client socket only in a system install. */
-	unsigned mode = geteuid() == 0 ? 0755 : 0700;
-
-	if (mkdir_p(b->cfg.runtime_dir, mode) != 0)
-		fatal("runtime dir %s: %s", b->cfg.runtime_dir,
-		    strerror(errno));
-	chmod(b->cfg.runtime_dir, mode);
-	snprintf(lock, sizeof(lock), "%s/spoolboxd.pid", b->cfg.runtime_dir);
-	b->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (b->lock_fd < 0)
-		fatal("%s: %s", lock, strerror(errno));
-	if (flock(b->lock_fd, LOCK_EX | LOCK_NB) != 0)
-		fatal("another spoolboxd is running on %s", b->cfg.runtime_dir);
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(b->lock_fd, 0) != 0 ||
-	    write_all(b->lock_fd, pid, strlen(pid)) != 0)
-		fatal("%s: %s", lock, strerror(errno));
-	/* Worker channels: only the broker (and root) may reach them. */
-	snprintf(b->workers_dir, sizeof(b->workers_dir), "%s/workers",
-	    b->cfg.runtime_dir);
-	if (mkdir_p(b->workers_dir, 0700) != 0)
-		fatal("%s: %s", b->workers_dir, strerror(errno));
-	chmod(b->workers_dir, 0700);
-	snprintf(b->view_root, sizeof(b->view_root), "%s/root",
-	    b->cfg.runtime_dir);
-	if (mkdir_p(b->view_root, 0700) != 0)
-		fatal("%s: %s", b->view_root, strerror(errno));
-	if (mkdir_p(b->cfg.spool_dir, 0700) != 0)
-		fatal("spool dir %s: %s", b->cfg.spool_dir, strerror(errno));
+	if (a->nqueues != c->nqueues)
+		return 1;
+	return memcmp(a->queues, c->queues, a->nqueues * sizeof(*a->queues));
 }
 
+/* What a reload cannot change without a restart stays, with a note. */
 static void
-setup_signals(struct broker *b)
+keep_fixed(const struct sb_config *old, struct sb_config *nc, char *notes,
+    size_t len)
 {
-	sigset_t set;
+	for (int k = 1; k < SB_KINDS; k++) {
+		if (k != SB__WORKER_KIND__LOCALSPL &&
+		    nc->workers[k].instances != old->workers[k].instances)
+			snprintf(notes + strlen(notes), len - strlen(notes),
+			    "; %s instances change needs a restart",
+			    kind_name(k));
+		nc->workers[k].instances = old->workers[k].instances;
+	}
+	if (strcmp(nc->spool_dir, old->spool_dir) != 0 ||
+	    strcmp(nc->runtime_dir, old->runtime_dir) != 0)
+		snprintf(notes + strlen(notes), len - strlen(notes),
+		    "; spool_dir/runtime_dir changes need a restart");
+	memcpy(nc->spool_dir, old->spool_dir, sizeof(nc->spool_dir));
+	memcpy(nc->runtime_dir, old->runtime_dir, sizeof(nc->runtime_dir));
+}
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		fatal("sigprocmask: %s", strerror(errno));
-	sigdelset(&set, SIGCHLD); /* pidfds tell us about children */
-	b->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (b->sig_fd < 0)
-		fatal("signalfd: %s", strerror(errno));
+/* Re-read the config file; budgets and queues apply live. */
+static int
+reload(struct broker *b, char *msg, size_t len)
+{
+	struct sb_config nc;
+	const char *path = strcmp(b->cfg.path, "(default)") == 0
+	    ? NULL
+	    : b->cfg.path;
+	char err[1024], notes[512] = "";
+	int requeue;
+
+	if (config_load(&nc, path, err, sizeof(err)) != 0) {
+		snprintf(msg, len, "reload refused, old config kept: %s", err);
+		return -1;
+	}
+	keep_fixed(&b->cfg, &nc, notes, sizeof(notes));
+	requeue = queues_differ(&b->cfg, &nc);
+	config_free(&b->cfg);
+	b->cfg = nc;
+	for (int k = 1; k < SB_KINDS; k++) {
+		supervise_unfail(b, k);
+		budget_limit_update(b, k);
+	}
+	b->next_sample = 0;
+	dirs_spool(b);
+	/* localspl learns queues from Configure: recycle it to apply. */
+	for (size_t i = 0; i < b->nslots; i++)
+		if (requeue &&
+		    b->slots[i].kind == SB__WORKER_KIND__LOCALSPL &&
+		    b->slots[i].cur != NULL)
+			supervise_recycle(b, b->slots[i].cur,
+			    "reload: queues changed");
+	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
+	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
+	return 0;
 }
 
 static void
@@ -92,7 +107,7 @@ on_signal(struct broker *b)
 	while (read(b->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			char msg[512];
-			client_reload(b, msg, sizeof(msg));
+			reload(b, msg, sizeof(msg));
 			log_info("SIGHUP: %s", msg);
 			continue;
 		}
@@ -104,16 +119,12 @@ on_signal(struct broker *b)
 static void
 worker_readable(struct broker *b, struct inst *w)
 {
-	char err[256];
-	nng_msg *m;
-	sb_env *e;
+	char err[256], why[320];
+	sb_env *e, *answer;
+	int rv;
 
-	while (w->sock_open &&
-	    nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK) == 0) {
-		e = chan_decode(m, err, sizeof(err));
-		nng_msg_free(m);
-		if (e == NULL) {
-			char why[320];
+	while ((rv = proc_recv(w, &e, err, sizeof(err))) != 0) {
+		if (rv < 0) {
 			snprintf(why, sizeof(why), "malformed message: %s",
 			    err);
 			log_error("%s.%u pid %d: %s", kind_name(w->kind),
@@ -121,8 +132,21 @@ worker_readable(struct broker *b, struct inst *w)
 			supervise_stop(b, w, why);
 			return;
 		}
-		broker_worker_msg(b, w, e);
+		if ((answer = route_from_worker(b, w, e)) != NULL)
+			client_answer(b, answer);
 	}
+}
+
+/* A worker process ended: tell routing and the clients what it took. */
+static void
+worker_ended(struct broker *b, struct inst *w)
+{
+	struct loss lost;
+
+	supervise_reap(b, w, &lost);
+	if (lost.kind == SB__WORKER_KIND__LOCALSPL)
+		client_fail_pending(b, "local spooler restarting, try again");
+	route_lost(b, &lost);
 }
 
 /* One pass of the event loop: wait, then serve whatever is ready. */
@@ -167,7 +191,7 @@ loop_once(struct broker *b)
 			worker_readable(b, owner[i]);
 	for (nfds_t i = 2; i < n; i++)
 		if (pfd[i].revents && is_pidfd[i] && owner[i]->pidfd >= 0)
-			supervise_reap(b, owner[i]);
+			worker_ended(b, owner[i]);
 	supervise_tick(b, now_mono_ms());
 }
 
@@ -207,11 +231,12 @@ main(int argc, char **argv)
 	snprintf(b->exe_dir, sizeof(b->exe_dir), "%s", dirname(exe));
 	b->queued_tail = &b->queued;
 	b->client_fd = -1;
+	b->reload = reload;
 
-	setup_dirs(b);
-	setup_signals(b);
+	dirs_setup(b);
+	b->sig_fd = proc_signals_open();
 	supervise_init(b);
-	supervise_accounts(b);
+	dirs_spool(b);
 	budget_init(b);
 	if ((rv = client_open(b)) != 0)
 		fatal("client socket in %s: %s", b->cfg.runtime_dir,

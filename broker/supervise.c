@@ -10,7 +10,12 @@
  *     process only once the replacement is ready (localspl, the single
  *     writer of the job store, drains in place and restarts instead);
  *   - a draining process gets drain_timeout for its job, then SIGTERM,
- *     then SIGKILL.
+ *     then SIGKILL;
+ *   - every sample (and every finished job) is judged by budget_check()
+ *     and acted on here.
+ * A new process's Hello is answered with its Configure; its Sandboxed and
+ * Drained are taken here too. Reaping returns what the process held
+ * (struct loss) instead of calling up into routing.
  * Reports: every spawn failure, crash, recycle and restart, with kind,
  * pid, reason, measured figure and budget.
  */
@@ -31,7 +36,6 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pair1/pair.h>
 
 #include "broker.h"
 #include "sandbox.h"
@@ -39,35 +43,6 @@
 #include "util.h"
 
 #define TERM_GRACE_MS 2000
-
-static int
-pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int
-pidfd_kill(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-/* nng thread: drop any pipe whose peer is not the child we spawned. */
-static void
-pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
-{
-	struct inst *w = arg;
-	uint64_t pid = 0;
-
-	(void)ev;
-	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
-	    (long)pid != atomic_load(&w->expect_pid)) {
-		log_warn("%s.%u: dropped a connection from pid %llu "
-		    "(expected %ld)", kind_name(w->kind), w->idx,
-		    (unsigned long long)pid, atomic_load(&w->expect_pid));
-		nng_pipe_close(p);
-	}
-}
 
 const char *
 supervise_state(const struct inst *w)
@@ -80,11 +55,24 @@ supervise_state(const struct inst *w)
 	return names[w->state];
 }
 
+/* Each kind's account (as root): its own user, or a fixed fallback. */
+static void
+resolve_accounts(struct broker *b)
+{
+	for (int k = 1; k < SB_KINDS; k++) {
+		struct passwd *pw = getpwnam(b->cfg.users[k]);
+		/* Numeric fallback: a fixed, otherwise unused id per kind. */
+		b->run_uid[k] = pw != NULL ? pw->pw_uid : (uid_t)(64800 + k);
+		b->run_gid[k] = pw != NULL ? pw->pw_gid : (gid_t)(64800 + k);
+	}
+}
+
 void
 supervise_init(struct broker *b)
 {
 	size_t n = 0, i = 0;
 
+	resolve_accounts(b);
 	/* The job store has one writer: localspl always runs alone. */
 	b->cfg.workers[SB__WORKER_KIND__LOCALSPL].instances = 1;
 	for (int k = 1; k < SB_KINDS; k++)
@@ -134,35 +122,6 @@ worker_path(const struct broker *b, int kind, char *buf, size_t len)
 	    kind_name(kind));
 }
 
-static void
-inst_close_channel(struct inst *w)
-{
-	if (w->sock_open) {
-		nng_close(w->sock);
-		w->sock_open = 0;
-		w->recvfd = -1;
-	}
-}
-
-static int
-inst_listen(struct inst *w)
-{
-	int rv;
-
-	if ((rv = nng_pair1_open(&w->sock)) != 0)
-		return rv;
-	w->sock_open = 1;
-	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
-	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, SB_CHAN_BUF);
-	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, SB_CHAN_BUF);
-	nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, w);
-	unlink(w->url + strlen("ipc://"));
-	if ((rv = nng_listen(w->sock, w->url, NULL, 0)) != 0)
-		return rv;
-	w->recvfd = chan_recvfd(w->sock);
-	return w->recvfd < 0 ? NNG_EINTERNAL : 0;
-}
-
 static struct inst *
 free_inst(struct broker *b)
 {
@@ -193,7 +152,7 @@ view_for(const struct broker *b, int kind, const char *chan_dir,
 	v->root = b->view_root;
 	v->channel_dir = chan_dir;
 	if (kind == SB__WORKER_KIND__LOCALSPL)
-		broker_localspl_paths(b, v->rw);
+		config_localspl_paths(&b->cfg, v->rw);
 }
 
 /* The forked child's one-line reason, written without stdio. */
@@ -224,17 +183,14 @@ static struct inst *
 spawn(struct broker *b, struct slot *s)
 {
 	const struct sb_budget *bg = &b->cfg.workers[s->kind];
-	const char *mode = b->cfg.sandbox == SANDBOX_AUDIT ? "audit"
-	    : b->cfg.sandbox == SANDBOX_OFF		   ? "off"
-							   : "enforce";
 	char path[PATH_MAX + 32], inst[16];
 	struct inst *w = free_inst(b);
 	char ns[4] = "0";
 	char *argv[] = { path, "--channel", NULL, "--instance", inst,
-		"--sandbox", (char *)mode, "--namespaces", ns, NULL };
+		"--namespaces", ns, NULL };
 	struct sandbox_view view;
 	pid_t parent = getpid(), pid;
-	int sandbox = b->cfg.sandbox != SANDBOX_OFF;
+	int sandbox = b->cfg.sandbox != SBX_OFF;
 	sigset_t none;
 	int rv, exe, i = 0;
 
@@ -287,7 +243,7 @@ spawn(struct broker *b, struct slot *s)
 	w->kind = s->kind;
 	w->idx = s->idx;
 	w->pid = pid;
-	w->pidfd = pidfd_open_(pid);
+	w->pidfd = proc_pidfd_open(pid);
 	if (w->pidfd < 0)
 		fatal("pidfd_open: %s", strerror(errno));
 	atomic_store(&w->expect_pid, (long)pid);
@@ -303,7 +259,7 @@ spawn(struct broker *b, struct slot *s)
 		jitter(bg->lifetime_jitter)
 				       : 0;
 	budget_limit_child(b, w);
-	if ((rv = inst_listen(w)) != 0) {
+	if ((rv = proc_channel_open(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
 		    w->url, nng_strerror(rv));
 		supervise_stop(b, w, "channel setup failed");
@@ -312,103 +268,6 @@ spawn(struct broker *b, struct slot *s)
 	log_debug("started %s.%u pid %d", kind_name(w->kind), w->idx,
 	    (int)pid);
 	return w;
-}
-
-/* chown -R, for the spool handed to localspl's own account. */
-static void
-chown_tree(const char *path, uid_t uid, gid_t gid)
-{
-	char sub[PATH_MAX + 256];
-	struct dirent *de;
-	DIR *d;
-
-	if (lchown(path, uid, gid) != 0)
-		log_warn("chown %s: %s", path, strerror(errno));
-	if ((d = opendir(path)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (de->d_type == DT_DIR)
-			chown_tree(sub, uid, gid);
-		else if (lchown(sub, uid, gid) != 0)
-			log_warn("chown %s: %s", sub, strerror(errno));
-	}
-	closedir(d);
-}
-
-/* Can localspl's account reach dir? (Checked as that account.) */
-static int
-reachable_by(const char *dir, uid_t uid, gid_t gid)
-{
-	int ok;
-
-	if (geteuid() != 0)
-		return access(dir, R_OK | W_OK | X_OK) == 0;
-	if (setegid(gid) != 0 || seteuid(uid) != 0)
-		fatal("seteuid %u: %s", (unsigned)uid, strerror(errno));
-	/* AT_EACCESS: as the effective ids just set (access() uses the
-	 * real ones). */
-	ok = faccessat(AT_FDCWD, dir, R_OK | W_OK | X_OK, AT_EACCESS) == 0 ||
-	    errno == EROFS; /* reported by the writes themselves */
-	if (seteuid(0) != 0 || setegid(0) != 0)
-		fatal("seteuid back to root: %s", strerror(errno));
-	return ok;
-}
-
-/*
- * Each kind's account (as root), and the directories localspl will be
- * confined to: the spool and every file: queue's directory, made here
- * and handed to localspl's account, since localspl can create nothing
- * outside them.
- */
-void
-supervise_accounts(struct broker *b)
-{
-	uid_t spl_uid = geteuid();
-	gid_t spl_gid = getegid();
-	char path[PATH_MAX + 16];
-
-	for (int k = 1; k < SB_KINDS; k++) {
-		struct passwd *pw = getpwnam(b->cfg.users[k]);
-		/* Numeric fallback: a fixed, otherwise unused id per kind. */
-		b->run_uid[k] = pw != NULL ? pw->pw_uid : (uid_t)(64800 + k);
-		b->run_gid[k] = pw != NULL ? pw->pw_gid : (gid_t)(64800 + k);
-	}
-	if (geteuid() == 0) {
-		spl_uid = b->run_uid[SB__WORKER_KIND__LOCALSPL];
-		spl_gid = b->run_gid[SB__WORKER_KIND__LOCALSPL];
-	}
-	snprintf(path, sizeof(path), "%s/jobs", b->cfg.spool_dir);
-	if (mkdir_p(path, 0700) != 0)
-		fatal("%s: %s", path, strerror(errno));
-	if (geteuid() == 0)
-		chown_tree(b->cfg.spool_dir, spl_uid, spl_gid);
-	if (!reachable_by(path, spl_uid, spl_gid))
-		fatal("spool %s is not reachable by localspl's account %s "
-		      "(uid %u): a parent directory denies it",
-		    b->cfg.spool_dir, b->cfg.users[SB__WORKER_KIND__LOCALSPL],
-		    (unsigned)spl_uid);
-	for (size_t i = 0; i < b->cfg.nqueues; i++) {
-		struct sb_uri u;
-		char err[256];
-		if (strncmp(b->cfg.queues[i].uri, "file://", 7) != 0 ||
-		    uri_parse(b->cfg.queues[i].uri, &u, err, sizeof(err)) != 0)
-			continue;
-		if (mkdir_p(u.path, 0755) != 0) {
-			log_error("file: queue %s: %s: %s", b->cfg.queues[i].name,
-			    u.path, strerror(errno));
-			continue;
-		}
-		if (geteuid() == 0 && lchown(u.path, spl_uid, spl_gid) != 0)
-			log_warn("chown %s: %s", u.path, strerror(errno));
-		if (!reachable_by(u.path, spl_uid, spl_gid))
-			log_error("file: queue %s: %s is not reachable by "
-				  "localspl's account (uid %u); its jobs will "
-				  "wait and retry",
-			    b->cfg.queues[i].name, u.path, (unsigned)spl_uid);
-	}
 }
 
 void
@@ -450,20 +309,19 @@ supervise_stop(struct broker *b, struct inst *w, const char *reason)
 		    "%s", reason);
 	}
 	w->killed = 1;
-	pidfd_kill(w->pidfd, SIGKILL);
+	proc_signal(w, SIGKILL);
 }
 
 /* Ask a drained process to exit (SIGTERM); it is not a crash. */
-void
-supervise_terminate(struct broker *b, struct inst *w)
+static void
+terminate(struct inst *w)
 {
-	(void)b;
 	if (w->pidfd < 0)
 		return;
 	w->killed = 1;
 	w->term_sent = 1;
 	w->drain_deadline = now_mono_ms() + TERM_GRACE_MS;
-	pidfd_kill(w->pidfd, SIGTERM);
+	proc_signal(w, SIGTERM);
 }
 
 static void
@@ -478,12 +336,12 @@ send_drain(struct broker *b, struct inst *w)
 	w->state = W_DRAINING;
 	w->drain_deadline = now_mono_ms() +
 	    b->cfg.workers[w->kind].drain_timeout;
-	broker_send(b, w, &e);
+	supervise_send(b, w, &e);
 }
 
 /* A hello arrived: the process is ready; a replacement takes over. */
-void
-supervise_ready(struct broker *b, struct inst *w)
+static void
+ready(struct broker *b, struct inst *w)
 {
 	struct slot *s = w->slot;
 	struct inst *old;
@@ -560,25 +418,9 @@ crash_breaker(struct broker *b, int kind, uint64_t now)
 	return 1;
 }
 
-static void
-describe_status(int status, char *why, size_t len)
-{
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-		snprintf(why, len, "sandbox violation: killed by seccomp "
-		    "(signal %d, SIGSYS)", SIGSYS);
-	else if (WIFSIGNALED(status))
-		snprintf(why, len, "killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else if (WEXITSTATUS(status) == 3)
-		snprintf(why, len, "out of memory (exit status 3)");
-	else
-		snprintf(why, len, "exited with status %d",
-		    WEXITSTATUS(status));
-}
-
 /* The pidfd said the process ended: collect it and keep the slot filled. */
 void
-supervise_reap(struct broker *b, struct inst *w)
+supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 {
 	struct slot *s = w->slot;
 	const struct sb_budget *bg = &b->cfg.workers[w->kind];
@@ -588,10 +430,10 @@ supervise_reap(struct broker *b, struct inst *w)
 
 	if (waitpid(w->pid, &status, 0) < 0)
 		status = 0;
-	describe_status(status, why, sizeof(why));
+	proc_describe_status(status, why, sizeof(why));
 	close(w->pidfd);
 	w->pidfd = -1;
-	inst_close_channel(w);
+	proc_channel_close(w);
 	crash = !w->killed && w->state != W_DRAINING;
 	if (crash && budget_killed_by_limit(b, w, status, limit,
 			 sizeof(limit))) {
@@ -613,9 +455,15 @@ supervise_reap(struct broker *b, struct inst *w)
 		    w->idx, (int)w->pid, why,
 		    w->stop_reason[0] ? w->stop_reason : "stopped");
 	}
-	broker_worker_lost(b, w, crash ? s->last_reason
-				       : w->stop_reason[0] ? w->stop_reason
-							   : why);
+	memset(lost, 0, sizeof(*lost));
+	lost->kind = w->kind;
+	lost->token = w->token;
+	lost->job_id = w->job_id;
+	lost->stage = w->stage;
+	snprintf(lost->why, sizeof(lost->why), "%s.%u %s", kind_name(w->kind),
+	    w->idx, crash ? s->last_reason
+	    : w->stop_reason[0] ? w->stop_reason
+				: why);
 	if (s->cur == w || s->next == w) {
 		if (s->cur == w)
 			s->cur = NULL;
@@ -634,39 +482,37 @@ supervise_reap(struct broker *b, struct inst *w)
 	atomic_store(&w->expect_pid, 0);
 }
 
-/* Private bytes and open fds, measured from the outside. */
+/* Sample w from /proc and act on what its budget says. */
 void
-supervise_sample(struct broker *b, struct inst *w)
+supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 {
-	char path[64], line[256];
-	uint64_t priv = 0;
-	unsigned long v;
-	unsigned fds = 0;
-	FILE *f;
-	DIR *d;
-	struct dirent *de;
+	struct budget_sample smp;
+	char why[256];
 
-	(void)b;
-	if (w->pid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)w->pid);
-	if ((f = fopen(path, "re")) != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL) {
-			if (sscanf(line, "Private_Clean: %lu kB", &v) == 1 ||
-			    sscanf(line, "Private_Dirty: %lu kB", &v) == 1 ||
-			    sscanf(line, "Swap: %lu kB", &v) == 1)
-				priv += (uint64_t)v * 1024;
-		}
-		fclose(f);
-		w->private_bytes = priv;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)w->pid);
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				fds++;
-		closedir(d);
-		w->fds = fds;
+	proc_sample(w);
+	if (w->state != W_READY || w != w->slot->cur)
+		return; /* already on its way out */
+	smp.private_bytes = w->private_bytes;
+	smp.fds = w->fds;
+	smp.jobs = w->jobs;
+	smp.up_ms = now - w->started_ms;
+	smp.lifetime = w->lifetime;
+	smp.idle_ms = w->token == 0 ? now - w->idle_since : 0;
+	smp.extra = w->idx > 0;
+	switch (budget_check(&b->cfg.workers[w->kind], &smp, why,
+	    sizeof(why))) {
+	case BUDGET_KILL:
+		log_warn("%s.%u pid %d killed: %s", kind_name(w->kind), w->idx,
+		    (int)w->pid, why);
+		w->slot->recycles++;
+		supervise_stop(b, w, why);
+		break;
+	case BUDGET_RECYCLE:
+		if (w->slot->next == NULL) /* else one is already starting */
+			supervise_recycle(b, w, why);
+		break;
+	case BUDGET_OK:
+		break;
 	}
 }
 
@@ -678,11 +524,11 @@ tick_draining(struct inst *w, uint64_t now)
 	if (!w->term_sent && now >= w->drain_deadline) {
 		log_warn("%s.%u pid %d did not drain within drain_timeout: "
 		    "SIGTERM", kind_name(w->kind), w->idx, (int)w->pid);
-		pidfd_kill(w->pidfd, SIGTERM);
+		proc_signal(w, SIGTERM);
 		w->term_sent = 1;
 		w->drain_deadline = now + TERM_GRACE_MS;
 	} else if (w->term_sent && now >= w->drain_deadline) {
-		pidfd_kill(w->pidfd, SIGKILL);
+		proc_signal(w, SIGKILL);
 		w->drain_deadline = UINT64_MAX;
 	}
 }
@@ -711,7 +557,7 @@ supervise_tick(struct broker *b, uint64_t now)
 			continue;
 		tick_draining(w, now);
 		if (sample)
-			budget_measure(b, w, now);
+			supervise_measure(b, w, now);
 	}
 	if (sample)
 		b->next_sample = now + b->cfg.sample_interval;
@@ -739,8 +585,7 @@ supervise_shutdown(struct broker *b)
 
 	b->stopping = 1;
 	for (size_t i = 0; i < b->ninsts; i++)
-		if (b->insts[i].pidfd >= 0)
-			pidfd_kill(b->insts[i].pidfd, SIGTERM);
+		proc_signal(&b->insts[i], SIGTERM);
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
 		while (w->pidfd >= 0 && now_mono_ms() < deadline) {
@@ -749,12 +594,150 @@ supervise_shutdown(struct broker *b)
 			usleep(10000);
 		}
 		if (w->pidfd >= 0) {
-			pidfd_kill(w->pidfd, SIGKILL);
+			proc_signal(w, SIGKILL);
 			waitpid(w->pid, NULL, 0);
 			close(w->pidfd);
 			w->pidfd = -1;
 		}
-		inst_close_channel(w);
+		proc_channel_close(w);
 		budget_limit_release(b, w);
 	}
+}
+
+int
+supervise_send(struct broker *b, struct inst *w, const sb_env *e)
+{
+	int rv;
+
+	if (!w->sock_open)
+		return -1;
+	if ((rv = proc_send(w, e)) != 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "send of %s failed: %s",
+		    chan_body_name(e), nng_strerror(rv));
+		log_warn("%s.%u pid %d: %s", kind_name(w->kind), w->idx,
+		    (int)w->pid, why);
+		supervise_stop(b, w, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* localspl's queues, as Configure carries them; the caller frees *qs
+ * and *qp (their strings point into the config). */
+static size_t
+queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
+    Sb__QueueConfig ***qp)
+{
+	size_t n = cfg->nqueues;
+
+	*qs = calloc(n ? n : 1, sizeof(**qs));
+	*qp = calloc(n ? n : 1, sizeof(**qp));
+	if (*qs == NULL || *qp == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct sb_queue *q = &cfg->queues[i];
+		Sb__QueueConfig *c = &(*qs)[i];
+		sb__queue_config__init(c);
+		c->name = (char *)q->name;
+		c->uri = (char *)q->uri;
+		c->datatype = q->datatype;
+		c->retry_interval_ms = q->retry_interval;
+		c->retry_limit = (uint32_t)q->retry_limit;
+		c->error_policy = q->error_policy;
+		c->paper = (char *)q->paper;
+		c->description = (char *)q->description;
+		(*qp)[i] = c;
+	}
+	return n;
+}
+
+/* The answer to a Hello: everything the worker needs to know. */
+static void
+send_configure(struct broker *b, struct inst *w)
+{
+	const struct sb_budget *bg = &b->cfg.workers[w->kind];
+	Sb__Configure c = SB__CONFIGURE__INIT;
+	Sb__QueueConfig *qs = NULL, **qp = NULL;
+	const char *rw[SBX_RW_MAX + 1];
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_CONFIGURE;
+	e.configure = &c;
+	c.debug_leak_bytes_per_job = bg->debug_leak_bytes_per_job;
+	c.debug_leak_handles_per_job = (uint32_t)bg->debug_leak_handles_per_job;
+	c.io_timeout_ms = b->cfg.io_timeout;
+	c.debug_crash_on_start = bg->debug_crash_on_start != 0;
+	/* Only the slot's first N processes, so a replacement finishes. */
+	c.debug_sandbox_violation = w->slot->restarts <
+	    bg->debug_sandbox_violation;
+	c.sandbox = (char *)sandbox_mode_name(b->cfg.sandbox);
+	c.run_uid = (uint32_t)b->run_uid[w->kind];
+	c.run_gid = (uint32_t)b->run_gid[w->kind];
+	/* A few fds above the budget: the budget recycles, this is a wall. */
+	c.nofile = bg->handle_budget ? (uint32_t)bg->handle_budget + 16 : 0;
+	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
+		c.spool_dir = b->cfg.spool_dir;
+		c.history_limit = (uint32_t)b->cfg.history_limit;
+		c.n_queues = queue_configs(&b->cfg, &qs, &qp);
+		c.queues = qp;
+		c.n_rw_paths = config_localspl_paths(&b->cfg, rw);
+		c.rw_paths = (char **)rw;
+	}
+	supervise_send(b, w, &e);
+	free(qs);
+	free(qp);
+}
+
+/* A new process said who it is: the right kind and pid, or it goes. */
+static void
+hello(struct broker *b, struct inst *w, const sb_env *e)
+{
+	char why[256];
+
+	if (e->body_case != SB__ENVELOPE__BODY_HELLO ||
+	    e->hello->kind != (Sb__WorkerKind)w->kind ||
+	    (pid_t)e->hello->pid != w->pid) {
+		snprintf(why, sizeof(why), "protocol violation: expected a "
+		    "matching hello, got %s", chan_body_name(e));
+		log_error("%s.%u pid %d: %s", kind_name(w->kind), w->idx,
+		    (int)w->pid, why);
+		supervise_stop(b, w, why);
+		return;
+	}
+	send_configure(b, w);
+	ready(b, w);
+	log_debug("%s.%u pid %d ready", kind_name(w->kind), w->idx,
+	    (int)w->pid);
+}
+
+/* What the worker says it put in place: shown, never relied on. */
+static void
+sandboxed(struct inst *w, const Sb__Sandboxed *sb)
+{
+	snprintf(w->seccomp, sizeof(w->seccomp), "%s", sb->seccomp);
+	w->syscalls = sb->syscalls;
+	w->landlock_abi = sb->landlock_abi;
+	snprintf(w->namespaces, sizeof(w->namespaces), "%s", sb->namespaces);
+}
+
+int
+supervise_msg(struct broker *b, struct inst *w, sb_env *e)
+{
+	if (w->state == W_STARTING)
+		hello(b, w, e);
+	else if (e->body_case == SB__ENVELOPE__BODY_SANDBOXED &&
+	    w->seccomp[0] == '\0')
+		sandboxed(w, e->sandboxed);
+	else if (e->body_case == SB__ENVELOPE__BODY_DRAINED &&
+	    w->state == W_DRAINING && w->token == 0)
+		terminate(w);
+	else if (e->body_case == SB__ENVELOPE__BODY_DRAINED)
+		supervise_stop(b, w, "protocol violation: drained without a "
+		    "drain or mid-job");
+	else
+		return 0;
+	chan_free(e);
+	return 1;
 }

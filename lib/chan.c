@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sandbox.h"
+
 void
 chan_env_init(sb_env *e)
 {
@@ -150,6 +152,11 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 			    "configure: queue %zu lacks name or uri", i);
 		CHECK(c->debug_leak_bytes_per_job <= (1ULL << 30),
 		    "configure: leak bytes out of range");
+		CHECK(sandbox_mode_from_name(c->sandbox) >= 0,
+		    "configure: sandbox mode '%.32s' unknown", c->sandbox);
+		CHECK(c->n_rw_paths <= SBX_RW_MAX,
+		    "configure: %zu read-write paths (at most %d)",
+		    c->n_rw_paths, SBX_RW_MAX);
 		return 0;
 	}
 	case SB__ENVELOPE__BODY_SUBMIT_REQ:

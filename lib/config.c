@@ -64,6 +64,40 @@ kind_from_name(const char *name)
 
 static const char *const dt_names[] = { "none", "raw", "text", "auto",
 	"postscript", "pdf" };
+static const char *const dt_exts[] = { "prn", "prn", "txt", "prn", "ps",
+	"pdf" };
+
+const char *
+datatype_ext(int dt)
+{
+	return dt >= 0 && dt <= SB__DATA_TYPE__PDF ? dt_exts[dt] : "prn";
+}
+
+int
+uri_kind(const char *uri)
+{
+	if (strncmp(uri, "lpd://", 6) == 0)
+		return SB__WORKER_KIND__LPRMON;
+	if (strncmp(uri, "ipp://", 6) == 0 || strncmp(uri, "ipps://", 7) == 0)
+		return SB__WORKER_KIND__REMOTE;
+	if (strncmp(uri, "file://", 7) == 0)
+		return SB__WORKER_KIND__LOCALSPL;
+	return 0;
+}
+
+size_t
+config_localspl_paths(const struct sb_config *c,
+    const char *out[SBX_RW_MAX + 1])
+{
+	size_t n = 0;
+
+	out[n++] = c->spool_dir;
+	for (size_t i = 0; i < c->nqueues && n < SBX_RW_MAX; i++)
+		if (uri_kind(c->queues[i].uri) == SB__WORKER_KIND__LOCALSPL)
+			out[n++] = c->queues[i].uri + strlen("file://");
+	out[n] = NULL;
+	return n;
+}
 
 const char *
 datatype_name(int dt)
@@ -181,6 +215,7 @@ struct parse_ctx {
 	struct sb_config *c;
 	char err[512];
 	struct sb_queue *q; /* the [queue.X] section being read */
+	int file_queues;    /* file: queues so far */
 };
 
 static int set_err(struct parse_ctx *p, const char *fmt, ...)
@@ -232,15 +267,11 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 			    "(auto|cgroup|rlimit|none)", key, val);
 		strcpy(c->kernel_limit, val);
 	} else if (strcmp(key, "sandbox") == 0) {
-		if (strcmp(val, "enforce") == 0)
-			c->sandbox = SANDBOX_ENFORCE;
-		else if (strcmp(val, "audit") == 0)
-			c->sandbox = SANDBOX_AUDIT;
-		else if (strcmp(val, "off") == 0)
-			c->sandbox = SANDBOX_OFF;
-		else
+		int m = sandbox_mode_from_name(val);
+		if (m < 0)
 			return set_err(p, "bad %s '%s' (enforce|audit|off)",
 			    key, val);
+		c->sandbox = (enum sandbox_mode)m;
 	} else {
 		return set_err(p, "unknown key '%s' in [spooler]", key);
 	}
@@ -255,9 +286,17 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 	struct sb_uri u;
 
 	if (strcmp(key, "uri") == 0) {
-		if (strlen(val) >= sizeof(q->uri) ||
-		    uri_parse(val, &u, uerr, sizeof(uerr)) != 0)
+		if (strlen(val) >= sizeof(q->uri))
+			return set_err(p, "uri too long");
+		if (uri_parse(val, &u, uerr, sizeof(uerr)) != 0)
 			return set_err(p, "%s", uerr);
+		if (uri_kind(val) == SB__WORKER_KIND__LOCALSPL &&
+		    uri_kind(q->uri) != SB__WORKER_KIND__LOCALSPL &&
+		    ++p->file_queues > SBX_RW_MAX - 1)
+			return set_err(p, "more than %d file: queues (the "
+			    "spool dir and each file: dir make localspl's "
+			    "view, at most %d paths)", SBX_RW_MAX - 1,
+			    SBX_RW_MAX);
 		strcpy(q->uri, val);
 	} else if (strcmp(key, "datatype") == 0) {
 		q->datatype = datatype_from_name(val);
@@ -446,7 +485,7 @@ config_defaults(struct sb_config *c)
 	c->sample_interval = 500;
 	c->io_timeout = 30000;
 	c->history_limit = 1000;
-	c->sandbox = SANDBOX_ENFORCE;
+	c->sandbox = SBX_ENFORCE;
 	strcpy(c->kernel_limit, "auto");
 	for (int k = 1; k < SB_KINDS; k++)
 		budget_defaults(&c->workers[k], k);

@@ -11,9 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sandbox.h"
+
 #define SB_KINDS 5 /* index 1..4 = sb.WorkerKind */
 
-enum sb_sandbox_mode { SANDBOX_ENFORCE, SANDBOX_AUDIT, SANDBOX_OFF };
 
 /* Per worker kind: DESIGN §5. Times in ms; 0 means "off" where noted. */
 struct sb_budget {
@@ -73,7 +74,7 @@ struct sb_config {
 	uint64_t sample_interval;
 	uint64_t io_timeout;
 	uint64_t history_limit;
-	enum sb_sandbox_mode sandbox;
+	enum sandbox_mode sandbox;
 	char kernel_limit[16];  /* auto | cgroup | rlimit | none */
 	struct sb_budget workers[SB_KINDS];
 	char users[SB_KINDS][33];  /* [worker.KIND] user: the kind's account */
@@ -91,9 +92,23 @@ const struct sb_queue *config_queue(const struct sb_config *c,
 /* The runtime directory used when the config does not name one. */
 void config_default_runtime_dir(char *buf, size_t len);
 
+/*
+ * localspl's read-write paths (the spool dir, each file: queue's dir)
+ * into out, NULL-ended; their number. Its Landlock rules and mount view
+ * both come from here.
+ */
+size_t config_localspl_paths(const struct sb_config *c,
+    const char *out[SBX_RW_MAX + 1]);
+
+/* Which worker kind delivers to uri: lpd:// lprmon, ipp(s):// remote,
+ * file:// localspl itself; 0 for anything else. The one such rule. */
+int uri_kind(const char *uri);
+
 const char *kind_name(int kind);
 int kind_from_name(const char *name);
 const char *datatype_name(int dt);
 int datatype_from_name(const char *name);
+/* A file name extension for a job of that datatype ("ps", "pdf"...). */
+const char *datatype_ext(int dt);
 
 #endif

@@ -40,8 +40,8 @@ __asan_default_options(void)
 static void
 worker_usage(const char *prog)
 {
-	fatal("usage: %s --channel URL --instance N [--sandbox MODE] "
-	    "[--namespaces MASK]", prog);
+	fatal("usage: %s --channel URL --instance N [--namespaces MASK]",
+	    prog);
 }
 
 static void
@@ -74,8 +74,7 @@ worker_connect(struct worker *w, const char *url)
 	if ((rv = chan_send(w->sock, &hello, 0)) != 0)
 		fatal("hello to broker: %s", nng_strerror(rv));
 
-	e = worker_recv(w, 10000);
-	if (e == NULL)
+	if (worker_next(w, 10000, &e) != WORKER_MSG)
 		fatal("no configuration from the broker within 10s");
 	if (e->body_case != SB__ENVELOPE__BODY_CONFIGURE)
 		worker_violation(w, e);
@@ -97,12 +96,13 @@ worker_sandbox(struct worker *w)
 	sb_env e;
 	size_t i;
 
-	spec.mode = sandbox_mode_from_name(c->sandbox);
+	/* chan_validate() checked the mode's name and the paths' number. */
+	spec.mode = (enum sandbox_mode)sandbox_mode_from_name(c->sandbox);
 	spec.uid = c->run_uid;
 	spec.gid = c->run_gid;
 	spec.nofile = c->nofile;
 	spec.namespaces = w->namespaces;
-	for (i = 0; i < c->n_rw_paths && i < 16; i++)
+	for (i = 0; i < c->n_rw_paths; i++)
 		spec.rw_paths[i] = c->rw_paths[i];
 	spec.rw_paths[i] = NULL;
 	sandbox_enter(&spec, &st);
@@ -122,7 +122,6 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "instance", required_argument, NULL, 'i' },
-		{ "sandbox", required_argument, NULL, 's' },
 		{ "namespaces", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,8 +141,6 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 			if (parse_uint(optarg, 1000, &inst) != 0)
 				worker_usage(argv[0]);
 			break;
-		case 's':
-			break; /* the mode comes with Configure */
 		case 'n':
 			if (parse_uint(optarg, 15, &ns) != 0)
 				worker_usage(argv[0]);
@@ -174,29 +171,53 @@ worker_send(struct worker *w, const sb_env *e)
 		    nng_strerror(rv));
 }
 
-sb_env *
-worker_recv(struct worker *w, int timeout_ms)
+/* Job data or an acknowledgement for a dispatch this worker is not on. */
+static int
+stale(const struct worker *w, const sb_env *e)
 {
-	uint64_t deadline = now_mono_ms() + (uint64_t)timeout_ms;
+	if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK)
+		return e->data_chunk->token != w->token;
+	if (e->body_case == SB__ENVELOPE__BODY_OUTPUT_ACK)
+		return e->output_ack->token != w->token;
+	return 0;
+}
+
+/* Wait for the channel to become readable; 0 when it did, -1 at the
+ * deadline (UINT64_MAX: none). */
+static int
+wait_readable(struct worker *w, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = w->recvfd, .events = POLLIN };
+	int wait = -1;
+
+	if (deadline != UINT64_MAX) {
+		uint64_t now = now_mono_ms();
+		if (now >= deadline)
+			return -1;
+		wait = (int)(deadline - now);
+	}
+	if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
+		fatal("poll: %s", strerror(errno));
+	return 0;
+}
+
+enum worker_event
+worker_next(struct worker *w, int timeout_ms, sb_env **out)
+{
+	uint64_t deadline = timeout_ms < 0
+	    ? UINT64_MAX
+	    : now_mono_ms() + (uint64_t)timeout_ms;
 	char err[256];
 	nng_msg *m;
 	sb_env *e;
 	int rv;
 
+	*out = NULL;
 	for (;;) {
 		rv = nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK);
 		if (rv == NNG_EAGAIN) {
-			struct pollfd pfd = { .fd = w->recvfd,
-				.events = POLLIN };
-			int wait = -1;
-			if (timeout_ms >= 0) {
-				uint64_t now = now_mono_ms();
-				if (now >= deadline)
-					return NULL;
-				wait = (int)(deadline - now);
-			}
-			if (poll(&pfd, 1, wait) < 0 && errno != EINTR)
-				fatal("poll: %s", strerror(errno));
+			if (wait_readable(w, deadline) != 0)
+				return WORKER_TIMEOUT;
 			continue;
 		}
 		if (rv != 0)
@@ -206,12 +227,31 @@ worker_recv(struct worker *w, int timeout_ms)
 		if (e == NULL)
 			fatal("protocol violation by broker: %s", err);
 		if (e->body_case == SB__ENVELOPE__BODY_DRAIN) {
-			w->draining = 1;
 			chan_free(e);
+			w->draining = 1;
 			log_debug("draining");
-			return NULL;
+			return WORKER_DRAIN;
 		}
-		return e;
+		if (stale(w, e)) {
+			/* Left over from a dispatch that ended early. */
+			chan_free(e);
+			continue;
+		}
+		*out = e;
+		return WORKER_MSG;
+	}
+}
+
+void
+worker_serve(struct worker *w, worker_from_broker_fn *from_broker, void *arg)
+{
+	sb_env *e;
+
+	for (;;) {
+		if (w->draining && w->token == 0)
+			worker_drained(w);
+		if (worker_next(w, -1, &e) == WORKER_MSG)
+			from_broker(arg, e);
 	}
 }
 
@@ -226,9 +266,16 @@ worker_drained(struct worker *w)
 	e.drained = &d;
 	worker_send(w, &e);
 	for (;;) { /* the broker's SIGTERM ends us */
-		m = worker_recv(w, -1);
-		chan_free(m);
+		if (worker_next(w, -1, &m) == WORKER_MSG)
+			chan_free(m);
 	}
+}
+
+void
+worker_job_begin(struct worker *w, const Sb__JobStart *js)
+{
+	w->token = js->token;
+	worker_leak(w);
 }
 
 void
@@ -249,11 +296,7 @@ worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
 	d.pages = pages;
 	d.landed = (char *)(landed != NULL ? landed : "");
 	worker_send(w, &e);
-}
-
-void
-worker_job_finished(struct worker *w)
-{
+	w->token = 0;
 	w->jobs++;
 }
 

@@ -112,14 +112,22 @@ static const struct policy policies[] = {
 	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1 },
 };
 
-enum sandbox_mode
+static const char *const mode_names[] = { [SBX_ENFORCE] = "enforce",
+	[SBX_AUDIT] = "audit", [SBX_OFF] = "off" };
+
+const char *
+sandbox_mode_name(enum sandbox_mode mode)
+{
+	return (unsigned)mode <= SBX_OFF ? mode_names[mode] : "?";
+}
+
+int
 sandbox_mode_from_name(const char *name)
 {
-	if (strcmp(name, "audit") == 0)
-		return SBX_AUDIT;
-	if (strcmp(name, "off") == 0)
-		return SBX_OFF;
-	return SBX_ENFORCE;
+	for (int m = SBX_ENFORCE; m <= SBX_OFF; m++)
+		if (strcmp(name, mode_names[m]) == 0)
+			return m;
+	return -1;
 }
 
 static void

@@ -13,13 +13,18 @@
 
 enum sandbox_mode { SBX_ENFORCE, SBX_AUDIT, SBX_OFF };
 
+/* The most read-write paths localspl's view holds: the spool dir and
+ * one per file: queue directory. The config refuses more. */
+#define SBX_RW_MAX 16
+
 struct sandbox_spec {
 	int kind;               /* sb.WorkerKind */
 	enum sandbox_mode mode;
 	uid_t uid;              /* as root: the kind's own user; else ignored */
 	gid_t gid;
 	unsigned nofile;        /* RLIMIT_NOFILE (a bit above handle_budget) */
-	const char *rw_paths[17]; /* localspl: spool and file: dirs, NULL-ended */
+	const char *rw_paths[SBX_RW_MAX + 1]; /* localspl: spool and file:
+						 * dirs, NULL-ended */
 	unsigned namespaces;    /* SBX_NS_* made by sandbox_prepare() */
 };
 
@@ -43,7 +48,8 @@ struct sandbox_state {
 struct sandbox_view {
 	const char *root;        /* an empty directory to build the root on */
 	const char *channel_dir; /* the worker's own socket directory, ro */
-	const char *rw[17];      /* localspl: spool and file: dirs; NULL-ended */
+	const char *rw[SBX_RW_MAX + 1]; /* localspl: spool and file: dirs;
+					 * NULL-ended */
 };
 
 /*
@@ -64,6 +70,9 @@ int sandbox_prepare(int kind, const struct sandbox_view *v, const char **step);
 /* Apply spec to the calling process; fatal() when a step fails. */
 void sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st);
 
-enum sandbox_mode sandbox_mode_from_name(const char *name);
+/* "enforce", "audit", "off": the mode's one spelling, in the config and
+ * in Configure. from_name: -1 when name is none of them. */
+const char *sandbox_mode_name(enum sandbox_mode mode);
+int sandbox_mode_from_name(const char *name);
 
 #endif

@@ -1,6 +1,11 @@
 /*
- * localspl internals: the job store (store.c) and the spooler role
- * (localspl.c: messages, scheduling, file: ports).
+ * localspl internals, shared by localspl's files only:
+ *   localspl.c  the role: its state, event loop and one dispatch switch
+ *   request.c   client requests the broker forwards (submit, list, control)
+ *   sched.c     which job runs next, and the dispatches' data and results
+ *   fileport.c  delivery to file: queues
+ *   store.c     the durable job store
+ * The role's state is one struct spl, passed to each of them.
  */
 #ifndef SB_LOCALSPL_H
 #define SB_LOCALSPL_H
@@ -39,6 +44,11 @@ struct job {
 	struct job *next;
 };
 
+/* job <-> JobInfo (the record and the listing): the one mapping. The
+ * JobInfo's strings point into j. */
+void store_job_info(const struct job *j, Sb__JobInfo *r);
+void store_job_from_info(struct job *j, const Sb__JobInfo *r);
+
 struct store {
 	char dir[4096];     /* SPOOL/jobs */
 	int dir_fd;
@@ -66,6 +76,56 @@ void store_path(const struct store *s, const struct job *j, const char *ext,
     char *buf, size_t len);
 int store_job_final(const struct job *j);
 
+struct queue {
+	const Sb__QueueConfig *cfg;
+	int stopped;
+	char reason[512];
+	uint64_t completed;
+};
+
+/* The local spooler's state. */
+struct spl {
+	struct worker *w;
+	struct store store;
+	struct queue *queues;
+	size_t nqueues;
+	uint64_t next_token;    /* dispatch tokens: random start, never reused */
+};
+
 void localspl_run(struct worker *w) __attribute__((noreturn));
+
+/* localspl.c: answers to the broker */
+struct queue *spl_queue(struct spl *s, const char *name);
+void spl_send(struct spl *s, sb_env *e, uint64_t id);
+void spl_reply_error(struct spl *s, uint64_t id, int code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+void job_set_error(struct job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* request.c */
+void request_submit(struct spl *s, const sb_env *e);
+void request_jobs(struct spl *s, const sb_env *e);
+void request_job_ctl(struct spl *s, const sb_env *e);
+void request_queues(struct spl *s, const sb_env *e);
+
+/* sched.c */
+/* What to start next on q: the head job to deliver (NULL: none now) and
+ * up to *nconv jobs to convert ahead, in order. Pure: no I/O. */
+struct sched_pick {
+	struct job *deliver;
+	struct job *convert[4];
+	size_t nconvert;
+};
+void sched_pick(struct spl *s, const struct queue *q, int64_t now,
+    struct sched_pick *out);
+void sched_run(struct spl *s);
+int sched_timeout(struct spl *s);
+void sched_finish(struct spl *s, struct job *j, int state);
+void sched_data_req(struct spl *s, const sb_env *e);
+void sched_output_chunk(struct spl *s, const sb_env *e);
+void sched_job_done(struct spl *s, const sb_env *e);
+
+/* fileport.c: copy j into q's directory; 0, or -1 with last_error set. */
+int fileport_deliver(struct job *j, const struct queue *q);
 
 #endif

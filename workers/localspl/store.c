@@ -84,34 +84,72 @@ seq_reserve(struct store *s)
 	return 0;
 }
 
+void
+store_job_info(const struct job *j, Sb__JobInfo *r)
+{
+	sb__job_info__init(r);
+	r->id = j->id;
+	r->queue = (char *)j->queue;
+	r->state = j->state;
+	r->title = (char *)j->title;
+	r->uid = j->uid;
+	r->user = (char *)j->user;
+	r->size = j->size;
+	r->copies = j->copies;
+	r->datatype = j->datatype;
+	r->priority = j->priority;
+	r->attempts = j->attempts;
+	r->last_error = (char *)j->last_error;
+	r->submitted = j->submitted;
+	r->finished = j->finished;
+	r->next_attempt = j->next_attempt;
+	r->pages = j->pages;
+	r->landed = (char *)j->landed;
+	r->converted = j->converted;
+	r->out_size = j->out_size;
+	r->filename = (char *)j->filename;
+}
+
+static void
+copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
+
+void
+store_job_from_info(struct job *j, const Sb__JobInfo *r)
+{
+	j->id = r->id;
+	copy_str(j->queue, sizeof(j->queue), r->queue);
+	j->state = r->state;
+	copy_str(j->title, sizeof(j->title), r->title);
+	j->uid = r->uid;
+	copy_str(j->user, sizeof(j->user), r->user);
+	j->size = r->size;
+	j->copies = r->copies;
+	j->datatype = r->datatype;
+	j->priority = r->priority;
+	j->attempts = r->attempts;
+	copy_str(j->last_error, sizeof(j->last_error), r->last_error);
+	j->submitted = r->submitted;
+	j->finished = r->finished;
+	j->next_attempt = r->next_attempt;
+	j->pages = r->pages;
+	copy_str(j->landed, sizeof(j->landed), r->landed);
+	j->converted = r->converted;
+	j->out_size = r->out_size;
+	copy_str(j->filename, sizeof(j->filename), r->filename);
+}
+
 int
 store_save(struct store *s, struct job *j, int durable)
 {
-	Sb__JobInfo r = SB__JOB_INFO__INIT;
+	Sb__JobInfo r;
 	uint8_t buf[4096];
 	char name[32];
 	size_t len;
 
-	r.id = j->id;
-	r.queue = j->queue;
-	r.state = j->state;
-	r.title = j->title;
-	r.uid = j->uid;
-	r.user = j->user;
-	r.size = j->size;
-	r.copies = j->copies;
-	r.datatype = j->datatype;
-	r.priority = j->priority;
-	r.attempts = j->attempts;
-	r.last_error = j->last_error;
-	r.submitted = j->submitted;
-	r.finished = j->finished;
-	r.next_attempt = j->next_attempt;
-	r.pages = j->pages;
-	r.landed = j->landed;
-	r.converted = j->converted;
-	r.out_size = j->out_size;
-	r.filename = j->filename;
+	store_job_info(j, &r);
 	len = sb__job_info__get_packed_size(&r);
 	if (len > sizeof(buf)) {
 		errno = EOVERFLOW;
@@ -120,12 +158,6 @@ store_save(struct store *s, struct job *j, int durable)
 	sb__job_info__pack(&r, buf);
 	snprintf(name, sizeof(name), "%llu.rec", (unsigned long long)j->id);
 	return write_file_atomic(s, name, buf, len, durable);
-}
-
-static void
-copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src != NULL ? src : "");
 }
 
 static struct job *
@@ -170,26 +202,7 @@ load_record(struct store *s, const char *name)
 	}
 	if ((j = job_alloc()) == NULL)
 		fatal("out of memory");
-	j->id = r->id;
-	copy_str(j->queue, sizeof(j->queue), r->queue);
-	j->state = r->state;
-	copy_str(j->title, sizeof(j->title), r->title);
-	j->uid = r->uid;
-	copy_str(j->user, sizeof(j->user), r->user);
-	j->size = r->size;
-	j->copies = r->copies;
-	j->datatype = r->datatype;
-	j->priority = r->priority;
-	j->attempts = r->attempts;
-	copy_str(j->last_error, sizeof(j->last_error), r->last_error);
-	j->submitted = r->submitted;
-	j->finished = r->finished;
-	j->next_attempt = r->next_attempt;
-	j->pages = r->pages;
-	copy_str(j->landed, sizeof(j->landed), r->landed);
-	j->converted = r->converted;
-	j->out_size = r->out_size;
-	copy_str(j->filename, sizeof(j->filename), r->filename);
+	store_job_from_info(j, r);
 	sb__job_info__free_unpacked(r, NULL);
 	return j;
 }
@@ -203,6 +216,22 @@ cmp_job(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* A fresh stream over the store's directory, from its start. */
+static DIR *
+dir_stream(struct store *s)
+{
+	DIR *d;
+	int fd;
+
+	/* Not dup(): that would share the directory's read offset. */
+	fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
+}
+
 /* Records into the list in id order; debris removed. */
 static int
 load_all(struct store *s)
@@ -211,12 +240,8 @@ load_all(struct store *s)
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd;
 
-	/* Not dup(): that would share the directory's read offset. */
-	if ((fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY |
-		 O_CLOEXEC)) < 0 ||
-	    (d = fdopendir(fd)) == NULL)
+	if ((d = dir_stream(s)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		const char *dot = strrchr(de->d_name, '.');
@@ -259,12 +284,8 @@ remove_debris(struct store *s)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd;
 
-	/* Not dup(): that would share the directory's read offset. */
-	if ((fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY |
-		 O_CLOEXEC)) < 0 ||
-	    (d = fdopendir(fd)) == NULL)
+	if ((d = dir_stream(s)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		char *end;

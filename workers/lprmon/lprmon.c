@@ -24,10 +24,18 @@
 struct delivery {
 	struct worker *w;
 	const Sb__JobStart *js;
+	struct jobin in;
 	int fd;
 	int timeout;
+	int rv;          /* LPR_OK, or how the data stream failed */
 	char err[256];
 	int interrupted; /* spooler side failed: not the printer's fault */
+};
+
+/* The role's state: the delivery in progress, if any. */
+struct lprmon {
+	struct worker *w;
+	struct delivery *job;
 };
 
 static char
@@ -43,51 +51,51 @@ lpr_format(int datatype)
 	}
 }
 
-/* Stream the job's bytes from the spooler to the server. */
-static int
-send_data(struct delivery *d)
+/* A chunk of the job's data: straight on to the server. */
+static void
+delivery_chunk(struct delivery *d, const Sb__DataChunk *c)
 {
-	struct jobin job, *in = &job;
-	sb_env *e;
-	int rv;
-
-	jobin_init(in, d->w, d->js->token, d->js->size, WINDOW);
-	while (!jobin_done(in)) {
-		jobin_request(in);
-		e = worker_recv(d->w, d->timeout);
-		if (e == NULL) {
-			if (d->w->draining)
-				continue;
-			snprintf(d->err, sizeof(d->err),
-			    "no data from the spooler in time");
-			d->interrupted = 1;
-			return LPR_TRANSIENT;
-		}
-		if (e->body_case != SB__ENVELOPE__BODY_DATA_CHUNK)
-			worker_violation(d->w, e);
-		if (e->data_chunk->token != in->token) {
-			/* Left over from a dispatch that ended early. */
-			chan_free(e);
-			continue;
-		}
-		if (jobin_accept(in, e->data_chunk, d->err,
-			sizeof(d->err)) != 0) {
-			chan_free(e);
-			d->interrupted = 1;
-			return LPR_TRANSIENT;
-		}
-		rv = lpr_send(d->fd, e->data_chunk->data.data,
-		    e->data_chunk->data.len, d->timeout, d->err,
-		    sizeof(d->err));
-		chan_free(e);
-		if (rv != LPR_OK)
-			return rv;
+	if (d->rv != LPR_OK)
+		return;
+	if (jobin_accept(&d->in, c, d->err, sizeof(d->err)) != 0) {
+		d->interrupted = 1;
+		d->rv = LPR_TRANSIENT;
+		return;
 	}
-	return LPR_OK;
+	d->rv = lpr_send(d->fd, c->data.data, c->data.len, d->timeout, d->err,
+	    sizeof(d->err));
+}
+
+static void lprmon_from_broker(void *arg, sb_env *e);
+
+/* Stream the job's bytes from the spooler to the server. A spooler that
+ * sends nothing for io_timeout fails the job, draining or not. */
+static int
+send_data(struct lprmon *m, struct delivery *d)
+{
+	sb_env *e;
+
+	jobin_init(&d->in, d->w, d->js->token, d->js->size, WINDOW);
+	while (d->rv == LPR_OK && !jobin_done(&d->in)) {
+		jobin_request(&d->in);
+		switch (worker_next(d->w, d->timeout, &e)) {
+		case WORKER_MSG:
+			lprmon_from_broker(m, e);
+			break;
+		case WORKER_TIMEOUT:
+			snprintf(d->err, sizeof(d->err),
+			    "no data from the spooler within io_timeout");
+			d->rv = LPR_TRANSIENT;
+			break;
+		case WORKER_DRAIN:
+			break; /* this delivery is finished first */
+		}
+	}
+	return d->rv;
 }
 
 static int
-deliver(struct delivery *d, const struct sb_uri *u)
+deliver(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
 {
 	const Sb__JobStart *js = d->js;
 	char host[64], df[64], cf[64], ctl[2048];
@@ -121,7 +129,7 @@ deliver(struct delivery *d, const struct sb_uri *u)
 		 sizeof(d->err))) != 0 ||
 	    (rv = lpr_subcommand(d->fd, 3, js->size, df, d->timeout, d->err,
 		 sizeof(d->err))) != 0 ||
-	    (rv = send_data(d)) != 0 ||
+	    (rv = send_data(m, d)) != 0 ||
 	    (rv = lpr_end_file(d->fd, d->timeout, d->err,
 		 sizeof(d->err))) != 0 ||
 	    (rv = lpr_subcommand(d->fd, 2, (uint64_t)n, cf, d->timeout,
@@ -135,13 +143,15 @@ deliver(struct delivery *d, const struct sb_uri *u)
 }
 
 static void
-run_job(struct worker *w, const Sb__JobStart *js)
+run_job(struct lprmon *m, const Sb__JobStart *js)
 {
+	struct worker *w = m->w;
 	struct delivery d = { .w = w, .js = js, .fd = -1 };
 	char landed[1400];
 	struct sb_uri u;
 	int rv;
 
+	worker_job_begin(w, js);
 	d.timeout = (int)w->cfg->io_timeout_ms;
 	if (uri_parse(js->uri, &u, d.err, sizeof(d.err)) != 0 ||
 	    strcmp(u.scheme, "lpd") != 0) {
@@ -151,7 +161,9 @@ run_job(struct worker *w, const Sb__JobStart *js)
 		 * count 0 as "until the connection closes": do not send. */
 		rv = LPR_OK;
 	} else {
-		rv = deliver(&d, &u);
+		m->job = &d;
+		rv = deliver(m, &d, &u);
+		m->job = NULL;
 	}
 	if (d.fd >= 0)
 		close(d.fd);
@@ -168,31 +180,33 @@ run_job(struct worker *w, const Sb__JobStart *js)
 	}
 }
 
+/* The one place lprmon decides what a message from the broker means. */
+static void
+lprmon_from_broker(void *arg, sb_env *e)
+{
+	struct lprmon *m = arg;
+
+	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_JOB_START:
+		if (m->job != NULL || e->job_start->stage != SB__STAGE__DELIVER)
+			worker_violation(m->w, e);
+		run_job(m, e->job_start);
+		break;
+	case SB__ENVELOPE__BODY_DATA_CHUNK:
+		if (m->job == NULL)
+			worker_violation(m->w, e);
+		delivery_chunk(m->job, e->data_chunk);
+		break;
+	default:
+		worker_violation(m->w, e);
+	}
+	chan_free(e);
+}
+
 void
 lprmon_run(struct worker *w)
 {
-	sb_env *e;
+	struct lprmon m = { .w = w };
 
-	for (;;) {
-		e = worker_recv(w, -1);
-		if (e == NULL) {
-			if (w->draining)
-				worker_drained(w);
-			continue;
-		}
-		if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK) {
-			/* Left over from a dispatch that already ended. */
-			chan_free(e);
-			continue;
-		}
-		if (e->body_case != SB__ENVELOPE__BODY_JOB_START ||
-		    e->job_start->stage != SB__STAGE__DELIVER)
-			worker_violation(w, e);
-		worker_leak(w);
-		run_job(w, e->job_start);
-		chan_free(e);
-		worker_job_finished(w);
-		if (w->draining)
-			worker_drained(w);
-	}
+	worker_serve(w, lprmon_from_broker, &m);
 }

@@ -24,13 +24,19 @@ struct conv {
 	struct worker *w;
 	const Sb__JobStart *js;
 	struct jobin in;
+	struct textps *t;
 	uint8_t *obuf;          /* one chunk of output being filled */
 	size_t olen;
 	uint64_t out_off;       /* bytes sent so far */
 	unsigned unacked;
 	char err[256];
-	int failed;
-	int interrupted;
+	int failed;             /* 0, or the sb.Result the job ends with */
+};
+
+/* The role's state: the conversion in progress, if any. */
+struct printproc {
+	struct worker *w;
+	struct conv *job;
 };
 
 static void
@@ -72,129 +78,147 @@ emit_cb(void *arg, const char *buf, size_t len)
 }
 
 static void
-fail(struct conv *c, int interrupted, const char *why)
+fail(struct conv *c, int result, const char *why)
 {
 	if (c->failed)
 		return;
-	c->failed = 1;
-	c->interrupted = interrupted;
+	c->failed = result;
 	snprintf(c->err, sizeof(c->err), "%s", why);
 }
 
-/* One message from the broker while converting. */
+/* Job data for the conversion in progress. */
 static void
-pump(struct conv *c, struct textps *t)
+conv_input(struct conv *c, const Sb__DataChunk *d)
 {
 	char err[256];
-	sb_env *e = worker_recv(c->w, (int)c->w->cfg->io_timeout_ms);
 
-	if (e == NULL) {
-		if (!c->w->draining)
-			fail(c, 1, "no data from the spooler in time");
-		return;
-	}
-	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_DATA_CHUNK:
-		if (jobin_accept(&c->in, e->data_chunk, err, sizeof(err)) != 0)
-			fail(c, 1, err);
-		else
-			textps_feed(t, e->data_chunk->data.data,
-			    e->data_chunk->data.len);
-		break;
-	case SB__ENVELOPE__BODY_OUTPUT_ACK:
-		if (e->output_ack->token != c->js->token)
-			worker_violation(c->w, e);
-		if (e->output_ack->error[0] != '\0')
-			fail(c, 1, e->output_ack->error);
+	if (jobin_accept(&c->in, d, err, sizeof(err)) != 0)
+		fail(c, SB__RESULT__INTERRUPTED, err);
+	else
+		textps_feed(c->t, d->data.data, d->data.len);
+}
+
+/* localspl stored (or refused) one output chunk. */
+static void
+conv_ack(struct conv *c, const Sb__OutputAck *a)
+{
+	if (a->error[0] != '\0')
+		fail(c, SB__RESULT__INTERRUPTED, a->error);
+	if (c->unacked > 0)
 		c->unacked--;
+}
+
+static void printproc_from_broker(void *arg, sb_env *e);
+
+/* Wait for one event while converting; a silent spooler fails the job
+ * after io_timeout, draining or not. */
+static void
+pump(struct printproc *pp)
+{
+	struct conv *c = pp->job;
+	sb_env *e;
+
+	switch (worker_next(pp->w, (int)pp->w->cfg->io_timeout_ms, &e)) {
+	case WORKER_MSG:
+		printproc_from_broker(pp, e);
 		break;
-	default:
-		worker_violation(c->w, e);
+	case WORKER_TIMEOUT:
+		fail(c, SB__RESULT__TRANSIENT,
+		    "no answer from the spooler within io_timeout");
+		break;
+	case WORKER_DRAIN:
+		break; /* this dispatch is finished first */
 	}
-	chan_free(e);
 }
 
 static void
-convert_text(struct worker *w, const Sb__JobStart *js)
+convert_text(struct printproc *pp, const Sb__JobStart *js)
 {
-	struct conv c = { .w = w, .js = js };
-	struct textps *t;
+	struct conv c = { .w = pp->w, .js = js };
 
 	if ((c.obuf = malloc(SB_CHUNK_SIZE)) == NULL)
 		fatal("out of memory");
-	t = textps_new(js->paper, js->title, emit_cb, &c);
-	if (t == NULL) {
-		worker_job_done(w, js, SB__RESULT__PERMANENT,
+	c.t = textps_new(js->paper, js->title, emit_cb, &c);
+	if (c.t == NULL) {
+		worker_job_done(pp->w, js, SB__RESULT__PERMANENT,
 		    "unknown paper size", 0, NULL);
 		free(c.obuf);
 		return;
 	}
-	jobin_init(&c.in, w, js->token, js->size, IN_WINDOW);
+	pp->job = &c;
+	jobin_init(&c.in, pp->w, js->token, js->size, IN_WINDOW);
 	while (!c.failed && !jobin_done(&c.in)) {
 		/* Output acknowledgements gate new input: memory stays flat. */
 		if (c.unacked < OUT_WINDOW)
 			jobin_request(&c.in);
-		pump(&c, t);
+		pump(pp);
 	}
 	if (!c.failed) {
-		textps_finish(t);
+		textps_finish(c.t);
 		send_output(&c, 1);
 	}
 	while (c.unacked > 0 && !c.failed)
-		pump(&c, t);
+		pump(pp);
+	pp->job = NULL;
 	if (c.failed)
-		worker_job_done(w, js, c.interrupted ? SB__RESULT__INTERRUPTED
-					      : SB__RESULT__PERMANENT,
-		    c.err, 0, NULL);
+		worker_job_done(pp->w, js, c.failed, c.err, 0, NULL);
 	else
-		worker_job_done(w, js, SB__RESULT__OK, NULL, textps_pages(t),
-		    NULL);
-	textps_free(t);
+		worker_job_done(pp->w, js, SB__RESULT__OK, NULL,
+		    textps_pages(c.t), NULL);
+	textps_free(c.t);
 	free(c.obuf);
 }
 
 static void
-convert(struct worker *w, const Sb__JobStart *js)
+convert(struct printproc *pp, const Sb__JobStart *js)
 {
 	char why[128];
 
+	worker_job_begin(pp->w, js);
 	if (js->from == SB__DATA_TYPE__TEXT &&
 	    js->to == SB__DATA_TYPE__POSTSCRIPT) {
-		convert_text(w, js);
+		convert_text(pp, js);
 		return;
 	}
 	snprintf(why, sizeof(why), "no conversion from %s to %s",
 	    js->from == SB__DATA_TYPE__TEXT ? "text" : "this type",
 	    js->to == SB__DATA_TYPE__PDF ? "pdf (not yet supported)"
 					 : "the queue's datatype");
-	worker_job_done(w, js, SB__RESULT__PERMANENT, why, 0, NULL);
+	worker_job_done(pp->w, js, SB__RESULT__PERMANENT, why, 0, NULL);
+}
+
+/* The one place printproc decides what a message from the broker means. */
+static void
+printproc_from_broker(void *arg, sb_env *e)
+{
+	struct printproc *pp = arg;
+
+	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_JOB_START:
+		if (pp->job != NULL || e->job_start->stage != SB__STAGE__CONVERT)
+			worker_violation(pp->w, e);
+		convert(pp, e->job_start);
+		break;
+	case SB__ENVELOPE__BODY_DATA_CHUNK:
+		if (pp->job == NULL)
+			worker_violation(pp->w, e);
+		conv_input(pp->job, e->data_chunk);
+		break;
+	case SB__ENVELOPE__BODY_OUTPUT_ACK:
+		if (pp->job == NULL)
+			worker_violation(pp->w, e);
+		conv_ack(pp->job, e->output_ack);
+		break;
+	default:
+		worker_violation(pp->w, e);
+	}
+	chan_free(e);
 }
 
 void
 printproc_run(struct worker *w)
 {
-	sb_env *e;
+	struct printproc pp = { .w = w };
 
-	for (;;) {
-		e = worker_recv(w, -1);
-		if (e == NULL && w->draining)
-			worker_drained(w);
-		if (e == NULL)
-			continue;
-		if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK ||
-		    e->body_case == SB__ENVELOPE__BODY_OUTPUT_ACK) {
-			/* Left over from a dispatch that already ended. */
-			chan_free(e);
-			continue;
-		}
-		if (e->body_case != SB__ENVELOPE__BODY_JOB_START ||
-		    e->job_start->stage != SB__STAGE__CONVERT)
-			worker_violation(w, e);
-		worker_leak(w);
-		convert(w, e->job_start);
-		chan_free(e);
-		worker_job_finished(w);
-		if (w->draining)
-			worker_drained(w);
-	}
+	worker_serve(w, printproc_from_broker, &pp);
 }

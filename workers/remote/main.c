@@ -10,30 +10,31 @@
 #include "log.h"
 #include "worker.h"
 
+/* The one place remote decides what a message from the broker means. */
+static void
+remote_from_broker(void *arg, sb_env *e)
+{
+	struct worker *w = arg;
+
+	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_JOB_START:
+		if (w->token != 0 || e->job_start->stage != SB__STAGE__DELIVER)
+			worker_violation(w, e);
+		worker_job_begin(w, e->job_start);
+		worker_job_done(w, e->job_start, SB__RESULT__PERMANENT,
+		    "IPP delivery is not yet supported", 0, NULL);
+		break;
+	default:
+		worker_violation(w, e);
+	}
+	chan_free(e);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct worker w;
-	sb_env *e;
 
 	worker_start(&w, argc, argv, SB__WORKER_KIND__REMOTE);
-	for (;;) {
-		e = worker_recv(&w, -1);
-		if (e == NULL) {
-			if (w.draining)
-				worker_drained(&w);
-			continue;
-		}
-		if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK) {
-			chan_free(e); /* from a dispatch that already ended */
-			continue;
-		}
-		if (e->body_case != SB__ENVELOPE__BODY_JOB_START)
-			worker_violation(&w, e);
-		worker_leak(&w);
-		worker_job_done(&w, e->job_start, SB__RESULT__PERMANENT,
-		    "IPP delivery is not yet supported", 0, NULL);
-		chan_free(e);
-		worker_job_finished(&w);
-	}
+	worker_serve(&w, remote_from_broker, &w);
 }

@@ -1,10 +1,13 @@
 /*
- * broker: messages from workers. One dispatch function per peer role; a
- * message is accepted only from the role meant to send it and only about
- * the dispatch (token) that worker holds. Anything else is a protocol
- * violation and the sender is recycled. Job work is routed here: JobStart
- * from localspl goes to an idle worker of the right kind (or waits in a
- * FIFO), data and results travel back and forth by token.
+ * route: job routing, and messages from workers once they are ready. One
+ * function per peer role (from_localspl, from_job_worker); a message is
+ * accepted only from the role meant to send it and only about the
+ * dispatch (token) that worker holds. Anything else is a protocol
+ * violation and the sender is stopped. A dispatch is one stage of one job
+ * handed to one worker: JobStart from localspl goes to an idle worker of
+ * the kind uri_kind() names (or waits in a FIFO), data and results travel
+ * back and forth by token. Answers for clients are returned to the
+ * caller, never sent from here.
  * Reports: protocol violations (kind, pid, reason), lost dispatches.
  */
 #include <stdio.h>
@@ -16,41 +19,13 @@
 #include "util.h"
 
 struct inst *
-broker_localspl(struct broker *b)
+route_localspl(struct broker *b)
 {
 	for (size_t i = 0; i < b->ninsts; i++)
 		if (b->insts[i].kind == SB__WORKER_KIND__LOCALSPL &&
 		    b->insts[i].state == W_READY)
 			return &b->insts[i];
 	return NULL;
-}
-
-int
-broker_try_send(struct inst *w, const sb_env *e)
-{
-	if (!w->sock_open)
-		return NNG_ECLOSED;
-	/* Never block: the broker serves everyone from one thread. */
-	return chan_send(w->sock, e, NNG_FLAG_NONBLOCK);
-}
-
-int
-broker_send(struct broker *b, struct inst *w, const sb_env *e)
-{
-	int rv;
-
-	if (!w->sock_open)
-		return -1;
-	if ((rv = broker_try_send(w, e)) != 0) {
-		char why[128];
-		snprintf(why, sizeof(why), "send of %s failed: %s",
-		    chan_body_name(e), nng_strerror(rv));
-		log_warn("%s.%u pid %d: %s", kind_name(w->kind), w->idx,
-		    (int)w->pid, why);
-		supervise_stop(b, w, why);
-		return -1;
-	}
-	return 0;
 }
 
 static void
@@ -74,87 +49,17 @@ inst_by_token(struct broker *b, uint64_t token)
 	return NULL;
 }
 
-size_t
-broker_localspl_paths(const struct broker *b, const char *out[17])
-{
-	size_t n = 0;
-
-	out[n++] = b->cfg.spool_dir;
-	for (size_t i = 0; i < b->cfg.nqueues && n < 16; i++)
-		if (strncmp(b->cfg.queues[i].uri, "file://", 7) == 0)
-			out[n++] = b->cfg.queues[i].uri + 7;
-	out[n] = NULL;
-	return n;
-}
-
-static void
-send_configure(struct broker *b, struct inst *w)
-{
-	const struct sb_budget *bg = &b->cfg.workers[w->kind];
-	Sb__Configure c = SB__CONFIGURE__INIT;
-	Sb__QueueConfig *qs = NULL, **qp = NULL;
-	const char *rw[17];
-	sb_env e;
-
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_CONFIGURE;
-	e.configure = &c;
-	c.debug_leak_bytes_per_job = bg->debug_leak_bytes_per_job;
-	c.debug_leak_handles_per_job = (uint32_t)bg->debug_leak_handles_per_job;
-	c.io_timeout_ms = b->cfg.io_timeout;
-	c.debug_crash_on_start = bg->debug_crash_on_start != 0;
-	/* Only the slot's first N processes, so a replacement finishes. */
-	c.debug_sandbox_violation = w->slot->restarts <
-	    bg->debug_sandbox_violation;
-	c.sandbox = b->cfg.sandbox == SANDBOX_AUDIT ? "audit"
-	    : b->cfg.sandbox == SANDBOX_OFF	    ? "off"
-						    : "enforce";
-	c.run_uid = (uint32_t)b->run_uid[w->kind];
-	c.run_gid = (uint32_t)b->run_gid[w->kind];
-	/* A few fds above the budget: the budget recycles, this is a wall. */
-	c.nofile = bg->handle_budget ? (uint32_t)bg->handle_budget + 16 : 0;
-	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
-		c.spool_dir = b->cfg.spool_dir;
-		c.history_limit = (uint32_t)b->cfg.history_limit;
-		qs = calloc(b->cfg.nqueues, sizeof(*qs));
-		qp = calloc(b->cfg.nqueues, sizeof(*qp));
-		if (b->cfg.nqueues > 0 && (qs == NULL || qp == NULL))
-			fatal("out of memory");
-		for (size_t i = 0; i < b->cfg.nqueues; i++) {
-			const struct sb_queue *q = &b->cfg.queues[i];
-			sb__queue_config__init(&qs[i]);
-			qs[i].name = (char *)q->name;
-			qs[i].uri = (char *)q->uri;
-			qs[i].datatype = q->datatype;
-			qs[i].retry_interval_ms = q->retry_interval;
-			qs[i].retry_limit = (uint32_t)q->retry_limit;
-			qs[i].error_policy = q->error_policy;
-			qs[i].paper = (char *)q->paper;
-			qs[i].description = (char *)q->description;
-			qp[i] = &qs[i];
-		}
-		c.n_queues = b->cfg.nqueues;
-		c.queues = qp;
-		c.n_rw_paths = broker_localspl_paths(b, rw);
-		c.rw_paths = (char **)rw;
-	}
-	broker_send(b, w, &e);
-	free(qs);
-	free(qp);
-}
-
 /* Which worker kind does this stage of this job. 0: none can. */
 static int
 route_kind(const Sb__JobStart *js)
 {
+	int k;
+
 	if (js->stage == SB__STAGE__CONVERT)
 		return SB__WORKER_KIND__PRINTPROC;
-	if (strncmp(js->uri, "lpd://", 6) == 0)
-		return SB__WORKER_KIND__LPRMON;
-	if (strncmp(js->uri, "ipp://", 6) == 0 ||
-	    strncmp(js->uri, "ipps://", 7) == 0)
-		return SB__WORKER_KIND__REMOTE;
-	return 0;
+	k = uri_kind(js->uri);
+	/* file: queues are localspl's own: never routed. */
+	return k == SB__WORKER_KIND__LOCALSPL ? 0 : k;
 }
 
 /* Tell localspl how a dispatch ended (for workers that cannot). */
@@ -163,7 +68,7 @@ job_done_to_spooler(struct broker *b, uint64_t token, uint64_t job_id,
     int stage, int result, const char *error)
 {
 	Sb__JobDone d = SB__JOB_DONE__INIT;
-	struct inst *spl = broker_localspl(b);
+	struct inst *spl = route_localspl(b);
 	sb_env e;
 
 	if (spl == NULL)
@@ -176,7 +81,7 @@ job_done_to_spooler(struct broker *b, uint64_t token, uint64_t job_id,
 	d.stage = stage;
 	d.result = result;
 	d.error = (char *)error;
-	broker_send(b, spl, &e);
+	supervise_send(b, spl, &e);
 }
 
 static struct inst *
@@ -199,7 +104,7 @@ assign(struct broker *b, struct inst *w, sb_env *e)
 	w->idle_since = 0;
 	w->job_id = e->job_start->job_id;
 	w->stage = e->job_start->stage;
-	if (broker_send(b, w, e) != 0) {
+	if (supervise_send(b, w, e) != 0) {
 		/* The worker is being recycled; the reap interrupts it. */
 		log_warn("job %llu: dispatch to %s.%u failed",
 		    (unsigned long long)w->job_id, kind_name(w->kind), w->idx);
@@ -208,7 +113,7 @@ assign(struct broker *b, struct inst *w, sb_env *e)
 
 /* Hand queued JobStarts to idle workers, oldest first. */
 void
-broker_dispatch(struct broker *b)
+route_assign(struct broker *b)
 {
 	struct queued **pp = &b->queued, *q;
 	struct inst *w;
@@ -252,75 +157,57 @@ on_job_start(struct broker *b, sb_env *e)
 	q->env = e;
 	*b->queued_tail = q;
 	b->queued_tail = &q->next;
-	broker_dispatch(b);
+	route_assign(b);
 }
 
-/* A draining worker is idle: everything it sent has arrived; stop it. */
-static void
-drained(struct broker *b, struct inst *w)
-{
-	if (w->state != W_DRAINING || w->token != 0) {
-		violation(b, w, NULL, "drained without a drain or mid-job");
-		return;
-	}
-	supervise_terminate(b, w);
-}
-
-/* localspl -> broker */
-static void
+/* localspl -> broker. Returns an answer for a client, or NULL. */
+static sb_env *
 from_localspl(struct broker *b, struct inst *w, sb_env *e)
 {
 	struct inst *to;
 
 	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_DRAINED:
-		drained(b, w);
-		break;
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
-		client_answer(b, e);
 		/* localspl's unit of work: a job accepted into the store;
 		 * measured after each, like every worker's job. */
 		if (e->submit_rep->job_id != 0) {
 			w->jobs++;
-			budget_measure(b, w, now_mono_ms());
+			supervise_measure(b, w, now_mono_ms());
 		}
-		break;
+		return e;
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_ERROR_REP:
-		client_answer(b, e);
-		break;
+		return e;
 	case SB__ENVELOPE__BODY_JOB_START:
 		on_job_start(b, e);
-		return; /* e is owned by the queue now */
+		return NULL; /* e is owned by the queue now */
 	case SB__ENVELOPE__BODY_DATA_CHUNK:
 		/* A dispatch that ended meanwhile has no one to take it. */
 		if ((to = inst_by_token(b, e->data_chunk->token)) != NULL)
-			broker_send(b, to, e);
+			supervise_send(b, to, e);
 		break;
 	case SB__ENVELOPE__BODY_OUTPUT_ACK:
 		to = inst_by_token(b, e->output_ack->token);
 		if (to != NULL && to->kind == SB__WORKER_KIND__PRINTPROC)
-			broker_send(b, to, e);
+			supervise_send(b, to, e);
 		break;
 	default:
 		violation(b, w, e, "localspl may not send");
 		break;
 	}
 	chan_free(e);
+	return NULL;
 }
 
 /* printproc, lprmon, remote -> broker: only about their own dispatch. */
 static void
 from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 {
-	struct inst *spl = broker_localspl(b);
+	struct inst *spl = route_localspl(b);
 	uint64_t token;
 
 	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_DRAINED:
-		drained(b, w);
-		goto out;
 	case SB__ENVELOPE__BODY_DATA_REQ:
 		token = e->data_req->token;
 		break;
@@ -352,51 +239,30 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 			w->slot->crashes = 0;
 	}
 	if (spl != NULL)
-		broker_send(b, spl, e);
+		supervise_send(b, spl, e);
 	if (e->body_case == SB__ENVELOPE__BODY_JOB_DONE) {
 		/* Measure after every job, as well as every sample_interval. */
-		budget_measure(b, w, now_mono_ms());
-		broker_dispatch(b);
+		supervise_measure(b, w, now_mono_ms());
+		route_assign(b);
 	}
 out:
 	chan_free(e);
 }
 
-void
-broker_worker_msg(struct broker *b, struct inst *w, sb_env *e)
+sb_env *
+route_from_worker(struct broker *b, struct inst *w, sb_env *e)
 {
-	if (e->body_case == SB__ENVELOPE__BODY_SANDBOXED &&
-	    w->state != W_STARTING && w->seccomp[0] == '\0') {
-		/* Shown to admins; enforcement never relies on it. */
-		snprintf(w->seccomp, sizeof(w->seccomp), "%s",
-		    e->sandboxed->seccomp);
-		w->syscalls = e->sandboxed->syscalls;
-		w->landlock_abi = e->sandboxed->landlock_abi;
-		snprintf(w->namespaces, sizeof(w->namespaces), "%s",
-		    e->sandboxed->namespaces);
-		chan_free(e);
-		return;
-	}
-	if (w->state == W_STARTING) {
-		if (e->body_case != SB__ENVELOPE__BODY_HELLO ||
-		    e->hello->kind != (Sb__WorkerKind)w->kind ||
-		    (pid_t)e->hello->pid != w->pid) {
-			violation(b, w, e, "expected a matching hello, got");
-			chan_free(e);
-			return;
-		}
-		chan_free(e);
-		send_configure(b, w);
-		supervise_ready(b, w);
-		log_debug("%s.%u pid %d ready", kind_name(w->kind), w->idx,
-		    (int)w->pid);
-		broker_dispatch(b);
-		return;
+	int was_starting = w->state == W_STARTING;
+
+	if (supervise_msg(b, w, e)) {
+		if (was_starting)
+			route_assign(b); /* a worker may have become ready */
+		return NULL;
 	}
 	if (w->kind == SB__WORKER_KIND__LOCALSPL)
-		from_localspl(b, w, e);
-	else
-		from_job_worker(b, w, e);
+		return from_localspl(b, w, e);
+	from_job_worker(b, w, e);
+	return NULL;
 }
 
 /* Abort what another worker is doing on behalf of a dead localspl. */
@@ -416,7 +282,7 @@ orphan_dispatches(struct broker *b)
 		if (w->token == 0 || w->kind == SB__WORKER_KIND__LOCALSPL)
 			continue;
 		c.token = w->token;
-		broker_send(b, w, &e);
+		supervise_send(b, w, &e);
 	}
 	while ((q = b->queued) != NULL) {
 		b->queued = q->next;
@@ -428,20 +294,13 @@ orphan_dispatches(struct broker *b)
 
 /* A worker process is gone: nothing it held is the job's fault. */
 void
-broker_worker_lost(struct broker *b, struct inst *w, const char *why)
+route_lost(struct broker *b, const struct loss *lost)
 {
-	char msg[320];
-
-	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
-		client_fail_pending(b, "local spooler restarting, try again");
+	if (lost->kind == SB__WORKER_KIND__LOCALSPL) {
 		orphan_dispatches(b);
 		return;
 	}
-	if (w->token != 0) {
-		snprintf(msg, sizeof(msg), "%s.%u %s", kind_name(w->kind),
-		    w->idx, why);
-		job_done_to_spooler(b, w->token, w->job_id, w->stage,
-		    SB__RESULT__INTERRUPTED, msg);
-		w->token = 0;
-	}
+	if (lost->token != 0)
+		job_done_to_spooler(b, lost->token, lost->job_id, lost->stage,
+		    SB__RESULT__INTERRUPTED, lost->why);
 }

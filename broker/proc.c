@@ -1,0 +1,221 @@
+/*
+ * proc: the broker's lowest layer: processes and their channels, with no
+ * policy. pidfds (so a recycled pid is never signalled), the signalfd,
+ * one nng pair1 listener per worker process that accepts only the pid it
+ * expects, and figures read from /proc: private bytes
+ * (Private_Clean + Private_Dirty + Swap of smaps_rollup), open fds, and
+ * the sandbox as the kernel shows it.
+ * Reports: connections from a pid other than the one spawned.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pair1/pair.h>
+
+#include "broker.h"
+#include "log.h"
+
+int
+proc_signals_open(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		fatal("sigprocmask: %s", strerror(errno));
+	sigdelset(&set, SIGCHLD); /* pidfds tell us about children */
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		fatal("signalfd: %s", strerror(errno));
+	return fd;
+}
+
+int
+proc_pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int
+proc_signal(struct inst *w, int sig)
+{
+	if (w->pidfd < 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+}
+
+/* nng thread: drop any pipe whose peer is not the child we spawned. */
+static void
+pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct inst *w = arg;
+	uint64_t pid = 0;
+
+	(void)ev;
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
+	    (long)pid != atomic_load(&w->expect_pid)) {
+		log_warn("%s.%u: dropped a connection from pid %llu "
+		    "(expected %ld)", kind_name(w->kind), w->idx,
+		    (unsigned long long)pid, atomic_load(&w->expect_pid));
+		nng_pipe_close(p);
+	}
+}
+
+int
+proc_channel_open(struct inst *w)
+{
+	int rv;
+
+	if ((rv = nng_pair1_open(&w->sock)) != 0)
+		return rv;
+	w->sock_open = 1;
+	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
+	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, SB_CHAN_BUF);
+	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, SB_CHAN_BUF);
+	nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, w);
+	unlink(w->url + strlen("ipc://"));
+	if ((rv = nng_listen(w->sock, w->url, NULL, 0)) != 0)
+		return rv;
+	w->recvfd = chan_recvfd(w->sock);
+	return w->recvfd < 0 ? NNG_EINTERNAL : 0;
+}
+
+void
+proc_channel_close(struct inst *w)
+{
+	if (w->sock_open) {
+		nng_close(w->sock);
+		w->sock_open = 0;
+		w->recvfd = -1;
+	}
+}
+
+int
+proc_send(struct inst *w, const sb_env *e)
+{
+	if (!w->sock_open)
+		return NNG_ECLOSED;
+	/* Never block: the broker serves everyone from one thread. */
+	return chan_send(w->sock, e, NNG_FLAG_NONBLOCK);
+}
+
+int
+proc_recv(struct inst *w, sb_env **out, char *err, size_t errlen)
+{
+	nng_msg *m;
+
+	*out = NULL;
+	if (!w->sock_open || nng_recvmsg(w->sock, &m, NNG_FLAG_NONBLOCK) != 0)
+		return 0;
+	*out = chan_decode(m, err, errlen);
+	nng_msg_free(m);
+	return *out != NULL ? 1 : -1;
+}
+
+void
+proc_sample(struct inst *w)
+{
+	char path[64], line[256];
+	uint64_t priv = 0;
+	unsigned long v;
+	unsigned fds = 0;
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	if (w->pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)w->pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "Private_Clean: %lu kB", &v) == 1 ||
+			    sscanf(line, "Private_Dirty: %lu kB", &v) == 1 ||
+			    sscanf(line, "Swap: %lu kB", &v) == 1)
+				priv += (uint64_t)v * 1024;
+		}
+		fclose(f);
+		w->private_bytes = priv;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)w->pid);
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				fds++;
+		closedir(d);
+		w->fds = fds;
+	}
+}
+
+/* Is pid in a namespace of this type other than the broker's? */
+static int
+own_ns(pid_t pid, const char *type)
+{
+	char path[64], mine[64] = "", theirs[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
+	if (readlink(path, mine, sizeof(mine) - 1) <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	if (readlink(path, theirs, sizeof(theirs) - 1) <= 0)
+		return 0;
+	return strcmp(mine, theirs) != 0;
+}
+
+void
+proc_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
+    size_t caplen)
+{
+	char path[64], line[256];
+	unsigned long long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)w->pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			unsigned u;
+			if (sscanf(line, "Uid: %u", &u) == 1)
+				wi->uid = u;
+			else if (sscanf(line, "Seccomp: %u", &u) == 1)
+				wi->seccomp_status = u;
+			else if (sscanf(line, "NoNewPrivs: %u", &u) == 1)
+				wi->no_new_privs = u != 0;
+			else if (sscanf(line, "CapEff: %llx", &v) == 1)
+				snprintf(cap, caplen, "%016llx", v);
+		}
+		fclose(f);
+	}
+	wi->cap_eff = cap;
+	wi->own_netns = own_ns(w->pid, "net");
+	wi->own_mntns = own_ns(w->pid, "mnt");
+}
+
+void
+proc_describe_status(int status, char *why, size_t len)
+{
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		snprintf(why, len, "sandbox violation: killed by seccomp "
+		    "(signal %d, SIGSYS)", SIGSYS);
+	else if (WIFSIGNALED(status))
+		snprintf(why, len, "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) == 3)
+		snprintf(why, len, "out of memory (exit status 3)");
+	else
+		snprintf(why, len, "exited with status %d",
+		    WEXITSTATUS(status));
+}

@@ -1,0 +1,272 @@
+/*
+ * request: the client requests the broker forwards to localspl, each with
+ * the caller the broker vouches for: submit (a streamed upload that is
+ * acknowledged only once on stable storage), job listings, job control
+ * (owner or admin) and queue listings.
+ * Reports: refusals to the client as ErrorRep, with the reason.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "localspl.h"
+#include "log.h"
+#include "util.h"
+
+/* What a submitted "auto" job is, from its first bytes. */
+static int
+detect_type(const uint8_t *p, size_t n)
+{
+	size_t ctl = 0;
+
+	if (n >= 2 && memcmp(p, "%!", 2) == 0)
+		return SB__DATA_TYPE__POSTSCRIPT;
+	if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
+		return SB__DATA_TYPE__PDF;
+	if (n == 0)
+		return SB__DATA_TYPE__RAW;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == 0)
+			return SB__DATA_TYPE__RAW;
+		if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' &&
+		    p[i] != '\t' && p[i] != '\f' && p[i] != '\b')
+			ctl++;
+	}
+	/* Escape-heavy data is printer language (PCL, ESC/P), not text. */
+	return ctl * 100 > n ? SB__DATA_TYPE__RAW : SB__DATA_TYPE__TEXT;
+}
+
+/* The first chunk of an upload: a new job with the request's attributes. */
+static struct job *
+upload_begin(struct spl *s, const sb_env *e)
+{
+	const Sb__SubmitReq *r = e->submit_req;
+	char err[256];
+	struct job *j;
+
+	if (spl_queue(s, r->queue) == NULL) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+		    "unknown queue '%s'", r->queue);
+		return NULL;
+	}
+	if ((j = store_job_new(&s->store, err, sizeof(err))) == NULL) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
+		return NULL;
+	}
+	snprintf(j->queue, sizeof(j->queue), "%s", r->queue);
+	snprintf(j->title, sizeof(j->title), "%s", r->title);
+	snprintf(j->filename, sizeof(j->filename), "%s", r->filename);
+	snprintf(j->user, sizeof(j->user), "%s", e->caller->user);
+	j->uid = e->caller->uid;
+	j->copies = r->copies;
+	j->priority = r->priority;
+	j->datatype = r->datatype == SB__DATA_TYPE__AUTO
+	    ? detect_type(r->data.data, r->data.len)
+	    : (int)r->datatype;
+	j->state = SB__JOB_STATE__PENDING;
+	j->submitted = now_wall_ms();
+	return j;
+}
+
+void
+request_submit(struct spl *s, const sb_env *e)
+{
+	const Sb__SubmitReq *r = e->submit_req;
+	Sb__SubmitRep rep = SB__SUBMIT_REP__INIT;
+	struct job *j;
+	sb_env out;
+
+	if (r->upload == 0) {
+		if ((j = upload_begin(s, e)) == NULL)
+			return;
+	} else {
+		j = store_job(&s->store, r->upload);
+		if (j == NULL || !j->uploading || j->uid != e->caller->uid) {
+			spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+			    "no upload %llu of yours in progress",
+			    (unsigned long long)r->upload);
+			return;
+		}
+	}
+	if (write_all(j->fd, r->data.data, r->data.len) != 0)
+		goto io_error;
+	j->size += r->data.len;
+	if (r->final && store_commit(&s->store, j) != 0)
+		goto io_error;
+	rep.upload = j->id;
+	rep.job_id = r->final ? j->id : 0;
+	if (r->final)
+		worker_leak(s->w); /* fault injection, per job accepted */
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_SUBMIT_REP;
+	out.submit_rep = &rep;
+	spl_send(s, &out, e->id);
+	return;
+io_error:
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
+	    "spool %s: %s; job not accepted", s->store.dir, strerror(errno));
+	store_job_delete(&s->store, j);
+}
+
+/* Answer with the jobs in infos[0..n). */
+static void
+send_jobs(struct spl *s, uint64_t id, Sb__JobInfo *infos, size_t n)
+{
+	Sb__JobsRep rep = SB__JOBS_REP__INIT;
+	Sb__JobInfo **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+	sb_env out;
+
+	if (ptrs == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &infos[i];
+	rep.n_jobs = n;
+	rep.jobs = ptrs;
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_JOBS_REP;
+	out.jobs_rep = &rep;
+	spl_send(s, &out, id);
+	free(ptrs);
+}
+
+void
+request_jobs(struct spl *s, const sb_env *e)
+{
+	const Sb__JobsReq *r = e->jobs_req;
+	Sb__JobInfo *infos = NULL;
+	size_t n = 0, cap = 0, bytes = 0;
+
+	for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
+		if (j->uploading || (r->job_id != 0 && j->id != r->job_id) ||
+		    (r->queue[0] != '\0' && strcmp(r->queue, j->queue) != 0) ||
+		    (r->job_id == 0 && !r->all && store_job_final(j)))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			infos = realloc(infos, cap * sizeof(*infos));
+			if (infos == NULL)
+				fatal("out of memory");
+		}
+		store_job_info(j, &infos[n]);
+		bytes += sb__job_info__get_packed_size(&infos[n]) + 8;
+		/* One answer must fit one message: the newest are cut. */
+		if (bytes > SB_MSG_MAX - 4096)
+			break;
+		n++;
+	}
+	if (r->job_id != 0 && n == 0)
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+		    "no job %llu", (unsigned long long)r->job_id);
+	else
+		send_jobs(s, e->id, infos, n);
+	free(infos);
+}
+
+/* Apply one control action to j; 0, or -1 after an error answer. */
+static int
+job_ctl(struct spl *s, const sb_env *e, struct job *j)
+{
+	switch (e->job_ctl_req->action) {
+	case SB__JOB_ACTION__CANCEL:
+		job_set_error(j, "canceled by %s", e->caller->user);
+		sched_finish(s, j, SB__JOB_STATE__CANCELED);
+		return 0;
+	case SB__JOB_ACTION__HOLD:
+		if (j->token != 0) {
+			spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+			    "job %llu is already being printed",
+			    (unsigned long long)j->id);
+			return -1;
+		}
+		j->state = SB__JOB_STATE__HELD;
+		break;
+	case SB__JOB_ACTION__RELEASE:
+		if (j->state != SB__JOB_STATE__HELD) {
+			spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+			    "job %llu is not held", (unsigned long long)j->id);
+			return -1;
+		}
+		j->state = SB__JOB_STATE__PENDING;
+		break;
+	default:
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+		    "bad action");
+		return -1;
+	}
+	store_save(&s->store, j, 0);
+	return 0;
+}
+
+void
+request_job_ctl(struct spl *s, const sb_env *e)
+{
+	const Sb__JobCtlReq *r = e->job_ctl_req;
+	struct job *j = store_job(&s->store, r->job_id);
+	Sb__JobInfo info;
+
+	if (j == NULL || j->uploading) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+		    "no job %llu", (unsigned long long)r->job_id);
+		return;
+	}
+	if (j->uid != e->caller->uid && !e->caller->admin) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
+		    "job %llu belongs to %s", (unsigned long long)j->id,
+		    j->user);
+		return;
+	}
+	if (store_job_final(j)) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+		    "job %llu is already final", (unsigned long long)j->id);
+		return;
+	}
+	if (job_ctl(s, e, j) != 0)
+		return;
+	store_job_info(j, &info);
+	send_jobs(s, e->id, &info, 1);
+}
+
+void
+request_queues(struct spl *s, const sb_env *e)
+{
+	Sb__QueuesRep rep = SB__QUEUES_REP__INIT;
+	size_t nq = s->nqueues;
+	Sb__QueueInfo *infos = calloc(nq ? nq : 1, sizeof(*infos));
+	Sb__QueueInfo **ptrs = calloc(nq ? nq : 1, sizeof(*ptrs));
+	sb_env out;
+
+	if (infos == NULL || ptrs == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < nq; i++) {
+		const struct queue *q = &s->queues[i];
+		Sb__QueueInfo *qi = &infos[i];
+		sb__queue_info__init(qi);
+		qi->name = q->cfg->name;
+		qi->uri = q->cfg->uri;
+		qi->datatype = q->cfg->datatype;
+		qi->state = q->stopped ? "stopped" : "ready";
+		qi->reason = (char *)q->reason;
+		qi->completed = q->completed;
+		for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
+			if (strcmp(j->queue, qi->name) != 0 || j->uploading ||
+			    store_job_final(j))
+				continue;
+			if (j->token != 0)
+				qi->active++;
+			else
+				qi->pending++;
+		}
+		ptrs[i] = qi;
+	}
+	rep.n_queues = nq;
+	rep.queues = ptrs;
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_QUEUES_REP;
+	out.queues_rep = &rep;
+	spl_send(s, &out, e->id);
+	free(infos);
+	free(ptrs);
+}

@@ -1,0 +1,440 @@
+/*
+ * sched: what localspl starts next, and the dispatches in flight. Per
+ * queue: jobs in priority order, then by id (FIFO); a job waiting for a
+ * retry is not due before its next attempt; jobs that need converting
+ * are converted ahead (up to CONVERT_AHEAD at a time), and one job at a
+ * time is delivered, in order, so a printer sees its jobs as submitted.
+ * A dispatch is one stage of one job handed to a worker through the
+ * broker, named by a token; its data requests, output and result come
+ * back here.
+ * Reports: every job that aborts or waits for a retry, with the reason.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "localspl.h"
+#include "log.h"
+#include "util.h"
+
+#define CONVERT_AHEAD 2
+
+/* Does j need converting before q's printer takes it? */
+static int
+needs_conversion(const struct job *j, const struct queue *q)
+{
+	return j->datatype == SB__DATA_TYPE__TEXT &&
+	    q->cfg->datatype != SB__DATA_TYPE__RAW;
+}
+
+static void
+prune_history(struct spl *s)
+{
+	uint64_t final = 0;
+	struct job *j, *next;
+
+	for (j = s->store.jobs; j != NULL; j = j->next)
+		final += store_job_final(j);
+	for (j = s->store.jobs;
+	    j != NULL && final > s->w->cfg->history_limit; j = next) {
+		next = j->next;
+		if (store_job_final(j) && j->token == 0) {
+			store_job_delete(&s->store, j);
+			final--;
+		}
+	}
+}
+
+static void
+close_job_files(struct job *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->out_fd >= 0)
+		close(j->out_fd);
+	j->fd = j->out_fd = -1;
+}
+
+/* Move a job to a final state and let go of its data. */
+void
+sched_finish(struct spl *s, struct job *j, int state)
+{
+	j->state = state;
+	j->finished = now_wall_ms();
+	if (j->token == 0) {
+		close_job_files(j);
+		store_drop_data(&s->store, j);
+	}
+	if (store_save(&s->store, j, 0) != 0)
+		log_error("job %llu: saving record: %s",
+		    (unsigned long long)j->id, strerror(errno));
+	if (state == SB__JOB_STATE__ABORTED)
+		log_warn("job %llu aborted: %s", (unsigned long long)j->id,
+		    j->last_error);
+	prune_history(s);
+}
+
+static struct job *
+job_by_token(struct spl *s, uint64_t token)
+{
+	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
+		if (j->token == token && token != 0)
+			return j;
+	return NULL;
+}
+
+/* A failed attempt: wait and retry, or apply the queue's error_policy. */
+static void
+retry_or_give_up(struct spl *s, struct job *j, struct queue *q)
+{
+	const Sb__QueueConfig *c = q->cfg;
+
+	j->attempts++;
+	if (c->error_policy != SB__ERROR_POLICY__RETRY &&
+	    j->attempts >= c->retry_limit) {
+		if (c->error_policy == SB__ERROR_POLICY__ABORT_JOB) {
+			sched_finish(s, j, SB__JOB_STATE__ABORTED);
+			return;
+		}
+		q->stopped = 1;
+		snprintf(q->reason, sizeof(q->reason),
+		    "stopped after %u failed attempts of job %llu: %s",
+		    j->attempts, (unsigned long long)j->id, j->last_error);
+		log_warn("queue %s %s", c->name, q->reason);
+		j->state = SB__JOB_STATE__PENDING;
+	} else {
+		j->state = SB__JOB_STATE__RETRY_WAIT;
+		j->next_attempt = now_wall_ms() + (int64_t)c->retry_interval_ms;
+		log_info("job %llu: %s; retry %u in %llums",
+		    (unsigned long long)j->id, j->last_error, j->attempts,
+		    (unsigned long long)c->retry_interval_ms);
+	}
+	store_save(&s->store, j, 0);
+}
+
+/* ---- the dispatches in flight ---- */
+
+void
+sched_data_req(struct spl *s, const sb_env *e)
+{
+	const Sb__DataReq *r = e->data_req;
+	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
+	struct job *j = job_by_token(s, r->token);
+	static uint8_t buf[SB_CHUNK_SIZE];
+	uint64_t size;
+	ssize_t n = 0;
+	sb_env out;
+
+	c.token = r->token;
+	c.offset = r->offset;
+	if (j == NULL || store_job_final(j)) {
+		c.error = j != NULL ? "job canceled" : "no such dispatch";
+	} else {
+		size = j->stage == SB__STAGE__DELIVER && j->converted
+		    ? j->out_size
+		    : j->size;
+		if (r->offset < size) {
+			n = pread(j->fd, buf, r->length, (off_t)r->offset);
+			if (n < 0) {
+				c.error = "spool read error";
+				n = 0;
+			}
+		}
+		c.data.data = buf;
+		c.data.len = (size_t)n;
+		c.eof = r->offset + (uint64_t)n >= size;
+	}
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
+	out.data_chunk = &c;
+	spl_send(s, &out, e->id);
+}
+
+void
+sched_output_chunk(struct spl *s, const sb_env *e)
+{
+	const Sb__OutputChunk *r = e->output_chunk;
+	Sb__OutputAck ack = SB__OUTPUT_ACK__INIT;
+	struct job *j = job_by_token(s, r->token);
+	char tmp[4200], dst[4200];
+	sb_env out;
+
+	ack.token = r->token;
+	ack.offset = r->offset;
+	if (j == NULL || j->stage != SB__STAGE__CONVERT || j->out_fd < 0 ||
+	    store_job_final(j)) {
+		ack.error = j != NULL && store_job_final(j) ? "job canceled"
+							     : "no such dispatch";
+	} else if (pwrite(j->out_fd, r->data.data, r->data.len,
+		       (off_t)r->offset) != (ssize_t)r->data.len) {
+		ack.error = "spool write error";
+	} else if (r->eof) {
+		store_path(&s->store, j, "out.tmp", tmp, sizeof(tmp));
+		store_path(&s->store, j, "out", dst, sizeof(dst));
+		j->out_size = r->offset + r->data.len;
+		if (fsync(j->out_fd) != 0 || rename(tmp, dst) != 0)
+			ack.error = "spool write error";
+	}
+	if (ack.error[0] != '\0' && j != NULL)
+		job_set_error(j, "%s: %s", ack.error, strerror(errno));
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_OUTPUT_ACK;
+	out.output_ack = &ack;
+	spl_send(s, &out, e->id);
+}
+
+/* A delivery or conversion succeeded. */
+static void
+job_done_ok(struct spl *s, struct job *j, struct queue *q,
+    const Sb__JobDone *d)
+{
+	if (d->stage == SB__STAGE__CONVERT) {
+		j->converted = 1;
+		j->pages = d->pages;
+		j->state = SB__JOB_STATE__PENDING;
+		store_save(&s->store, j, 0);
+		return;
+	}
+	snprintf(j->landed, sizeof(j->landed), "%s", d->landed);
+	j->last_error[0] = '\0';
+	if (q != NULL)
+		q->completed++;
+	sched_finish(s, j, SB__JOB_STATE__COMPLETED);
+}
+
+void
+sched_job_done(struct spl *s, const sb_env *e)
+{
+	const Sb__JobDone *d = e->job_done;
+	struct job *j = job_by_token(s, d->token);
+	struct queue *q;
+
+	if (j == NULL)
+		return; /* a dispatch from before a restart */
+	j->token = 0;
+	close_job_files(j);
+	if (store_job_final(j)) { /* canceled meanwhile */
+		store_drop_data(&s->store, j);
+		return;
+	}
+	q = spl_queue(s, j->queue);
+	if (d->error[0] != '\0')
+		job_set_error(j, "%s", d->error);
+	switch (d->result) {
+	case SB__RESULT__OK:
+		job_done_ok(s, j, q, d);
+		break;
+	case SB__RESULT__INTERRUPTED:
+		log_info("job %llu interrupted (%s); dispatched again",
+		    (unsigned long long)j->id, d->error);
+		j->state = SB__JOB_STATE__PENDING;
+		store_save(&s->store, j, 0);
+		break;
+	case SB__RESULT__TRANSIENT:
+		if (q != NULL) {
+			retry_or_give_up(s, j, q);
+			break;
+		}
+		/* no queue to retry on */
+		__attribute__((fallthrough));
+	default:
+		sched_finish(s, j, SB__JOB_STATE__ABORTED);
+		break;
+	}
+}
+
+/* ---- what runs next ---- */
+
+static int
+open_for_dispatch(struct spl *s, struct job *j, int stage)
+{
+	char path[4200];
+
+	store_path(&s->store, j,
+	    stage == SB__STAGE__DELIVER && j->converted ? "out" : "data",
+	    path, sizeof(path));
+	j->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (j->fd < 0)
+		return -1;
+	if (stage == SB__STAGE__CONVERT) {
+		store_path(&s->store, j, "out.tmp", path, sizeof(path));
+		j->out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+		if (j->out_fd < 0) {
+			close_job_files(j);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* file: queues are delivered here, by localspl itself. */
+static void
+deliver_here(struct spl *s, struct job *j, struct queue *q)
+{
+	j->state = SB__JOB_STATE__PRINTING;
+	if (fileport_deliver(j, q) == 0) {
+		close_job_files(j);
+		j->last_error[0] = '\0';
+		q->completed++;
+		sched_finish(s, j, SB__JOB_STATE__COMPLETED);
+	} else {
+		close_job_files(j);
+		retry_or_give_up(s, j, q);
+	}
+}
+
+/* Start one stage of j: a JobStart to the broker, which routes it. */
+static void
+dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
+{
+	Sb__JobStart js = SB__JOB_START__INIT;
+	sb_env e;
+
+	if (open_for_dispatch(s, j, stage) != 0) {
+		job_set_error(j, "spool file of job %llu: %s",
+		    (unsigned long long)j->id, strerror(errno));
+		sched_finish(s, j, SB__JOB_STATE__ABORTED);
+		return;
+	}
+	if (stage == SB__STAGE__DELIVER &&
+	    uri_kind(q->cfg->uri) == SB__WORKER_KIND__LOCALSPL) {
+		deliver_here(s, j, q);
+		return;
+	}
+	j->token = ++s->next_token;
+	j->stage = stage;
+	j->state = stage == SB__STAGE__CONVERT ? SB__JOB_STATE__PROCESSING
+					       : SB__JOB_STATE__PRINTING;
+	js.job_id = j->id;
+	js.stage = stage;
+	js.queue = q->cfg->name;
+	js.uri = q->cfg->uri;
+	js.from = j->datatype;
+	js.to = stage == SB__STAGE__CONVERT || j->converted
+	    ? q->cfg->datatype
+	    : (Sb__DataType)j->datatype;
+	js.size = stage == SB__STAGE__DELIVER && j->converted ? j->out_size
+							      : j->size;
+	js.copies = j->copies;
+	js.title = j->title;
+	js.user = j->user;
+	js.filename = j->filename;
+	js.paper = q->cfg->paper;
+	js.token = j->token;
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOB_START;
+	e.job_start = &js;
+	worker_send(s->w, &e);
+}
+
+/* a runs before b: higher priority first, then FIFO by id. */
+static int
+job_before(const struct job *a, const struct job *b)
+{
+	if (b == NULL)
+		return 1;
+	return a->priority > b->priority ||
+	    (a->priority == b->priority && a->id < b->id);
+}
+
+static int
+waiting(const struct job *j)
+{
+	return !j->uploading && !store_job_final(j) &&
+	    j->state != SB__JOB_STATE__HELD;
+}
+
+/* The next job of q to convert ahead, not yet picked; NULL: none. */
+static struct job *
+next_to_convert(struct spl *s, const struct queue *q,
+    const struct sched_pick *p)
+{
+	struct job *next = NULL;
+
+	for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
+		int picked = 0;
+		if (strcmp(j->queue, q->cfg->name) != 0 || !waiting(j) ||
+		    j->token != 0 || j->converted ||
+		    !needs_conversion(j, q) ||
+		    j->state == SB__JOB_STATE__RETRY_WAIT)
+			continue;
+		for (size_t i = 0; i < p->nconvert; i++)
+			picked |= p->convert[i] == j;
+		if (!picked && job_before(j, next))
+			next = j;
+	}
+	return next;
+}
+
+void
+sched_pick(struct spl *s, const struct queue *q, int64_t now,
+    struct sched_pick *out)
+{
+	struct job *head = NULL, *j;
+	int converting = 0, delivering = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (j = s->store.jobs; j != NULL; j = j->next) {
+		if (strcmp(j->queue, q->cfg->name) != 0 || !waiting(j))
+			continue;
+		if (j->token != 0) {
+			converting += j->stage == SB__STAGE__CONVERT;
+			delivering += j->stage == SB__STAGE__DELIVER;
+		}
+		if (job_before(j, head))
+			head = j;
+	}
+	if (q->stopped || head == NULL)
+		return;
+	/* Convert ahead of delivery, a few jobs at a time, in order. */
+	while (converting < CONVERT_AHEAD &&
+	    (j = next_to_convert(s, q, out)) != NULL) {
+		out->convert[out->nconvert++] = j;
+		converting++;
+	}
+	if (delivering || head->token != 0)
+		return;
+	if (head->state == SB__JOB_STATE__RETRY_WAIT &&
+	    head->next_attempt > now)
+		return;
+	if (needs_conversion(head, q) && !head->converted)
+		return;
+	out->deliver = head;
+}
+
+void
+sched_run(struct spl *s)
+{
+	int64_t now = now_wall_ms();
+	struct sched_pick p;
+
+	for (size_t i = 0; i < s->nqueues; i++) {
+		struct queue *q = &s->queues[i];
+		sched_pick(s, q, now, &p);
+		for (size_t k = 0; k < p.nconvert; k++)
+			dispatch(s, p.convert[k], q, SB__STAGE__CONVERT);
+		if (p.deliver != NULL)
+			dispatch(s, p.deliver, q, SB__STAGE__DELIVER);
+	}
+}
+
+/* ms until the earliest retry is due; -1 when none is. */
+int
+sched_timeout(struct spl *s)
+{
+	int64_t now = now_wall_ms(), next = INT64_MAX;
+
+	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
+		if (j->state == SB__JOB_STATE__RETRY_WAIT &&
+		    j->next_attempt < next)
+			next = j->next_attempt;
+	if (next == INT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
+}

@@ -73,7 +73,7 @@ struct inst {
 	uint64_t jobs;           /* jobs done by this process */
 	uint64_t started_ms;
 	uint64_t idle_since;
-	uint64_t lifetime;       /* max_lifetime plus this process's jitter */
+	uint64_t jitter;         /* added to max_lifetime for this process */
 	uint64_t drain_deadline;
 	int term_sent;
 	int killed;              /* we stopped it: not a crash */

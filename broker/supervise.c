@@ -255,9 +255,7 @@ spawn(struct broker *b, struct slot *s)
 	w->private_bytes = 0;
 	w->fds = 0;
 	w->started_ms = w->idle_since = now_mono_ms();
-	w->lifetime = bg->max_lifetime ? bg->max_lifetime +
-		jitter(bg->lifetime_jitter)
-				       : 0;
+	w->jitter = jitter(bg->lifetime_jitter);
 	budget_limit_child(b, w);
 	if ((rv = proc_channel_open(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
@@ -496,7 +494,10 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 	smp.fds = w->fds;
 	smp.jobs = w->jobs;
 	smp.up_ms = now - w->started_ms;
-	smp.lifetime = w->lifetime;
+	/* The current budget's max_lifetime: a live change applies now. */
+	smp.lifetime = b->cfg.workers[w->kind].max_lifetime
+	    ? b->cfg.workers[w->kind].max_lifetime + w->jitter
+	    : 0;
 	smp.idle_ms = w->token == 0 ? now - w->idle_since : 0;
 	smp.extra = w->idx > 0;
 	switch (budget_check(&b->cfg.workers[w->kind], &smp, why,

@@ -122,7 +122,7 @@ worker_pid() { sb workers | awk -v k="$1" '$1 == k { print $3; exit }'; }
 wait_completed() {
 	local id
 	for id in "$@"; do
-		sb wait "$id" --timeout 120 || fail "job $id did not complete"
+		sb wait "$id" --timeout ${WAIT_TIMEOUT:-120} || fail "job $id did not complete"
 	done
 }
 

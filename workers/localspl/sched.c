@@ -350,9 +350,10 @@ waiting(const struct job *j)
 	    j->state != SB__JOB_STATE__HELD;
 }
 
-/* The next job of q to convert ahead, not yet picked; NULL: none. */
+/* The next job of q to convert ahead, not yet picked; NULL: none. A
+ * job waiting for a retry is not converted before it is due. */
 static struct job *
-next_to_convert(struct spl *s, const struct queue *q,
+next_to_convert(struct spl *s, const struct queue *q, int64_t now,
     const struct sched_pick *p)
 {
 	struct job *next = NULL;
@@ -362,7 +363,8 @@ next_to_convert(struct spl *s, const struct queue *q,
 		if (strcmp(j->queue, q->cfg->name) != 0 || !waiting(j) ||
 		    j->token != 0 || j->converted ||
 		    !needs_conversion(j, q) ||
-		    j->state == SB__JOB_STATE__RETRY_WAIT)
+		    (j->state == SB__JOB_STATE__RETRY_WAIT &&
+			j->next_attempt > now))
 			continue;
 		for (size_t i = 0; i < p->nconvert; i++)
 			picked |= p->convert[i] == j;
@@ -394,7 +396,7 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 		return;
 	/* Convert ahead of delivery, a few jobs at a time, in order. */
 	while (converting < CONVERT_AHEAD &&
-	    (j = next_to_convert(s, q, out)) != NULL) {
+	    (j = next_to_convert(s, q, now, out)) != NULL) {
 		out->convert[out->nconvert++] = j;
 		converting++;
 	}

@@ -114,65 +114,72 @@ is_admin(const struct broker *b, uid_t uid)
 	return 0;
 }
 
+/* One entry of `spoolbox workers`: slot s, and its live process w (NULL
+ * when the slot has none: down or failed). cap holds CapEff's text. */
+static void
+worker_info(struct broker *b, const struct slot *s, struct inst *w,
+    Sb__WorkerInfo *wi, char *cap, size_t caplen)
+{
+	const struct sb_budget *bg = &b->cfg.workers[s->kind];
+
+	sb__worker_info__init(wi);
+	wi->kind = s->kind;
+	wi->instance = s->idx;
+	wi->restarts = s->restarts;
+	wi->recycles = s->recycles;
+	wi->last_reason = (char *)s->last_reason;
+	wi->kernel_limit = (char *)budget_backend_name(b);
+	wi->memory_budget = bg->memory_budget;
+	wi->memory_limit = bg->memory_limit;
+	wi->handle_budget = (uint32_t)bg->handle_budget;
+	if (w == NULL) {
+		wi->state = b->failed[s->kind][0] ? "failed" : "down";
+		if (b->failed[s->kind][0])
+			wi->last_reason = b->failed[s->kind];
+		return;
+	}
+	proc_sample(w);
+	wi->pid = (uint32_t)w->pid;
+	wi->state = (char *)supervise_state(w);
+	wi->private_bytes = w->private_bytes;
+	wi->fds = w->fds;
+	wi->jobs = w->jobs;
+	wi->uptime_ms = now_mono_ms() - w->started_ms;
+	wi->current_job = w->token != 0 ? w->job_id : 0;
+	wi->seccomp = w->seccomp;
+	wi->syscalls = w->syscalls;
+	wi->landlock_abi = w->landlock_abi;
+	wi->namespaces = w->namespaces;
+	proc_sandbox(w, wi, cap, caplen);
+}
+
 static void
 answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 {
 	Sb__WorkersRep rep = SB__WORKERS_REP__INIT;
-	Sb__WorkerInfo *infos, **ptrs;
-	uint64_t now = now_mono_ms();
-	size_t n = 0;
+	size_t max = b->ninsts + b->nslots, n = 0;
+	Sb__WorkerInfo *infos = calloc(max, sizeof(*infos));
+	Sb__WorkerInfo **ptrs = calloc(max, sizeof(*ptrs));
+	char (*caps)[20] = calloc(max, sizeof(*caps));
 	sb_env e;
 
-	char (*caps)[20] = calloc(b->ninsts + b->nslots, sizeof(*caps));
-
-	infos = calloc(b->ninsts + b->nslots, sizeof(*infos));
-	ptrs = calloc(b->ninsts + b->nslots, sizeof(*ptrs));
 	if (infos == NULL || ptrs == NULL || caps == NULL)
 		fatal("out of memory");
-	/* Every live process, and every slot that has none (down, failed). */
-	for (size_t i = 0; i < b->nslots + b->ninsts; i++) {
-		struct slot *s = i < b->nslots ? &b->slots[i] : NULL;
-		struct inst *w = s == NULL ? &b->insts[i - b->nslots] : NULL;
-		const struct sb_budget *bg;
-		Sb__WorkerInfo *wi = &infos[n];
-		if (s != NULL && (s->cur != NULL || s->next != NULL))
+	/* Every slot that has no process (down, failed), then every live
+	 * process. */
+	for (size_t i = 0; i < b->nslots; i++)
+		if (b->slots[i].cur == NULL && b->slots[i].next == NULL)
+			worker_info(b, &b->slots[i], NULL, &infos[n++], NULL, 0);
+	for (size_t i = 0; i < b->ninsts; i++) {
+		struct inst *w = &b->insts[i];
+		if (w->state == W_FREE)
 			continue;
-		if (w != NULL && w->state == W_FREE)
-			continue;
-		if (w != NULL)
-			s = w->slot;
-		bg = &b->cfg.workers[s->kind];
-		sb__worker_info__init(wi);
-		wi->kind = s->kind;
-		wi->instance = s->idx;
-		wi->restarts = s->restarts;
-		wi->recycles = s->recycles;
-		wi->last_reason = s->last_reason;
-		wi->kernel_limit = (char *)budget_backend_name(b);
-		wi->memory_budget = bg->memory_budget;
-		wi->memory_limit = bg->memory_limit;
-		wi->handle_budget = (uint32_t)bg->handle_budget;
-		if (w == NULL) {
-			wi->state = b->failed[s->kind][0] ? "failed" : "down";
-			if (b->failed[s->kind][0])
-				wi->last_reason = b->failed[s->kind];
-		} else {
-			proc_sample(w);
-			wi->pid = (uint32_t)w->pid;
-			wi->state = (char *)supervise_state(w);
-			wi->private_bytes = w->private_bytes;
-			wi->fds = w->fds;
-			wi->jobs = w->jobs;
-			wi->uptime_ms = now - w->started_ms;
-			wi->current_job = w->token != 0 ? w->job_id : 0;
-			wi->seccomp = w->seccomp;
-			wi->syscalls = w->syscalls;
-			wi->landlock_abi = w->landlock_abi;
-			wi->namespaces = w->namespaces;
-			proc_sandbox(w, wi, caps[n], sizeof(caps[n]));
-		}
-		ptrs[n++] = wi;
+		worker_info(b, w->slot, w, &infos[n], caps[n],
+		    sizeof(caps[n]));
+		n++;
 	}
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &infos[i];
 	rep.n_workers = n;
 	rep.workers = ptrs;
 	chan_env_init(&e);
@@ -184,6 +191,27 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	free(caps);
 }
 
+/* Apply "key=value" settings to nb; NULL, or why they are refused. */
+static const char *
+budget_settings(const Sb__BudgetReq *r, struct sb_budget *nb, char *err,
+    size_t errlen)
+{
+	char kv[160];
+
+	for (size_t i = 0; i < r->n_set; i++) {
+		char *eq;
+		snprintf(kv, sizeof(kv), "%s", r->set[i]);
+		if ((eq = strchr(kv, '=')) == NULL)
+			return "settings are KEY=VALUE";
+		*eq = '\0';
+		if (strcmp(kv, "instances") == 0)
+			return "instances changes need a restart of spoolboxd";
+		if (config_budget_set(nb, kv, eq + 1, err, errlen) != 0)
+			return err;
+	}
+	return config_budget_check(nb, err, errlen) != 0 ? err : NULL;
+}
+
 /* Show or change one kind's budget; changes need an admin. */
 static void
 answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
@@ -191,7 +219,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 	const Sb__BudgetReq *r = req->budget_req;
 	Sb__BudgetRep rep = SB__BUDGET_REP__INIT;
 	struct sb_budget nb = b->cfg.workers[r->kind];
-	char *keys[32], *vals[32], valbuf[32][32], err[256], kv[160];
+	char *keys[32], *vals[32], valbuf[32][32], err[256];
 	size_t n = 0;
 	sb_env e;
 
@@ -201,30 +229,11 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 		    "budgets");
 		return;
 	}
-	for (size_t i = 0; i < r->n_set; i++) {
-		char *eq;
-		snprintf(kv, sizeof(kv), "%s", r->set[i]);
-		if ((eq = strchr(kv, '=')) == NULL) {
-			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
-			    "settings are KEY=VALUE");
-			return;
-		}
-		*eq = '\0';
-		if (strcmp(kv, "instances") == 0) {
-			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
-			    "instances changes need a restart of spoolboxd");
-			return;
-		}
-		if (config_budget_set(&nb, kv, eq + 1, err, sizeof(err)) != 0) {
-			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
-			    err);
-			return;
-		}
-	}
 	if (r->n_set > 0) {
-		if (config_budget_check(&nb, err, sizeof(err)) != 0) {
+		const char *why = budget_settings(r, &nb, err, sizeof(err));
+		if (why != NULL) {
 			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
-			    err);
+			    why);
 			return;
 		}
 		b->cfg.workers[r->kind] = nb;

@@ -178,11 +178,68 @@ child_fail(const char *kind, const char *step, int err)
 	_exit(126);
 }
 
+/* The forked child: namespaces and the mount view, then exec through an
+ * fd (the binary need not be inside the view). Only async-signal-safe
+ * calls: nng is not fork-safe and the broker has threads. */
+static void __attribute__((noreturn))
+exec_child(int kind, const char *path, char **argv, char *ns,
+    const struct sandbox_view *view, pid_t parent, int sandbox)
+{
+	sigset_t none;
+	int exe, i = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	close_range(3, ~0U, 0);
+	exe = open(path, O_PATH | O_CLOEXEC);
+	if (exe < 0)
+		child_fail(kind_name(kind), path, errno);
+	if (sandbox) {
+		const char *step = "";
+		int made = sandbox_prepare(kind, view, &step);
+		if (made < 0)
+			child_fail(kind_name(kind), step, errno);
+		/* --namespaces MASK, written without stdio */
+		if (made >= 10)
+			ns[i++] = '1';
+		ns[i++] = (char)('0' + made % 10);
+		ns[i] = '\0';
+	}
+	syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
+	child_fail(kind_name(kind), "execveat", errno);
+}
+
+/* A pool entry now holds the new process pid for slot s. */
+static void
+inst_reset(struct broker *b, struct inst *w, struct slot *s, pid_t pid)
+{
+	memset(w->stop_reason, 0, sizeof(w->stop_reason));
+	w->seccomp[0] = w->namespaces[0] = '\0';
+	w->syscalls = w->landlock_abi = 0;
+	w->slot = s;
+	w->kind = s->kind;
+	w->idx = s->idx;
+	w->pid = pid;
+	atomic_store(&w->expect_pid, (long)pid);
+	w->state = W_STARTING;
+	w->token = 0;
+	w->jobs = 0;
+	w->killed = 0;
+	w->term_sent = 0;
+	w->private_bytes = 0;
+	w->fds = 0;
+	w->started_ms = w->idle_since = now_mono_ms();
+	w->jitter = jitter(b->cfg.workers[s->kind].lifetime_jitter);
+}
+
 /* Start a process for slot s; NULL when there is no room or fork fails. */
 static struct inst *
 spawn(struct broker *b, struct slot *s)
 {
-	const struct sb_budget *bg = &b->cfg.workers[s->kind];
 	char path[PATH_MAX + 32], inst[16];
 	struct inst *w = free_inst(b);
 	char ns[4] = "0";
@@ -190,9 +247,7 @@ spawn(struct broker *b, struct slot *s)
 		"--namespaces", ns, NULL };
 	struct sandbox_view view;
 	pid_t parent = getpid(), pid;
-	int sandbox = b->cfg.sandbox != SBX_OFF;
-	sigset_t none;
-	int rv, exe, i = 0;
+	int rv;
 
 	if (w == NULL) {
 		log_error("no room in the process table for %s.%u",
@@ -203,59 +258,19 @@ spawn(struct broker *b, struct slot *s)
 	view_for(b, s->kind, w->chan_dir, &view);
 	worker_path(b, s->kind, path, sizeof(path));
 	snprintf(inst, sizeof(inst), "%u", s->idx);
-	sigemptyset(&none);
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork for %s: %s", kind_name(s->kind),
 		    strerror(errno));
 		return NULL;
 	}
-	if (pid == 0) {
-		/* Child: only async-signal-safe calls until exec. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		close_range(3, ~0U, 0);
-		/* Namespaces and the mount view, then exec through an fd:
-		 * the binary need not be inside the view. */
-		exe = open(path, O_PATH | O_CLOEXEC);
-		if (exe < 0)
-			child_fail(kind_name(s->kind), path, errno);
-		if (sandbox) {
-			const char *step = "";
-			int made = sandbox_prepare(s->kind, &view, &step);
-			if (made < 0)
-				child_fail(kind_name(s->kind), step, errno);
-			if (made >= 10)
-				ns[i++] = '1';
-			ns[i++] = (char)('0' + made % 10);
-			ns[i] = '\0';
-		}
-		syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
-		child_fail(kind_name(s->kind), "execveat", errno);
-	}
-	memset(w->stop_reason, 0, sizeof(w->stop_reason));
-	w->seccomp[0] = w->namespaces[0] = '\0';
-	w->syscalls = w->landlock_abi = 0;
-	w->slot = s;
-	w->kind = s->kind;
-	w->idx = s->idx;
-	w->pid = pid;
+	if (pid == 0)
+		exec_child(s->kind, path, argv, ns, &view, parent,
+		    b->cfg.sandbox != SBX_OFF);
+	inst_reset(b, w, s, pid);
 	w->pidfd = proc_pidfd_open(pid);
 	if (w->pidfd < 0)
 		fatal("pidfd_open: %s", strerror(errno));
-	atomic_store(&w->expect_pid, (long)pid);
-	w->state = W_STARTING;
-	w->token = 0;
-	w->jobs = 0;
-	w->killed = 0;
-	w->term_sent = 0;
-	w->private_bytes = 0;
-	w->fds = 0;
-	w->started_ms = w->idle_since = now_mono_ms();
-	w->jitter = jitter(bg->lifetime_jitter);
 	budget_limit_child(b, w);
 	if ((rv = proc_channel_open(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
@@ -416,13 +431,45 @@ crash_breaker(struct broker *b, int kind, uint64_t now)
 	return 1;
 }
 
+/* What the process held when it ended, for routing. */
+static void
+fill_loss(const struct inst *w, const char *why, struct loss *lost)
+{
+	memset(lost, 0, sizeof(*lost));
+	lost->kind = w->kind;
+	lost->token = w->token;
+	lost->job_id = w->job_id;
+	lost->stage = w->stage;
+	snprintf(lost->why, sizeof(lost->why), "%s.%u %s", kind_name(w->kind),
+	    w->idx, why);
+}
+
+/* w left its slot: when to fill it again (backoff after a crash, never
+ * once the kind is failed). */
+static void
+slot_vacate(struct broker *b, struct slot *s, const struct inst *w,
+    int crash)
+{
+	uint64_t now = now_mono_ms();
+
+	if (s->cur == w)
+		s->cur = NULL;
+	else
+		s->next = NULL;
+	if (crash && crash_breaker(b, w->kind, now))
+		s->restart_at = UINT64_MAX;
+	else if (crash)
+		s->restart_at = now + backoff_ms(&b->cfg.workers[w->kind],
+		    s->crashes);
+	else
+		s->restart_at = now;
+}
+
 /* The pidfd said the process ended: collect it and keep the slot filled. */
 void
 supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 {
 	struct slot *s = w->slot;
-	const struct sb_budget *bg = &b->cfg.workers[w->kind];
-	uint64_t now = now_mono_ms();
 	char why[256], limit[256];
 	int status = 0, crash;
 
@@ -453,27 +500,11 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 		    w->idx, (int)w->pid, why,
 		    w->stop_reason[0] ? w->stop_reason : "stopped");
 	}
-	memset(lost, 0, sizeof(*lost));
-	lost->kind = w->kind;
-	lost->token = w->token;
-	lost->job_id = w->job_id;
-	lost->stage = w->stage;
-	snprintf(lost->why, sizeof(lost->why), "%s.%u %s", kind_name(w->kind),
-	    w->idx, crash ? s->last_reason
+	fill_loss(w, crash ? s->last_reason
 	    : w->stop_reason[0] ? w->stop_reason
-				: why);
-	if (s->cur == w || s->next == w) {
-		if (s->cur == w)
-			s->cur = NULL;
-		else
-			s->next = NULL;
-		if (crash && crash_breaker(b, w->kind, now))
-			s->restart_at = UINT64_MAX;
-		else
-			s->restart_at = now + (crash ? backoff_ms(bg,
-							   s->crashes)
-						     : 0);
-	}
+				: why, lost);
+	if (s->cur == w || s->next == w)
+		slot_vacate(b, s, w, crash);
 	w->state = W_FREE;
 	w->pid = 0;
 	w->token = 0;

@@ -135,48 +135,60 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 }
 
 static int
-validate_body(const sb_env *e, char *err, size_t errlen)
+validate_hello(const Sb__Hello *h, char *err, size_t errlen)
+{
+	CHECK(h->kind >= SB__WORKER_KIND__LOCALSPL &&
+		h->kind <= SB__WORKER_KIND__REMOTE,
+	    "hello: kind %d out of range", h->kind);
+	CHECK(h->pid != 0, "hello: pid missing");
+	return 0;
+}
+
+static int
+validate_configure(const Sb__Configure *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->n_queues; i++)
+		CHECK(c->queues[i]->name[0] != '\0' &&
+			c->queues[i]->uri[0] != '\0',
+		    "configure: queue %zu lacks name or uri", i);
+	CHECK(c->debug_leak_bytes_per_job <= (1ULL << 30),
+	    "configure: leak bytes out of range");
+	CHECK(sandbox_mode_from_name(c->sandbox) >= 0,
+	    "configure: sandbox mode '%.32s' unknown", c->sandbox);
+	CHECK(c->n_rw_paths <= SBX_RW_MAX,
+	    "configure: %zu read-write paths (at most %d)", c->n_rw_paths,
+	    SBX_RW_MAX);
+	return 0;
+}
+
+static int
+validate_job_ctl(const Sb__JobCtlReq *r, char *err, size_t errlen)
+{
+	CHECK(r->job_id != 0, "job control: no job id");
+	CHECK(r->action >= SB__JOB_ACTION__CANCEL &&
+		r->action <= SB__JOB_ACTION__RELEASE,
+	    "job control: action %d out of range", r->action);
+	return 0;
+}
+
+static int
+validate_job_start(const Sb__JobStart *js, char *err, size_t errlen)
+{
+	CHECK(js->job_id != 0, "job start: no job id");
+	CHECK(js->token != 0, "job start: no token");
+	CHECK(js->stage == SB__STAGE__CONVERT ||
+		js->stage == SB__STAGE__DELIVER,
+	    "job start: stage %d out of range", js->stage);
+	CHECK(js->copies >= 1 && js->copies <= 999,
+	    "job start: copies out of range");
+	return 0;
+}
+
+/* The messages of a dispatch in flight: a token, bounded data. */
+static int
+validate_dispatch(const sb_env *e, char *err, size_t errlen)
 {
 	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_HELLO:
-		CHECK(e->hello->kind >= SB__WORKER_KIND__LOCALSPL &&
-			e->hello->kind <= SB__WORKER_KIND__REMOTE,
-		    "hello: kind %d out of range", e->hello->kind);
-		CHECK(e->hello->pid != 0, "hello: pid missing");
-		return 0;
-	case SB__ENVELOPE__BODY_CONFIGURE: {
-		const Sb__Configure *c = e->configure;
-		for (size_t i = 0; i < c->n_queues; i++)
-			CHECK(c->queues[i]->name[0] != '\0' &&
-				c->queues[i]->uri[0] != '\0',
-			    "configure: queue %zu lacks name or uri", i);
-		CHECK(c->debug_leak_bytes_per_job <= (1ULL << 30),
-		    "configure: leak bytes out of range");
-		CHECK(sandbox_mode_from_name(c->sandbox) >= 0,
-		    "configure: sandbox mode '%.32s' unknown", c->sandbox);
-		CHECK(c->n_rw_paths <= SBX_RW_MAX,
-		    "configure: %zu read-write paths (at most %d)",
-		    c->n_rw_paths, SBX_RW_MAX);
-		return 0;
-	}
-	case SB__ENVELOPE__BODY_SUBMIT_REQ:
-		return validate_submit(e->submit_req, err, errlen);
-	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
-		CHECK(e->job_ctl_req->job_id != 0, "job control: no job id");
-		CHECK(e->job_ctl_req->action >= SB__JOB_ACTION__CANCEL &&
-			e->job_ctl_req->action <= SB__JOB_ACTION__RELEASE,
-		    "job control: action %d out of range",
-		    e->job_ctl_req->action);
-		return 0;
-	case SB__ENVELOPE__BODY_JOB_START:
-		CHECK(e->job_start->job_id != 0, "job start: no job id");
-		CHECK(e->job_start->token != 0, "job start: no token");
-		CHECK(e->job_start->stage == SB__STAGE__CONVERT ||
-			e->job_start->stage == SB__STAGE__DELIVER,
-		    "job start: stage %d out of range", e->job_start->stage);
-		CHECK(e->job_start->copies >= 1 && e->job_start->copies <= 999,
-		    "job start: copies out of range");
-		return 0;
 	case SB__ENVELOPE__BODY_DATA_REQ:
 		CHECK(e->data_req->token != 0, "data request: no token");
 		CHECK(e->data_req->length >= 1 &&
@@ -197,21 +209,49 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 	case SB__ENVELOPE__BODY_OUTPUT_ACK:
 		CHECK(e->output_ack->token != 0, "output ack: no token");
 		return 0;
-	case SB__ENVELOPE__BODY_JOB_DONE:
+	default: /* JOB_DONE */
 		CHECK(e->job_done->token != 0, "job done: no token");
 		CHECK(e->job_done->result >= SB__RESULT__OK &&
 			e->job_done->result <= SB__RESULT__INTERRUPTED,
 		    "job done: result %d out of range", e->job_done->result);
 		return 0;
+	}
+}
+
+static int
+validate_budget(const Sb__BudgetReq *r, char *err, size_t errlen)
+{
+	CHECK(r->kind >= SB__WORKER_KIND__LOCALSPL &&
+		r->kind <= SB__WORKER_KIND__REMOTE,
+	    "budget: kind %d out of range", r->kind);
+	CHECK(r->n_set <= 32, "budget: too many settings");
+	for (size_t i = 0; i < r->n_set; i++)
+		CHECK(strlen(r->set[i]) <= 128, "budget: setting too long");
+	return 0;
+}
+
+static int
+validate_body(const sb_env *e, char *err, size_t errlen)
+{
+	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_HELLO:
+		return validate_hello(e->hello, err, errlen);
+	case SB__ENVELOPE__BODY_CONFIGURE:
+		return validate_configure(e->configure, err, errlen);
+	case SB__ENVELOPE__BODY_SUBMIT_REQ:
+		return validate_submit(e->submit_req, err, errlen);
+	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
+		return validate_job_ctl(e->job_ctl_req, err, errlen);
+	case SB__ENVELOPE__BODY_JOB_START:
+		return validate_job_start(e->job_start, err, errlen);
+	case SB__ENVELOPE__BODY_DATA_REQ:
+	case SB__ENVELOPE__BODY_DATA_CHUNK:
+	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
+	case SB__ENVELOPE__BODY_OUTPUT_ACK:
+	case SB__ENVELOPE__BODY_JOB_DONE:
+		return validate_dispatch(e, err, errlen);
 	case SB__ENVELOPE__BODY_BUDGET_REQ:
-		CHECK(e->budget_req->kind >= SB__WORKER_KIND__LOCALSPL &&
-			e->budget_req->kind <= SB__WORKER_KIND__REMOTE,
-		    "budget: kind %d out of range", e->budget_req->kind);
-		CHECK(e->budget_req->n_set <= 32, "budget: too many settings");
-		for (size_t i = 0; i < e->budget_req->n_set; i++)
-			CHECK(strlen(e->budget_req->set[i]) <= 128,
-			    "budget: setting too long");
-		return 0;
+		return validate_budget(e->budget_req, err, errlen);
 	case SB__ENVELOPE__BODY_BUDGET_REP:
 	case SB__ENVELOPE__BODY_RELOAD_REQ:
 	case SB__ENVELOPE__BODY_RELOAD_REP:

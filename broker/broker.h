@@ -165,8 +165,10 @@ void proc_describe_status(int status, char *why, size_t len);
 /* dirs.c */
 /* Runtime dir, pid file lock, channel and view dirs; fatal on failure. */
 void dirs_setup(struct broker *b);
-/* The spool and file: dirs, made and handed to localspl's account. */
-void dirs_spool(struct broker *b);
+/* c's spool and file: dirs, checked, made and handed to localspl's
+ * account; 0, or -1 with the directory and the reason in why. */
+int dirs_spool(const struct broker *b, const struct sb_config *c, char *why,
+    size_t len);
 
 /* budget.c */
 enum budget_verdict { BUDGET_OK, BUDGET_RECYCLE, BUDGET_KILL };

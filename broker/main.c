@@ -78,6 +78,11 @@ reload(struct broker *b, char *msg, size_t len)
 		return -1;
 	}
 	keep_fixed(&b->cfg, &nc, notes, sizeof(notes));
+	if (dirs_spool(b, &nc, err, sizeof(err)) != 0) {
+		snprintf(msg, len, "reload refused, old config kept: %s", err);
+		config_free(&nc);
+		return -1;
+	}
 	requeue = queues_differ(&b->cfg, &nc);
 	config_free(&b->cfg);
 	b->cfg = nc;
@@ -86,7 +91,6 @@ reload(struct broker *b, char *msg, size_t len)
 		budget_limit_update(b, k);
 	}
 	b->next_sample = 0;
-	dirs_spool(b);
 	/* localspl learns queues from Configure: recycle it to apply. */
 	for (size_t i = 0; i < b->nslots; i++)
 		if (requeue &&
@@ -236,7 +240,8 @@ main(int argc, char **argv)
 	dirs_setup(b);
 	b->sig_fd = proc_signals_open();
 	supervise_init(b);
-	dirs_spool(b);
+	if (dirs_spool(b, &b->cfg, err, sizeof(err)) != 0)
+		fatal("%s", err);
 	budget_init(b);
 	if ((rv = client_open(b)) != 0)
 		fatal("client socket in %s: %s", b->cfg.runtime_dir,

@@ -325,6 +325,10 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 		if (strcasecmp(val, "a4") != 0 && strcasecmp(val, "letter") != 0)
 			return set_err(p, "bad %s '%s' (a4|letter)", key, val);
 		snprintf(q->paper, sizeof(q->paper), "%s", val);
+	} else if (strcmp(key, "shared") == 0) {
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+			return set_err(p, "bad %s '%s' (yes|no)", key, val);
+		q->shared = strcmp(val, "yes") == 0;
 	} else if (strcmp(key, "description") == 0) {
 		snprintf(q->description, sizeof(q->description), "%s", val);
 	} else {

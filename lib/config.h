@@ -63,6 +63,7 @@ struct sb_queue {
 	uint64_t retry_limit;
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
+	int shared;             /* file: a drop folder others may write to */
 	char description[256];
 };
 

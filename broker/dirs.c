@@ -12,8 +12,8 @@
  * O_NOFOLLOW too. Like OpenSSH's StrictModes.
  *   runtime dir     root 0755 (unprivileged: the user, 0700), with the pid
  *                   file (0644), workers/ (0700) and root/ (0700)
- *   spool dir       localspl's account, 0700; jobs/ the same; every file
- *                   below chowned to it
+ *   spool dir       the broker's (root) 0755, holding jobs/: localspl's
+ *                   account, 0700, every file below chowned to it
  *   file: dirs      localspl's account, 0755; one that others may write
  *                   to is refused unless the queue says shared = yes
  * Reports: a directory that fails, with its path and the reason, as one
@@ -367,7 +367,8 @@ reachable_by(const char *dir, uid_t uid, gid_t gid)
 	return ok;
 }
 
-/* The spool: localspl's, 0700, jobs/ inside, everything below its. */
+/* The spool: the broker's, with jobs/ inside localspl's, and everything
+ * below jobs/ too (a file: dir may sit beside it). */
 static int
 spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
     gid_t gid, char *why, size_t len)
@@ -375,19 +376,19 @@ spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
 	char jobs[PATH_MAX + 16];
 	int fd, sub;
 
-	if ((fd = safe_dir(c->spool_dir, uid, gid, 0700, SAFE_CREATE, why,
-		 len)) < 0)
+	if ((fd = safe_dir(c->spool_dir, geteuid(), getegid(), 0755,
+		 SAFE_CREATE, why, len)) < 0)
 		return -1;
+	snprintf(jobs, sizeof(jobs), "%s/jobs", c->spool_dir);
 	if ((sub = sub_dir(fd, c->spool_dir, "jobs", uid, gid, 0700, why,
 		 len)) < 0) {
 		close(fd);
 		return -1;
 	}
 	if (geteuid() == 0)
-		chown_tree(fd, c->spool_dir, uid, gid, 0);
+		chown_tree(sub, jobs, uid, gid, 0);
 	close(sub);
 	close(fd);
-	snprintf(jobs, sizeof(jobs), "%s/jobs", c->spool_dir);
 	if (!reachable_by(jobs, uid, gid))
 		return fail(why, len, "spool %s is not reachable by localspl's "
 		    "account %s (uid %u)", c->spool_dir,

@@ -679,6 +679,9 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->error_policy = q->error_policy;
 		c->paper = (char *)q->paper;
 		c->description = (char *)q->description;
+		c->max_job_size = q->max_job_size;
+		c->max_upload_ms = q->max_upload_time;
+		c->shared = q->shared != 0;
 		(*qp)[i] = c;
 	}
 	return n;
@@ -712,6 +715,9 @@ send_configure(struct broker *b, struct inst *w)
 	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
 		c.spool_dir = b->cfg.spool_dir;
 		c.history_limit = (uint32_t)b->cfg.history_limit;
+		c.history_per_user = (uint32_t)b->cfg.history_per_user;
+		c.max_uploads = (uint32_t)b->cfg.max_uploads;
+		c.max_uploads_per_user = (uint32_t)b->cfg.max_uploads_per_user;
 		c.n_queues = queue_configs(&b->cfg, &qs, &qp);
 		c.queues = qp;
 		c.n_rw_paths = config_localspl_paths(&b->cfg, rw);

@@ -16,33 +16,69 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "pathpolicy.h"
 #include "util.h"
+
+#define CONFIG_MAX (1 << 20)  /* a config file larger than this is refused */
 
 #define B(f) offsetof(struct sb_budget, f)
 const struct sb_budget_key config_budget_keys[] = {
-	{ "instances", B(instances), KEY_COUNT, 16 },
-	{ "memory_budget", B(memory_budget), KEY_SIZE, 1ULL << 40 },
-	{ "memory_limit", B(memory_limit), KEY_SIZE, 1ULL << 40 },
-	{ "handle_budget", B(handle_budget), KEY_COUNT, 65536 },
-	{ "max_jobs", B(max_jobs), KEY_COUNT, UINT32_MAX },
-	{ "max_lifetime", B(max_lifetime), KEY_TIME, 365ULL * 86400000 },
-	{ "lifetime_jitter", B(lifetime_jitter), KEY_TIME, 86400000 },
-	{ "max_idle", B(max_idle), KEY_TIME, 365ULL * 86400000 },
-	{ "drain_timeout", B(drain_timeout), KEY_TIME, 3600000 },
-	{ "restart_backoff_min", B(restart_backoff_min), KEY_TIME, 3600000 },
-	{ "restart_backoff_max", B(restart_backoff_max), KEY_TIME, 3600000 },
-	{ "crash_limit", B(crash_limit), KEY_COUNT, 1000000 },
-	{ "crash_window", B(crash_window), KEY_TIME, 86400000 },
+	{ "instances", B(instances), KEY_COUNT, 16, 0 },
+	{ "memory_budget", B(memory_budget), KEY_SIZE, 1ULL << 40, 0 },
+	{ "memory_limit", B(memory_limit), KEY_SIZE, 1ULL << 40, 0 },
+	{ "handle_budget", B(handle_budget), KEY_COUNT, 65536, 0 },
+	{ "max_jobs", B(max_jobs), KEY_COUNT, UINT32_MAX, 0 },
+	{ "max_lifetime", B(max_lifetime), KEY_TIME, 365ULL * 86400000, 0 },
+	{ "lifetime_jitter", B(lifetime_jitter), KEY_TIME, 86400000, 0 },
+	{ "max_idle", B(max_idle), KEY_TIME, 365ULL * 86400000, 0 },
+	{ "drain_timeout", B(drain_timeout), KEY_TIME, 3600000, 0 },
+	{ "restart_backoff_min", B(restart_backoff_min), KEY_TIME, 3600000, 0 },
+	{ "restart_backoff_max", B(restart_backoff_max), KEY_TIME, 3600000, 0 },
+	{ "crash_limit", B(crash_limit), KEY_COUNT, 1000000, 0 },
+	{ "crash_window", B(crash_window), KEY_TIME, 86400000, 0 },
 	{ "debug_leak_bytes_per_job", B(debug_leak_bytes_per_job), KEY_SIZE,
-	    1ULL << 30 },
+	    1ULL << 30, 0 },
 	{ "debug_leak_handles_per_job", B(debug_leak_handles_per_job),
-	    KEY_COUNT, 4096 },
-	{ "debug_crash_on_start", B(debug_crash_on_start), KEY_COUNT, 1 },
+	    KEY_COUNT, 4096, 0 },
+	{ "debug_crash_on_start", B(debug_crash_on_start), KEY_COUNT, 1, 0 },
 	{ "debug_sandbox_violation", B(debug_sandbox_violation), KEY_COUNT,
-	    1000 },
-	{ NULL, 0, KEY_COUNT, 0 },
+	    1000, 0 },
+	{ NULL, 0, KEY_COUNT, 0, 0 },
 };
 #undef B
+
+#define C(f) offsetof(struct sb_config, f)
+/* [spooler]'s numeric keys. */
+static const struct sb_budget_key spooler_keys[] = {
+	{ "sample_interval", C(sample_interval), KEY_TIME, 3600000, 10 },
+	{ "io_timeout", C(io_timeout), KEY_TIME, 3600000, 100 },
+	{ "history", C(history_limit), KEY_COUNT, 10000000, 0 },
+	{ "history_per_user", C(history_per_user), KEY_COUNT, 10000000, 0 },
+	{ "max_clients", C(max_clients), KEY_COUNT, 65536, 8 },
+	{ "max_clients_per_user", C(max_clients_per_user), KEY_COUNT, 65536,
+	    1 },
+	{ "max_job_size", C(max_job_size), KEY_SIZE, 1ULL << 50, 0 },
+	{ "max_upload_seconds", C(max_upload_time), KEY_TIME, 86400000, 1000 },
+	{ "max_uploads", C(max_uploads), KEY_COUNT, 4096, 1 },
+	{ "max_uploads_per_user", C(max_uploads_per_user), KEY_COUNT, 4096,
+	    1 },
+	{ NULL, 0, KEY_COUNT, 0, 0 },
+};
+#undef C
+
+#define Q(f) offsetof(struct sb_queue, f)
+/* [queue.X]'s numeric keys; the limits default to [spooler]'s. */
+static const struct sb_budget_key queue_keys[] = {
+	{ "retry_interval", Q(retry_interval), KEY_TIME, 86400000, 0 },
+	{ "retry_limit", Q(retry_limit), KEY_COUNT, 1000000, 0 },
+	{ "max_job_size", Q(max_job_size), KEY_SIZE, 1ULL << 50, 0 },
+	{ "max_upload_seconds", Q(max_upload_time), KEY_TIME, 86400000, 1000 },
+	{ NULL, 0, KEY_COUNT, 0, 0 },
+};
+#undef Q
+
+static const struct sb_budget_key *key_find(const struct sb_budget_key *table,
+    const char *name);
 
 static const char *const kind_names[SB_KINDS] = { NULL, "localspl",
 	"printproc", "lprmon", "remote" };
@@ -117,24 +153,17 @@ datatype_from_name(const char *name)
 const struct sb_budget_key *
 config_budget_key(const char *name)
 {
-	for (const struct sb_budget_key *k = config_budget_keys; k->name; k++)
-		if (strcmp(k->name, name) == 0)
-			return k;
-	return NULL;
+	return key_find(config_budget_keys, name);
 }
 
-int
-config_budget_set(struct sb_budget *b, const char *key, const char *val,
+/* One numeric key of a table: parse val by the key's type into base. */
+static int
+key_set(const struct sb_budget_key *k, void *base, const char *val,
     char *err, size_t errlen)
 {
-	const struct sb_budget_key *k = config_budget_key(key);
 	uint64_t v;
 	int rv;
 
-	if (k == NULL) {
-		snprintf(err, errlen, "unknown worker key '%s'", key);
-		return -1;
-	}
 	switch (k->type) {
 	case KEY_SIZE:
 		rv = parse_size(val, &v);
@@ -146,12 +175,34 @@ config_budget_set(struct sb_budget *b, const char *key, const char *val,
 		rv = parse_uint(val, UINT64_MAX, &v);
 		break;
 	}
-	if (rv != 0 || v > k->max) {
-		snprintf(err, errlen, "bad value '%s' for %s", val, key);
+	if (rv != 0 || v > k->max || v < k->min) {
+		snprintf(err, errlen, "bad %s '%s'", k->name, val);
 		return -1;
 	}
-	*(uint64_t *)((char *)b + k->offset) = v;
+	*(uint64_t *)((char *)base + k->offset) = v;
 	return 0;
+}
+
+static const struct sb_budget_key *
+key_find(const struct sb_budget_key *table, const char *name)
+{
+	for (const struct sb_budget_key *k = table; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+int
+config_budget_set(struct sb_budget *b, const char *key, const char *val,
+    char *err, size_t errlen)
+{
+	const struct sb_budget_key *k = config_budget_key(key);
+
+	if (k == NULL) {
+		snprintf(err, errlen, "unknown worker key '%s'", key);
+		return -1;
+	}
+	return key_set(k, b, val, err, errlen);
 }
 
 int
@@ -211,11 +262,20 @@ budget_defaults(struct sb_budget *b, int kind)
 	b->crash_window = 60000;
 }
 
+/* Where a path-valued key was set, for errors found after parsing. */
+struct key_line {
+	char section[80];
+	char key[16];
+	int line;
+};
+
 struct parse_ctx {
 	struct sb_config *c;
 	char err[512];
 	struct sb_queue *q; /* the [queue.X] section being read */
 	int file_queues;    /* file: queues so far */
+	struct key_line *lines;
+	size_t nlines;
 };
 
 static int set_err(struct parse_ctx *p, const char *fmt, ...)
@@ -232,9 +292,38 @@ set_err(struct parse_ctx *p, const char *fmt, ...)
 	return 0; /* inih: 0 = error on this line */
 }
 
+/* "/data, /srv/print/": each normalized to end in '/'. */
+static int
+allowed_prefixes(struct parse_ctx *p, const char *val)
+{
+	struct sb_config *c = p->c;
+	char buf[1024], *save = NULL, *t, why[256];
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (t = strtok_r(buf, ", \t", &save); t != NULL;
+	    t = strtok_r(NULL, ", \t", &save)) {
+		size_t l = strlen(t);
+		if (n == 8 || l + 2 > sizeof(c->allowed[0]))
+			return set_err(p, "allowed_prefixes: at most 8, each "
+			    "shorter than 254");
+		if (l > 1 && t[l - 1] == '/')
+			t[--l] = '\0';
+		/* A prefix is itself a directory that may hold data dirs. */
+		if (pathpolicy_check(t, PATH_DATA, (const char *[]){ "/", NULL },
+			why, sizeof(why)) != 0)
+			return set_err(p, "allowed_prefixes: %s", why);
+		snprintf(c->allowed[n], sizeof(c->allowed[n]), "%s/", t);
+		n++;
+	}
+	c->nallowed = n;
+	return 1;
+}
+
 static int
 spooler_key(struct parse_ctx *p, const char *key, const char *val)
 {
+	const struct sb_budget_key *k;
 	struct sb_config *c = p->c;
 
 	if (strcmp(key, "spool_dir") == 0 || strcmp(key, "runtime_dir") == 0) {
@@ -247,19 +336,10 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 		if (strlen(val) >= sizeof(c->admin_group))
 			return set_err(p, "%s too long: '%s'", key, val);
 		strcpy(c->admin_group, val);
-	} else if (strcmp(key, "sample_interval") == 0) {
-		if (parse_duration_ms(val, &c->sample_interval) != 0 ||
-		    c->sample_interval < 10)
-			return set_err(p, "bad %s '%s' (at least 10ms)", key,
-			    val);
-	} else if (strcmp(key, "io_timeout") == 0) {
-		if (parse_duration_ms(val, &c->io_timeout) != 0 ||
-		    c->io_timeout < 100)
-			return set_err(p, "bad %s '%s' (at least 100ms)", key,
-			    val);
-	} else if (strcmp(key, "history") == 0) {
-		if (parse_uint(val, 10000000, &c->history_limit) != 0)
-			return set_err(p, "bad %s '%s'", key, val);
+	} else if ((k = key_find(spooler_keys, key)) != NULL) {
+		return key_set(k, c, val, p->err, sizeof(p->err)) == 0;
+	} else if (strcmp(key, "allowed_prefixes") == 0) {
+		return allowed_prefixes(p, val);
 	} else if (strcmp(key, "kernel_limit") == 0) {
 		if (strcmp(val, "auto") != 0 && strcmp(val, "cgroup") != 0 &&
 		    strcmp(val, "rlimit") != 0 && strcmp(val, "none") != 0)
@@ -281,6 +361,7 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 static int
 queue_key(struct parse_ctx *p, const char *key, const char *val)
 {
+	const struct sb_budget_key *k;
 	struct sb_queue *q = p->q;
 	char uerr[256];
 	struct sb_uri u;
@@ -305,12 +386,8 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 		    q->datatype != SB__DATA_TYPE__PDF)
 			return set_err(p, "bad datatype '%s' "
 			    "(raw|postscript|pdf)", val);
-	} else if (strcmp(key, "retry_interval") == 0) {
-		if (parse_duration_ms(val, &q->retry_interval) != 0)
-			return set_err(p, "bad %s '%s'", key, val);
-	} else if (strcmp(key, "retry_limit") == 0) {
-		if (parse_uint(val, 1000000, &q->retry_limit) != 0)
-			return set_err(p, "bad %s '%s'", key, val);
+	} else if ((k = key_find(queue_keys, key)) != NULL) {
+		return key_set(k, q, val, p->err, sizeof(p->err)) == 0;
 	} else if (strcmp(key, "error_policy") == 0) {
 		if (strcmp(val, "retry") == 0)
 			q->error_policy = SB__ERROR_POLICY__RETRY;
@@ -343,7 +420,8 @@ valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 64)
+	/* ".", "..", hidden and option-like names are reserved. */
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
 		return 0;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
@@ -360,8 +438,8 @@ queue_add(struct parse_ctx *p, const char *name)
 	struct sb_queue *nq;
 
 	if (!valid_name(name)) {
-		set_err(p, "bad queue name '%s' (letters, digits, -_.)",
-		    name);
+		set_err(p, "bad queue name '%s' (letters, digits, -_., not "
+		    "starting with . or -)", name);
 		return NULL;
 	}
 	if (config_queue(c, name) != NULL) {
@@ -382,6 +460,8 @@ queue_add(struct parse_ctx *p, const char *name)
 	nq->retry_limit = 20;
 	nq->error_policy = SB__ERROR_POLICY__RETRY;
 	strcpy(nq->paper, "a4");
+	nq->max_job_size = UINT64_MAX;    /* [spooler]'s, once read */
+	nq->max_upload_time = UINT64_MAX;
 	return nq;
 }
 
@@ -489,6 +569,13 @@ config_defaults(struct sb_config *c)
 	c->sample_interval = 500;
 	c->io_timeout = 30000;
 	c->history_limit = 1000;
+	c->history_per_user = 0;       /* no cap; pruning is fair anyway */
+	c->max_clients = 256;
+	c->max_clients_per_user = 32;
+	c->max_job_size = 2ULL << 30;
+	c->max_upload_time = 600000;
+	c->max_uploads = 64;
+	c->max_uploads_per_user = 8;
 	c->sandbox = SBX_ENFORCE;
 	strcpy(c->kernel_limit, "auto");
 	for (int k = 1; k < SB_KINDS; k++)
@@ -522,53 +609,213 @@ default_text(const struct sb_config *c)
 	return s;
 }
 
+/* The whole file, NUL-ended (caller frees), or NULL with errno. */
+static char *
+read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	if ((buf = malloc(CONFIG_MAX + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, CONFIG_MAX + 1, f);
+	fclose(f);
+	if (n > CONFIG_MAX) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		memmove(s, s + 1, strlen(s));
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r", s[n - 1]) != NULL)
+		s[--n] = '\0';
+}
+
+/* Before inih: every [section] header once only (inih would merge a
+ * repeated one silently), and where the path-valued keys are. */
+static int
+prescan(struct parse_ctx *p, const char *text)
+{
+	char sec[80] = "", line[1024];
+	struct key_line *seen = NULL;
+	size_t nseen = 0;
+	int no = 0, rv = 0;
+
+	for (const char *l = text; *l != '\0' && rv == 0; no++) {
+		size_t n = strcspn(l, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)n, l);
+		l += n + (l[n] == '\n');
+		trim(line);
+		if (line[0] == '[' && line[strlen(line) - 1] == ']') {
+			snprintf(sec, sizeof(sec), "%.*s",
+			    (int)strlen(line) - 2, line + 1);
+			for (size_t i = 0; i < nseen; i++)
+				if (strcmp(seen[i].section, sec) == 0) {
+					snprintf(p->err, sizeof(p->err), "%d: "
+					    "section [%s] appears twice (first "
+					    "at line %d)", no + 1, sec,
+					    seen[i].line);
+					rv = -1;
+				}
+			seen = realloc(seen, (nseen + 1) * sizeof(*seen));
+			if (seen == NULL)
+				return -1;
+			snprintf(seen[nseen].section, sizeof(seen->section),
+			    "%s", sec);
+			seen[nseen++].line = no + 1;
+			continue;
+		}
+		if (strchr(line, '=') == NULL)
+			continue;
+		line[strcspn(line, "=")] = '\0';
+		trim(line);
+		if (strcmp(line, "spool_dir") != 0 &&
+		    strcmp(line, "runtime_dir") != 0 && strcmp(line, "uri") != 0)
+			continue;
+		p->lines = realloc(p->lines, (p->nlines + 1) * sizeof(*p->lines));
+		if (p->lines == NULL)
+			return -1;
+		snprintf(p->lines[p->nlines].section, sizeof(p->lines->section),
+		    "%s", sec);
+		snprintf(p->lines[p->nlines].key, sizeof(p->lines->key), "%s",
+		    line);
+		p->lines[p->nlines++].line = no + 1;
+	}
+	free(seen);
+	return rv;
+}
+
+/* The line a key was set on (0: unknown, e.g. the default). */
+static int
+line_of(const struct parse_ctx *p, const char *section, const char *key)
+{
+	int line = 0;
+
+	for (size_t i = 0; i < p->nlines; i++)
+		if (strcmp(p->lines[i].section, section) == 0 &&
+		    strcmp(p->lines[i].key, key) == 0)
+			line = p->lines[i].line; /* the last one counts */
+	return line;
+}
+
+/* Where the directories go, once the whole file is read. */
+static int
+check_paths(const struct parse_ctx *p, char *err, size_t errlen)
+{
+	const struct sb_config *c = p->c;
+	const char *allowed[9];
+	char why[512], sec[80];
+	struct sb_uri u;
+
+	for (size_t i = 0; i <= c->nallowed; i++)
+		allowed[i] = i < c->nallowed ? c->allowed[i] : NULL;
+	if (pathpolicy_check(c->spool_dir, PATH_DATA, allowed, why,
+		sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s:%d: spool_dir: %s", c->path,
+		    line_of(p, "spooler", "spool_dir"), why);
+		return -1;
+	}
+	if (pathpolicy_check(c->runtime_dir, PATH_RUNTIME, allowed, why,
+		sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s:%d: runtime_dir: %s", c->path,
+		    line_of(p, "spooler", "runtime_dir"), why);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nqueues; i++) {
+		const struct sb_queue *q = &c->queues[i];
+		if (uri_kind(q->uri) != SB__WORKER_KIND__LOCALSPL ||
+		    uri_parse(q->uri, &u, why, sizeof(why)) != 0 ||
+		    pathpolicy_check(u.path, PATH_DATA, allowed, why,
+			sizeof(why)) == 0)
+			continue;
+		snprintf(sec, sizeof(sec), "queue.%s", q->name);
+		snprintf(err, errlen, "%s:%d: queue %s: file: %s", c->path,
+		    line_of(p, sec, "uri"), q->name, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks that need the whole file: every queue has a uri, budgets
+ * agree with themselves, directories are where they may be. */
+static int
+check_all(const struct parse_ctx *p, char *err, size_t errlen)
+{
+	const struct sb_config *c = p->c;
+	char why[256];
+
+	for (size_t i = 0; i < c->nqueues; i++) {
+		struct sb_queue *q = &p->c->queues[i];
+		if (q->uri[0] == '\0') {
+			snprintf(err, errlen, "%s: queue '%s' has no uri",
+			    c->path, q->name);
+			return -1;
+		}
+		if (q->max_job_size == UINT64_MAX)
+			q->max_job_size = c->max_job_size;
+		if (q->max_upload_time == UINT64_MAX)
+			q->max_upload_time = c->max_upload_time;
+	}
+	for (int k = 1; k < SB_KINDS; k++) {
+		if (config_budget_check(&c->workers[k], why, sizeof(why))) {
+			snprintf(err, errlen, "%s: [worker.%s]: %s", c->path,
+			    kind_name(k), why);
+			return -1;
+		}
+	}
+	return check_paths(p, err, errlen);
+}
+
 int
 config_load(struct sb_config *c, const char *path, char *err, size_t errlen)
 {
 	struct parse_ctx p = { .c = c };
-	char *text = NULL;
+	char *text;
 	int line;
 
 	config_defaults(c);
-	if (path == NULL) {
-		snprintf(c->path, sizeof(c->path), "(default)");
-		if ((text = default_text(c)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		line = ini_parse_string(text, ini_cb, &p);
-		free(text);
-	} else {
-		snprintf(c->path, sizeof(c->path), "%s", path);
-		line = ini_parse(path, ini_cb, &p);
-	}
-	if (line == -1) {
+	snprintf(c->path, sizeof(c->path), "%s",
+	    path != NULL ? path : "(default)");
+	text = path != NULL ? read_text(path) : default_text(c);
+	if (text == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", c->path,
 		    strerror(errno));
 		goto fail;
 	}
+	if (prescan(&p, text) != 0) {
+		snprintf(err, errlen, "%s:%s", c->path,
+		    p.err[0] ? p.err : " out of memory");
+		goto fail;
+	}
+	line = ini_parse_string(text, ini_cb, &p);
 	if (line != 0) {
 		snprintf(err, errlen, "%s:%d: %s", c->path, line,
 		    p.err[0] ? p.err : "syntax error");
 		goto fail;
 	}
-	for (size_t i = 0; i < c->nqueues; i++) {
-		if (c->queues[i].uri[0] == '\0') {
-			snprintf(err, errlen, "%s: queue '%s' has no uri",
-			    c->path, c->queues[i].name);
-			goto fail;
-		}
-	}
-	for (int k = 1; k < SB_KINDS; k++) {
-		char why[256];
-		if (config_budget_check(&c->workers[k], why, sizeof(why))) {
-			snprintf(err, errlen, "%s: [worker.%s]: %s", c->path,
-			    kind_name(k), why);
-			goto fail;
-		}
-	}
+	if (check_all(&p, err, errlen) != 0)
+		goto fail;
+	free(text);
+	free(p.lines);
 	return 0;
 fail:
+	free(text);
+	free(p.lines);
 	config_free(c);
 	return -1;
 }

@@ -38,11 +38,13 @@ struct sb_budget {
 };
 
 enum sb_key_type { KEY_COUNT, KEY_SIZE, KEY_TIME };
+/* A numeric key of the config: where it goes and its bounds. */
 struct sb_budget_key {
 	const char *name;
 	size_t offset;
 	enum sb_key_type type;
 	uint64_t max;
+	uint64_t min;
 };
 /* NULL-terminated table of the keys of struct sb_budget. */
 extern const struct sb_budget_key config_budget_keys[];
@@ -61,6 +63,8 @@ struct sb_queue {
 	int datatype;           /* sb.DataType: RAW, POSTSCRIPT or PDF */
 	uint64_t retry_interval;
 	uint64_t retry_limit;
+	uint64_t max_job_size;     /* bytes; 0: no limit */
+	uint64_t max_upload_time;  /* ms an upload may take */
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
 	int shared;             /* file: a drop folder others may write to */
@@ -75,12 +79,23 @@ struct sb_config {
 	uint64_t sample_interval;
 	uint64_t io_timeout;
 	uint64_t history_limit;
+	uint64_t history_per_user;    /* finished jobs kept per user */
+	uint64_t max_clients;         /* client connections in all */
+	uint64_t max_clients_per_user;
+	uint64_t max_job_size;        /* queue default; 0: no limit */
+	uint64_t max_upload_time;     /* queue default, ms */
+	uint64_t max_uploads;         /* unfinished uploads in all */
+	uint64_t max_uploads_per_user;
 	enum sandbox_mode sandbox;
 	char kernel_limit[16];  /* auto | cgroup | rlimit | none */
 	struct sb_budget workers[SB_KINDS];
 	char users[SB_KINDS][33];  /* [worker.KIND] user: the kind's account */
 	struct sb_queue *queues;
 	size_t nqueues;
+	/* [spooler] allowed_prefixes: more places for spool and file: dirs,
+	 * each ending in '/'. */
+	char allowed[8][256];
+	size_t nallowed;
 };
 
 /* Load path, or the embedded default when path is NULL. */

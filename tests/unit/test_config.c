@@ -86,7 +86,7 @@ START_TEST(test_errors_name_the_line)
 		{ "[queue.a]\nuri = lpd://h/q\n\ndatatype = bogus\n",
 		    ":4: bad datatype 'bogus'" },
 		{ "[worker.lprmon]\nmemory_budget = 12Q\n",
-		    ":2: bad value '12Q' for memory_budget" },
+		    ":2: bad memory_budget '12Q'" },
 		{ "[worker.nosuch]\nx = 1\n", ":2: unknown worker kind" },
 		{ "[queue.a]\nuri = gopher://h/q\n", ":2: unknown URI scheme" },
 		{ "[queue.a]\nuri = lpd://h\n", ":2: lpd URI" },
@@ -96,6 +96,35 @@ START_TEST(test_errors_name_the_line)
 		{ "[queue.a]\ndatatype = raw\n", "queue 'a' has no uri" },
 		{ "[worker.printproc]\nmemory_budget = 64M\n"
 		  "memory_limit = 32M\n", "memory_limit is below" },
+		/* Root would hand these to a worker account. */
+		{ "[spooler]\nspool_dir = /\n",
+		    ":2: spool_dir: '/' is a system directory" },
+		{ "[spooler]\n\nspool_dir = /etc/spool\n",
+		    ":3: spool_dir: '/etc/spool' is a system directory" },
+		{ "[spooler]\nspool_dir = /var/spool/../../etc\n",
+		    ":2: spool_dir: '/var/spool/../../etc' is not a plain" },
+		{ "[spooler]\nspool_dir = /var/spool\n",
+		    ":2: spool_dir: '/var/spool' is not below an allowed" },
+		{ "[spooler]\nruntime_dir = /var/spool/run\n",
+		    ":2: runtime_dir: '/var/spool/run' is not below" },
+		{ "[queue.a]\n\nuri = file:///\n",
+		    ":3: queue a: file: '/' is a system directory" },
+		{ "[queue.a]\nuri = file:///usr/lib/x\n",
+		    ":2: queue a: file: '/usr/lib/x' is a system directory" },
+		{ "[spooler]\nallowed_prefixes = /etc\n",
+		    ":2: allowed_prefixes: '/etc' is a system directory" },
+		/* A repeated section would merge silently. */
+		{ "[queue.a]\nuri = lpd://h/q\n[spooler]\n[queue.a]\n"
+		  "uri = lpd://h/r\n",
+		    ":4: section [queue.a] appears twice (first at line 1)" },
+		{ "[queue.a]\nuri = lpd://h/q\n[queue.a]\nuri = lpd://h/r\n",
+		    ":3: section [queue.a] appears twice" },
+		{ "[queue..]\nuri = lpd://h/q\n", ":2: bad queue name '.'" },
+		{ "[queue...]\nuri = lpd://h/q\n", ":2: bad queue name '..'" },
+		{ "[queue.-x]\nuri = lpd://h/q\n", ":2: bad queue name '-x'" },
+		{ "[spooler]\nio_timeout = 5ms\n", ":2: bad io_timeout '5ms'" },
+		{ "[queue.a]\nuri = lpd://h/q\nmax_job_size = lots\n",
+		    ":3: bad max_job_size 'lots'" },
 	};
 	struct sb_config c;
 	char err[512];
@@ -112,6 +141,45 @@ START_TEST(test_errors_name_the_line)
 	ck_assert_int_eq(config_load(&c, "/nonexistent/x.conf", err,
 			     sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+}
+END_TEST
+
+/* An admin's allowed_prefixes place data elsewhere. */
+START_TEST(test_allowed_prefixes)
+{
+	struct sb_config c;
+	char err[512];
+
+	write_conf("[spooler]\nspool_dir = /data/print/spool\n"
+		   "[queue.out]\nuri = file:///data/print/out\n");
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":2: spool_dir: '/data/print/spool' is "
+				  "not below") != NULL, "%s", err);
+	write_conf("[spooler]\nallowed_prefixes = /data/print, /srv2/\n"
+		   "spool_dir = /data/print/spool\n"
+		   "[queue.out]\nuri = file:///data/print/out\n");
+	ck_assert_msg(config_load(&c, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(c.nallowed, 2);
+	ck_assert_str_eq(c.allowed[0], "/data/print/");
+	config_free(&c);
+	unlink(path);
+}
+END_TEST
+
+/* localspl's view holds the spool and at most 15 file: directories. */
+START_TEST(test_file_queue_limit)
+{
+	struct sb_config c;
+	char text[4096] = "", err[512];
+
+	for (int i = 0; i < 16; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "[queue.q%d]\nuri = file:///var/spool/o%d\n", i, i);
+	write_conf(text);
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":32: more than 15 file: queues") != NULL,
+	    "%s", err);
+	unlink(path);
 }
 END_TEST
 
@@ -200,6 +268,8 @@ main(void)
 	tcase_add_test(tc, test_embedded_default);
 	tcase_add_test(tc, test_full_file);
 	tcase_add_test(tc, test_errors_name_the_line);
+	tcase_add_test(tc, test_allowed_prefixes);
+	tcase_add_test(tc, test_file_queue_limit);
 	tcase_add_test(tc, test_sizes_and_durations);
 	tcase_add_test(tc, test_uris);
 	tcase_add_test(tc, test_budget_set);

@@ -48,8 +48,11 @@ START_TEST(test_commit_and_reload)
 	strcpy(j->queue, "q");
 	strcpy(j->title, "hello");
 	j->state = SB__JOB_STATE__PRINTING;
-	ck_assert_int_eq(write(j->fd, "abc", 3), 3);
-	j->size = 3;
+	ck_assert_int_eq(store_append(&s, j, "ab", 2), 0);
+	ck_assert_int_eq(store_append(&s, j, "c", 1), 0);
+	ck_assert_uint_eq(j->size, 3);
+	/* No fd is held between chunks. */
+	ck_assert_int_eq(j->fd, -1);
 	ck_assert_int_eq(store_commit(&s, j), 0);
 	/* Never acknowledged: data without a record. */
 	j = store_job_new(&s, err, sizeof(err));

@@ -1,8 +1,12 @@
 /*
  * fileport: delivery to file:///DIR queues, done by localspl itself (it
- * is the one worker with a filesystem): the job's data (converted when
- * the queue needs it) is copied in the kernel into DIR/job-ID.EXT through
- * a temporary, fsynced and renamed into place.
+ * is the one worker with a filesystem). Everything happens through the
+ * directory's fd: the job's data (converted when the queue needs it) is
+ * copied in the kernel into a new temporary that no one else can have
+ * planted (O_CREAT | O_EXCL | O_NOFOLLOW, a random name), fsynced and
+ * renamed to DIR/job-ID.EXT in the same directory (a link planted under
+ * that name is replaced, never followed). A directory others may write
+ * to is refused unless the queue says it is a shared drop folder.
  * Reports: the reason of a failed copy, in the job's last error.
  */
 #define _GNU_SOURCE
@@ -10,20 +14,20 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "localspl.h"
 #include "util.h"
 
-int
-fileport_deliver(struct job *j, const struct queue *q)
+/* The queue's directory, as an fd; -1 with the job's error set. */
+static int
+open_dir(struct job *j, const struct queue *q, char *dir, size_t len)
 {
-	int dt = j->converted ? (int)q->cfg->datatype : j->datatype;
-	char tmp[1200], dst[1100];
-	uint64_t size = j->converted ? j->out_size : j->size;
-	loff_t off = 0;
 	struct sb_uri u;
+	struct stat st;
 	char err[256];
 	int fd;
 
@@ -31,37 +35,84 @@ fileport_deliver(struct job *j, const struct queue *q)
 		job_set_error(j, "%s", err);
 		return -1;
 	}
-	if (mkdir_p(u.path, 0755) != 0) {
+	snprintf(dir, len, "%s", u.path);
+	fd = open(u.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		job_set_error(j, "%s: %s", u.path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	snprintf(dst, sizeof(dst), "%s/job-%llu.%s", u.path,
-	    (unsigned long long)j->id, datatype_ext(dt));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		job_set_error(j, "%s: %s", tmp, strerror(errno));
+	if ((st.st_mode & 022) != 0 && !q->cfg->shared) {
+		job_set_error(j, "%s may be written by others (mode %04o); "
+		    "not a shared queue", u.path,
+		    (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A fresh temporary in dir: its name into tmp; the fd, or -1. */
+static int
+create_tmp(int dir, uint64_t id, char *tmp, size_t len)
+{
+	uint32_t r;
+
+	for (int tries = 0; tries < 8; tries++) {
+		int fd;
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (uint32_t)now_mono_ms() + (uint32_t)tries;
+		snprintf(tmp, len, ".job-%llu.%08x.tmp", (unsigned long long)id,
+		    r);
+		fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+int
+fileport_deliver(struct job *j, const struct queue *q)
+{
+	int dt = j->converted ? (int)q->cfg->datatype : j->datatype;
+	uint64_t size = j->converted ? j->out_size : j->size;
+	char dir[1024], tmp[64], name[64];
+	loff_t off = 0;
+	int dfd, fd;
+
+	if ((dfd = open_dir(j, q, dir, sizeof(dir))) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "job-%llu.%s", (unsigned long long)j->id,
+	    datatype_ext(dt));
+	if ((fd = create_tmp(dfd, j->id, tmp, sizeof(tmp))) < 0) {
+		job_set_error(j, "%s: %s", dir, strerror(errno));
+		close(dfd);
 		return -1;
 	}
 	while ((uint64_t)off < size) {
 		ssize_t n = copy_file_range(j->fd, &off, fd, NULL,
 		    size - (uint64_t)off, 0);
 		if (n <= 0) {
-			job_set_error(j, "writing %s: %s", tmp,
+			job_set_error(j, "writing %s/%s: %s", dir, tmp,
 			    n == 0 ? "short input" : strerror(errno));
 			goto fail;
 		}
 	}
-	if (fsync(fd) != 0 || rename(tmp, dst) != 0) {
-		job_set_error(j, "writing %s: %s", dst, strerror(errno));
+	if (fsync(fd) != 0 || renameat(dfd, tmp, dfd, name) != 0) {
+		job_set_error(j, "writing %s/%s: %s", dir, name,
+		    strerror(errno));
 		goto fail;
 	}
 	close(fd);
-	fsync_dir(u.path);
-	snprintf(j->landed, sizeof(j->landed), "%s", dst);
+	fsync(dfd);
+	close(dfd);
+	snprintf(j->landed, sizeof(j->landed), "%s/%s", dir, name);
 	return 0;
 fail:
 	close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
+	close(dfd);
 	return -1;
 }

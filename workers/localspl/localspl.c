@@ -121,8 +121,11 @@ localspl_run(struct worker *w)
 	/* The single writer of the store drains by stopping at once: the
 	 * broker holds work for it meanwhile. */
 	while (!w->draining) {
+		int t = sched_timeout(&s), u = request_expire_uploads(&s);
 		sched_run(&s);
-		if (worker_next(w, sched_timeout(&s), &e) == WORKER_MSG)
+		if (t < 0 || (u >= 0 && u < t))
+			t = u;
+		if (worker_next(w, t, &e) == WORKER_MSG)
 			localspl_from_broker(&s, e);
 	}
 	store_close(&s.store);

@@ -37,6 +37,7 @@ struct job {
 	char filename[256];
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
+	uint64_t expires;   /* uploading: monotonic ms it is removed at */
 	int fd;             /* data (upload) or the file being read/written */
 	int out_fd;         /* conversion output while converting */
 	uint64_t token;     /* active dispatch, 0 when none */
@@ -61,8 +62,11 @@ struct store {
 int store_open(struct store *s, const char *spool_dir, char *err,
     size_t errlen);
 void store_close(struct store *s);
-/* A new job with a fresh id, its data file open for writing. */
+/* A new job with a fresh id and an empty data file (uploading). */
 struct job *store_job_new(struct store *s, char *err, size_t errlen);
+/* Append to an upload's data (no fd is kept between calls). */
+int store_append(struct store *s, struct job *j, const void *buf,
+    size_t len);
 /* Data and record on stable storage; the job is acknowledged after. */
 int store_commit(struct store *s, struct job *j);
 /* Rewrite the record; durable: fsync file and directory too. */
@@ -103,6 +107,8 @@ void job_set_error(struct job *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* request.c */
+/* Remove uploads past their time; ms until the next one is due (-1). */
+int request_expire_uploads(struct spl *s);
 void request_submit(struct spl *s, const sb_env *e);
 void request_jobs(struct spl *s, const sb_env *e);
 void request_job_ctl(struct spl *s, const sb_env *e);

@@ -39,19 +39,58 @@ detect_type(const uint8_t *p, size_t n)
 	return ctl * 100 > n ? SB__DATA_TYPE__RAW : SB__DATA_TYPE__TEXT;
 }
 
+/* Unfinished uploads: in all, and of one uid. */
+static void
+count_uploads(struct spl *s, uint32_t uid, unsigned *all, unsigned *mine)
+{
+	*all = *mine = 0;
+	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
+		if (j->uploading) {
+			(*all)++;
+			*mine += j->uid == uid;
+		}
+}
+
+/* May the caller start another upload? 0, or -1 after an answer. */
+static int
+upload_allowed(struct spl *s, const sb_env *e)
+{
+	const Sb__Configure *c = s->w->cfg;
+	unsigned all, mine;
+
+	count_uploads(s, e->caller->uid, &all, &mine);
+	if (!e->caller->admin && mine >= c->max_uploads_per_user) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
+		    "%u uploads of yours are unfinished "
+		    "(max_uploads_per_user = %u)", mine,
+		    c->max_uploads_per_user);
+		return -1;
+	}
+	if (all >= c->max_uploads) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		    "%u uploads are in progress (max_uploads = %u), try again",
+		    all, c->max_uploads);
+		return -1;
+	}
+	return 0;
+}
+
 /* The first chunk of an upload: a new job with the request's attributes. */
 static struct job *
 upload_begin(struct spl *s, const sb_env *e)
 {
 	const Sb__SubmitReq *r = e->submit_req;
+	struct queue *q = spl_queue(s, r->queue);
 	char err[256];
 	struct job *j;
 
-	if (spl_queue(s, r->queue) == NULL) {
+	if (q == NULL) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
 		    "unknown queue '%s'", r->queue);
 		return NULL;
 	}
+	if (upload_allowed(s, e) != 0)
+		return NULL;
 	if ((j = store_job_new(&s->store, err, sizeof(err))) == NULL) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
 		return NULL;
@@ -68,7 +107,43 @@ upload_begin(struct spl *s, const sb_env *e)
 	    : (int)r->datatype;
 	j->state = SB__JOB_STATE__PENDING;
 	j->submitted = now_wall_ms();
+	j->expires = now_mono_ms() + q->cfg->max_upload_ms;
 	return j;
+}
+
+int
+request_expire_uploads(struct spl *s)
+{
+	uint64_t now = now_mono_ms(), next = UINT64_MAX;
+	struct job *j, *n;
+
+	for (j = s->store.jobs; j != NULL; j = n) {
+		n = j->next;
+		if (!j->uploading)
+			continue;
+		if (j->expires <= now) {
+			log_info("upload %llu of %s (%llu bytes) unfinished "
+			    "after max_upload_seconds: removed",
+			    (unsigned long long)j->id, j->user,
+			    (unsigned long long)j->size);
+			store_job_delete(&s->store, j);
+		} else if (j->expires < next) {
+			next = j->expires;
+		}
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+/* Would this chunk take the job past its queue's max_job_size? */
+static int
+too_big(struct spl *s, const struct job *j, size_t more)
+{
+	const struct queue *q = spl_queue(s, j->queue);
+	uint64_t max = q != NULL ? q->cfg->max_job_size : 0;
+
+	return max != 0 && j->size + more > max;
 }
 
 void
@@ -85,15 +160,26 @@ request_submit(struct spl *s, const sb_env *e)
 	} else {
 		j = store_job(&s->store, r->upload);
 		if (j == NULL || !j->uploading || j->uid != e->caller->uid) {
-			spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
-			    "no upload %llu of yours in progress",
+			/* Unavailable: a client that can read its input
+			 * again starts over. */
+			spl_reply_error(s, e->id,
+			    SB__ERROR_CODE__E_UNAVAILABLE,
+			    "upload %llu is gone (the spooler restarted or "
+			    "the upload expired)",
 			    (unsigned long long)r->upload);
 			return;
 		}
 	}
-	if (write_all(j->fd, r->data.data, r->data.len) != 0)
+	if (too_big(s, j, r->data.len)) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
+		    "job larger than queue %s's max_job_size (%llu bytes); "
+		    "not accepted", j->queue,
+		    (unsigned long long)spl_queue(s, j->queue)->cfg->max_job_size);
+		store_job_delete(&s->store, j);
+		return;
+	}
+	if (store_append(&s->store, j, r->data.data, r->data.len) != 0)
 		goto io_error;
-	j->size += r->data.len;
 	if (r->final && store_commit(&s->store, j) != 0)
 		goto io_error;
 	rep.upload = j->id;
@@ -132,6 +218,21 @@ send_jobs(struct spl *s, uint64_t id, Sb__JobInfo *infos, size_t n)
 	free(ptrs);
 }
 
+/* Title, file name, where it landed and its errors are the owner's and
+ * the admins' to see; everyone else sees "(private)". */
+static void
+hide_private(Sb__JobInfo *r, const Sb__Caller *caller)
+{
+	static char private[] = "(private)";
+
+	if (caller->admin || r->uid == caller->uid)
+		return;
+	r->title = private;
+	r->filename = private;
+	r->landed = r->landed[0] ? private : r->landed;
+	r->last_error = r->last_error[0] ? private : r->last_error;
+}
+
 void
 request_jobs(struct spl *s, const sb_env *e)
 {
@@ -151,6 +252,7 @@ request_jobs(struct spl *s, const sb_env *e)
 				fatal("out of memory");
 		}
 		store_job_info(j, &infos[n]);
+		hide_private(&infos[n], e->caller);
 		bytes += sb__job_info__get_packed_size(&infos[n]) + 8;
 		/* One answer must fit one message: the newest are cut. */
 		if (bytes > SB_MSG_MAX - 4096)
@@ -251,10 +353,13 @@ request_queues(struct spl *s, const sb_env *e)
 		qi->reason = (char *)q->reason;
 		qi->completed = q->completed;
 		for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
-			if (strcmp(j->queue, qi->name) != 0 || j->uploading ||
+			if (strcmp(j->queue, qi->name) != 0 ||
 			    store_job_final(j))
 				continue;
-			if (j->token != 0)
+			if (j->uploading) {
+				qi->uploads++;
+				qi->upload_bytes += j->size;
+			} else if (j->token != 0)
 				qi->active++;
 			else
 				qi->pending++;

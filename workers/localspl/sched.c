@@ -32,22 +32,69 @@ needs_conversion(const struct job *j, const struct queue *q)
 	    q->cfg->datatype != SB__DATA_TYPE__RAW;
 }
 
+/* Finished jobs of uid still kept, counted in a small table. */
+struct user_count {
+	uint32_t uid;
+	uint64_t n;
+};
+
+static uint64_t *
+user_slot(struct user_count **t, size_t *n, uint32_t uid)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*t)[i].uid == uid)
+			return &(*t)[i].n;
+	*t = realloc(*t, (*n + 1) * sizeof(**t));
+	if (*t == NULL)
+		fatal("out of memory");
+	(*t)[*n].uid = uid;
+	(*t)[*n].n = 0;
+	return &(*t)[(*n)++].n;
+}
+
+/* The oldest finished job of uid that may go; NULL: none. */
+static struct job *
+oldest_final(struct spl *s, uint32_t uid)
+{
+	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
+		if (j->uid == uid && store_job_final(j) && j->token == 0)
+			return j;
+	return NULL;
+}
+
+/* History: at most history_per_user finished jobs of each user (0: no
+ * such cap) and history_limit in all. Over the limit, the user who has
+ * the most goes first, so one user's jobs never push out another's. */
 static void
 prune_history(struct spl *s)
 {
+	const Sb__Configure *c = s->w->cfg;
+	struct user_count *users = NULL;
+	size_t nusers = 0;
 	uint64_t final = 0;
-	struct job *j, *next;
+	struct job *j;
 
 	for (j = s->store.jobs; j != NULL; j = j->next)
-		final += store_job_final(j);
-	for (j = s->store.jobs;
-	    j != NULL && final > s->w->cfg->history_limit; j = next) {
-		next = j->next;
-		if (store_job_final(j) && j->token == 0) {
-			store_job_delete(&s->store, j);
-			final--;
+		if (store_job_final(j)) {
+			final++;
+			(*user_slot(&users, &nusers, j->uid))++;
 		}
+	for (;;) {
+		struct user_count *top = NULL;
+		for (size_t i = 0; i < nusers; i++)
+			if (top == NULL || users[i].n > top->n)
+				top = &users[i];
+		if (top == NULL || (final <= c->history_limit &&
+		    (c->history_per_user == 0 ||
+			top->n <= c->history_per_user)))
+			break;
+		if ((j = oldest_final(s, top->uid)) == NULL)
+			break;
+		store_job_delete(&s->store, j);
+		final--;
+		top->n--;
 	}
+	free(users);
 }
 
 static void

@@ -368,6 +368,7 @@ store_job_new(struct store *s, char *err, size_t errlen)
 {
 	char name[32];
 	struct job *j;
+	int fd;
 
 	if (s->next_id >= s->reserved && seq_reserve(s) != 0) {
 		snprintf(err, errlen, "job store: %s", strerror(errno));
@@ -379,25 +380,56 @@ store_job_new(struct store *s, char *err, size_t errlen)
 	}
 	j->id = s->next_id++;
 	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
-	j->fd = openat(s->dir_fd, name,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (j->fd < 0) {
+	/* Not held open: an upload costs no fd between its chunks. */
+	fd = openat(s->dir_fd, name,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
 		snprintf(err, errlen, "job store: %s", strerror(errno));
 		free(j);
 		return NULL;
 	}
+	close(fd);
 	j->uploading = 1;
 	job_append(s, j);
 	return j;
 }
 
+/* Open the job's data file for writing (append) or for fsync. */
+static int
+data_fd(struct store *s, const struct job *j, int flags)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
+	return openat(s->dir_fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
+	    flags);
+}
+
+int
+store_append(struct store *s, struct job *j, const void *buf, size_t len)
+{
+	int fd = data_fd(s, j, O_APPEND), rv;
+
+	if (fd < 0)
+		return -1;
+	rv = write_all(fd, buf, len);
+	if (rv == 0)
+		j->size += len;
+	close(fd);
+	return rv;
+}
+
 int
 store_commit(struct store *s, struct job *j)
 {
-	if (fsync(j->fd) != 0)
+	int fd = data_fd(s, j, 0), rv;
+
+	if (fd < 0)
 		return -1;
-	close(j->fd);
-	j->fd = -1;
+	rv = fsync(fd);
+	close(fd);
+	if (rv != 0)
+		return -1;
 	j->uploading = 0;
 	return store_save(s, j, 1);
 }

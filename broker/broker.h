@@ -11,8 +11,9 @@
  *                reap (returns what was lost), restart, budgets applied
  *   budget.c     kernel memory-limit backends, and budget_check(): the
  *                pure decision on one sample against one budget
- *   proc.c, dirs.c  process handling (pidfd, signals, channels, /proc
- *                sampling) and the runtime/spool directories
+ *   proc.c, dirs.c, gate.c  process handling (pidfd, signals, channels,
+ *                /proc sampling), the runtime/spool directories, and who
+ *                may connect to the client socket
  *
  * Ownership: a decoded envelope (sb_env *) belongs to whoever holds the
  * pointer; a function that "takes" it frees it or hands it on, and says
@@ -22,6 +23,7 @@
 #define SB_BROKER_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -83,6 +85,12 @@ struct inst {
 	unsigned syscalls;
 	unsigned landlock_abi;
 	char namespaces[64];
+	struct {                 /* the sandbox as /proc showed it, read once
+				  * the worker said Sandboxed */
+		unsigned uid, seccomp;
+		int no_new_privs, own_netns, own_mntns;
+		char cap_eff[20];
+	} seen;
 	uint64_t private_bytes;  /* last sample */
 	unsigned fds;
 };
@@ -104,6 +112,20 @@ struct queued {
 
 enum limit_backend { LIMIT_NONE, LIMIT_CGROUP1, LIMIT_CGROUP2, LIMIT_RLIMIT };
 
+/* gate.c: client connections held, guarded by mtx (nng's threads). */
+#define GATE_MAX 4096
+struct gate {
+	pthread_mutex_t mtx;
+	unsigned max, per_user;
+	_Atomic long admin_gid;   /* -1: no admin group */
+	unsigned npipes;
+	struct {
+		int id;
+		uint64_t uid;
+	} pipes[GATE_MAX];
+	uint64_t next_log;
+};
+
 struct broker {
 	struct sb_config cfg;
 	struct slot *slots;
@@ -122,6 +144,7 @@ struct broker {
 	char exe_dir[PATH_MAX];
 	nng_socket client;
 	int client_fd;
+	struct gate gate;
 	int sig_fd;
 	int lock_fd;
 	uint64_t next_id;
@@ -156,10 +179,9 @@ int proc_send(struct inst *w, const sb_env *e);
 int proc_recv(struct inst *w, sb_env **out, char *err, size_t errlen);
 /* Private bytes and open fds into w->private_bytes, w->fds. */
 void proc_sample(struct inst *w);
-/* uid, seccomp, no_new_privs, CapEff (into cap) and namespaces of w, as
- * the kernel shows them in /proc. */
-void proc_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
-    size_t caplen);
+/* uid, seccomp, no_new_privs, CapEff and namespaces of w, as the kernel
+ * shows them in /proc, into w->seen. */
+void proc_sandbox(struct inst *w);
 void proc_describe_status(int status, char *why, size_t len);
 
 /* dirs.c */
@@ -169,6 +191,13 @@ void dirs_setup(struct broker *b);
  * account; 0, or -1 with the directory and the reason in why. */
 int dirs_spool(const struct broker *b, const struct sb_config *c, char *why,
     size_t len);
+
+/* gate.c */
+void gate_attach(struct broker *b, nng_socket s);
+/* The config changed: limits and the admin group again. */
+void gate_update(struct broker *b);
+/* root, the broker's own user, or a member of admin_group; any thread. */
+int gate_is_admin(struct broker *b, uid_t uid);
 
 /* budget.c */
 enum budget_verdict { BUDGET_OK, BUDGET_RECYCLE, BUDGET_KILL };

@@ -17,6 +17,7 @@
  * Reports: the backend chosen; a kernel-limit stop (kind, pid, limit).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -71,14 +72,72 @@ read_num(const char *dir, const char *file, const char *key)
 	return v;
 }
 
+/* Is pid a live spoolboxd? */
+static int
+broker_alive(long pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "spoolboxd", 9) == 0;
+}
+
+/* The groups of a broker that died (SIGKILL, a power cut...) are removed:
+ * its workers died with it (PDEATHSIG), so the groups are empty. */
+static void
+clean_dead_groups(const char *hier)
+{
+	char path[PATH_MAX], sub[PATH_MAX + 300];
+	struct dirent *de, *we;
+	DIR *d, *wd;
+	char *end;
+	long pid;
+
+	if ((d = opendir(hier)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "spoolbox-", 9) != 0)
+			continue;
+		pid = strtol(de->d_name + 9, &end, 10);
+		if (*end != '\0' || pid <= 0 || broker_alive(pid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", hier, de->d_name);
+		if ((wd = opendir(path)) != NULL) {
+			while ((we = readdir(wd)) != NULL) {
+				if (we->d_name[0] != 'w')
+					continue;
+				snprintf(sub, sizeof(sub), "%s/%s", path,
+				    we->d_name);
+				rmdir(sub);
+			}
+			closedir(wd);
+		}
+		if (rmdir(path) == 0)
+			log_info("removed %s, left by a broker that died",
+			    path);
+		else
+			log_warn("%s, left by a broker that died: %s", path,
+			    strerror(errno));
+	}
+	closedir(d);
+}
+
 /* A v1 memory hierarchy we can create groups in (needs root). */
 static int
 try_cgroup1(struct broker *b)
 {
 	snprintf(b->cgroup_root, sizeof(b->cgroup_root),
 	    "/sys/fs/cgroup/memory/spoolbox-%d", (int)getpid());
-	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) != 0 ||
-	    mkdir(b->cgroup_root, 0755) != 0)
+	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) != 0)
+		return -1;
+	clean_dead_groups("/sys/fs/cgroup/memory");
+	if (mkdir(b->cgroup_root, 0755) != 0)
 		return -1;
 	return 0;
 }

@@ -4,6 +4,10 @@
  * caller's uid comes from the pipe, never from the message. Job and queue
  * requests go to localspl with the caller attached; worker listings are
  * answered here.
+ * Who may connect at all is gate.c's. Each pass of the broker's loop
+ * takes at most CLIENT_BATCH requests, so workers are served between
+ * them however fast clients send; worker listings use the figures of the
+ * last sample, never /proc on demand.
  * Reports: undecodable client messages (as an ErrorRep to the client).
  */
 #define _GNU_SOURCE
@@ -23,6 +27,8 @@
 #include "log.h"
 #include "util.h"
 
+#define CLIENT_BATCH 16
+
 int
 client_open(struct broker *b)
 {
@@ -36,6 +42,7 @@ client_open(struct broker *b)
 		return rv;
 	nng_socket_set_size(b->client, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
 	nng_socket_set_ms(b->client, NNG_OPT_SENDTIMEO, 1000);
+	gate_attach(b, b->client);
 	unlink(url + strlen("ipc://"));
 	if ((rv = nng_listener_create(&l, b->client, url)) != 0)
 		return rv;
@@ -92,33 +99,11 @@ client_error(struct broker *b, nng_msg *hdr, uint64_t id, int code,
 	reply(b, hdr, id, &e);
 }
 
-/* Admin: root, the broker's own user, or a member of admin_group. */
-static int
-is_admin(const struct broker *b, uid_t uid)
-{
-	struct passwd *pw;
-	struct group *gr;
-	gid_t groups[256];
-	int n = 256;
-
-	if (uid == 0 || uid == geteuid())
-		return 1;
-	if ((gr = getgrnam(b->cfg.admin_group)) == NULL ||
-	    (pw = getpwuid(uid)) == NULL)
-		return 0;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return 0;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
-			return 1;
-	return 0;
-}
-
 /* One entry of `spoolbox workers`: slot s, and its live process w (NULL
  * when the slot has none: down or failed). cap holds CapEff's text. */
 static void
 worker_info(struct broker *b, const struct slot *s, struct inst *w,
-    Sb__WorkerInfo *wi, char *cap, size_t caplen)
+    Sb__WorkerInfo *wi)
 {
 	const struct sb_budget *bg = &b->cfg.workers[s->kind];
 
@@ -138,7 +123,6 @@ worker_info(struct broker *b, const struct slot *s, struct inst *w,
 			wi->last_reason = b->failed[s->kind];
 		return;
 	}
-	proc_sample(w);
 	wi->pid = (uint32_t)w->pid;
 	wi->state = (char *)supervise_state(w);
 	wi->private_bytes = w->private_bytes;
@@ -150,7 +134,12 @@ worker_info(struct broker *b, const struct slot *s, struct inst *w,
 	wi->syscalls = w->syscalls;
 	wi->landlock_abi = w->landlock_abi;
 	wi->namespaces = w->namespaces;
-	proc_sandbox(w, wi, cap, caplen);
+	wi->uid = w->seen.uid;
+	wi->seccomp_status = w->seen.seccomp;
+	wi->no_new_privs = w->seen.no_new_privs;
+	wi->cap_eff = w->seen.cap_eff;
+	wi->own_netns = w->seen.own_netns;
+	wi->own_mntns = w->seen.own_mntns;
 }
 
 static void
@@ -160,23 +149,20 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	size_t max = b->ninsts + b->nslots, n = 0;
 	Sb__WorkerInfo *infos = calloc(max, sizeof(*infos));
 	Sb__WorkerInfo **ptrs = calloc(max, sizeof(*ptrs));
-	char (*caps)[20] = calloc(max, sizeof(*caps));
 	sb_env e;
 
-	if (infos == NULL || ptrs == NULL || caps == NULL)
+	if (infos == NULL || ptrs == NULL)
 		fatal("out of memory");
 	/* Every slot that has no process (down, failed), then every live
 	 * process. */
 	for (size_t i = 0; i < b->nslots; i++)
 		if (b->slots[i].cur == NULL && b->slots[i].next == NULL)
-			worker_info(b, &b->slots[i], NULL, &infos[n++], NULL, 0);
+			worker_info(b, &b->slots[i], NULL, &infos[n++]);
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
 		if (w->state == W_FREE)
 			continue;
-		worker_info(b, w->slot, w, &infos[n], caps[n],
-		    sizeof(caps[n]));
-		n++;
+		worker_info(b, w->slot, w, &infos[n++]);
 	}
 	for (size_t i = 0; i < n; i++)
 		ptrs[i] = &infos[i];
@@ -188,7 +174,6 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	reply(b, hdr, id, &e);
 	free(infos);
 	free(ptrs);
-	free(caps);
 }
 
 /* Apply "key=value" settings to nb; NULL, or why they are refused. */
@@ -223,7 +208,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 	size_t n = 0;
 	sb_env e;
 
-	if (r->n_set > 0 && !is_admin(b, uid)) {
+	if (r->n_set > 0 && !gate_is_admin(b, uid)) {
 		client_error(b, hdr, req->id, SB__ERROR_CODE__E_PERM,
 		    "only an admin (root or group admin_group) may change "
 		    "budgets");
@@ -268,7 +253,7 @@ answer_reload(struct broker *b, nng_msg *hdr, uint64_t id, uid_t uid)
 	char msg[1200];
 	sb_env e;
 
-	if (!is_admin(b, uid)) {
+	if (!gate_is_admin(b, uid)) {
 		client_error(b, hdr, id, SB__ERROR_CODE__E_PERM,
 		    "only an admin (root or group admin_group) may reload");
 		return;
@@ -313,7 +298,7 @@ forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 	if (pw == NULL)
 		snprintf(uname, sizeof(uname), "%u", (unsigned)uid);
 	caller.uid = (uint32_t)uid;
-	caller.admin = is_admin(b, uid);
+	caller.admin = gate_is_admin(b, uid);
 	caller.user = uname;
 	e->caller = &caller;
 	e->id = p->id;
@@ -381,7 +366,9 @@ client_recv(struct broker *b)
 {
 	nng_msg *m;
 
-	while (nng_recvmsg(b->client, &m, NNG_FLAG_NONBLOCK) == 0) {
+	/* Bounded: what is left wakes the next poll at once. */
+	for (int i = 0; i < CLIENT_BATCH &&
+	    nng_recvmsg(b->client, &m, NNG_FLAG_NONBLOCK) == 0; i++) {
 		client_msg(b, m);
 		nng_msg_free(m);
 	}

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,6 +91,7 @@ reload(struct broker *b, char *msg, size_t len)
 		supervise_unfail(b, k);
 		budget_limit_update(b, k);
 	}
+	gate_update(b);
 	b->next_sample = 0;
 	/* localspl learns queues from Configure: recycle it to apply. */
 	for (size_t i = 0; i < b->nslots; i++)
@@ -127,7 +129,10 @@ worker_readable(struct broker *b, struct inst *w)
 	sb_env *e, *answer;
 	int rv;
 
-	while ((rv = proc_recv(w, &e, err, sizeof(err))) != 0) {
+	/* Bounded, like the clients: one busy worker cannot starve the
+	 * others; what is left wakes the next poll at once. */
+	for (int i = 0; i < 256 && (rv = proc_recv(w, &e, err,
+					sizeof(err))) != 0; i++) {
 		if (rv < 0) {
 			snprintf(why, sizeof(why), "malformed message: %s",
 			    err);
@@ -199,6 +204,20 @@ loop_once(struct broker *b)
 	supervise_tick(b, now_mono_ms());
 }
 
+/* fds to spare: the soft limit up to the hard one (the client gate and
+ * the worker pool stay far below it). */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("RLIMIT_NOFILE: %s", strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -237,6 +256,7 @@ main(int argc, char **argv)
 	b->client_fd = -1;
 	b->reload = reload;
 
+	raise_nofile();
 	dirs_setup(b);
 	b->sig_fd = proc_signals_open();
 	supervise_init(b);

@@ -177,31 +177,31 @@ own_ns(pid_t pid, const char *type)
 }
 
 void
-proc_sandbox(const struct inst *w, Sb__WorkerInfo *wi, char *cap,
-    size_t caplen)
+proc_sandbox(struct inst *w)
 {
 	char path[64], line[256];
 	unsigned long long v;
 	FILE *f;
 
+	memset(&w->seen, 0, sizeof(w->seen));
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)w->pid);
 	if ((f = fopen(path, "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
 			unsigned u;
 			if (sscanf(line, "Uid: %u", &u) == 1)
-				wi->uid = u;
+				w->seen.uid = u;
 			else if (sscanf(line, "Seccomp: %u", &u) == 1)
-				wi->seccomp_status = u;
+				w->seen.seccomp = u;
 			else if (sscanf(line, "NoNewPrivs: %u", &u) == 1)
-				wi->no_new_privs = u != 0;
+				w->seen.no_new_privs = u != 0;
 			else if (sscanf(line, "CapEff: %llx", &v) == 1)
-				snprintf(cap, caplen, "%016llx", v);
+				snprintf(w->seen.cap_eff,
+				    sizeof(w->seen.cap_eff), "%016llx", v);
 		}
 		fclose(f);
 	}
-	wi->cap_eff = cap;
-	wi->own_netns = own_ns(w->pid, "net");
-	wi->own_mntns = own_ns(w->pid, "mnt");
+	w->seen.own_netns = own_ns(w->pid, "net");
+	w->seen.own_mntns = own_ns(w->pid, "mnt");
 }
 
 void

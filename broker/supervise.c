@@ -218,6 +218,7 @@ static void
 inst_reset(struct broker *b, struct inst *w, struct slot *s, pid_t pid)
 {
 	memset(w->stop_reason, 0, sizeof(w->stop_reason));
+	memset(&w->seen, 0, sizeof(w->seen));
 	w->seccomp[0] = w->namespaces[0] = '\0';
 	w->syscalls = w->landlock_abi = 0;
 	w->slot = s;
@@ -267,10 +268,17 @@ spawn(struct broker *b, struct slot *s)
 	if (pid == 0)
 		exec_child(s->kind, path, argv, ns, &view, parent,
 		    b->cfg.sandbox != SBX_OFF);
-	inst_reset(b, w, s, pid);
 	w->pidfd = proc_pidfd_open(pid);
-	if (w->pidfd < 0)
-		fatal("pidfd_open: %s", strerror(errno));
+	if (w->pidfd < 0) {
+		/* Out of fds, say: no way to watch it, so it goes; the slot
+		 * is tried again later. Never fatal. */
+		log_error("%s.%u: pidfd_open: %s; stopped, retried later",
+		    kind_name(s->kind), s->idx, strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return NULL;
+	}
+	inst_reset(b, w, s, pid);
 	budget_limit_child(b, w);
 	if ((rv = proc_channel_open(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
@@ -750,10 +758,13 @@ hello(struct broker *b, struct inst *w, const sb_env *e)
 	    (int)w->pid);
 }
 
-/* What the worker says it put in place: shown, never relied on. */
+/* What the worker says it put in place: shown, never relied on; beside
+ * it what /proc shows, read now (it does not change after). */
 static void
 sandboxed(struct inst *w, const Sb__Sandboxed *sb)
 {
+	proc_sandbox(w);
+	proc_sample(w); /* figures to show before the first sample */
 	snprintf(w->seccomp, sizeof(w->seccomp), "%s", sb->seccomp);
 	w->syscalls = sb->syscalls;
 	w->landlock_abi = sb->landlock_abi;

@@ -1,10 +1,15 @@
 /*
  * output: listings for `spoolbox jobs|queues|workers`, as text for people
- * and as JSON (one array of objects) for scripts.
+ * and as JSON (one array of objects) for scripts. Strings come from other
+ * users (titles, file names) and from printers (their error texts): text
+ * output escapes every control character and invalid UTF-8 byte (so no
+ * newline fakes a row and no escape sequence reaches the terminal); JSON
+ * output is always valid UTF-8 (an invalid byte becomes U+FFFD).
  */
 #include "output.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "config.h"
@@ -19,20 +24,91 @@ output_state_name(int state)
 	return state >= 0 && state <= 8 ? state_names[state] : "?";
 }
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one
+ * (overlong forms, surrogates and values past U+10FFFF are not). */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0], n, min, v;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, v = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, v = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, v = c & 0x07;
+	else
+		return 0;
+	for (unsigned i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
 static void
 json_str(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
 	putchar('"');
-	for (; s != NULL && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			fputs("\\ufffd", stdout);
+			p++;
+		} else if (*p == '"' || *p == '\\') {
+			printf("\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p++);
+		} else {
+			fwrite(p, 1, n, stdout);
+			p += n;
+		}
 	}
 	putchar('"');
+}
+
+/*
+ * s made safe for a terminal, at most width characters (0: no limit):
+ * control characters (C0, DEL, C1) and invalid bytes as \xNN, newlines
+ * and tabs as \n and \t; everything else as is. Into buf (len >= 16).
+ */
+const char *
+output_safe(const char *s, size_t width, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t o = 0, chars = 0;
+
+	while (*p && (width == 0 || chars < width)) {
+		size_t n = utf8_len(p);
+		char esc[16];
+		int c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+		if (n == 0 || *p < 0x20 || *p == 0x7f || c1) {
+			if (*p == '\n' || *p == '\t')
+				snprintf(esc, sizeof(esc), "\\%c",
+				    *p == '\n' ? 'n' : 't');
+			else
+				snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			n = c1 ? 2 : 1;
+		} else {
+			memcpy(esc, p, n);
+			esc[n] = '\0';
+		}
+		if (o + strlen(esc) + 1 > len)
+			break;
+		memcpy(buf + o, esc, strlen(esc));
+		o += strlen(esc);
+		p += n;
+		chars++;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 static void
@@ -64,7 +140,7 @@ iso_time(int64_t ms, char *buf, size_t len)
 void
 output_jobs(const Sb__JobsRep *r, int json)
 {
-	char sub[32], fin[32], nxt[32];
+	char sub[32], fin[32], nxt[32], t[256], d[4096], u[256];
 
 	if (json)
 		putchar('[');
@@ -77,10 +153,15 @@ output_jobs(const Sb__JobsRep *r, int json)
 			const char *detail = j->state == SB__JOB_STATE__COMPLETED
 			    ? j->landed
 			    : j->last_error;
-			printf("%-8llu %-12s %-10s %-10s %10llu  %-20.20s %s\n",
+			/* %-20s pads by bytes; a UTF-8 title may show
+			 * narrower, never longer than 20 characters. */
+			printf("%-8llu %-12s %-10s %-10s %10llu  %-20s %s\n",
 			    (unsigned long long)j->id, j->queue,
-			    output_state_name(j->state), j->user,
-			    (unsigned long long)j->size, j->title, detail);
+			    output_state_name(j->state),
+			    output_safe(j->user, 0, u, sizeof(u)),
+			    (unsigned long long)j->size,
+			    output_safe(j->title, 20, t, sizeof(t)),
+			    output_safe(detail, 0, d, sizeof(d)));
 			continue;
 		}
 		iso_time(j->submitted, sub, sizeof(sub));
@@ -113,6 +194,8 @@ output_jobs(const Sb__JobsRep *r, int json)
 void
 output_queues(const Sb__QueuesRep *r, int json)
 {
+	char why[2048];
+
 	if (json)
 		putchar('[');
 	else
@@ -125,7 +208,8 @@ output_queues(const Sb__QueuesRep *r, int json)
 			    q->name, q->state, q->pending, q->active,
 			    (unsigned long long)q->completed,
 			    datatype_name(q->datatype), q->uri,
-			    q->reason[0] ? "  " : "", q->reason);
+			    q->reason[0] ? "  " : "",
+			    output_safe(q->reason, 0, why, sizeof(why)));
 			continue;
 		}
 		printf("%s{", i ? "," : "");
@@ -137,6 +221,8 @@ output_queues(const Sb__QueuesRep *r, int json)
 		json_kv_u("pending", q->pending);
 		json_kv_u("active", q->active);
 		json_kv_u("completed", q->completed);
+		json_kv_u("uploads", q->uploads);
+		json_kv_u("upload_bytes", q->upload_bytes);
 		putchar('}');
 	}
 	if (json)
@@ -146,7 +232,7 @@ output_queues(const Sb__QueuesRep *r, int json)
 void
 output_workers(const Sb__WorkersRep *r, int json)
 {
-	char priv[32];
+	char priv[32], why[1024];
 
 	if (json)
 		putchar('[');
@@ -164,7 +250,8 @@ output_workers(const Sb__WorkersRep *r, int json)
 			    kind_name(w->kind), w->instance, w->pid, w->state,
 			    priv, w->fds, (unsigned long long)w->jobs,
 			    (double)w->uptime_ms / 1000, w->restarts,
-			    w->recycles, w->last_reason);
+			    w->recycles,
+			    output_safe(w->last_reason, 0, why, sizeof(why)));
 			continue;
 		}
 		printf("%s{", i ? "," : "");

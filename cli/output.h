@@ -2,11 +2,16 @@
 #ifndef SB_OUTPUT_H
 #define SB_OUTPUT_H
 
+#include <stddef.h>
+
 #include "chan.h"
 
 void output_jobs(const Sb__JobsRep *r, int json);
 void output_queues(const Sb__QueuesRep *r, int json);
 void output_workers(const Sb__WorkersRep *r, int json);
 const char *output_state_name(int state);
+/* s for a terminal: control characters and invalid UTF-8 escaped, at
+ * most width characters (0: all); into buf. */
+const char *output_safe(const char *s, size_t width, char *buf, size_t len);
 
 #endif

@@ -70,8 +70,11 @@ call(sb_env *req)
 
 	if (rep == NULL)
 		die("%s", err);
-	if (rep->body_case == SB__ENVELOPE__BODY_ERROR_REP)
-		die("%s", rep->error_rep->message);
+	if (rep->body_case == SB__ENVELOPE__BODY_ERROR_REP) {
+		char why[1024];
+		die("%s", output_safe(rep->error_rep->message, 0, why,
+			      sizeof(why)));
+	}
 	return rep;
 }
 
@@ -239,12 +242,14 @@ cmd_wait(int argc, char **argv)
 		const Sb__JobInfo *j = rep->jobs_rep->jobs[0];
 		if (final_state(j->state)) {
 			int ok = j->state == SB__JOB_STATE__COMPLETED;
+			char why[1024];
 			if (!ok)
 				fprintf(stderr, "spoolbox: job %llu %s%s%s\n",
 				    (unsigned long long)j->id,
 				    output_state_name(j->state),
 				    j->last_error[0] ? ": " : "",
-				    j->last_error);
+				    output_safe(j->last_error, 0, why,
+					sizeof(why)));
 			chan_free(rep);
 			return ok ? 0 : 1;
 		}

@@ -4,6 +4,7 @@
 #include "sbclient.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,21 @@
 
 #include "config.h"
 #include "util.h"
+
+/* Connections the broker closed on us (nng's thread counts them): the
+ * broker's gate refuses a client over its connection limits that way. */
+static _Atomic unsigned pipes_up, pipes_closed;
+
+static void
+pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void)p;
+	(void)arg;
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		pipes_up++;
+	else if (ev == NNG_PIPE_EV_REM_POST)
+		pipes_closed++;
+}
 
 int
 sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
@@ -39,6 +55,8 @@ sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
 	}
 	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
 	nng_socket_set_ms(*s, NNG_OPT_RECVTIMEO, 120000);
+	nng_pipe_notify(*s, NNG_PIPE_EV_ADD_POST, pipe_cb, NULL);
+	nng_pipe_notify(*s, NNG_PIPE_EV_REM_POST, pipe_cb, NULL);
 	nng_socket_set_ms(*s, NNG_OPT_SENDTIMEO, 10000);
 	/* Requests are not idempotent (submit): never resend on our own. */
 	nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
@@ -49,6 +67,59 @@ sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* The answer's aio is done: wake the waiter. */
+static pthread_mutex_t done_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static int done;
+
+static void
+done_cb(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&done_mtx);
+	done = 1;
+	pthread_cond_signal(&done_cv);
+	pthread_mutex_unlock(&done_mtx);
+}
+
+/* The answer to our request (up to the socket's receive timeout), or
+ * NNG_ECONNREFUSED when the broker keeps closing our connection: that is
+ * how its gate refuses a client over the connection limits. */
+static int
+recv_answer(nng_socket s, nng_msg **m)
+{
+	struct timespec ts;
+	nng_aio *aio;
+	int rv;
+
+	if ((rv = nng_aio_alloc(&aio, done_cb, NULL)) != 0)
+		return rv;
+	done = 0;
+	nng_recv_aio(s, aio);
+	pthread_mutex_lock(&done_mtx);
+	while (!done) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&done_cv, &done_mtx, &ts);
+		if (!done && pipes_closed >= 3 && pipes_closed >= pipes_up) {
+			pthread_mutex_unlock(&done_mtx);
+			nng_aio_cancel(aio);
+			nng_aio_wait(aio);
+			nng_aio_free(aio);
+			return NNG_ECONNREFUSED;
+		}
+	}
+	pthread_mutex_unlock(&done_mtx);
+	if ((rv = nng_aio_result(aio)) == 0)
+		*m = nng_aio_get_msg(aio);
+	nng_aio_free(aio);
+	return rv;
 }
 
 static sb_env *
@@ -63,9 +134,14 @@ call_once(nng_socket s, sb_env *req, char *err, size_t errlen)
 		    nng_strerror(rv));
 		return NULL;
 	}
-	if ((rv = nng_recvmsg(s, &m, 0)) != 0) {
-		snprintf(err, errlen, "no answer from spoolboxd: %s",
-		    nng_strerror(rv));
+	if ((rv = recv_answer(s, &m)) != 0) {
+		snprintf(err, errlen, "%s", rv == NNG_ECONNREFUSED
+		    ? "spoolboxd refused the connection: too many connections "
+		      "(max_clients, max_clients_per_user)"
+		    : "no answer from spoolboxd");
+		if (rv != NNG_ECONNREFUSED)
+			snprintf(err + strlen(err), errlen - strlen(err),
+			    ": %s", nng_strerror(rv));
 		return NULL;
 	}
 	rep = chan_decode(m, err, errlen);

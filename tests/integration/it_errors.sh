@@ -5,13 +5,6 @@
 # server that hangs up mid-job (the job completes once a real one is back).
 . "$(dirname "$0")/lib.sh"
 
-expect_err() { # expect_err PATTERN CMD...: fails, one line, says PATTERN
-	local out
-	if out=$("${@:2}" 2>&1); then fail "'${*:2}' succeeded"; fi
-	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "'${*:2}' said more than one line: $out"
-	printf '%s\n' "$out" | has -- "$1" || fail "'${*:2}' said '$out', not '$1'"
-}
-
 # Malformed config: spoolboxd refuses to start and names file and line.
 printf '[spooler]\nsample_interval = 500ms\n[queue.x]\nuri = lpd://h/q\nretry_limit = lots\n' >"$T/bad.conf"
 expect_err "bad.conf:5: bad retry_limit 'lots'" "$BUILD/spoolboxd" -c "$T/bad.conf"

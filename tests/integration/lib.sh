@@ -9,6 +9,8 @@ T=$(mktemp -d /tmp/spoolbox-test.XXXXXX)
 chmod 755 "$T"
 LPD_PID=
 SB_PID=
+TEST_USER=
+HOSTILE_PIDS=
 
 log() { printf '%s: %s\n' "${0##*/}" "$*"; }
 
@@ -24,9 +26,11 @@ fail() {
 # Also fails a test whose daemons' logs hold a sanitizer report: a worker
 # that aborts is restarted and its job completes, so only its log tells.
 cleanup() {
-	local rc=$? f
+	local rc=$? f p
+	for p in $HOSTILE_PIDS; do kill "$p" 2>/dev/null || true; done
 	stop_spoolboxd
 	stop_lpd
+	if [ -n "$TEST_USER" ]; then userdel "$TEST_USER" 2>/dev/null || true; fi
 	for f in "$T"/*.log; do
 		[ -f "$f" ] || continue
 		if grep -q -e "ERROR: AddressSanitizer" -e "ERROR: LeakSanitizer" \
@@ -40,6 +44,38 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+
+# make_user: an unprivileged account of this test's own (removed at exit),
+# for the hostile-user tests; they run as root.
+make_user() {
+	[ "$(id -u)" -eq 0 ] || { log "SKIP: needs root to make a user"; exit 77; }
+	TEST_USER=sbt$$
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$TEST_USER"
+}
+as_user() { setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups env HOME=/ "$@"; }
+sbu() { as_user "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
+
+# expect_err PATTERN CMD...: CMD fails with one line on stderr saying PATTERN.
+expect_err() {
+	local out
+	if out=$("${@:2}" 2>&1); then fail "'${*:2}' succeeded"; fi
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "'${*:2}' said more than one line: $out"
+	printf '%s\n' "$out" | has -- "$1" || fail "'${*:2}' said '$out', not '$1'"
+}
+
+# hostile CMD...: start the test tool as the test's user in the background;
+# waits for its "ready N" line and prints N.
+hostile() {
+	local out=$T/hostile.$RANDOM
+	as_user "$BUILD/tests/sbhostile" "$@" >"$out" 2>&1 &
+	HOSTILE_PIDS="$HOSTILE_PIDS $!"
+	for _ in $(seq 400); do
+		grep -q '^ready' "$out" && break
+		sleep 0.05
+	done
+	grep '^refused' "$out" >&2 || true
+	awk '/^ready/ { print $2 }' "$out"
+}
 
 # A TCP port on 127.0.0.1 that nothing listens on, below the kernel's
 # ephemeral range (32768-60999 here): an outgoing connection of an earlier

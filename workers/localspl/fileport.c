@@ -4,9 +4,11 @@
  * directory's fd: the job's data (converted when the queue needs it) is
  * copied in the kernel into a new temporary that no one else can have
  * planted (O_CREAT | O_EXCL | O_NOFOLLOW, a random name), fsynced and
- * renamed to DIR/job-ID.EXT in the same directory (a link planted under
- * that name is replaced, never followed). A directory others may write
- * to is refused unless the queue says it is a shared drop folder.
+ * renamed to DIR/job-ID.EXT in the same directory without replacing
+ * anything (RENAME_NOREPLACE): when that name is taken — a link a user
+ * planted in a shared folder, say — the job lands as job-ID.N.EXT. A
+ * directory others may write to is refused unless the queue says it is a
+ * shared drop folder.
  * Reports: the reason of a failed copy, in the job's last error.
  */
 #define _GNU_SOURCE
@@ -73,6 +75,27 @@ create_tmp(int dir, uint64_t id, char *tmp, size_t len)
 	return -1;
 }
 
+/* tmp to job-ID.EXT, or job-ID.N.EXT when taken; never replacing. The
+ * name it got into name. */
+static int
+rename_free(int dir, const char *tmp, uint64_t id, const char *ext,
+    char *name, size_t len)
+{
+	for (int n = 0; n < 16; n++) {
+		if (n == 0)
+			snprintf(name, len, "job-%llu.%s", (unsigned long long)id,
+			    ext);
+		else
+			snprintf(name, len, "job-%llu.%d.%s",
+			    (unsigned long long)id, n, ext);
+		if (renameat2(dir, tmp, dir, name, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
 int
 fileport_deliver(struct job *j, const struct queue *q)
 {
@@ -84,8 +107,6 @@ fileport_deliver(struct job *j, const struct queue *q)
 
 	if ((dfd = open_dir(j, q, dir, sizeof(dir))) < 0)
 		return -1;
-	snprintf(name, sizeof(name), "job-%llu.%s", (unsigned long long)j->id,
-	    datatype_ext(dt));
 	if ((fd = create_tmp(dfd, j->id, tmp, sizeof(tmp))) < 0) {
 		job_set_error(j, "%s: %s", dir, strerror(errno));
 		close(dfd);
@@ -100,9 +121,10 @@ fileport_deliver(struct job *j, const struct queue *q)
 			goto fail;
 		}
 	}
-	if (fsync(fd) != 0 || renameat(dfd, tmp, dfd, name) != 0) {
-		job_set_error(j, "writing %s/%s: %s", dir, name,
-		    strerror(errno));
+	if (fsync(fd) != 0 || rename_free(dfd, tmp, j->id, datatype_ext(dt),
+				  name, sizeof(name)) != 0) {
+		job_set_error(j, "writing %s/job-%llu: %s", dir,
+		    (unsigned long long)j->id, strerror(errno));
 		goto fail;
 	}
 	close(fd);

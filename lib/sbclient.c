@@ -17,19 +17,26 @@
 #include "config.h"
 #include "util.h"
 
-/* Connections the broker closed on us (nng's thread counts them): the
- * broker's gate refuses a client over its connection limits that way. */
+/* Connections the broker closed on us at once (nng's thread counts
+ * them): its gate refuses a client over the connection limits that way,
+ * while a broker that stops closes a connection that has lived. */
 static _Atomic unsigned pipes_up, pipes_closed;
+static _Atomic uint64_t pipe_added_ms;
 
 static void
 pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	(void)p;
 	(void)arg;
-	if (ev == NNG_PIPE_EV_ADD_POST)
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		pipe_added_ms = now_mono_ms();
 		pipes_up++;
-	else if (ev == NNG_PIPE_EV_REM_POST)
-		pipes_closed++;
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		if (now_mono_ms() - pipe_added_ms < 200)
+			pipes_closed++;
+		else
+			pipes_up--; /* not a refusal: forget the pipe */
+	}
 }
 
 int
@@ -119,6 +126,8 @@ recv_answer(nng_socket s, nng_msg **m)
 	if ((rv = nng_aio_result(aio)) == 0)
 		*m = nng_aio_get_msg(aio);
 	nng_aio_free(aio);
+	if (rv == NNG_ECONNRESET && pipes_closed > 0 && pipes_closed >= pipes_up)
+		rv = NNG_ECONNREFUSED; /* closed before any answer */
 	return rv;
 }
 

@@ -1,7 +1,9 @@
 /*
  * sbhostile: a hostile local client for the tests, run as an
  * unprivileged user. Holds the line until killed (SIGTERM).
- *   sbhostile connect SOCKET N          N idle connections
+ *   sbhostile connect SOCKET N          N idle connections (raw: they
+ *                                       never even negotiate SP)
+ *   sbhostile dial SOCKET N             N idle nng connections
  *   sbhostile flood SOCKET THREADS      WorkersReq back to back
  *   sbhostile uploads SOCKET QUEUE N    N uploads started, never finished
  * Prints one line when it is in place ("ready N"), so a test can wait.
@@ -56,6 +58,26 @@ dial(void)
 	}
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 10000);
 	return s;
+}
+
+/* N req sockets dialed and left idle: their pipes exist on the broker
+ * (the gate sees them); none sends a request. */
+static int
+hold_dials(int n)
+{
+	char url[4200];
+	int ok = 0;
+
+	snprintf(url, sizeof(url), "ipc://%s", sock_path);
+	for (int i = 0; i < n; i++) {
+		nng_socket s;
+		if (nng_req0_open(&s) == 0 && nng_dial(s, url, NULL, 0) == 0)
+			ok++;
+	}
+	printf("ready %d\n", ok);
+	fflush(stdout);
+	pause();
+	return 0;
 }
 
 static void *
@@ -135,6 +157,8 @@ main(int argc, char **argv)
 	sock_path = argv[2];
 	if (strcmp(argv[1], "connect") == 0)
 		return hold_connections(atoi(argv[3]));
+	if (strcmp(argv[1], "dial") == 0)
+		return hold_dials(atoi(argv[3]));
 	if (strcmp(argv[1], "flood") == 0)
 		return flood(atoi(argv[3]));
 	if (strcmp(argv[1], "uploads") == 0 && argc == 5)

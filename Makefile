@@ -5,7 +5,7 @@ SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc)
 DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	protobuf-c-compiler check libsubunit-dev libseccomp-dev libinih-dev \
-	lprng ghostscript
+	lprng ghostscript jq
 
 .PHONY: all deps build demo check check-sanitize bench clean
 

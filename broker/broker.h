@@ -11,9 +11,10 @@
  *                reap (returns what was lost), restart, budgets applied
  *   budget.c     kernel memory-limit backends, and budget_check(): the
  *                pure decision on one sample against one budget
- *   proc.c, dirs.c, gate.c  process handling (pidfd, signals, channels,
- *                /proc sampling), the runtime/spool directories, and who
- *                may connect to the client socket
+ *   proc.c, dirs.c, gate.c, fdgate.c  process handling (pidfd, signals,
+ *                channels, /proc sampling), the runtime/spool directories,
+ *                who may connect to the client socket, files clients pass
+ *                by descriptor
  *
  * Ownership: a decoded envelope (sb_env *) belongs to whoever holds the
  * pointer; a function that "takes" it frees it or hands it on, and says
@@ -23,6 +24,7 @@
 #define SB_BROKER_H
 
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -67,6 +69,7 @@ struct inst {
 	nng_socket sock;
 	int sock_open;
 	int recvfd;
+	int fdchan;              /* our end of its descriptor channel */
 	char chan_dir[PATH_MAX + 48]; /* RUNTIME/workers/N, only this channel */
 	char url[PATH_MAX + 64 + 16];
 	uint64_t token;          /* current dispatch, 0 when idle */
@@ -103,11 +106,29 @@ struct pending {
 	nng_msg *hdr;        /* holds the client's reply header */
 };
 
-/* A JobStart waiting for an idle worker of its kind. */
+/* A JobStart waiting for an idle worker of its kind, with its data. */
 struct queued {
 	struct queued *next;
 	int kind;
 	sb_env *env;
+	int fd;                  /* the job's data (read-only), ours to close */
+};
+
+/* fdgate.c: files passed by clients, and connections still to speak. */
+#define FDGATE_MAX 64
+struct fdgate {
+	int listen_fd;
+	struct {
+		int fd;
+		uid_t uid;
+		uint64_t cookie;
+		uint64_t expires;
+	} held[FDGATE_MAX];
+	struct {
+		int fd;
+		uint64_t expires;
+	} conns[FDGATE_MAX];
+	uint64_t next_log;
 };
 
 enum limit_backend { LIMIT_NONE, LIMIT_CGROUP1, LIMIT_CGROUP2, LIMIT_RLIMIT };
@@ -145,6 +166,7 @@ struct broker {
 	nng_socket client;
 	int client_fd;
 	struct gate gate;
+	struct fdgate fdgate;
 	int sig_fd;
 	int lock_fd;
 	uint64_t next_id;
@@ -198,6 +220,16 @@ void gate_attach(struct broker *b, nng_socket s);
 void gate_update(struct broker *b);
 /* root, the broker's own user, or a member of admin_group; any thread. */
 int gate_is_admin(struct broker *b, uid_t uid);
+
+/* fdgate.c */
+int fdgate_open(struct broker *b);
+void fdgate_close(struct broker *b);
+/* What to poll for it: at most max entries into out; their number. */
+size_t fdgate_pollfds(struct broker *b, struct pollfd *out, size_t max);
+void fdgate_ready(struct broker *b, const struct pollfd *fds, size_t n);
+void fdgate_tick(struct broker *b, uint64_t now);
+/* The file uid passed under cookie (the caller takes it), or -1. */
+int fdgate_take(struct broker *b, uid_t uid, uint64_t cookie);
 
 /* budget.c */
 enum budget_verdict { BUDGET_OK, BUDGET_RECYCLE, BUDGET_KILL };

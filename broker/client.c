@@ -24,6 +24,7 @@
 #include <nng/transport/ipc/ipc.h>
 
 #include "broker.h"
+#include "fdpass.h"
 #include "log.h"
 #include "util.h"
 
@@ -270,6 +271,34 @@ answer_reload(struct broker *b, nng_msg *hdr, uint64_t id, uid_t uid)
 	reply(b, hdr, id, &e);
 }
 
+/* A submit by descriptor: the file uid passed under the request's
+ * cookie goes to localspl's descriptor channel, tagged with the id the
+ * request will carry there (sent first, so localspl finds it waiting).
+ * 0, or -1 after an error answer. */
+static int
+pass_file(struct broker *b, struct inst *spl, nng_msg *hdr, sb_env *e,
+    uid_t uid, uint64_t id)
+{
+	Sb__SubmitReq *r = e->submit_req;
+	int fd;
+
+	if ((fd = fdgate_take(b, uid, r->fd_cookie)) < 0) {
+		client_error(b, hdr, e->id, SB__ERROR_CODE__E_INVALID,
+		    "no file of yours passed under that cookie");
+		return -1;
+	}
+	if (fdpass_send(spl->fdchan, id, fd) != 0) {
+		close(fd);
+		client_error(b, hdr, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		    "local spooler busy, try again");
+		return -1;
+	}
+	close(fd);
+	r->fd_cookie = 0;
+	r->by_fd = 1;
+	return 0;
+}
+
 /* Pass a job or queue request to localspl with the caller attached. */
 static void
 forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
@@ -285,6 +314,16 @@ forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 		    "local spooler restarting, try again");
 		return;
 	}
+	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
+	    e->submit_req->by_fd) {
+		client_error(b, hdr, e->id, SB__ERROR_CODE__E_INVALID,
+		    "by_fd is the broker's to set");
+		return;
+	}
+	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
+	    e->submit_req->fd_cookie != 0 &&
+	    pass_file(b, spl, hdr, e, uid, b->next_id + 1) != 0)
+		return;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    nng_msg_alloc(&p->hdr, 0) != 0)
 		fatal("out of memory");

@@ -162,9 +162,10 @@ worker_ended(struct broker *b, struct inst *w)
 static void
 loop_once(struct broker *b)
 {
-	struct pollfd pfd[2 + 2 * 160];
+	struct pollfd pfd[2 + 2 * 160 + FDGATE_MAX + 1], gate[FDGATE_MAX + 1];
 	struct inst *owner[2 + 2 * 160];
 	int is_pidfd[2 + 2 * 160];
+	size_t ngate = fdgate_pollfds(b, gate, FDGATE_MAX + 1);
 	nfds_t n = 0;
 	int timeout;
 
@@ -188,8 +189,11 @@ loop_once(struct broker *b)
 		}
 	}
 	timeout = supervise_next_timeout(b, now_mono_ms());
-	if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+	/* The fd gate's sockets ride along at the end. */
+	memcpy(pfd + n, gate, ngate * sizeof(*gate));
+	if (poll(pfd, n + ngate, timeout) < 0 && errno != EINTR)
 		fatal("poll: %s", strerror(errno));
+	fdgate_ready(b, pfd + n, ngate);
 	if (pfd[0].revents)
 		on_signal(b);
 	if (pfd[1].revents)
@@ -202,6 +206,7 @@ loop_once(struct broker *b)
 		if (pfd[i].revents && is_pidfd[i] && owner[i]->pidfd >= 0)
 			worker_ended(b, owner[i]);
 	supervise_tick(b, now_mono_ms());
+	fdgate_tick(b, now_mono_ms());
 }
 
 /* fds to spare: the soft limit up to the hard one (the client gate and
@@ -266,6 +271,9 @@ main(int argc, char **argv)
 	if ((rv = client_open(b)) != 0)
 		fatal("client socket in %s: %s", b->cfg.runtime_dir,
 		    nng_strerror(rv));
+	if (fdgate_open(b) != 0)
+		fatal("descriptor socket in %s: %s", b->cfg.runtime_dir,
+		    strerror(errno));
 	log_info("spool %s, runtime %s, config %s, %zu queue(s)",
 	    b->cfg.spool_dir, b->cfg.runtime_dir, b->cfg.path,
 	    b->cfg.nqueues);
@@ -275,6 +283,7 @@ main(int argc, char **argv)
 		loop_once(b);
 	supervise_shutdown(b);
 	client_close(b);
+	fdgate_close(b);
 	if (b->limit == LIMIT_CGROUP1)
 		rmdir(b->cgroup_root);
 	config_free(&b->cfg);

@@ -10,11 +10,14 @@
  * caller, never sent from here.
  * Reports: protocol violations (kind, pid, reason), lost dispatches.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "broker.h"
+#include "fdpass.h"
 #include "log.h"
 #include "util.h"
 
@@ -97,13 +100,19 @@ idle_inst(struct broker *b, int kind)
 	return NULL;
 }
 
+/* The dispatch goes to w: its data first, on the descriptor channel,
+ * then the JobStart. */
 static void
-assign(struct broker *b, struct inst *w, sb_env *e)
+assign(struct broker *b, struct inst *w, sb_env *e, int fd)
 {
 	w->token = e->job_start->token;
 	w->idle_since = 0;
 	w->job_id = e->job_start->job_id;
 	w->stage = e->job_start->stage;
+	if (fdpass_send(w->fdchan, w->token, fd) != 0)
+		log_warn("job %llu: passing its data to %s.%u: %s",
+		    (unsigned long long)w->job_id, kind_name(w->kind), w->idx,
+		    strerror(errno)); /* it reports INTERRUPTED: no data */
 	if (supervise_send(b, w, e) != 0) {
 		/* The worker is being recycled; the reap interrupts it. */
 		log_warn("job %llu: dispatch to %s.%u failed",
@@ -126,17 +135,19 @@ route_assign(struct broker *b)
 		*pp = q->next;
 		if (b->queued_tail == &q->next)
 			b->queued_tail = pp;
-		assign(b, w, q->env);
+		assign(b, w, q->env, q->fd);
+		close(q->fd);
 		chan_free(q->env);
 		free(q);
 	}
 }
 
+/* A JobStart from localspl (spl), whose data localspl passed first. */
 static void
-on_job_start(struct broker *b, sb_env *e)
+on_job_start(struct broker *b, struct inst *spl, sb_env *e)
 {
 	Sb__JobStart *js = e->job_start;
-	int kind = route_kind(js);
+	int kind = route_kind(js), fd;
 	struct queued *q;
 
 	if (js->token == 0 || inst_by_token(b, js->token) != NULL) {
@@ -145,9 +156,17 @@ on_job_start(struct broker *b, sb_env *e)
 		chan_free(e);
 		return;
 	}
+	/* Sent before the JobStart: it is there, or localspl broke the
+	 * protocol. */
+	if ((fd = fdpass_recv_tag(spl->fdchan, js->token, 0)) < 0) {
+		violation(b, spl, e, "no job data passed with");
+		chan_free(e);
+		return;
+	}
 	if (kind == 0) {
 		job_done_to_spooler(b, js->token, js->job_id, js->stage,
 		    SB__RESULT__PERMANENT, "no worker delivers to this URI");
+		close(fd);
 		chan_free(e);
 		return;
 	}
@@ -155,10 +174,13 @@ on_job_start(struct broker *b, sb_env *e)
 		fatal("out of memory");
 	q->kind = kind;
 	q->env = e;
+	q->fd = fd;
 	*b->queued_tail = q;
 	b->queued_tail = &q->next;
 	route_assign(b);
 }
+
+static void unqueue(struct broker *b, uint64_t token);
 
 /* localspl -> broker. Returns an answer for a client, or NULL. */
 static sb_env *
@@ -180,12 +202,14 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 	case SB__ENVELOPE__BODY_ERROR_REP:
 		return e;
 	case SB__ENVELOPE__BODY_JOB_START:
-		on_job_start(b, e);
+		on_job_start(b, w, e);
 		return NULL; /* e is owned by the queue now */
-	case SB__ENVELOPE__BODY_DATA_CHUNK:
+	case SB__ENVELOPE__BODY_ABORT:
 		/* A dispatch that ended meanwhile has no one to take it. */
-		if ((to = inst_by_token(b, e->data_chunk->token)) != NULL)
+		if ((to = inst_by_token(b, e->abort->token)) != NULL)
 			supervise_send(b, to, e);
+		else
+			unqueue(b, e->abort->token);
 		break;
 	case SB__ENVELOPE__BODY_OUTPUT_ACK:
 		to = inst_by_token(b, e->output_ack->token);
@@ -208,9 +232,6 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 	uint64_t token;
 
 	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_DATA_REQ:
-		token = e->data_req->token;
-		break;
 	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
 		if (w->kind != SB__WORKER_KIND__PRINTPROC) {
 			violation(b, w, e, "only printproc may send");
@@ -265,29 +286,57 @@ route_from_worker(struct broker *b, struct inst *w, sb_env *e)
 	return NULL;
 }
 
+static void
+queued_free(struct queued *q)
+{
+	close(q->fd);
+	chan_free(q->env);
+	free(q);
+}
+
+/* An aborted dispatch still waiting for a worker: gone, and localspl
+ * hears it ended. */
+static void
+unqueue(struct broker *b, uint64_t token)
+{
+	struct queued **pp, *q;
+
+	for (pp = &b->queued; (q = *pp) != NULL; pp = &q->next) {
+		if (q->env->job_start->token != token)
+			continue;
+		*pp = q->next;
+		if (b->queued_tail == &q->next)
+			b->queued_tail = pp;
+		job_done_to_spooler(b, token, q->env->job_start->job_id,
+		    q->env->job_start->stage, SB__RESULT__INTERRUPTED,
+		    "aborted before it began");
+		queued_free(q);
+		return;
+	}
+}
+
 /* Abort what another worker is doing on behalf of a dead localspl. */
 static void
 orphan_dispatches(struct broker *b)
 {
-	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
+	Sb__Abort a = SB__ABORT__INIT;
 	struct queued *q;
 	sb_env e;
 
 	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
-	e.data_chunk = &c;
-	c.error = "local spooler restarted";
+	e.body_case = SB__ENVELOPE__BODY_ABORT;
+	e.abort = &a;
+	a.reason = "local spooler restarted";
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
 		if (w->token == 0 || w->kind == SB__WORKER_KIND__LOCALSPL)
 			continue;
-		c.token = w->token;
+		a.token = w->token;
 		supervise_send(b, w, &e);
 	}
 	while ((q = b->queued) != NULL) {
 		b->queued = q->next;
-		chan_free(q->env);
-		free(q);
+		queued_free(q);
 	}
 	b->queued_tail = &b->queued;
 }

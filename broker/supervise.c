@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,6 +39,7 @@
 #include <nng/nng.h>
 
 #include "broker.h"
+#include "fdpass.h"
 #include "sandbox.h"
 #include "log.h"
 #include "util.h"
@@ -95,6 +97,7 @@ supervise_init(struct broker *b)
 		struct inst *w = &b->insts[i];
 		w->pidfd = -1;
 		w->recvfd = -1;
+		w->fdchan = -1;
 		/* A directory per process: its mount namespace holds only
 		 * its own channel. */
 		snprintf(w->chan_dir, sizeof(w->chan_dir), "%s/%zu",
@@ -183,7 +186,7 @@ child_fail(const char *kind, const char *step, int err)
  * calls: nng is not fork-safe and the broker has threads. */
 static void __attribute__((noreturn))
 exec_child(int kind, const char *path, char **argv, char *ns,
-    const struct sandbox_view *view, pid_t parent, int sandbox)
+    const struct sandbox_view *view, pid_t parent, int sandbox, int fdchan)
 {
 	sigset_t none;
 	int exe, i = 0;
@@ -194,7 +197,12 @@ exec_child(int kind, const char *path, char **argv, char *ns,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	close_range(3, ~0U, 0);
+	/* The descriptor channel is fd 3 (fdpass.h), nothing above it. */
+	if (fdchan == WORKER_FDCHAN)
+		fcntl(fdchan, F_SETFD, 0);
+	else if (dup2(fdchan, WORKER_FDCHAN) != WORKER_FDCHAN)
+		child_fail(kind_name(kind), "descriptor channel", errno);
+	close_range(WORKER_FDCHAN + 1, ~0U, 0);
 	exe = open(path, O_PATH | O_CLOEXEC);
 	if (exe < 0)
 		child_fail(kind_name(kind), path, errno);
@@ -248,11 +256,16 @@ spawn(struct broker *b, struct slot *s)
 		"--namespaces", ns, NULL };
 	struct sandbox_view view;
 	pid_t parent = getpid(), pid;
-	int rv;
+	int rv, sp[2];
 
 	if (w == NULL) {
 		log_error("no room in the process table for %s.%u",
 		    kind_name(s->kind), s->idx);
+		return NULL;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
+		log_error("%s.%u: descriptor channel: %s", kind_name(s->kind),
+		    s->idx, strerror(errno));
 		return NULL;
 	}
 	argv[2] = w->url;
@@ -263,11 +276,15 @@ spawn(struct broker *b, struct slot *s)
 	if (pid < 0) {
 		log_error("fork for %s: %s", kind_name(s->kind),
 		    strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
 		return NULL;
 	}
 	if (pid == 0)
 		exec_child(s->kind, path, argv, ns, &view, parent,
-		    b->cfg.sandbox != SBX_OFF);
+		    b->cfg.sandbox != SBX_OFF, sp[1]);
+	close(sp[1]);
+	fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	w->pidfd = proc_pidfd_open(pid);
 	if (w->pidfd < 0) {
 		/* Out of fds, say: no way to watch it, so it goes; the slot
@@ -276,9 +293,11 @@ spawn(struct broker *b, struct slot *s)
 		    kind_name(s->kind), s->idx, strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		close(sp[0]);
 		return NULL;
 	}
 	inst_reset(b, w, s, pid);
+	w->fdchan = sp[0];
 	budget_limit_child(b, w);
 	if ((rv = proc_channel_open(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
@@ -487,6 +506,9 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 	close(w->pidfd);
 	w->pidfd = -1;
 	proc_channel_close(w);
+	if (w->fdchan >= 0)
+		close(w->fdchan); /* what was in flight goes with it */
+	w->fdchan = -1;
 	crash = !w->killed && w->state != W_DRAINING;
 	if (crash && budget_killed_by_limit(b, w, status, limit,
 			 sizeof(limit))) {
@@ -526,6 +548,10 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 	struct budget_sample smp;
 	char why[256];
 
+	/* Before its Hello a process may still be the broker's fork, with
+	 * the broker's fds: nothing to measure yet. */
+	if (w->state == W_STARTING)
+		return;
 	proc_sample(w);
 	if (w->state != W_READY || w != w->slot->cur)
 		return; /* already on its way out */
@@ -640,6 +666,9 @@ supervise_shutdown(struct broker *b)
 			w->pidfd = -1;
 		}
 		proc_channel_close(w);
+		if (w->fdchan >= 0)
+			close(w->fdchan);
+		w->fdchan = -1;
 		budget_limit_release(b, w);
 	}
 }

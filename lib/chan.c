@@ -118,6 +118,9 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 {
 	CHECK(r->data.len <= SB_CHUNK_SIZE, "submit chunk of %zu bytes",
 	    r->data.len);
+	CHECK((r->fd_cookie == 0 && !r->by_fd) ||
+		(r->final && r->upload == 0 && r->data.len == 0),
+	    "submit by descriptor: one final request, no data");
 	if (r->upload != 0)
 		return 0;
 	CHECK(r->queue[0] != '\0' && strlen(r->queue) <= 64,
@@ -189,17 +192,9 @@ static int
 validate_dispatch(const sb_env *e, char *err, size_t errlen)
 {
 	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_DATA_REQ:
-		CHECK(e->data_req->token != 0, "data request: no token");
-		CHECK(e->data_req->length >= 1 &&
-			e->data_req->length <= SB_CHUNK_SIZE,
-		    "data request: length %u out of range",
-		    e->data_req->length);
-		return 0;
-	case SB__ENVELOPE__BODY_DATA_CHUNK:
-		CHECK(e->data_chunk->token != 0, "data chunk: no token");
-		CHECK(e->data_chunk->data.len <= SB_CHUNK_SIZE,
-		    "data chunk of %zu bytes", e->data_chunk->data.len);
+	case SB__ENVELOPE__BODY_ABORT:
+		CHECK(e->abort->token != 0, "abort: no token");
+		CHECK(strlen(e->abort->reason) <= 512, "abort: reason too long");
 		return 0;
 	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
 		CHECK(e->output_chunk->token != 0, "output chunk: no token");
@@ -244,8 +239,7 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 		return validate_job_ctl(e->job_ctl_req, err, errlen);
 	case SB__ENVELOPE__BODY_JOB_START:
 		return validate_job_start(e->job_start, err, errlen);
-	case SB__ENVELOPE__BODY_DATA_REQ:
-	case SB__ENVELOPE__BODY_DATA_CHUNK:
+	case SB__ENVELOPE__BODY_ABORT:
 	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
 	case SB__ENVELOPE__BODY_OUTPUT_ACK:
 	case SB__ENVELOPE__BODY_JOB_DONE:

@@ -4,10 +4,16 @@
 #include "sbclient.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +21,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "config.h"
+#include "fdpass.h"
 #include "util.h"
 
 /* Connections the broker closed on us at once (nng's thread counts
@@ -39,6 +46,25 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
+/* RUNTIME/spoolbox-fd.sock beside the client socket: files pass there
+ * by descriptor (fdpass.h). */
+static char fd_sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+/* fd_sock beside the client socket path (left empty when too long). */
+static void
+fd_socket_path(const char *client)
+{
+	const char *slash = strrchr(client, '/');
+	size_t dir = slash != NULL ? (size_t)(slash - client) + 1 : 0;
+	static const char name[] = "spoolbox-fd.sock";
+
+	fd_sock[0] = '\0';
+	if (dir + sizeof(name) > sizeof(((struct sockaddr_un *)0)->sun_path))
+		return;
+	memcpy(fd_sock, client, dir);
+	memcpy(fd_sock + dir, name, sizeof(name));
+}
+
 int
 sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
 {
@@ -56,6 +82,7 @@ sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
 	} else {
 		snprintf(url, sizeof(url), "ipc://%s", sock);
 	}
+	fd_socket_path(url + strlen("ipc://"));
 	if ((rv = nng_req0_open(s)) != 0) {
 		snprintf(err, errlen, "nng: %s", nng_strerror(rv));
 		return -1;
@@ -281,15 +308,98 @@ upload(nng_socket s, int fd, const struct sbclient_job *j, uint8_t *buf,
 	}
 }
 
+/* Hand the open file fd to the broker under a fresh cookie; the cookie,
+ * or 0 when the broker did not take it. */
+static uint64_t
+pass_file(int fd)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	uint64_t cookie = 0;
+	uint8_t answer = 1;
+	int c;
+
+	if (getrandom(&cookie, sizeof(cookie), 0) != sizeof(cookie) ||
+	    cookie == 0)
+		return 0;
+	if (fd_sock[0] == '\0')
+		return 0;
+	memcpy(a.sun_path, fd_sock, strlen(fd_sock) + 1);
+	c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return 0;
+	if (connect(c, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    fdpass_send(c, cookie, fd) != 0 ||
+	    poll(&(struct pollfd){ .fd = c, .events = POLLIN }, 1, 5000) != 1 ||
+	    recv(c, &answer, 1, 0) != 1 || answer != 0)
+		cookie = 0;
+	close(c);
+	return cookie;
+}
+
+/* The whole job by descriptor: a regular file, copied into the spool in
+ * the kernel. The job id; 0 with err, and *fallback when the chunk
+ * stream should be tried instead (no descriptor socket). */
+static uint64_t
+submit_fd(nng_socket s, int fd, const struct sbclient_job *j, int *fallback,
+    char *err, size_t errlen)
+{
+	Sb__SubmitReq r = SB__SUBMIT_REQ__INIT;
+	uint64_t job = 0;
+	sb_env req, *rep;
+
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
+	req.submit_req = &r;
+	r.queue = (char *)j->queue;
+	r.datatype = j->datatype;
+	r.title = (char *)j->title;
+	r.filename = (char *)j->filename;
+	r.copies = j->copies;
+	r.priority = j->priority;
+	r.final = 1;
+	for (int tries = 0; tries < 50 && job == 0; tries++) {
+		if ((r.fd_cookie = pass_file(fd)) == 0) {
+			*fallback = tries == 0;
+			snprintf(err, errlen, "spoolboxd did not take the file");
+			return 0;
+		}
+		if ((rep = sbclient_call(s, &req, 0, err, errlen)) == NULL)
+			return 0;
+		if (rep->body_case == SB__ENVELOPE__BODY_SUBMIT_REP)
+			job = rep->submit_rep->job_id;
+		else if (rep->body_case == SB__ENVELOPE__BODY_ERROR_REP)
+			snprintf(err, errlen, "%s", rep->error_rep->message);
+		else
+			snprintf(err, errlen, "unexpected answer %s",
+			    chan_body_name(rep));
+		/* The spooler restarting: pass the file again. */
+		if (job == 0 && !unavailable(rep)) {
+			chan_free(rep);
+			return 0;
+		}
+		chan_free(rep);
+		if (job == 0)
+			sleep_ms(100);
+	}
+	return job;
+}
+
 uint64_t
 sbclient_submit(nng_socket s, int fd, const struct sbclient_job *j,
     char *err, size_t errlen)
 {
-	uint8_t *buf = malloc(2 * SB_CHUNK_SIZE);
+	uint8_t *buf;
 	uint64_t job = 0;
-	int again;
+	struct stat st;
+	int again, fallback = 0;
 
-	if (buf == NULL) {
+	/* A regular file goes by descriptor; pipes and terminals stream. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		job = submit_fd(s, fd, j, &fallback, err, errlen);
+		if (job != 0 || !fallback)
+			return job;
+	}
+	if ((buf = malloc(2 * SB_CHUNK_SIZE)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return 0;
 	}

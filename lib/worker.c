@@ -13,12 +13,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pair1/pair.h>
 
 #include "config.h"
+#include "fdpass.h"
 #include "log.h"
 #include "sandbox.h"
 #include "util.h"
@@ -132,6 +134,7 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 
 	memset(w, 0, sizeof(*w));
 	w->kind = kind;
+	w->job_fd = -1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -171,12 +174,12 @@ worker_send(struct worker *w, const sb_env *e)
 		    nng_strerror(rv));
 }
 
-/* Job data or an acknowledgement for a dispatch this worker is not on. */
+/* An acknowledgement or an abort for a dispatch this worker is not on. */
 static int
 stale(const struct worker *w, const sb_env *e)
 {
-	if (e->body_case == SB__ENVELOPE__BODY_DATA_CHUNK)
-		return e->data_chunk->token != w->token;
+	if (e->body_case == SB__ENVELOPE__BODY_ABORT)
+		return e->abort->token != w->token;
 	if (e->body_case == SB__ENVELOPE__BODY_OUTPUT_ACK)
 		return e->output_ack->token != w->token;
 	return 0;
@@ -271,11 +274,28 @@ worker_drained(struct worker *w)
 	}
 }
 
-void
+int
 worker_job_begin(struct worker *w, const Sb__JobStart *js)
 {
+	struct stat st;
+	int fd, flags;
+
 	w->token = js->token;
 	worker_leak(w);
+	/* Sent before the JobStart: it is waiting, or it is not coming. */
+	fd = fdpass_recv_tag(WORKER_FDCHAN, js->token, 1000);
+	if (fd < 0) {
+		worker_job_done(w, js, SB__RESULT__INTERRUPTED,
+		    "no job data from the broker", 0, NULL);
+		return -1;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || flags < 0 ||
+	    (flags & O_ACCMODE) != O_RDONLY)
+		fatal("protocol violation: job data for dispatch %llu is not "
+		    "a read-only file", (unsigned long long)js->token);
+	w->job_fd = fd;
+	return 0;
 }
 
 void
@@ -295,6 +315,10 @@ worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
 	d.error = (char *)(error != NULL ? error : "");
 	d.pages = pages;
 	d.landed = (char *)(landed != NULL ? landed : "");
+	/* Closed first: the broker measures our fds when this arrives. */
+	if (w->job_fd >= 0)
+		close(w->job_fd);
+	w->job_fd = -1;
 	worker_send(w, &e);
 	w->token = 0;
 	w->jobs++;

@@ -29,6 +29,7 @@ struct worker {
 	unsigned namespaces;    /* SBX_NS_*: made by the broker before exec */
 	unsigned long jobs;
 	uint64_t token;         /* the dispatch being worked on; 0: idle */
+	int job_fd;             /* its data, read-only; -1 when none */
 };
 
 enum worker_event {
@@ -49,9 +50,9 @@ void worker_send(struct worker *w, const sb_env *e);
 
 /*
  * The next event from the broker, waiting at most timeout_ms (-1:
- * forever). WORKER_MSG sets *out (the caller owns it). DataChunk and
- * OutputAck messages whose token is not w->token belong to a dispatch
- * that already ended and are dropped here. An undecodable message is a
+ * forever). WORKER_MSG sets *out (the caller owns it). OutputAck and
+ * Abort messages whose token is not w->token belong to a dispatch that
+ * already ended and are dropped here. An undecodable message is a
  * protocol violation: exit.
  */
 enum worker_event worker_next(struct worker *w, int timeout_ms,
@@ -76,12 +77,17 @@ extern void *volatile leak_sink;
 /* Draining and idle: tell the broker and wait to be stopped. */
 void worker_drained(struct worker *w) __attribute__((noreturn));
 
-/* A dispatch begins: its token is now the worker's (fault injection
- * leaks here, so a kernel limit hits mid-job). */
-void worker_job_begin(struct worker *w, const Sb__JobStart *js);
+/*
+ * A dispatch begins: its token is now the worker's, and its data, which
+ * the broker passed on the descriptor channel (fdpass.h) just before, is
+ * w->job_fd: read-only, a regular file. 0; or -1 when no such descriptor
+ * came (the dispatch has then been reported INTERRUPTED). Fault injection
+ * leaks here, so a kernel limit hits mid-job.
+ */
+int worker_job_begin(struct worker *w, const Sb__JobStart *js);
 
-/* Report how the dispatch ended (landed may be NULL); the worker is idle
- * again and the job is counted. */
+/* Report how the dispatch ended (landed may be NULL) and close its data;
+ * the worker is idle again and the job is counted. */
 void worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
     const char *error, unsigned pages, const char *landed);
 

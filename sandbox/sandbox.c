@@ -76,10 +76,13 @@ static const char *const common_calls[] = { "read", "write", "readv",
 static const char *const localspl_calls[] = { "openat", "pwrite64",
 	"fsync", "fdatasync", "rename", "renameat", "renameat2", "unlink",
 	"unlinkat", "mkdir", "mkdirat", "getdents64", "ftruncate",
-	"copy_file_range", "fstatfs", "access", NULL };
+	"copy_file_range", "sendfile", "sync_file_range", "fstatfs", "access",
+	NULL };
 
+/* sendfile: the job's data, from the descriptor the broker passed, to
+ * the printer's socket without a copy through user space. */
 static const char *const network_calls[] = { "openat", "access", "bind",
-	"ioctl", NULL };
+	"ioctl", "sendfile", NULL };
 
 struct policy {
 	const char *name;

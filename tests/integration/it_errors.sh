@@ -34,7 +34,7 @@ expect_err "no job 999" sb cancel 999
 out=$(head -c 300 /dev/urandom | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock") || fail "no answer to garbage"
 echo "$out" | has "^error: " || fail "garbage got '$out'"
 out=$(printf '\x08\x07\x10\x01\xd2\x01\x00' | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock")
-[ "$out" = "error: protocol version 7, expected 2" ] || fail "wrong version got '$out'"
+[ "$out" = "error: protocol version 7, expected 3" ] || fail "wrong version got '$out'"
 sb queues >/dev/null || fail "broker stopped answering after garbage"
 
 # ipp:// is not built yet: a clear permanent error, not a hang.

@@ -30,7 +30,10 @@ cleanup() {
 	for p in $HOSTILE_PIDS; do kill "$p" 2>/dev/null || true; done
 	stop_spoolboxd
 	stop_lpd
-	if [ -n "$TEST_USER" ]; then userdel "$TEST_USER" 2>/dev/null || true; fi
+	if [ -n "$TEST_USER" ]; then
+		pkill -9 -u "$TEST_USER" 2>/dev/null || true
+		for _ in 1 2 3 4 5; do userdel "$TEST_USER" 2>/dev/null && break; sleep 0.2; done
+	fi
 	for f in "$T"/*.log; do
 		[ -f "$f" ] || continue
 		if grep -q -e "ERROR: AddressSanitizer" -e "ERROR: LeakSanitizer" \
@@ -63,8 +66,10 @@ expect_err() {
 	printf '%s\n' "$out" | has -- "$1" || fail "'${*:2}' said '$out', not '$1'"
 }
 
-# hostile CMD...: start the test tool as the test's user in the background;
-# waits for its "ready N" line and prints N.
+# hostile CMD...: start the test tool as the test's user in the background
+# (stopped at exit; not in a $(...), or the exit would not know it);
+# waits for its "ready N" line: N in HOSTILE_N, its refusals in
+# $T/refusals.
 hostile() {
 	local out=$T/hostile.$RANDOM
 	as_user "$BUILD/tests/sbhostile" "$@" >"$out" 2>&1 &
@@ -73,8 +78,8 @@ hostile() {
 		grep -q '^ready' "$out" && break
 		sleep 0.05
 	done
-	grep '^refused' "$out" >&2 || true
-	awk '/^ready/ { print $2 }' "$out"
+	grep '^refused' "$out" >"$T/refusals" || true
+	HOSTILE_N=$(awk '/^ready/ { print $2 }' "$out")
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on, below the kernel's

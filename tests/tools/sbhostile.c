@@ -71,7 +71,12 @@ hold_dials(int n)
 	snprintf(url, sizeof(url), "ipc://%s", sock_path);
 	for (int i = 0; i < n; i++) {
 		nng_socket s;
-		if (nng_req0_open(&s) == 0 && nng_dial(s, url, NULL, 0) == 0)
+		if (nng_req0_open(&s) != 0)
+			continue;
+		/* Refused ones come back, but not in a busy loop. */
+		nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 1000);
+		nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 10000);
+		if (nng_dial(s, url, NULL, 0) == 0)
 			ok++;
 	}
 	printf("ready %d\n", ok);

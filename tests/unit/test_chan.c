@@ -65,14 +65,14 @@ END_TEST
 
 START_TEST(test_oversized_chunk_not_encoded)
 {
-	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
+	Sb__OutputChunk c = SB__OUTPUT_CHUNK__INIT;
 	sb_env e;
 	nng_msg *m;
 	uint8_t *big = calloc(1, SB_MSG_MAX + 10);
 
 	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
-	e.data_chunk = &c;
+	e.body_case = SB__ENVELOPE__BODY_OUTPUT_CHUNK;
+	e.output_chunk = &c;
 	c.token = 1;
 	c.data.data = big;
 	c.data.len = SB_MSG_MAX + 10;
@@ -83,20 +83,20 @@ END_TEST
 
 START_TEST(test_chunk_over_limit_invalid)
 {
-	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
+	Sb__OutputChunk c = SB__OUTPUT_CHUNK__INIT;
 	char err[256];
 	sb_env e, *d;
 	uint8_t *big = calloc(1, SB_CHUNK_SIZE + 1);
 
 	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
-	e.data_chunk = &c;
+	e.body_case = SB__ENVELOPE__BODY_OUTPUT_CHUNK;
+	e.output_chunk = &c;
 	c.token = 1;
 	c.data.data = big;
 	c.data.len = SB_CHUNK_SIZE + 1;
 	d = roundtrip(&e, err, sizeof(err));
 	ck_assert_ptr_null(d);
-	ck_assert_ptr_nonnull(strstr(err, "data chunk of"));
+	ck_assert_ptr_nonnull(strstr(err, "output chunk of"));
 	free(big);
 }
 END_TEST
@@ -104,7 +104,7 @@ END_TEST
 START_TEST(test_missing_fields)
 {
 	Sb__SubmitReq r = SB__SUBMIT_REQ__INIT;
-	Sb__DataReq dr = SB__DATA_REQ__INIT;
+	Sb__Abort ab = SB__ABORT__INIT;
 	Sb__JobCtlReq jc = SB__JOB_CTL_REQ__INIT;
 	char err[256];
 	sb_env e;
@@ -126,13 +126,21 @@ START_TEST(test_missing_fields)
 	r.datatype = SB__DATA_TYPE__TEXT;
 	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
 
-	e.body_case = SB__ENVELOPE__BODY_DATA_REQ;
-	e.data_req = &dr;
-	dr.length = 10;
-	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1); /* token */
-	dr.token = 5;
-	dr.length = SB_CHUNK_SIZE + 1;
+	/* A submit by descriptor carries no data and is final. */
+	r.fd_cookie = 99;
 	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	r.final = 1;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
+	r.data.len = 1;
+	r.data.data = (uint8_t *)"x";
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "by descriptor"));
+
+	e.body_case = SB__ENVELOPE__BODY_ABORT;
+	e.abort = &ab;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1); /* token */
+	ab.token = 5;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
 
 	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
 	e.job_ctl_req = &jc;
@@ -145,8 +153,8 @@ END_TEST
 
 START_TEST(test_unknown_oneof_and_version)
 {
-	/* version=2, id=1, then field 99 (varint 5): no known body. */
-	static const uint8_t unknown[] = { 0x08, 0x02, 0x10, 0x01, 0x98, 0x06,
+	/* version=3, id=1, then field 99 (varint 5): no known body. */
+	static const uint8_t unknown[] = { 0x08, 0x03, 0x10, 0x01, 0x98, 0x06,
 		0x05 };
 	Sb__QueuesReq q = SB__QUEUES_REQ__INIT;
 	char err[256];

@@ -1,17 +1,24 @@
 /* worker: worker_next() against a real nng pair1 channel: messages,
- * timeouts and Drain told apart; data of ended dispatches dropped; order
- * kept; garbage is fatal. Also jobin's checks of what arrives. */
+ * timeouts and Drain told apart; acknowledgements and aborts of ended
+ * dispatches dropped; order kept; garbage is fatal. Also the descriptor
+ * channel: a dispatch's data by tag, stale ones closed, none in time. */
 #include <check.h>
 
 #include "runner.h"
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pair1/pair.h>
 
-#include "jobin.h"
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include "fdpass.h"
 #include "worker.h"
 
 static nng_socket broker_sock;
@@ -43,26 +50,9 @@ teardown(void)
 	nng_close(broker_sock);
 }
 
-/* The broker side sends a DataChunk for token at offset. */
+/* The broker side acknowledges output of token at offset. */
 static void
-send_chunk(uint64_t token, uint64_t offset)
-{
-	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
-	uint8_t data[4] = { 1, 2, 3, 4 };
-	sb_env e;
-
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
-	e.data_chunk = &c;
-	c.token = token;
-	c.offset = offset;
-	c.data.data = data;
-	c.data.len = sizeof(data);
-	ck_assert_int_eq(chan_send(broker_sock, &e, 0), 0);
-}
-
-static void
-send_ack(uint64_t token)
+send_ack_at(uint64_t token, uint64_t offset)
 {
 	Sb__OutputAck a = SB__OUTPUT_ACK__INIT;
 	sb_env e;
@@ -71,6 +61,27 @@ send_ack(uint64_t token)
 	e.body_case = SB__ENVELOPE__BODY_OUTPUT_ACK;
 	e.output_ack = &a;
 	a.token = token;
+	a.offset = offset;
+	ck_assert_int_eq(chan_send(broker_sock, &e, 0), 0);
+}
+
+static void
+send_ack(uint64_t token)
+{
+	send_ack_at(token, 0);
+}
+
+static void
+send_abort(uint64_t token)
+{
+	Sb__Abort a = SB__ABORT__INIT;
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_ABORT;
+	e.abort = &a;
+	a.token = token;
+	a.reason = "canceled";
 	ck_assert_int_eq(chan_send(broker_sock, &e, 0), 0);
 }
 
@@ -86,15 +97,15 @@ send_drain(void)
 	ck_assert_int_eq(chan_send(broker_sock, &e, 0), 0);
 }
 
-/* The next event must be a DataChunk at offset. */
+/* The next event must be an OutputAck at offset. */
 static void
-expect_chunk(uint64_t offset)
+expect_ack(uint64_t offset)
 {
 	sb_env *e;
 
 	ck_assert_int_eq(worker_next(&w, 2000, &e), WORKER_MSG);
-	ck_assert_int_eq(e->body_case, SB__ENVELOPE__BODY_DATA_CHUNK);
-	ck_assert_uint_eq(e->data_chunk->offset, offset);
+	ck_assert_int_eq(e->body_case, SB__ENVELOPE__BODY_OUTPUT_ACK);
+	ck_assert_uint_eq(e->output_ack->offset, offset);
 	chan_free(e);
 }
 
@@ -108,18 +119,23 @@ START_TEST(test_timeout_is_not_a_message)
 }
 END_TEST
 
-START_TEST(test_stale_data_dropped)
+START_TEST(test_stale_dropped)
 {
-	w.token = 7;
-	send_chunk(5, 0);       /* an earlier dispatch's */
-	send_ack(5);
-	send_chunk(7, 0);
-	expect_chunk(0);
-	/* Nothing else is waiting: the stale ones were dropped. */
-	w.token = 0;            /* idle: every chunk is stale */
-	send_chunk(7, 4);
-	send_ack(7);
 	sb_env *e;
+
+	w.token = 7;
+	send_ack(5);            /* an earlier dispatch's */
+	send_abort(5);
+	send_ack_at(7, 0);
+	expect_ack(0);
+	send_abort(7);
+	ck_assert_int_eq(worker_next(&w, 2000, &e), WORKER_MSG);
+	ck_assert_int_eq(e->body_case, SB__ENVELOPE__BODY_ABORT);
+	chan_free(e);
+	/* Nothing else is waiting: the stale ones were dropped. */
+	w.token = 0;            /* idle: every ack and abort is stale */
+	send_ack(7);
+	send_abort(7);
 	ck_assert_int_eq(worker_next(&w, 100, &e), WORKER_TIMEOUT);
 }
 END_TEST
@@ -129,14 +145,14 @@ START_TEST(test_drain_in_the_middle_keeps_order)
 	sb_env *e;
 
 	w.token = 9;
-	send_chunk(9, 0);
+	send_ack_at(9, 0);
 	send_drain();
-	send_chunk(9, 4);
-	expect_chunk(0);
+	send_ack_at(9, 4);
+	expect_ack(0);
 	ck_assert_int_eq(worker_next(&w, 2000, &e), WORKER_DRAIN);
 	ck_assert_ptr_null(e);
 	ck_assert_int_eq(w.draining, 1);
-	expect_chunk(4);
+	expect_ack(4);
 	/* Draining does not turn a timeout into anything else. */
 	ck_assert_int_eq(worker_next(&w, 50, &e), WORKER_TIMEOUT);
 	ck_assert_int_eq(w.draining, 1);
@@ -175,27 +191,34 @@ START_TEST(test_garbage_is_fatal)
 }
 END_TEST
 
-START_TEST(test_jobin_out_of_order)
+/* The descriptor channel: the fd for the wanted tag comes back (a
+ * different fd number, the same file); an earlier dispatch's is closed;
+ * none in time is EAGAIN. */
+START_TEST(test_fdpass_by_tag)
 {
-	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
-	uint8_t data[4] = { 0 };
-	struct jobin in;
-	char err[128];
+	char path[] = "/tmp/sbfdpass.XXXXXX";
+	struct stat a, b;
+	int sp[2], f, got;
 
-	jobin_init(&in, &w, 5, 8, 2);
-	c.token = 5;
-	c.data.data = data;
-	c.data.len = 4;
-	c.offset = 4; /* the second chunk first */
-	ck_assert_int_eq(jobin_accept(&in, &c, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "out of order") != NULL, "%s", err);
-	c.offset = 0;
-	c.token = 6;
-	ck_assert_int_eq(jobin_accept(&in, &c, err, sizeof(err)), -1);
-	c.token = 5;
-	c.error = "job canceled";
-	ck_assert_int_eq(jobin_accept(&in, &c, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "job canceled");
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	f = mkstemp(path);
+	ck_assert_int_ge(f, 0);
+	unlink(path);
+	ck_assert_int_eq(fdpass_send(sp[0], 41, f), 0);
+	ck_assert_int_eq(fdpass_send(sp[0], 42, f), 0);
+	got = fdpass_recv_tag(sp[1], 42, 1000);
+	ck_assert_int_ge(got, 0);
+	ck_assert_int_ne(got, f);
+	ck_assert_int_eq(fstat(got, &a), 0);
+	ck_assert_int_eq(fstat(f, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	ck_assert_int_eq(fcntl(got, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	close(got);
+	ck_assert_int_eq(fdpass_recv_tag(sp[1], 43, 50), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	close(f);
+	close(sp[0]);
+	close(sp[1]);
 }
 END_TEST
 
@@ -207,11 +230,11 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_timeout_is_not_a_message);
-	tcase_add_test(tc, test_stale_data_dropped);
+	tcase_add_test(tc, test_stale_dropped);
 	tcase_add_test(tc, test_drain_in_the_middle_keeps_order);
 	tcase_add_test(tc, test_job_start_passes_when_idle);
 	tcase_add_exit_test(tc, test_garbage_is_fatal, 1);
-	tcase_add_test(tc, test_jobin_out_of_order);
+	tcase_add_test(tc, test_fdpass_by_tag);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);
 }

@@ -84,9 +84,6 @@ localspl_from_broker(struct spl *s, sb_env *e)
 		else
 			request_queues(s, e);
 		break;
-	case SB__ENVELOPE__BODY_DATA_REQ:
-		sched_data_req(s, e);
-		break;
 	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
 		sched_output_chunk(s, e);
 		break;

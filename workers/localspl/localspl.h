@@ -67,6 +67,9 @@ struct job *store_job_new(struct store *s, char *err, size_t errlen);
 /* Append to an upload's data (no fd is kept between calls). */
 int store_append(struct store *s, struct job *j, const void *buf,
     size_t len);
+/* Append size bytes of the file in (from its start), copied in the
+ * kernel; in stays the caller's. */
+int store_copy(struct store *s, struct job *j, int in, uint64_t size);
 /* Data and record on stable storage; the job is acknowledged after. */
 int store_commit(struct store *s, struct job *j);
 /* Rewrite the record; durable: fsync file and directory too. */
@@ -127,7 +130,6 @@ void sched_pick(struct spl *s, const struct queue *q, int64_t now,
 void sched_run(struct spl *s);
 int sched_timeout(struct spl *s);
 void sched_finish(struct spl *s, struct job *j, int state);
-void sched_data_req(struct spl *s, const sb_env *e);
 void sched_output_chunk(struct spl *s, const sb_env *e);
 void sched_job_done(struct spl *s, const sb_env *e);
 

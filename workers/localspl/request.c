@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
@@ -75,9 +77,10 @@ upload_allowed(struct spl *s, const sb_env *e)
 	return 0;
 }
 
-/* The first chunk of an upload: a new job with the request's attributes. */
+/* A new job with the request's attributes; head: its first bytes. */
 static struct job *
-upload_begin(struct spl *s, const sb_env *e)
+upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
+    size_t headlen)
 {
 	const Sb__SubmitReq *r = e->submit_req;
 	struct queue *q = spl_queue(s, r->queue);
@@ -103,7 +106,7 @@ upload_begin(struct spl *s, const sb_env *e)
 	j->copies = r->copies;
 	j->priority = r->priority;
 	j->datatype = r->datatype == SB__DATA_TYPE__AUTO
-	    ? detect_type(r->data.data, r->data.len)
+	    ? detect_type(head, headlen)
 	    : (int)r->datatype;
 	j->state = SB__JOB_STATE__PENDING;
 	j->submitted = now_wall_ms();
@@ -146,16 +149,88 @@ too_big(struct spl *s, const struct job *j, size_t more)
 	return max != 0 && j->size + more > max;
 }
 
+static void
+refuse_too_big(struct spl *s, const sb_env *e, struct job *j)
+{
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
+	    "job larger than queue %s's max_job_size (%llu bytes); not "
+	    "accepted", j->queue,
+	    (unsigned long long)spl_queue(s, j->queue)->cfg->max_job_size);
+	store_job_delete(&s->store, j);
+}
+
+/* The answer to a submit; job_id only once it is on stable storage. */
+static void
+reply_submit(struct spl *s, const sb_env *e, const struct job *j, int final)
+{
+	Sb__SubmitRep rep = SB__SUBMIT_REP__INIT;
+	sb_env out;
+
+	rep.upload = j->id;
+	rep.job_id = final ? j->id : 0;
+	if (final)
+		worker_leak(s->w); /* fault injection, per job accepted */
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_SUBMIT_REP;
+	out.submit_rep = &rep;
+	spl_send(s, &out, e->id);
+}
+
+static void
+io_error(struct spl *s, const sb_env *e, struct job *j)
+{
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
+	    "spool %s: %s; job not accepted", s->store.dir, strerror(errno));
+	store_job_delete(&s->store, j);
+}
+
+/* The whole job as a descriptor the client opened (passed on by the
+ * broker): copied into the spool in the kernel, synced, acknowledged. */
+static void
+submit_by_fd(struct spl *s, const sb_env *e)
+{
+	int fd = fdpass_recv_tag(WORKER_FDCHAN, e->id, 1000);
+	uint8_t head[4096];
+	struct stat st;
+	struct job *j;
+	ssize_t n;
+
+	if (fd < 0) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		    "the file did not come with the request; try again");
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (n = pread(fd, head, sizeof(head), 0)) < 0) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+		    "not a readable regular file");
+		goto out;
+	}
+	if ((j = upload_begin(s, e, head, (size_t)n)) == NULL)
+		goto out;
+	if (too_big(s, j, (uint64_t)st.st_size))
+		refuse_too_big(s, e, j);
+	else if (store_copy(&s->store, j, fd, (uint64_t)st.st_size) != 0 ||
+	    store_commit(&s->store, j) != 0)
+		io_error(s, e, j);
+	else
+		reply_submit(s, e, j, 1);
+out:
+	close(fd);
+}
+
 void
 request_submit(struct spl *s, const sb_env *e)
 {
 	const Sb__SubmitReq *r = e->submit_req;
-	Sb__SubmitRep rep = SB__SUBMIT_REP__INIT;
 	struct job *j;
-	sb_env out;
 
+	if (r->by_fd) {
+		submit_by_fd(s, e);
+		return;
+	}
 	if (r->upload == 0) {
-		if ((j = upload_begin(s, e)) == NULL)
+		if ((j = upload_begin(s, e, r->data.data, r->data.len)) == NULL)
 			return;
 	} else {
 		j = store_job(&s->store, r->upload);
@@ -170,31 +245,13 @@ request_submit(struct spl *s, const sb_env *e)
 			return;
 		}
 	}
-	if (too_big(s, j, r->data.len)) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
-		    "job larger than queue %s's max_job_size (%llu bytes); "
-		    "not accepted", j->queue,
-		    (unsigned long long)spl_queue(s, j->queue)->cfg->max_job_size);
-		store_job_delete(&s->store, j);
-		return;
-	}
-	if (store_append(&s->store, j, r->data.data, r->data.len) != 0)
-		goto io_error;
-	if (r->final && store_commit(&s->store, j) != 0)
-		goto io_error;
-	rep.upload = j->id;
-	rep.job_id = r->final ? j->id : 0;
-	if (r->final)
-		worker_leak(s->w); /* fault injection, per job accepted */
-	chan_env_init(&out);
-	out.body_case = SB__ENVELOPE__BODY_SUBMIT_REP;
-	out.submit_rep = &rep;
-	spl_send(s, &out, e->id);
-	return;
-io_error:
-	spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
-	    "spool %s: %s; job not accepted", s->store.dir, strerror(errno));
-	store_job_delete(&s->store, j);
+	if (too_big(s, j, r->data.len))
+		refuse_too_big(s, e, j);
+	else if (store_append(&s->store, j, r->data.data, r->data.len) != 0 ||
+	    (r->final && store_commit(&s->store, j) != 0))
+		io_error(s, e, j);
+	else
+		reply_submit(s, e, j, r->final);
 }
 
 /* Answer with the jobs in infos[0..n). */

@@ -5,8 +5,11 @@
  * are converted ahead (up to CONVERT_AHEAD at a time), and one job at a
  * time is delivered, in order, so a printer sees its jobs as submitted.
  * A dispatch is one stage of one job handed to a worker through the
- * broker, named by a token; its data requests, output and result come
- * back here.
+ * broker, named by a token: the job's data goes as a read-only
+ * descriptor on the descriptor channel (fdpass.h) just before the
+ * JobStart, and localspl keeps no copy of it open; its output (a
+ * conversion) and result come back here; a canceled job's dispatch gets
+ * an Abort.
  * Reports: every job that aborts or waits for a retry, with the reason.
  */
 #define _GNU_SOURCE
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fdpass.h"
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
@@ -107,6 +111,21 @@ close_job_files(struct job *j)
 	j->fd = j->out_fd = -1;
 }
 
+/* Tell the worker on j's dispatch to stop (through the broker). */
+static void
+send_abort(struct spl *s, const struct job *j, const char *why)
+{
+	Sb__Abort a = SB__ABORT__INIT;
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_ABORT;
+	e.abort = &a;
+	a.token = j->token;
+	a.reason = (char *)why;
+	worker_send(s->w, &e);
+}
+
 /* Move a job to a final state and let go of its data. */
 void
 sched_finish(struct spl *s, struct job *j, int state)
@@ -116,6 +135,11 @@ sched_finish(struct spl *s, struct job *j, int state)
 	if (j->token == 0) {
 		close_job_files(j);
 		store_drop_data(&s->store, j);
+	} else {
+		/* Its worker stops; the JobDone that follows drops the data. */
+		send_abort(s, j, state == SB__JOB_STATE__CANCELED
+		    ? j->last_error
+		    : "the job is final");
 	}
 	if (store_save(&s->store, j, 0) != 0)
 		log_error("job %llu: saving record: %s",
@@ -165,42 +189,6 @@ retry_or_give_up(struct spl *s, struct job *j, struct queue *q)
 }
 
 /* ---- the dispatches in flight ---- */
-
-void
-sched_data_req(struct spl *s, const sb_env *e)
-{
-	const Sb__DataReq *r = e->data_req;
-	Sb__DataChunk c = SB__DATA_CHUNK__INIT;
-	struct job *j = job_by_token(s, r->token);
-	static uint8_t buf[SB_CHUNK_SIZE];
-	uint64_t size;
-	ssize_t n = 0;
-	sb_env out;
-
-	c.token = r->token;
-	c.offset = r->offset;
-	if (j == NULL || store_job_final(j)) {
-		c.error = j != NULL ? "job canceled" : "no such dispatch";
-	} else {
-		size = j->stage == SB__STAGE__DELIVER && j->converted
-		    ? j->out_size
-		    : j->size;
-		if (r->offset < size) {
-			n = pread(j->fd, buf, r->length, (off_t)r->offset);
-			if (n < 0) {
-				c.error = "spool read error";
-				n = 0;
-			}
-		}
-		c.data.data = buf;
-		c.data.len = (size_t)n;
-		c.eof = r->offset + (uint64_t)n >= size;
-	}
-	chan_env_init(&out);
-	out.body_case = SB__ENVELOPE__BODY_DATA_CHUNK;
-	out.data_chunk = &c;
-	spl_send(s, &out, e->id);
-}
 
 void
 sched_output_chunk(struct spl *s, const sb_env *e)
@@ -336,7 +324,8 @@ deliver_here(struct spl *s, struct job *j, struct queue *q)
 	}
 }
 
-/* Start one stage of j: a JobStart to the broker, which routes it. */
+/* Start one stage of j: its data on the descriptor channel, then a
+ * JobStart to the broker, which routes both. */
 static void
 dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 {
@@ -354,6 +343,15 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 		deliver_here(s, j, q);
 		return;
 	}
+	if (fdpass_send(WORKER_FDCHAN, s->next_token + 1, j->fd) != 0) {
+		job_set_error(j, "passing job %llu's data: %s",
+		    (unsigned long long)j->id, strerror(errno));
+		close_job_files(j);
+		retry_or_give_up(s, j, q);
+		return;
+	}
+	close(j->fd); /* the worker has it now */
+	j->fd = -1;
 	j->token = ++s->next_token;
 	j->stage = stage;
 	j->state = stage == SB__STAGE__CONVERT ? SB__JOB_STATE__PROCESSING

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -161,6 +162,45 @@ lpr_send(int fd, const void *buf, size_t len, int timeout_ms, char *err,
 		if (n < 0 && errno == EAGAIN) {
 			int rv = wait_fd(fd, POLLOUT, timeout_ms);
 			if (rv > 0)
+				continue;
+			snprintf(err, errlen, "server stopped reading "
+			    "(timeout after %dms)", timeout_ms);
+			return LPR_TRANSIENT;
+		}
+		snprintf(err, errlen, "server closed the connection: %s",
+		    strerror(errno));
+		return LPR_TRANSIENT;
+	}
+	return LPR_OK;
+}
+
+int
+lpr_sendfile(int fd, int in, uint64_t size, int timeout_ms,
+    int (*stop)(void *arg, char *err, size_t errlen), void *arg, char *err,
+    size_t errlen)
+{
+	/* Pieces small enough to look at the broker between them. */
+	const uint64_t piece = 4 << 20;
+	off_t off = 0;
+
+	while ((uint64_t)off < size) {
+		uint64_t left = size - (uint64_t)off;
+		ssize_t n;
+		if (stop != NULL && stop(arg, err, errlen))
+			return LPR_TRANSIENT;
+		n = sendfile(fd, in, &off, left < piece ? left : piece);
+		if (n > 0)
+			continue;
+		if (n == 0) {
+			snprintf(err, errlen, "the job's data is shorter than "
+			    "its size (%llu of %llu bytes)",
+			    (unsigned long long)off, (unsigned long long)size);
+			return LPR_TRANSIENT;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			if (wait_fd(fd, POLLOUT, timeout_ms) > 0)
 				continue;
 			snprintf(err, errlen, "server stopped reading "
 			    "(timeout after %dms)", timeout_ms);

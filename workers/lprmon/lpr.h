@@ -41,6 +41,13 @@ int lpr_subcommand(int fd, int code, uint64_t size, const char *name,
 /* File bytes. */
 int lpr_send(int fd, const void *buf, size_t len, int timeout_ms, char *err,
     size_t errlen);
+/* size bytes of the file in (from its start) with sendfile: no copy
+ * through user space. stop, called between pieces, ends the transfer
+ * early when it returns non-zero (a canceled job): LPR_TRANSIENT with
+ * err set by stop. */
+int lpr_sendfile(int fd, int in, uint64_t size, int timeout_ms,
+    int (*stop)(void *arg, char *err, size_t errlen), void *arg, char *err,
+    size_t errlen);
 /* The terminating zero byte of a file, and the ack. */
 int lpr_end_file(int fd, int timeout_ms, char *err, size_t errlen);
 

@@ -1,10 +1,11 @@
 /*
  * lprmon: the LPR port monitor role. For each DELIVER dispatch to an
- * lpd:// queue it connects to the LPD server, sends the data file while
- * pulling it from localspl (jobin, a window of chunks in flight), then the
- * control file, and reports the outcome classified for the spooler:
- * unreachable or dropped = transient (retried with the queue's backoff),
- * refused = permanent. It opens no files.
+ * lpd:// queue it connects to the LPD server, sends the data file straight
+ * from the read-only descriptor the broker passed (sendfile: no copy
+ * through user space; an Abort from the spooler is looked for between
+ * pieces), then the control file, and reports the outcome classified for
+ * the spooler: unreachable or dropped = transient (retried with the
+ * queue's backoff), refused = permanent. It opens no files.
  * Reports: the reason of every failed delivery, in the job's error.
  */
 #include "lprmon.h"
@@ -14,21 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jobin.h"
 #include "log.h"
 #include "lpr.h"
 #include "util.h"
 
-#define WINDOW 4
-
 struct delivery {
 	struct worker *w;
 	const Sb__JobStart *js;
-	struct jobin in;
 	int fd;
 	int timeout;
-	int rv;          /* LPR_OK, or how the data stream failed */
 	char err[256];
+	char aborted[256]; /* the spooler's Abort: why; "" while none */
 	int interrupted; /* spooler side failed: not the printer's fault */
 };
 
@@ -51,47 +48,24 @@ lpr_format(int datatype)
 	}
 }
 
-/* A chunk of the job's data: straight on to the server. */
-static void
-delivery_chunk(struct delivery *d, const Sb__DataChunk *c)
-{
-	if (d->rv != LPR_OK)
-		return;
-	if (jobin_accept(&d->in, c, d->err, sizeof(d->err)) != 0) {
-		d->interrupted = 1;
-		d->rv = LPR_TRANSIENT;
-		return;
-	}
-	d->rv = lpr_send(d->fd, c->data.data, c->data.len, d->timeout, d->err,
-	    sizeof(d->err));
-}
-
 static void lprmon_from_broker(void *arg, sb_env *e);
 
-/* Stream the job's bytes from the spooler to the server. A spooler that
- * sends nothing for io_timeout fails the job, draining or not. */
+/* Between pieces of data: has the spooler aborted this delivery? */
 static int
-send_data(struct lprmon *m, struct delivery *d)
+aborted_cb(void *arg, char *err, size_t errlen)
 {
+	struct lprmon *m = arg;
+	struct delivery *d = m->job;
 	sb_env *e;
 
-	jobin_init(&d->in, d->w, d->js->token, d->js->size, WINDOW);
-	while (d->rv == LPR_OK && !jobin_done(&d->in)) {
-		jobin_request(&d->in);
-		switch (worker_next(d->w, d->timeout, &e)) {
-		case WORKER_MSG:
-			lprmon_from_broker(m, e);
-			break;
-		case WORKER_TIMEOUT:
-			snprintf(d->err, sizeof(d->err),
-			    "no data from the spooler within io_timeout");
-			d->rv = LPR_TRANSIENT;
-			break;
-		case WORKER_DRAIN:
-			break; /* this delivery is finished first */
-		}
-	}
-	return d->rv;
+	while (d->aborted[0] == '\0' &&
+	    worker_next(d->w, 0, &e) == WORKER_MSG)
+		lprmon_from_broker(m, e);
+	if (d->aborted[0] == '\0')
+		return 0;
+	snprintf(err, errlen, "aborted: %s", d->aborted);
+	d->interrupted = 1;
+	return 1;
 }
 
 static int
@@ -129,7 +103,8 @@ deliver(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
 		 sizeof(d->err))) != 0 ||
 	    (rv = lpr_subcommand(d->fd, 3, js->size, df, d->timeout, d->err,
 		 sizeof(d->err))) != 0 ||
-	    (rv = send_data(m, d)) != 0 ||
+	    (rv = lpr_sendfile(d->fd, d->w->job_fd, js->size, d->timeout,
+		 aborted_cb, m, d->err, sizeof(d->err))) != 0 ||
 	    (rv = lpr_end_file(d->fd, d->timeout, d->err,
 		 sizeof(d->err))) != 0 ||
 	    (rv = lpr_subcommand(d->fd, 2, (uint64_t)n, cf, d->timeout,
@@ -151,7 +126,8 @@ run_job(struct lprmon *m, const Sb__JobStart *js)
 	struct sb_uri u;
 	int rv;
 
-	worker_job_begin(w, js);
+	if (worker_job_begin(w, js) != 0)
+		return;
 	d.timeout = (int)w->cfg->io_timeout_ms;
 	if (uri_parse(js->uri, &u, d.err, sizeof(d.err)) != 0 ||
 	    strcmp(u.scheme, "lpd") != 0) {
@@ -192,10 +168,11 @@ lprmon_from_broker(void *arg, sb_env *e)
 			worker_violation(m->w, e);
 		run_job(m, e->job_start);
 		break;
-	case SB__ENVELOPE__BODY_DATA_CHUNK:
+	case SB__ENVELOPE__BODY_ABORT:
 		if (m->job == NULL)
 			worker_violation(m->w, e);
-		delivery_chunk(m->job, e->data_chunk);
+		snprintf(m->job->aborted, sizeof(m->job->aborted), "%s",
+		    e->abort->reason[0] ? e->abort->reason : "by the spooler");
 		break;
 	default:
 		worker_violation(m->w, e);

@@ -1,9 +1,10 @@
 /*
- * printproc: the print processor role. For each CONVERT dispatch it pulls
- * the job's data from localspl (jobin), converts it, and pushes the result
- * back as OutputChunks that localspl acknowledges; at most IN_WINDOW input
- * chunks and one output chunk buffer are held at any time, so memory stays
- * flat whatever the job's size. It has no files and no network.
+ * printproc: the print processor role. For each CONVERT dispatch it reads
+ * the job's data from the read-only descriptor the broker passed
+ * (pread: random access, no copy through anyone), converts it, and pushes
+ * the result back as OutputChunks that localspl acknowledges; one input
+ * chunk and OUT_WINDOW output chunks are held at most, so memory stays
+ * flat whatever the job's size. It opens no files and has no network.
  * Conversions: text -> postscript. Others are refused (permanent error).
  * Reports: each refused conversion in the job's error.
  */
@@ -13,17 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jobin.h"
+#include <errno.h>
+#include <unistd.h>
+
 #include "log.h"
 #include "textps.h"
 
-#define IN_WINDOW 2
 #define OUT_WINDOW 4
 
 struct conv {
 	struct worker *w;
 	const Sb__JobStart *js;
-	struct jobin in;
 	struct textps *t;
 	uint8_t *obuf;          /* one chunk of output being filled */
 	size_t olen;
@@ -86,18 +87,6 @@ fail(struct conv *c, int result, const char *why)
 	snprintf(c->err, sizeof(c->err), "%s", why);
 }
 
-/* Job data for the conversion in progress. */
-static void
-conv_input(struct conv *c, const Sb__DataChunk *d)
-{
-	char err[256];
-
-	if (jobin_accept(&c->in, d, err, sizeof(err)) != 0)
-		fail(c, SB__RESULT__INTERRUPTED, err);
-	else
-		textps_feed(c->t, d->data.data, d->data.len);
-}
-
 /* localspl stored (or refused) one output chunk. */
 static void
 conv_ack(struct conv *c, const Sb__OutputAck *a)
@@ -110,24 +99,57 @@ conv_ack(struct conv *c, const Sb__OutputAck *a)
 
 static void printproc_from_broker(void *arg, sb_env *e);
 
-/* Wait for one event while converting; a silent spooler fails the job
- * after io_timeout, draining or not. */
-static void
-pump(struct printproc *pp)
+
+/* Wait at most timeout_ms for one event while converting; a silent
+ * spooler fails the job after io_timeout, draining or not. 0 when nothing
+ * came (a poll), else 1. */
+static int
+pump(struct printproc *pp, int timeout_ms)
 {
-	struct conv *c = pp->job;
 	sb_env *e;
 
-	switch (worker_next(pp->w, (int)pp->w->cfg->io_timeout_ms, &e)) {
+	switch (worker_next(pp->w, timeout_ms, &e)) {
 	case WORKER_MSG:
 		printproc_from_broker(pp, e);
-		break;
+		return 1;
 	case WORKER_TIMEOUT:
-		fail(c, SB__RESULT__TRANSIENT,
-		    "no answer from the spooler within io_timeout");
-		break;
+		if (timeout_ms != 0)
+			fail(pp->job, SB__RESULT__TRANSIENT,
+			    "no answer from the spooler within io_timeout");
+		return 0;
 	case WORKER_DRAIN:
-		break; /* this dispatch is finished first */
+		return 1; /* this dispatch is finished first */
+	}
+	return 0;
+}
+
+/* Feed the whole document through t, read in chunks with pread. */
+static void
+convert_input(struct printproc *pp, struct conv *c, uint8_t *ibuf)
+{
+	const int io = (int)pp->w->cfg->io_timeout_ms;
+	uint64_t off = 0, size = c->js->size;
+
+	while (!c->failed && off < size) {
+		size_t want = size - off < SB_CHUNK_SIZE ? size - off
+							 : SB_CHUNK_SIZE;
+		ssize_t n;
+		/* Output acknowledgements gate new input: memory stays flat. */
+		while (!c->failed && c->unacked >= OUT_WINDOW)
+			pump(pp, io);
+		while (!c->failed && pump(pp, 0))
+			; /* acknowledgements, an abort */
+		if (c->failed)
+			break;
+		n = pread(pp->w->job_fd, ibuf, want, (off_t)off);
+		if (n <= 0) {
+			fail(c, SB__RESULT__INTERRUPTED, n == 0
+			    ? "the job's data is shorter than its size"
+			    : strerror(errno));
+			break;
+		}
+		textps_feed(c->t, ibuf, (size_t)n);
+		off += (uint64_t)n;
 	}
 }
 
@@ -135,30 +157,26 @@ static void
 convert_text(struct printproc *pp, const Sb__JobStart *js)
 {
 	struct conv c = { .w = pp->w, .js = js };
+	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
 
-	if ((c.obuf = malloc(SB_CHUNK_SIZE)) == NULL)
+	if ((c.obuf = malloc(SB_CHUNK_SIZE)) == NULL || ibuf == NULL)
 		fatal("out of memory");
 	c.t = textps_new(js->paper, js->title, emit_cb, &c);
 	if (c.t == NULL) {
 		worker_job_done(pp->w, js, SB__RESULT__PERMANENT,
 		    "unknown paper size", 0, NULL);
 		free(c.obuf);
+		free(ibuf);
 		return;
 	}
 	pp->job = &c;
-	jobin_init(&c.in, pp->w, js->token, js->size, IN_WINDOW);
-	while (!c.failed && !jobin_done(&c.in)) {
-		/* Output acknowledgements gate new input: memory stays flat. */
-		if (c.unacked < OUT_WINDOW)
-			jobin_request(&c.in);
-		pump(pp);
-	}
+	convert_input(pp, &c, ibuf);
 	if (!c.failed) {
 		textps_finish(c.t);
 		send_output(&c, 1);
 	}
 	while (c.unacked > 0 && !c.failed)
-		pump(pp);
+		pump(pp, (int)pp->w->cfg->io_timeout_ms);
 	pp->job = NULL;
 	if (c.failed)
 		worker_job_done(pp->w, js, c.failed, c.err, 0, NULL);
@@ -167,6 +185,7 @@ convert_text(struct printproc *pp, const Sb__JobStart *js)
 		    textps_pages(c.t), NULL);
 	textps_free(c.t);
 	free(c.obuf);
+	free(ibuf);
 }
 
 static void
@@ -174,7 +193,8 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 {
 	char why[128];
 
-	worker_job_begin(pp->w, js);
+	if (worker_job_begin(pp->w, js) != 0)
+		return;
 	if (js->from == SB__DATA_TYPE__TEXT &&
 	    js->to == SB__DATA_TYPE__POSTSCRIPT) {
 		convert_text(pp, js);
@@ -199,10 +219,10 @@ printproc_from_broker(void *arg, sb_env *e)
 			worker_violation(pp->w, e);
 		convert(pp, e->job_start);
 		break;
-	case SB__ENVELOPE__BODY_DATA_CHUNK:
+	case SB__ENVELOPE__BODY_ABORT:
 		if (pp->job == NULL)
 			worker_violation(pp->w, e);
-		conv_input(pp->job, e->data_chunk);
+		fail(pp->job, SB__RESULT__INTERRUPTED, e->abort->reason);
 		break;
 	case SB__ENVELOPE__BODY_OUTPUT_ACK:
 		if (pp->job == NULL)

@@ -20,9 +20,9 @@ remote_from_broker(void *arg, sb_env *e)
 	case SB__ENVELOPE__BODY_JOB_START:
 		if (w->token != 0 || e->job_start->stage != SB__STAGE__DELIVER)
 			worker_violation(w, e);
-		worker_job_begin(w, e->job_start);
-		worker_job_done(w, e->job_start, SB__RESULT__PERMANENT,
-		    "IPP delivery is not yet supported", 0, NULL);
+		if (worker_job_begin(w, e->job_start) == 0)
+			worker_job_done(w, e->job_start, SB__RESULT__PERMANENT,
+			    "IPP delivery is not yet supported", 0, NULL);
 		break;
 	default:
 		worker_violation(w, e);

@@ -1,0 +1,84 @@
+#!/bin/bash
+# The data plane moves descriptors, not chunks (issue 11): files submitted
+# by descriptor and through a pipe (the chunk stream) arrive byte-exact at
+# a real LPD server, from 0 bytes to 1 GiB, every spoolbox process's
+# memory flat and the spool holding one copy; a delivering lprmon holds
+# exactly one job descriptor (into the spool, read-only), none after; an
+# lprmon killed mid-sendfile gets its job dispatched again, whole.
+. "$(dirname "$0")/lib.sh"
+
+PORT=$(free_port)
+SLOW=$(free_port)
+start_lpd "$PORT"
+write_config "[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" \
+	"[queue.slow]" "uri = lpd://127.0.0.1:$SLOW/q" "retry_interval = 500ms"
+start_spoolboxd
+
+# check NAME FILE ID: job ID completed and the server has FILE exactly.
+check() {
+	wait_completed "$3"
+	local got
+	got=$(ls -t "$T"/lpd/spool/q/dfA* 2>/dev/null | head -1 || true)
+	if [ "$(stat -c %s "$2")" -eq 0 ]; then
+		sb jobs -a | has "^$3 .*completed" || fail "$1: empty job not completed"
+	else
+		cmp -s "$2" "$got" || fail "$1: job $3 arrived different"
+	fi
+	rm -f "$T"/lpd/spool/q/dfA* "$T"/lpd/spool/q/hfA*
+}
+C=262144
+for size in 0 1 $((C - 1)) $C $((C + 1)) $((3 * C + 7)); do
+	head -c "$size" /dev/urandom >"$T/f$size"
+	check "fd $size" "$T/f$size" "$(sb submit -q lpd -t raw "$T/f$size")"
+	check "stream $size" "$T/f$size" "$(cat "$T/f$size" | sb submit -q lpd -t raw -)"
+done
+# The file really went by descriptor (SCM_RIGHTS), stdin did not.
+if command -v strace >/dev/null; then
+	strace -f -e trace=sendmsg -o "$T/st" "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" \
+		submit -q lpd -t raw "$T/f1" >/dev/null
+	has "SCM_RIGHTS" "$T/st" || fail "a regular file was not passed by descriptor"
+	cat "$T/f1" | strace -f -e trace=sendmsg -o "$T/st2" "$BUILD/spoolbox" \
+		-s "$T/run/spoolbox.sock" submit -q lpd -t raw - >/dev/null
+	has "SCM_RIGHTS" "$T/st2" && fail "a pipe was passed by descriptor"
+fi
+log "0 B .. 3 chunks + 7: byte-exact by descriptor and by stream"
+
+# 1 GiB each way, watching every process's private bytes and the spool.
+head -c 1G /dev/urandom >"$T/big"
+watch_workers "$T/big.json"
+( while :; do du -sb "$T/spool" | cut -f1 >>"$T/spool.sizes"; sleep 0.2; done ) &
+DU=$!
+check "fd 1 GiB" "$T/big" "$(sb submit -q lpd -t raw "$T/big")"
+check "stream 1 GiB" "$T/big" "$(cat "$T/big" | sb submit -q lpd -t raw -)"
+kill "$DU"; wait "$DU" 2>/dev/null || true
+stop_watch
+peak=$(grep -o '"private_bytes":[0-9]*' "$T/big.json" | cut -d: -f2 | max_of)
+spool=$(max_of <"$T/spool.sizes")
+log "1 GiB twice: largest worker private bytes $peak, largest spool $spool bytes"
+bound=$((8 * 1024 * 1024))
+if sanitized; then bound=$((bound + 64 * 1024 * 1024)); fi
+[ "$peak" -le "$bound" ] || fail "a worker reached $peak private bytes"
+[ "$spool" -lt $((1024 * 1024 * 1024 + 64 * 1024 * 1024)) ] ||
+	fail "the spool held more than one copy ($spool bytes)"
+rm -f "$T/big"
+
+# A delivery in progress, from outside: one descriptor, the job's data.
+"$BUILD/sb-lpdsink" -r 20000000 -o "$T/slow.out" "$SLOW" >"$T/sink.out" &
+HOSTILE_PIDS="$HOSTILE_PIDS $!"
+head -c 60000000 /dev/urandom >"$T/mid"
+id=$(sb submit -q slow -t raw "$T/mid")
+for _ in $(seq 200); do sb workers | has "^lprmon .* busy " && break; sleep 0.02; done
+pid=$(worker_pid lprmon)
+sleep 0.3
+jobfds=$(ls -l /proc/"$pid"/fd | grep -c "/spool/jobs/$id.data")
+[ "$jobfds" -eq 1 ] || fail "lprmon holds $jobfds descriptors of job $id: $(ls -l /proc/$pid/fd)"
+mode=$(awk '/^flags:/ { print $2 }' /proc/"$pid"/fdinfo/"$(ls -l /proc/"$pid"/fd | awk -v j="$id.data" '$0 ~ j { print $9 }')")
+[ $((8#$mode & 3)) -eq 0 ] || fail "lprmon's job descriptor is not read-only (flags $mode)"
+# Killed in the middle of sendfile: dispatched again, arrives whole.
+kill -9 "$pid"
+wait_completed "$id"
+cmp -s "$T/mid" "$T/slow.out" || fail "job $id not whole after lprmon was killed"
+grep -q "job $id interrupted" "$T/spoolboxd.log" || fail "job $id was not re-dispatched"
+pid=$(worker_pid lprmon)
+[ "$(ls -l /proc/"$pid"/fd | grep -c '/spool/')" -eq 0 ] || fail "lprmon kept a job descriptor after the job"
+log "PASS: byte-exact both ways up to 1 GiB, flat memory, one spool copy, one descriptor per delivery"

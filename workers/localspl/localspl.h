@@ -38,6 +38,7 @@ struct job {
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
+	int committing;     /* being made durable: not to be finished */
 	int fd;             /* data (upload) or the file being read/written */
 	int out_fd;         /* conversion output while converting */
 	uint64_t token;     /* active dispatch, 0 when none */
@@ -130,6 +131,8 @@ void sched_pick(struct spl *s, const struct queue *q, int64_t now,
 void sched_run(struct spl *s);
 int sched_timeout(struct spl *s);
 void sched_finish(struct spl *s, struct job *j, int state);
+/* Tell the worker on j's dispatch to stop (through the broker). */
+void sched_abort(struct spl *s, const struct job *j, const char *why);
 void sched_output_chunk(struct spl *s, const sb_env *e);
 void sched_job_done(struct spl *s, const sb_env *e);
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fdpass.h"
 #include "localspl.h"
 #include "log.h"
@@ -184,6 +185,33 @@ io_error(struct spl *s, const sb_env *e, struct job *j)
 	store_job_delete(&s->store, j);
 }
 
+/*
+ * The job's data is complete: make it durable and acknowledge it. Its
+ * delivery may start first, so it overlaps the fsyncs (a large job prints
+ * while the disk writes it back); the acknowledgement still waits for
+ * stable storage. Should the commit fail, the dispatch is aborted and the
+ * client hears "not accepted" (the printer may have printed it: on the
+ * disk error path only).
+ */
+static void
+commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
+{
+	const struct queue *q = spl_queue(s, j->queue);
+
+	j->uploading = 0;
+	j->committing = 1; /* never pruned or finished before the commit */
+	if (q != NULL && uri_kind(q->cfg->uri) != SB__WORKER_KIND__LOCALSPL)
+		sched_run(s);
+	j->committing = 0;
+	if (store_commit(&s->store, j) != 0) {
+		if (j->token != 0)
+			sched_abort(s, j, "the job could not be stored");
+		io_error(s, e, j);
+		return;
+	}
+	reply_submit(s, e, j, 1);
+}
+
 /* The whole job as a descriptor the client opened (passed on by the
  * broker): copied into the spool in the kernel, synced, acknowledged. */
 static void
@@ -210,11 +238,10 @@ submit_by_fd(struct spl *s, const sb_env *e)
 		goto out;
 	if (too_big(s, j, (uint64_t)st.st_size))
 		refuse_too_big(s, e, j);
-	else if (store_copy(&s->store, j, fd, (uint64_t)st.st_size) != 0 ||
-	    store_commit(&s->store, j) != 0)
+	else if (store_copy(&s->store, j, fd, (uint64_t)st.st_size) != 0)
 		io_error(s, e, j);
 	else
-		reply_submit(s, e, j, 1);
+		commit_and_reply(s, e, j);
 out:
 	close(fd);
 }
@@ -247,11 +274,12 @@ request_submit(struct spl *s, const sb_env *e)
 	}
 	if (too_big(s, j, r->data.len))
 		refuse_too_big(s, e, j);
-	else if (store_append(&s->store, j, r->data.data, r->data.len) != 0 ||
-	    (r->final && store_commit(&s->store, j) != 0))
+	else if (store_append(&s->store, j, r->data.data, r->data.len) != 0)
 		io_error(s, e, j);
+	else if (r->final)
+		commit_and_reply(s, e, j);
 	else
-		reply_submit(s, e, j, r->final);
+		reply_submit(s, e, j, 0);
 }
 
 /* Answer with the jobs in infos[0..n). */

@@ -61,7 +61,8 @@ static struct job *
 oldest_final(struct spl *s, uint32_t uid)
 {
 	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
-		if (j->uid == uid && store_job_final(j) && j->token == 0)
+		if (j->uid == uid && store_job_final(j) && j->token == 0 &&
+		    !j->committing)
 			return j;
 	return NULL;
 }
@@ -111,9 +112,8 @@ close_job_files(struct job *j)
 	j->fd = j->out_fd = -1;
 }
 
-/* Tell the worker on j's dispatch to stop (through the broker). */
-static void
-send_abort(struct spl *s, const struct job *j, const char *why)
+void
+sched_abort(struct spl *s, const struct job *j, const char *why)
 {
 	Sb__Abort a = SB__ABORT__INIT;
 	sb_env e;
@@ -137,7 +137,7 @@ sched_finish(struct spl *s, struct job *j, int state)
 		store_drop_data(&s->store, j);
 	} else {
 		/* Its worker stops; the JobDone that follows drops the data. */
-		send_abort(s, j, state == SB__JOB_STATE__CANCELED
+		sched_abort(s, j, state == SB__JOB_STATE__CANCELED
 		    ? j->last_error
 		    : "the job is final");
 	}
@@ -340,6 +340,10 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	}
 	if (stage == SB__STAGE__DELIVER &&
 	    uri_kind(q->cfg->uri) == SB__WORKER_KIND__LOCALSPL) {
+		if (j->committing) { /* finished before it is stored: no */
+			close_job_files(j);
+			return;
+		}
 		deliver_here(s, j, q);
 		return;
 	}

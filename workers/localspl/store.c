@@ -420,9 +420,10 @@ store_append(struct store *s, struct job *j, const void *buf, size_t len)
 	return rv;
 }
 
-/* size bytes of in into out, in the kernel where it can (copy_file_range,
- * else sendfile), telling the kernel to start writing back each piece so
- * the fsync that follows has little left to wait for. */
+/* size bytes of in into out at out_off, in the kernel where it can
+ * (copy_file_range, else sendfile). (Starting writeback per piece with
+ * sync_file_range was tried: it throttled the copy to the disk's speed
+ * and delayed the delivery that overlaps the fsync; bench/large.sh.) */
 static int
 copy_in(int out, loff_t out_off, int in, uint64_t size)
 {
@@ -436,7 +437,6 @@ copy_in(int out, loff_t out_off, int in, uint64_t size)
 	while ((uint64_t)off < size) {
 		uint64_t left = size - (uint64_t)off;
 		size_t n = left < piece ? left : piece;
-		loff_t start = out_off + off;
 		ssize_t got;
 		if (kernel)
 			got = copy_file_range(in, &off, out, NULL, n, 0);
@@ -454,7 +454,6 @@ copy_in(int out, loff_t out_off, int in, uint64_t size)
 				errno = EIO; /* shorter than it said */
 			return -1;
 		}
-		sync_file_range(out, start, got, SYNC_FILE_RANGE_WRITE);
 	}
 	return 0;
 }

@@ -20,29 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-now_s(void)
-{
-	struct timespec ts;
+#include "lpdwire.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-read_line(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	while (n + 1 < len) {
-		if (read(fd, buf + n, 1) != 1)
-			return -1;
-		if (buf[n++] == '\n')
-			break;
-	}
-	buf[n] = '\0';
-	return (int)n;
-}
 
 static double rate;        /* bytes per second; 0: as fast as it comes */
 static const char *keep;   /* -o: the last data file goes here */
@@ -57,11 +36,6 @@ throttle(double t0, unsigned long long got)
 		usleep((useconds_t)((due - now) * 1e6));
 }
 
-static int
-ack(int fd)
-{
-	return write(fd, "", 1) == 1 ? 0 : -1;
-}
 
 static void
 serve(int fd)

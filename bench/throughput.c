@@ -20,42 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lpdwire.h"
+
 #include "sbclient.h"
 
 static double *t_submit, *t_deliver;
 static int njobs;
 static volatile int delivered;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-read_line(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	while (n + 1 < len) {
-		if (read(fd, buf + n, 1) != 1)
-			return -1;
-		if (buf[n++] == '\n')
-			break;
-	}
-	buf[n] = '\0';
-	return (int)n;
-}
-
-static void
-ack(int fd)
-{
-	if (write(fd, "", 1) != 1)
-		perror("sink ack");
-}
 
 /* One connection: \2queue, then files until the client closes. */
 static void

@@ -103,6 +103,8 @@ sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
 	return 0;
 }
 
+static void sleep_ms(unsigned ms);
+
 /* The answer's aio is done: wake the waiter. */
 static pthread_mutex_t done_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
@@ -153,8 +155,14 @@ recv_answer(nng_socket s, nng_msg **m)
 	if ((rv = nng_aio_result(aio)) == 0)
 		*m = nng_aio_get_msg(aio);
 	nng_aio_free(aio);
-	if (rv == NNG_ECONNRESET && pipes_closed > 0 && pipes_closed >= pipes_up)
-		rv = NNG_ECONNREFUSED; /* closed before any answer */
+	if (rv == NNG_ECONNRESET) {
+		/* Closed before any answer: the pipe callback that tells a
+		 * refusal may still be on its way. */
+		for (int i = 0; i < 20 && pipes_closed == 0; i++)
+			sleep_ms(5);
+		if (pipes_closed > 0 && pipes_closed >= pipes_up)
+			rv = NNG_ECONNREFUSED;
+	}
 	return rv;
 }
 
@@ -239,6 +247,18 @@ read_full(int fd, uint8_t *buf, size_t len)
 	return (ssize_t)got;
 }
 
+/* The job's attributes into the first (or only) request. */
+static void
+job_attrs(Sb__SubmitReq *r, const struct sbclient_job *j)
+{
+	r->queue = (char *)j->queue;
+	r->datatype = j->datatype;
+	r->title = (char *)j->title;
+	r->filename = (char *)j->filename;
+	r->copies = j->copies;
+	r->priority = j->priority;
+}
+
 /* One upload from the start of fd; 0 job id and *again on a restart. */
 static uint64_t
 upload(nng_socket s, int fd, const struct sbclient_job *j, uint8_t *buf,
@@ -269,14 +289,8 @@ upload(nng_socket s, int fd, const struct sbclient_job *j, uint8_t *buf,
 			return 0;
 		}
 		r.upload = upload_id;
-		if (upload_id == 0) {
-			r.queue = (char *)j->queue;
-			r.datatype = j->datatype;
-			r.title = (char *)j->title;
-			r.filename = (char *)j->filename;
-			r.copies = j->copies;
-			r.priority = j->priority;
-		}
+		if (upload_id == 0)
+			job_attrs(&r, j);
 		r.data.data = buf;
 		r.data.len = have;
 		r.final = next == 0;
@@ -350,12 +364,7 @@ submit_fd(nng_socket s, int fd, const struct sbclient_job *j, int *fallback,
 	chan_env_init(&req);
 	req.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
 	req.submit_req = &r;
-	r.queue = (char *)j->queue;
-	r.datatype = j->datatype;
-	r.title = (char *)j->title;
-	r.filename = (char *)j->filename;
-	r.copies = j->copies;
-	r.priority = j->priority;
+	job_attrs(&r, j);
 	r.final = 1;
 	for (int tries = 0; tries < 50 && job == 0; tries++) {
 		if ((r.fd_cookie = pass_file(fd)) == 0) {

@@ -144,6 +144,25 @@ lpr_connect(const char *host, unsigned port, int timeout_ms, char *err,
 	return fd >= 0 ? fd : LPR_TRANSIENT;
 }
 
+/* A send failed with errno: 0 to try again (interrupted, or the socket
+ * became writable in time), else -1 with the reason. */
+static int
+send_failed(int fd, int timeout_ms, char *err, size_t errlen)
+{
+	if (errno == EINTR)
+		return 0;
+	if (errno == EAGAIN) {
+		if (wait_fd(fd, POLLOUT, timeout_ms) > 0)
+			return 0;
+		snprintf(err, errlen, "server stopped reading "
+		    "(timeout after %dms)", timeout_ms);
+		return -1;
+	}
+	snprintf(err, errlen, "server closed the connection: %s",
+	    strerror(errno));
+	return -1;
+}
+
 int
 lpr_send(int fd, const void *buf, size_t len, int timeout_ms, char *err,
     size_t errlen)
@@ -157,19 +176,10 @@ lpr_send(int fd, const void *buf, size_t len, int timeout_ms, char *err,
 			len -= (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			int rv = wait_fd(fd, POLLOUT, timeout_ms);
-			if (rv > 0)
-				continue;
-			snprintf(err, errlen, "server stopped reading "
-			    "(timeout after %dms)", timeout_ms);
+		if (n == 0)
+			errno = EPIPE;
+		if (send_failed(fd, timeout_ms, err, errlen) != 0)
 			return LPR_TRANSIENT;
-		}
-		snprintf(err, errlen, "server closed the connection: %s",
-		    strerror(errno));
-		return LPR_TRANSIENT;
 	}
 	return LPR_OK;
 }
@@ -197,18 +207,8 @@ lpr_sendfile(int fd, int in, uint64_t size, int timeout_ms,
 			    (unsigned long long)off, (unsigned long long)size);
 			return LPR_TRANSIENT;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			if (wait_fd(fd, POLLOUT, timeout_ms) > 0)
-				continue;
-			snprintf(err, errlen, "server stopped reading "
-			    "(timeout after %dms)", timeout_ms);
+		if (send_failed(fd, timeout_ms, err, errlen) != 0)
 			return LPR_TRANSIENT;
-		}
-		snprintf(err, errlen, "server closed the connection: %s",
-		    strerror(errno));
-		return LPR_TRANSIENT;
 	}
 	return LPR_OK;
 }

@@ -692,8 +692,8 @@ prescan(struct parse_ctx *p, const char *text)
 			return -1;
 		snprintf(p->lines[p->nlines].section, sizeof(p->lines->section),
 		    "%s", sec);
-		snprintf(p->lines[p->nlines].key, sizeof(p->lines->key), "%s",
-		    line);
+		snprintf(p->lines[p->nlines].key, sizeof(p->lines->key), "%.15s",
+		    line); /* one of the three keys above */
 		p->lines[p->nlines++].line = no + 1;
 	}
 	free(seen);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,9 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 	w->instance = (unsigned)inst;
 	snprintf(prog, sizeof(prog), "%s.%u", kind_name(kind), w->instance);
 	log_init(strdup(prog));
+	/* A printer that hangs up mid-sendfile (which has no MSG_NOSIGNAL)
+	 * is an error to report, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 
 	worker_connect(w, url);
 	worker_sandbox(w);

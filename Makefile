@@ -5,7 +5,8 @@ SAN_BUILD ?= build-san
 JOBS ?= $(shell nproc)
 DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	protobuf-c-compiler check libsubunit-dev libseccomp-dev libinih-dev \
-	lprng ghostscript jq
+	lprng ghostscript jq libcups2-dev libgnutls28-dev cups-daemon \
+	cups-ipp-utils
 
 .PHONY: all deps build demo check check-sanitize bench clean
 

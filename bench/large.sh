@@ -11,7 +11,7 @@ BUILD=$(cd "${1:?usage: large.sh BUILD [MIB] [RUNS]}" && pwd)
 MIB=${2:-256}
 RUNS=${3:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/cups-loopback.sh"
+. "$HERE/../tests/cups-loopback.sh"
 D=$(mktemp -d /tmp/sb-large.XXXXXX)
 chmod 755 "$D"
 SINK=18517 CUPSP=18631

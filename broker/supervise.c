@@ -692,8 +692,34 @@ supervise_send(struct broker *b, struct inst *w, const sb_env *e)
 	return 0;
 }
 
+/* The PEM of a queue's ca_file (read as the broker: the remote worker
+ * has no such file in its view), malloc'd; NULL when none or unreadable
+ * (logged: ipps then trusts nothing and says so). */
+static char *
+read_ca(const struct sb_queue *q)
+{
+	char *pem;
+	FILE *f;
+	size_t n;
+
+	if (q->ca_file[0] == '\0')
+		return NULL;
+	if ((f = fopen(q->ca_file, "re")) == NULL ||
+	    (pem = calloc(1, 65537)) == NULL) {
+		log_error("queue %s: ca_file %s: %s", q->name, q->ca_file,
+		    strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	n = fread(pem, 1, 65536, f);
+	fclose(f);
+	pem[n] = '\0';
+	return pem;
+}
+
 /* localspl's queues, as Configure carries them; the caller frees *qs
- * and *qp (their strings point into the config). */
+ * and *qp, and each ca_pem (the other strings point into the config). */
 static size_t
 queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
     Sb__QueueConfig ***qp)
@@ -719,6 +745,12 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->max_job_size = q->max_job_size;
 		c->max_upload_ms = q->max_upload_time;
 		c->shared = q->shared != 0;
+		c->pin_sha256 = (char *)q->pin_sha256;
+		c->sides = (char *)q->sides;
+		c->media = (char *)q->media;
+		c->ca_pem = read_ca(q);
+		if (c->ca_pem == NULL)
+			c->ca_pem = (char *)protobuf_c_empty_string;
 		(*qp)[i] = c;
 	}
 	return n;
@@ -761,6 +793,9 @@ send_configure(struct broker *b, struct inst *w)
 		c.rw_paths = (char **)rw;
 	}
 	supervise_send(b, w, &e);
+	for (size_t i = 0; qs != NULL && i < c.n_queues; i++)
+		if (qs[i].ca_pem != protobuf_c_empty_string)
+			free(qs[i].ca_pem);
 	free(qs);
 	free(qp);
 }

@@ -194,7 +194,7 @@ output_jobs(const Sb__JobsRep *r, int json)
 void
 output_queues(const Sb__QueuesRep *r, int json)
 {
-	char why[2048];
+	char why[2048], ps[512];
 
 	if (json)
 		putchar('[');
@@ -204,12 +204,14 @@ output_queues(const Sb__QueuesRep *r, int json)
 	for (size_t i = 0; i < r->n_queues; i++) {
 		const Sb__QueueInfo *q = r->queues[i];
 		if (!json) {
-			printf("%-12s %-8s %7u %6u %9llu  %-11s %s%s%s\n",
+			printf("%-12s %-8s %7u %6u %9llu  %-11s %s%s%s%s%s\n",
 			    q->name, q->state, q->pending, q->active,
 			    (unsigned long long)q->completed,
 			    datatype_name(q->datatype), q->uri,
 			    q->reason[0] ? "  " : "",
-			    output_safe(q->reason, 0, why, sizeof(why)));
+			    output_safe(q->reason, 0, why, sizeof(why)),
+			    q->printer_state[0] ? "  printer: " : "",
+			    output_safe(q->printer_state, 0, ps, sizeof(ps)));
 			continue;
 		}
 		printf("%s{", i ? "," : "");
@@ -223,6 +225,7 @@ output_queues(const Sb__QueuesRep *r, int json)
 		json_kv_u("completed", q->completed);
 		json_kv_u("uploads", q->uploads);
 		json_kv_u("upload_bytes", q->upload_bytes);
+		json_kv_str("printer_state", q->printer_state, 1);
 		putchar('}');
 	}
 	if (json)

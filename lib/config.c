@@ -358,6 +358,24 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 	return 1;
 }
 
+/* 64 hex digits (colons between pairs allowed, as openssl prints) into
+ * out[65], lower case and without the colons. */
+static int
+hex_digest(const char *v, char *out)
+{
+	size_t n = 0;
+
+	for (; *v; v++) {
+		if (*v == ':')
+			continue;
+		if (!strchr("0123456789abcdefABCDEF", *v) || n >= 64)
+			return 0;
+		out[n++] = (char)(*v | 0x20);
+	}
+	out[n] = '\0';
+	return n == 64;
+}
+
 static int
 queue_key(struct parse_ctx *p, const char *key, const char *val)
 {
@@ -406,6 +424,30 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return set_err(p, "bad %s '%s' (yes|no)", key, val);
 		q->shared = strcmp(val, "yes") == 0;
+	} else if (strcmp(key, "ca_file") == 0) {
+		if (val[0] != '/' || strlen(val) >= sizeof(q->ca_file) ||
+		    access(val, R_OK) != 0)
+			return set_err(p, "ca_file '%s': %s", val, val[0] != '/'
+			    ? "not an absolute path"
+			    : strerror(errno));
+		strcpy(q->ca_file, val);
+	} else if (strcmp(key, "pin_sha256") == 0) {
+		if (!hex_digest(val, q->pin_sha256))
+			return set_err(p, "pin_sha256 must be 64 hex digits "
+			    "(the certificate's SHA-256)");
+	} else if (strcmp(key, "sides") == 0) {
+		if (strcmp(val, "one-sided") != 0 &&
+		    strcmp(val, "two-sided-long-edge") != 0 &&
+		    strcmp(val, "two-sided-short-edge") != 0)
+			return set_err(p, "bad sides '%s' (one-sided|"
+			    "two-sided-long-edge|two-sided-short-edge)", val);
+		strcpy(q->sides, val);
+	} else if (strcmp(key, "media") == 0) {
+		if (strlen(val) >= sizeof(q->media) || strspn(val,
+		    "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(val))
+			return set_err(p, "bad media '%s' (a PWG media name, "
+			    "e.g. iso_a4_210x297mm)", val);
+		strcpy(q->media, val);
 	} else if (strcmp(key, "description") == 0) {
 		snprintf(q->description, sizeof(q->description), "%s", val);
 	} else {

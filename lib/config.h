@@ -68,6 +68,10 @@ struct sb_queue {
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
 	int shared;             /* file: a drop folder others may write to */
+	char ca_file[PATH_MAX]; /* ipps: a private CA, PEM ("": the host's) */
+	char pin_sha256[65];    /* ipps: the server certificate's SHA-256 */
+	char sides[32];         /* IPP sides ("": the printer's default) */
+	char media[64];         /* IPP media ("") */
 	char description[256];
 };
 

@@ -306,6 +306,14 @@ void
 worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
     const char *error, unsigned pages, const char *landed)
 {
+	worker_job_done_state(w, js, result, error, pages, landed, NULL);
+}
+
+void
+worker_job_done_state(struct worker *w, const Sb__JobStart *js, int result,
+    const char *error, unsigned pages, const char *landed,
+    const char *printer_state)
+{
 	Sb__JobDone d = SB__JOB_DONE__INIT;
 	sb_env e;
 
@@ -319,6 +327,7 @@ worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
 	d.error = (char *)(error != NULL ? error : "");
 	d.pages = pages;
 	d.landed = (char *)(landed != NULL ? landed : "");
+	d.printer_state = (char *)(printer_state != NULL ? printer_state : "");
 	/* Closed first: the broker measures our fds when this arrives. */
 	if (w->job_fd >= 0)
 		close(w->job_fd);

@@ -90,6 +90,10 @@ int worker_job_begin(struct worker *w, const Sb__JobStart *js);
  * the worker is idle again and the job is counted. */
 void worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
     const char *error, unsigned pages, const char *landed);
+/* The same, with what the printer said of itself (remote). */
+void worker_job_done_state(struct worker *w, const Sb__JobStart *js,
+    int result, const char *error, unsigned pages, const char *landed,
+    const char *printer_state);
 
 /* Protocol violation by the broker: log and exit. */
 void worker_violation(struct worker *w, const sb_env *e)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Bad input gets a clear one-line error and loses nothing acknowledged:
 # malformed config, unknown queue, unreadable file, a garbage message,
-# an ipp:// queue (not yet supported), an unreachable printer, and an LPD
+# unreachable LPD and IPP printers, and an LPD
 # server that hangs up mid-job (the job completes once a real one is back).
 . "$(dirname "$0")/lib.sh"
 
@@ -21,7 +21,8 @@ DEAD=$(free_port)
 write_config "[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" "retry_interval = 1s" \
 	"[queue.dead]" "uri = lpd://127.0.0.1:$DEAD/q" "retry_interval = 200ms" \
 	"retry_limit = 2" "error_policy = abort-job" \
-	"[queue.ipp]" "uri = ipp://127.0.0.1:$DEAD/printers/x"
+	"[queue.ipp]" "uri = ipp://127.0.0.1:$DEAD/printers/x" "retry_interval = 200ms" \
+	"retry_limit = 2" "error_policy = abort-job"
 start_spoolboxd
 
 echo hello >"$T/hello.txt"
@@ -34,12 +35,13 @@ expect_err "no job 999" sb cancel 999
 out=$(head -c 300 /dev/urandom | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock") || fail "no answer to garbage"
 echo "$out" | has "^error: " || fail "garbage got '$out'"
 out=$(printf '\x08\x07\x10\x01\xd2\x01\x00' | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock")
-[ "$out" = "error: protocol version 7, expected 3" ] || fail "wrong version got '$out'"
+ver=$(awk '/define SB_PROTOCOL_VERSION/ { print $3 }' "$(dirname "$0")/../../lib/chan.h")
+[ "$out" = "error: protocol version 7, expected $ver" ] || fail "wrong version got '$out'"
 sb queues >/dev/null || fail "broker stopped answering after garbage"
 
-# ipp:// is not built yet: a clear permanent error, not a hang.
+# An IPP printer nobody answers for: transient, retried, then aborted.
 id=$(sb submit -q ipp "$T/hello.txt")
-expect_err "aborted: IPP delivery is not yet supported" sb wait "$id" --timeout 30
+expect_err "aborted: connect to 127.0.0.1:$DEAD: Connection refused" sb wait "$id" --timeout 30
 
 # Unreachable printer: transient, retried, then the queue's policy.
 id=$(sb submit -q dead "$T/hello.txt")

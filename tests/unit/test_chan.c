@@ -153,8 +153,8 @@ END_TEST
 
 START_TEST(test_unknown_oneof_and_version)
 {
-	/* version=3, id=1, then field 99 (varint 5): no known body. */
-	static const uint8_t unknown[] = { 0x08, 0x03, 0x10, 0x01, 0x98, 0x06,
+	/* version, id=1, then field 99 (varint 5): no known body. */
+	static const uint8_t unknown[] = { 0x08, SB_PROTOCOL_VERSION, 0x10, 0x01, 0x98, 0x06,
 		0x05 };
 	Sb__QueuesReq q = SB__QUEUES_REQ__INIT;
 	char err[256];

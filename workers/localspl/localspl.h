@@ -89,6 +89,7 @@ struct queue {
 	int stopped;
 	char reason[512];
 	uint64_t completed;
+	char printer_state[256];    /* remote: as the printer last said */
 };
 
 /* The local spooler's state. */

@@ -437,6 +437,7 @@ request_queues(struct spl *s, const sb_env *e)
 		qi->state = q->stopped ? "stopped" : "ready";
 		qi->reason = (char *)q->reason;
 		qi->completed = q->completed;
+		qi->printer_state = (char *)q->printer_state;
 		for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
 			if (strcmp(j->queue, qi->name) != 0 ||
 			    store_job_final(j))

@@ -258,6 +258,9 @@ sched_job_done(struct spl *s, const sb_env *e)
 		return;
 	}
 	q = spl_queue(s, j->queue);
+	if (q != NULL && d->printer_state[0] != '\0')
+		snprintf(q->printer_state, sizeof(q->printer_state), "%s",
+		    d->printer_state);
 	if (d->error[0] != '\0')
 		job_set_error(j, "%s", d->error);
 	switch (d->result) {
@@ -376,6 +379,10 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.filename = j->filename;
 	js.paper = q->cfg->paper;
 	js.token = j->token;
+	js.ca_pem = q->cfg->ca_pem;
+	js.pin_sha256 = q->cfg->pin_sha256;
+	js.sides = q->cfg->sides;
+	js.media = q->cfg->media;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_JOB_START;
 	e.job_start = &js;

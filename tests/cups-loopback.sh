@@ -3,7 +3,7 @@
 # from Debian's cups package file (the package itself conflicts with
 # LPRng; ../shared/PEERS.md). Sets CUPS_PID. Needs root, cups-daemon and
 # cups-ipp-utils. cups_queue DIR PORT NAME DEVICE_URI makes a raw queue.
-# Sourced by the benchmarks.
+# Sourced by the tests and the benchmarks.
 cups_loopback_start() {
 	local d=$1 port=$2 deb
 	mkdir -p "$d/etc" "$d/spool" "$d/cache" "$d/state" "$d/log" "$d/tmp" \

@@ -135,6 +135,7 @@ enum limit_backend { LIMIT_NONE, LIMIT_CGROUP1, LIMIT_CGROUP2, LIMIT_RLIMIT };
 
 /* gate.c: client connections held, guarded by mtx (nng's threads). */
 #define GATE_MAX 4096
+#define GATE_REFUSED_MAX 512
 struct gate {
 	pthread_mutex_t mtx;
 	unsigned max, per_user;
@@ -144,6 +145,14 @@ struct gate {
 		int id;
 		uint64_t uid;
 	} pipes[GATE_MAX];
+	/* Refused connections kept open a moment, so their request gets an
+	 * answer saying why; closed at their deadline. */
+	unsigned nrefused;
+	struct {
+		nng_pipe pipe;
+		char why[64];
+		uint64_t deadline;
+	} refused[GATE_REFUSED_MAX];
 	uint64_t next_log;
 };
 
@@ -220,6 +229,11 @@ void gate_attach(struct broker *b, nng_socket s);
 void gate_update(struct broker *b);
 /* root, the broker's own user, or a member of admin_group; any thread. */
 int gate_is_admin(struct broker *b, uid_t uid);
+/* Was pipe refused? Then why, into buf (for the answer), else NULL. */
+const char *gate_refused(struct broker *b, nng_pipe p, char *buf,
+    size_t len);
+/* Close refused connections whose moment has passed. */
+void gate_tick(struct broker *b, uint64_t now);
 
 /* fdgate.c */
 int fdgate_open(struct broker *b);

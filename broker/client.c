@@ -358,10 +358,19 @@ forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 static void
 client_msg(struct broker *b, nng_msg *m)
 {
-	char err[256];
+	char err[256], refused[64];
 	uint64_t uid = (uint64_t)-1;
 	sb_env *e;
 
+	/* Refused at the gate, kept open only to be told why. */
+	if (gate_refused(b, nng_msg_get_pipe(m), refused, sizeof(refused)) !=
+	    NULL) {
+		char why[160];
+		snprintf(why, sizeof(why), "spoolboxd refused the connection: "
+		    "too many connections (%s)", refused);
+		client_error(b, m, 0, SB__ERROR_CODE__E_PERM, why);
+		return;
+	}
 	if (nng_pipe_get_uint64(nng_msg_get_pipe(m), NNG_OPT_IPC_PEER_UID,
 		&uid) != 0) {
 		client_error(b, m, 0, SB__ERROR_CODE__E_PERM,

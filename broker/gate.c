@@ -5,8 +5,10 @@
  * max_clients is kept for admins (root, the broker's user, admin_group),
  * who are not held to the per-user figure, so a local user who opens
  * connections and sends nothing cannot lock an admin out or run the
- * broker out of fds. The admin rule lives here, once, for the client
- * layer too (gate_is_admin is safe from any thread).
+ * broker out of fds. A refused connection stays open for a second (at
+ * most GATE_REFUSED_MAX of them; more are closed at once) so that its
+ * request is answered with why. The admin rule lives here, once, for the
+ * client layer too (gate_is_admin is safe from any thread).
  * Reports: refused connections, at most once a second.
  */
 #define _GNU_SOURCE
@@ -103,10 +105,21 @@ pipe_added(struct broker *b, nng_pipe p)
 	if ((why = refusal(g, uid, admin)) == NULL) {
 		g->pipes[g->npipes].id = nng_pipe_id(p);
 		g->pipes[g->npipes++].uid = uid;
-	} else if (now_mono_ms() >= g->next_log) {
-		g->next_log = now_mono_ms() + 1000;
-		log_warn("client connection of uid %llu refused: %s (%u open)",
-		    (unsigned long long)uid, why, g->npipes);
+	} else {
+		if (now_mono_ms() >= g->next_log) {
+			g->next_log = now_mono_ms() + 1000;
+			log_warn("client connection of uid %llu refused: %s "
+			    "(%u open)", (unsigned long long)uid, why,
+			    g->npipes);
+		}
+		if (g->nrefused < GATE_REFUSED_MAX) {
+			g->refused[g->nrefused].pipe = p;
+			snprintf(g->refused[g->nrefused].why,
+			    sizeof(g->refused[0].why), "%s", why);
+			g->refused[g->nrefused++].deadline = now_mono_ms() +
+			    1000;
+			why = NULL; /* kept a moment, to be answered */
+		}
 	}
 	pthread_mutex_unlock(&g->mtx);
 	if (why != NULL)
@@ -124,7 +137,47 @@ pipe_removed(struct gate *g, nng_pipe p)
 			g->pipes[i] = g->pipes[--g->npipes];
 			break;
 		}
+	for (unsigned i = 0; i < g->nrefused; i++)
+		if (nng_pipe_id(g->refused[i].pipe) == id) {
+			g->refused[i] = g->refused[--g->nrefused];
+			break;
+		}
 	pthread_mutex_unlock(&g->mtx);
+}
+
+const char *
+gate_refused(struct broker *b, nng_pipe p, char *buf, size_t len)
+{
+	struct gate *g = &b->gate;
+	const char *rv = NULL;
+	int id = nng_pipe_id(p);
+
+	pthread_mutex_lock(&g->mtx);
+	for (unsigned i = 0; i < g->nrefused; i++)
+		if (nng_pipe_id(g->refused[i].pipe) == id) {
+			snprintf(buf, len, "%s", g->refused[i].why);
+			rv = buf;
+			break;
+		}
+	pthread_mutex_unlock(&g->mtx);
+	return rv;
+}
+
+void
+gate_tick(struct broker *b, uint64_t now)
+{
+	struct gate *g = &b->gate;
+	nng_pipe done[GATE_REFUSED_MAX];
+	unsigned n = 0;
+
+	pthread_mutex_lock(&g->mtx);
+	for (unsigned i = 0; i < g->nrefused; i++)
+		if (now >= g->refused[i].deadline)
+			done[n++] = g->refused[i].pipe;
+	pthread_mutex_unlock(&g->mtx);
+	/* Closed outside the lock: the close calls pipe_removed. */
+	for (unsigned i = 0; i < n; i++)
+		nng_pipe_close(done[i]);
 }
 
 /* nng thread */

@@ -207,6 +207,7 @@ loop_once(struct broker *b)
 			worker_ended(b, owner[i]);
 	supervise_tick(b, now_mono_ms());
 	fdgate_tick(b, now_mono_ms());
+	gate_tick(b, now_mono_ms());
 }
 
 /* fds to spare: the soft limit up to the hard one (the client gate and

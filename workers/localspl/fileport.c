@@ -4,9 +4,10 @@
  * directory's fd: the job's data (converted when the queue needs it) is
  * copied in the kernel into a new temporary that no one else can have
  * planted (O_CREAT | O_EXCL | O_NOFOLLOW, a random name), fsynced and
- * renamed to DIR/job-ID.EXT in the same directory without replacing
- * anything (RENAME_NOREPLACE): when that name is taken — a link a user
- * planted in a shared folder, say — the job lands as job-ID.N.EXT. A
+ * renamed to DIR/job-ID.EXT in the same directory, replacing only our
+ * own earlier copy of the job: when that name is taken by anything else
+ * — a link a user planted in a shared folder, say — the job lands as
+ * job-ID.N.EXT (RENAME_NOREPLACE). A
  * directory others may write to is refused unless the queue says it is a
  * shared drop folder.
  * Reports: the reason of a failed copy, in the job's last error.
@@ -75,12 +76,16 @@ create_tmp(int dir, uint64_t id, char *tmp, size_t len)
 	return -1;
 }
 
-/* tmp to job-ID.EXT, or job-ID.N.EXT when taken; never replacing. The
+/* tmp to job-ID.EXT, or job-ID.N.EXT when that name is taken by anything
+ * but our own earlier copy of this job (a delivery cut short by a crash
+ * is done again, and replaces it); never replacing anyone else's. The
  * name it got into name. */
 static int
 rename_free(int dir, const char *tmp, uint64_t id, const char *ext,
     char *name, size_t len)
 {
+	struct stat st;
+
 	for (int n = 0; n < 16; n++) {
 		if (n == 0)
 			snprintf(name, len, "job-%llu.%s", (unsigned long long)id,
@@ -92,6 +97,10 @@ rename_free(int dir, const char *tmp, uint64_t id, const char *ext,
 			return 0;
 		if (errno != EEXIST)
 			return -1;
+		if (n == 0 && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    renameat(dir, tmp, dir, name) == 0)
+			return 0;
 	}
 	return -1;
 }

@@ -53,4 +53,13 @@ for f in "${lpd_files[@]}"; do
 done
 sb jobs -a | has "empty job: nothing sent" || fail "empty lpd job not reported as such"
 [ "$(sb jobs -a | grep -c completed)" -eq 100 ] || fail "not all 100 jobs listed completed"
-log "PASS: 100 jobs delivered byte for byte (50 via LPRng, 50 to files)"
+
+# 500 copies: one print line each in the control file (RFC 1179 carries
+# copies that way), however many.
+rm -f "$T"/lpd/spool/q/*
+id=$(sb submit -q lpd -t raw -n 500 -T copies "$T/in/j3")
+wait_completed "$id"
+# LPRng counts the print lines into its job ticket: copies=0x1f4 = 500.
+grep -aq "copies=0x1f4" "$T"/lpd/spool/q/hf* ||
+	fail "500 copies did not arrive: $(head -c 300 "$T"/lpd/spool/q/hf*)"
+log "PASS: 100 jobs delivered byte for byte (50 via LPRng, 50 to files); 500 copies"

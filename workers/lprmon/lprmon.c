@@ -68,11 +68,29 @@ aborted_cb(void *arg, char *err, size_t errlen)
 	return 1;
 }
 
+/* The control file, sized for the job's copies (a print line each, as
+ * RFC 1179 carries copies): malloc'd into *ctl, its length; or -1. */
+static int
+control_file(const struct lpr_job *lj, const char *df, char **ctl)
+{
+	size_t len = 1024 + (size_t)(lj->copies ? lj->copies : 1) *
+	    (strlen(df) + 2);
+	int n;
+
+	if ((*ctl = malloc(len)) == NULL)
+		return -1;
+	if ((n = lpr_control_file(lj, *ctl, len)) < 0) {
+		free(*ctl);
+		*ctl = NULL;
+	}
+	return n;
+}
+
 static int
 deliver(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
 {
 	const Sb__JobStart *js = d->js;
-	char host[64], df[64], cf[64], ctl[2048];
+	char host[64], df[64], cf[64], *ctl;
 	struct lpr_job lj = { 0 };
 	int rv, n;
 
@@ -88,15 +106,17 @@ deliver(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
 	lj.format = lpr_format(js->to);
 	lpr_file_name(&lj, 'd', df, sizeof(df));
 	lpr_file_name(&lj, 'c', cf, sizeof(cf));
-	if ((n = lpr_control_file(&lj, ctl, sizeof(ctl))) < 0) {
-		snprintf(d->err, sizeof(d->err), "control file too long");
-		return LPR_PERMANENT;
+	if ((n = control_file(&lj, df, &ctl)) < 0) {
+		snprintf(d->err, sizeof(d->err), "no control file: out of "
+		    "memory");
+		return LPR_TRANSIENT;
 	}
 	d->fd = lpr_connect(u->host, u->port, d->timeout, d->err,
 	    sizeof(d->err));
 	if (d->fd < 0) {
 		/* The seed's "event 2004": a failed connection. */
 		worker_leak(d->w);
+		free(ctl);
 		return d->fd;
 	}
 	if ((rv = lpr_receive_job(d->fd, u->path, d->timeout, d->err,
@@ -112,8 +132,11 @@ deliver(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
 	    (rv = lpr_send(d->fd, ctl, (size_t)n, d->timeout, d->err,
 		 sizeof(d->err))) != 0 ||
 	    (rv = lpr_end_file(d->fd, d->timeout, d->err, sizeof(d->err))) !=
-		0)
+		0) {
+		free(ctl);
 		return rv;
+	}
+	free(ctl);
 	return LPR_OK;
 }
 

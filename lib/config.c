@@ -376,6 +376,45 @@ hex_digest(const char *v, char *out)
 	return n == 64;
 }
 
+/* The keys of ipp:// and ipps:// queues: 1 when key is one and val is
+ * good, 0 (with p->err set) when it is one and val is bad, -1 when key
+ * is not one of them. */
+static int
+queue_ipp_key(struct parse_ctx *p, const char *key, const char *val)
+{
+	struct sb_queue *q = p->q;
+
+	p->err[0] = '\0';
+	if (strcmp(key, "ca_file") == 0) {
+		if (val[0] != '/' || strlen(val) >= sizeof(q->ca_file) ||
+		    access(val, R_OK) != 0)
+			return set_err(p, "ca_file '%s': %s", val, val[0] != '/'
+			    ? "not an absolute path"
+			    : strerror(errno));
+		strcpy(q->ca_file, val);
+	} else if (strcmp(key, "pin_sha256") == 0) {
+		if (!hex_digest(val, q->pin_sha256))
+			return set_err(p, "pin_sha256 must be 64 hex digits "
+			    "(the certificate's SHA-256)");
+	} else if (strcmp(key, "sides") == 0) {
+		if (strcmp(val, "one-sided") != 0 &&
+		    strcmp(val, "two-sided-long-edge") != 0 &&
+		    strcmp(val, "two-sided-short-edge") != 0)
+			return set_err(p, "bad sides '%s' (one-sided|"
+			    "two-sided-long-edge|two-sided-short-edge)", val);
+		strcpy(q->sides, val);
+	} else if (strcmp(key, "media") == 0) {
+		if (strlen(val) >= sizeof(q->media) || strspn(val,
+		    "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(val))
+			return set_err(p, "bad media '%s' (a PWG media name, "
+			    "e.g. iso_a4_210x297mm)", val);
+		strcpy(q->media, val);
+	} else {
+		return -1;
+	}
+	return 1;
+}
+
 static int
 queue_key(struct parse_ctx *p, const char *key, const char *val)
 {
@@ -424,30 +463,8 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return set_err(p, "bad %s '%s' (yes|no)", key, val);
 		q->shared = strcmp(val, "yes") == 0;
-	} else if (strcmp(key, "ca_file") == 0) {
-		if (val[0] != '/' || strlen(val) >= sizeof(q->ca_file) ||
-		    access(val, R_OK) != 0)
-			return set_err(p, "ca_file '%s': %s", val, val[0] != '/'
-			    ? "not an absolute path"
-			    : strerror(errno));
-		strcpy(q->ca_file, val);
-	} else if (strcmp(key, "pin_sha256") == 0) {
-		if (!hex_digest(val, q->pin_sha256))
-			return set_err(p, "pin_sha256 must be 64 hex digits "
-			    "(the certificate's SHA-256)");
-	} else if (strcmp(key, "sides") == 0) {
-		if (strcmp(val, "one-sided") != 0 &&
-		    strcmp(val, "two-sided-long-edge") != 0 &&
-		    strcmp(val, "two-sided-short-edge") != 0)
-			return set_err(p, "bad sides '%s' (one-sided|"
-			    "two-sided-long-edge|two-sided-short-edge)", val);
-		strcpy(q->sides, val);
-	} else if (strcmp(key, "media") == 0) {
-		if (strlen(val) >= sizeof(q->media) || strspn(val,
-		    "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(val))
-			return set_err(p, "bad media '%s' (a PWG media name, "
-			    "e.g. iso_a4_210x297mm)", val);
-		strcpy(q->media, val);
+	} else if (queue_ipp_key(p, key, val) >= 0) {
+		return p->err[0] == '\0';
 	} else if (strcmp(key, "description") == 0) {
 		snprintf(q->description, sizeof(q->description), "%s", val);
 	} else {

@@ -2,7 +2,9 @@
 # whole tree in DIR, able to deliver to LPD servers: its lpd backend comes
 # from Debian's cups package file (the package itself conflicts with
 # LPRng; ../shared/PEERS.md). Sets CUPS_PID. Needs root, cups-daemon and
-# cups-ipp-utils. cups_queue DIR PORT NAME DEVICE_URI makes a raw queue.
+# cups-ipp-utils. With CUPS_TLS_DIR set (holding localhost.crt and
+# localhost.key) it also speaks ipps on the same port, as "localhost".
+# cups_queue DIR PORT NAME DEVICE_URI makes a raw queue.
 # Sourced by the tests and the benchmarks.
 cups_loopback_start() {
 	local d=$1 port=$2 deb
@@ -21,6 +23,7 @@ cups_loopback_start() {
 	install -m 0700 -o root -g root "$d/x/usr/lib/cups/backend-available/lpd" "$d/bin/backend/lpd"
 	cat >"$d/etc/cupsd.conf" <<CONF
 Listen 127.0.0.1:$port
+ServerName localhost
 Browsing Off
 LogLevel warn
 MaxJobs 0
@@ -45,10 +48,15 @@ StateDir $d/state
 ErrorLog $d/log/error_log
 AccessLog $d/log/access_log
 PageLog $d/log/page_log
+ServerKeychain $d/etc/ssl
 User lp
 Group lp
 SystemGroup root
 CONF
+	mkdir -p "$d/etc/ssl"
+	if [ -n "${CUPS_TLS_DIR:-}" ]; then
+		cp "$CUPS_TLS_DIR/localhost.crt" "$CUPS_TLS_DIR/localhost.key" "$d/etc/ssl/"
+	fi
 	cupsd -f -c "$d/etc/cupsd.conf" -s "$d/etc/cups-files.conf" &
 	CUPS_PID=$!
 	for _ in $(seq 100); do

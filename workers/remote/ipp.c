@@ -42,6 +42,24 @@ timeout_cb(http_t *http, void *arg)
 	return 0;
 }
 
+/* Is the server's certificate cr the pinned one? */
+static int
+pinned(const struct ipp_conn *c, const http_credential_t *cr,
+    const char *pin, char *err, size_t errlen)
+{
+	unsigned char md[32];
+	char hex[65];
+
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, cr->data, cr->datalen, md);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (strcmp(hex, pin) == 0)
+		return IPPC_OK;
+	snprintf(err, errlen, "certificate of %s is not the pinned one (its "
+	    "SHA-256 is %s)", c->host, hex);
+	return IPPC_PERMANENT;
+}
+
 /* The certificate chain the server sent, checked as the queue says. */
 static int
 verify_chain(struct ipp_conn *c, const struct ipp_target *t, char *err,
@@ -61,16 +79,7 @@ verify_chain(struct ipp_conn *c, const struct ipp_target *t, char *err,
 		goto out;
 	}
 	if (t->pin_sha256 != NULL && t->pin_sha256[0] != '\0') {
-		unsigned char md[32];
-		char hex[65];
-		gnutls_hash_fast(GNUTLS_DIG_SHA256, cr->data, cr->datalen, md);
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		if (strcmp(hex, t->pin_sha256) != 0)
-			snprintf(err, errlen, "certificate of %s is not the "
-			    "pinned one (its SHA-256 is %s)", c->host, hex);
-		else
-			rv = IPPC_OK;
+		rv = pinned(c, cr, t->pin_sha256, err, errlen);
 		goto out;
 	}
 	for (; cr != NULL && n < 16; cr = cupsArrayNext(creds), n++) {

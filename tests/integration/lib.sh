@@ -28,6 +28,7 @@ fail() {
 cleanup() {
 	local rc=$? f p
 	for p in $HOSTILE_PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $HOSTILE_PIDS; do wait "$p" 2>/dev/null || true; done
 	stop_spoolboxd
 	stop_lpd
 	if [ -n "$TEST_USER" ]; then
@@ -43,7 +44,7 @@ cleanup() {
 			rc=1
 		fi
 	done
-	if [ -z "${KEEP:-}" ]; then rm -rf "$T"; else log "kept $T"; fi
+	if [ -z "${KEEP:-}" ]; then rm -rf "$T" 2>/dev/null || rm -rf "$T" || true; else log "kept $T"; fi
 	exit "$rc"
 }
 trap cleanup EXIT

@@ -132,6 +132,13 @@ sched_finish(struct spl *s, struct job *j, int state)
 {
 	j->state = state;
 	j->finished = now_wall_ms();
+	/* The final record first, the data after: killed in between, the
+	 * next start finds a final job and drops what is left of its data
+	 * (store_open); the other way round it would find a job to print
+	 * with nothing to print. */
+	if (store_save(&s->store, j, 0) != 0)
+		log_error("job %llu: saving record: %s",
+		    (unsigned long long)j->id, strerror(errno));
 	if (j->token == 0) {
 		close_job_files(j);
 		store_drop_data(&s->store, j);
@@ -141,9 +148,6 @@ sched_finish(struct spl *s, struct job *j, int state)
 		    ? j->last_error
 		    : "the job is final");
 	}
-	if (store_save(&s->store, j, 0) != 0)
-		log_error("job %llu: saving record: %s",
-		    (unsigned long long)j->id, strerror(errno));
 	if (state == SB__JOB_STATE__ABORTED)
 		log_warn("job %llu aborted: %s", (unsigned long long)j->id,
 		    j->last_error);

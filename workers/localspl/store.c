@@ -271,6 +271,9 @@ load_all(struct store *s)
 		if (v[i]->state == SB__JOB_STATE__PROCESSING ||
 		    v[i]->state == SB__JOB_STATE__PRINTING)
 			v[i]->state = SB__JOB_STATE__PENDING;
+		/* Finished, and killed before its data went: it goes now. */
+		if (store_job_final(v[i]))
+			store_drop_data(s, v[i]);
 		if (v[i]->id >= s->next_id)
 			s->next_id = v[i]->id + 1;
 		job_append(s, v[i]);

@@ -421,6 +421,7 @@ ipp_follow(struct ipp_conn *c, int id, ipp_stop_fn *stop, void *arg,
     int *state, char *err, size_t errlen)
 {
 	static const char *const want[] = { "job-state", "job-state-reasons" };
+	int pause_ms = 20; /* doubling to 1s: most jobs end quickly */
 
 	*state = 0;
 	while (id > 0) {
@@ -447,7 +448,8 @@ ipp_follow(struct ipp_conn *c, int id, ipp_stop_fn *stop, void *arg,
 			cancel(c, id);
 			return IPPC_TRANSIENT;
 		}
-		poll(NULL, 0, 250);
+		poll(NULL, 0, pause_ms);
+		pause_ms = pause_ms < 500 ? 2 * pause_ms : 1000;
 	}
 	return IPPC_OK;
 }

@@ -1,7 +1,9 @@
 /*
  * sb-lpdsink: a streaming RFC 1179 receiver for the benchmarks. Acks
  * every step, reads every file through one 1 MiB buffer (never holding a
- * job), and prints one line per job when its control file is in:
+ * job), and prints one line per job when its control file is in (-s:
+ * a silent printer instead: it accepts connections, holds them and never
+ * says a word):
  *   job BYTES FIRST_BYTE_S LAST_BYTE_S
  * (CLOCK_MONOTONIC seconds: comparable with the bench scripts' clock via
  * sb-lpdsink -t, which prints the clock now). Serves connections one at a
@@ -9,7 +11,7 @@
  * -r BYTES_PER_SECOND reads no faster than that (a slow printer, for
  * tests that look at a delivery in progress); -o FILE keeps the last
  * job's data file there (for byte-exact checks).
- * Usage: sb-lpdsink [-r RATE] [-o FILE] PORT | sb-lpdsink -t
+ * Usage: sb-lpdsink [-s] [-r RATE] [-o FILE] PORT | sb-lpdsink -t
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 
 
 static double rate;        /* bytes per second; 0: as fast as it comes */
+static int silent;         /* -s: accept and say nothing, ever */
 static const char *keep;   /* -o: the last data file goes here */
 
 /* Slow down to rate: sleep until got bytes since t0 are due. */
@@ -102,12 +105,18 @@ main(int argc, char **argv)
 		printf("%.6f\n", now_s());
 		return 0;
 	}
-	for (; argc > 3 && argv[1][0] == '-'; argc -= 2, argv += 2) {
-		if (strcmp(argv[1], "-r") == 0)
-			rate = atof(argv[2]);
-		else if (strcmp(argv[1], "-o") == 0)
-			keep = argv[2];
+	for (int o; (o = getopt(argc, argv, "sr:o:")) != -1;) {
+		if (o == 's')
+			silent = 1;
+		else if (o == 'r')
+			rate = atof(optarg);
+		else if (o == 'o')
+			keep = optarg;
+		else
+			return 2;
 	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc != 2)
 		return 2;
 	a.sin_port = htons((uint16_t)atoi(argv[1]));
@@ -120,8 +129,8 @@ main(int argc, char **argv)
 	}
 	for (;;) {
 		int c = accept(s, NULL, NULL);
-		if (c < 0)
-			continue;
+		if (c < 0 || silent)
+			continue; /* silent: c stays open, unread */
 		serve(c);
 		close(c);
 	}

@@ -55,6 +55,7 @@ struct slot {
 	unsigned crashes;       /* consecutive, for backoff */
 	struct timespec recycle_start; /* when the current recycle began */
 	char last_reason[300];
+	int dormant;            /* an extra slot nobody needs now: no process */
 };
 
 /* One worker process (an entry of the broker's process pool). */
@@ -246,7 +247,8 @@ void fdgate_tick(struct broker *b, uint64_t now);
 int fdgate_take(struct broker *b, uid_t uid, uint64_t cookie);
 
 /* budget.c */
-enum budget_verdict { BUDGET_OK, BUDGET_RECYCLE, BUDGET_KILL };
+/* RETIRE: an extra instance idle past max_idle goes, not replaced. */
+enum budget_verdict { BUDGET_OK, BUDGET_RECYCLE, BUDGET_RETIRE, BUDGET_KILL };
 /* One measurement of one process, as budget_check() judges it. */
 struct budget_sample {
 	uint64_t private_bytes;
@@ -255,7 +257,7 @@ struct budget_sample {
 	uint64_t up_ms;
 	uint64_t lifetime;       /* max_lifetime + its jitter; 0: off */
 	uint64_t idle_ms;        /* 0 when busy */
-	int extra;               /* an instance beyond the first */
+	int extra;               /* an instance beyond `instances` */
 };
 /* Pure: what bg says about s; why names the rule, figure and budget. */
 enum budget_verdict budget_check(const struct sb_budget *bg,
@@ -279,6 +281,9 @@ void supervise_reap(struct broker *b, struct inst *w, struct loss *lost);
 void supervise_stop(struct broker *b, struct inst *w, const char *reason);
 void supervise_unfail(struct broker *b, int kind);
 void supervise_recycle(struct broker *b, struct inst *w, const char *why);
+/* Work for kind waits and no instance of it is free or starting: start
+ * an extra one, up to max_instances. 1 when one was started. */
+int supervise_grow(struct broker *b, int kind);
 /* Sample w from /proc and act on its budget. */
 void supervise_measure(struct broker *b, struct inst *w, uint64_t now);
 /* Send to w, or stop it: a full channel means a hung worker; 0 or -1. */

@@ -389,11 +389,12 @@ budget_check(const struct sb_budget *bg, const struct budget_sample *s,
 		    (unsigned long long)s->up_ms,
 		    (unsigned long long)s->lifetime);
 	else if (s->extra && s->idle_ms && bg->max_idle &&
-	    s->idle_ms > bg->max_idle)
+	    s->idle_ms > bg->max_idle) {
 		snprintf(why, len, "max_idle: idle %llums > %llums",
 		    (unsigned long long)s->idle_ms,
 		    (unsigned long long)bg->max_idle);
-	else
+		return BUDGET_RETIRE;
+	} else
 		return BUDGET_OK;
 	return BUDGET_RECYCLE;
 }

@@ -157,7 +157,8 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	/* Every slot that has no process (down, failed), then every live
 	 * process. */
 	for (size_t i = 0; i < b->nslots; i++)
-		if (b->slots[i].cur == NULL && b->slots[i].next == NULL)
+		if (b->slots[i].cur == NULL && b->slots[i].next == NULL &&
+		    !b->slots[i].dormant)
 			worker_info(b, &b->slots[i], NULL, &infos[n++]);
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
@@ -190,7 +191,8 @@ budget_settings(const Sb__BudgetReq *r, struct sb_budget *nb, char *err,
 		if ((eq = strchr(kv, '=')) == NULL)
 			return "settings are KEY=VALUE";
 		*eq = '\0';
-		if (strcmp(kv, "instances") == 0)
+		if (strcmp(kv, "instances") == 0 ||
+		    strcmp(kv, "max_instances") == 0)
 			return "instances changes need a restart of spoolboxd";
 		if (config_budget_set(nb, kv, eq + 1, err, errlen) != 0)
 			return err;

@@ -49,11 +49,14 @@ keep_fixed(const struct sb_config *old, struct sb_config *nc, char *notes,
 {
 	for (int k = 1; k < SB_KINDS; k++) {
 		if (k != SB__WORKER_KIND__LOCALSPL &&
-		    nc->workers[k].instances != old->workers[k].instances)
+		    (nc->workers[k].instances != old->workers[k].instances ||
+			nc->workers[k].max_instances !=
+			    old->workers[k].max_instances))
 			snprintf(notes + strlen(notes), len - strlen(notes),
 			    "; %s instances change needs a restart",
 			    kind_name(k));
 		nc->workers[k].instances = old->workers[k].instances;
+		nc->workers[k].max_instances = old->workers[k].max_instances;
 	}
 	if (strcmp(nc->spool_dir, old->spool_dir) != 0 ||
 	    strcmp(nc->runtime_dir, old->runtime_dir) != 0)

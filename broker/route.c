@@ -120,6 +120,23 @@ assign(struct broker *b, struct inst *w, sb_env *e, int fd)
 	}
 }
 
+/* Work waits with no free worker of its kind: start extra ones, one per
+ * waiting dispatch not already covered by a process that is starting. */
+static void
+grow(struct broker *b)
+{
+	unsigned waiting[SB_KINDS] = { 0 }, starting[SB_KINDS] = { 0 };
+
+	for (struct queued *q = b->queued; q != NULL; q = q->next)
+		waiting[q->kind]++;
+	for (size_t i = 0; i < b->ninsts; i++)
+		if (b->insts[i].state == W_STARTING)
+			starting[b->insts[i].kind]++;
+	for (int k = 1; k < SB_KINDS; k++)
+		while (waiting[k] > starting[k] && supervise_grow(b, k))
+			starting[k]++;
+}
+
 /* Hand queued JobStarts to idle workers, oldest first. */
 void
 route_assign(struct broker *b)
@@ -140,6 +157,8 @@ route_assign(struct broker *b)
 		chan_free(q->env);
 		free(q);
 	}
+	if (b->queued != NULL)
+		grow(b);
 }
 
 /* A JobStart from localspl (spl), whose data localspl passed first. */

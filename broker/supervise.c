@@ -69,6 +69,14 @@ resolve_accounts(struct broker *b)
 	}
 }
 
+/* Slots a kind has: its always-running instances and the extra ones. */
+static unsigned
+slots_of(const struct sb_budget *bg)
+{
+	return (unsigned)(bg->max_instances > bg->instances ? bg->max_instances
+							    : bg->instances);
+}
+
 void
 supervise_init(struct broker *b)
 {
@@ -77,8 +85,9 @@ supervise_init(struct broker *b)
 	resolve_accounts(b);
 	/* The job store has one writer: localspl always runs alone. */
 	b->cfg.workers[SB__WORKER_KIND__LOCALSPL].instances = 1;
+	b->cfg.workers[SB__WORKER_KIND__LOCALSPL].max_instances = 0;
 	for (int k = 1; k < SB_KINDS; k++)
-		n += b->cfg.workers[k].instances;
+		n += slots_of(&b->cfg.workers[k]);
 	b->slots = calloc(n, sizeof(*b->slots));
 	/* Room for a replacement beside every process, and one spare. */
 	b->ninsts = 2 * n + 1;
@@ -87,9 +96,11 @@ supervise_init(struct broker *b)
 		fatal("out of memory");
 	b->nslots = n;
 	for (int k = 1; k < SB_KINDS; k++) {
-		for (unsigned j = 0; j < b->cfg.workers[k].instances; j++) {
+		for (unsigned j = 0; j < slots_of(&b->cfg.workers[k]); j++) {
 			b->slots[i].kind = k;
 			b->slots[i].idx = j;
+			/* Extra slots wait until work waits (supervise_grow). */
+			b->slots[i].dormant = j >= b->cfg.workers[k].instances;
 			i++;
 		}
 	}
@@ -315,6 +326,8 @@ supervise_start(struct broker *b)
 {
 	for (size_t i = 0; i < b->nslots; i++) {
 		struct slot *s = &b->slots[i];
+		if (s->dormant)
+			continue;
 		s->cur = spawn(b, s);
 		if (s->cur != NULL)
 			log_info("started %s.%u pid %d", kind_name(s->kind),
@@ -403,6 +416,26 @@ ready(struct broker *b, struct inst *w)
 			(double)(now.tv_nsec - s->recycle_start.tv_nsec) / 1e6);
 		send_drain(b, old);
 	}
+}
+
+int
+supervise_grow(struct broker *b, int kind)
+{
+	for (size_t i = 0; i < b->nslots; i++) {
+		struct slot *s = &b->slots[i];
+		if (s->kind != kind || !s->dormant || s->cur != NULL ||
+		    s->next != NULL || b->failed[kind][0] != '\0')
+			continue;
+		s->dormant = 0;
+		if ((s->cur = spawn(b, s)) == NULL) {
+			s->restart_at = now_mono_ms() + 1000;
+			return 0;
+		}
+		log_info("started %s.%u pid %d: work is waiting",
+		    kind_name(kind), s->idx, (int)s->cur->pid);
+		return 1;
+	}
+	return 0;
 }
 
 /* Graceful recycle of a serving process (see the file header). */
@@ -564,7 +597,7 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 	    ? b->cfg.workers[w->kind].max_lifetime + w->jitter
 	    : 0;
 	smp.idle_ms = w->token == 0 ? now - w->idle_since : 0;
-	smp.extra = w->idx > 0;
+	smp.extra = w->idx >= b->cfg.workers[w->kind].instances;
 	switch (budget_check(&b->cfg.workers[w->kind], &smp, why,
 	    sizeof(why))) {
 	case BUDGET_KILL:
@@ -576,6 +609,16 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 	case BUDGET_RECYCLE:
 		if (w->slot->next == NULL) /* else one is already starting */
 			supervise_recycle(b, w, why);
+		break;
+	case BUDGET_RETIRE:
+		/* Not needed now: it drains and its slot sleeps until work
+		 * waits again. */
+		log_info("retiring %s.%u pid %d: %s", kind_name(w->kind),
+		    w->idx, (int)w->pid, why);
+		w->slot->dormant = 1;
+		snprintf(w->stop_reason, sizeof(w->stop_reason),
+		    "retired: %.200s", why);
+		send_drain(b, w);
 		break;
 	case BUDGET_OK:
 		break;
@@ -607,7 +650,8 @@ supervise_tick(struct broker *b, uint64_t now)
 	for (size_t i = 0; i < b->nslots; i++) {
 		struct slot *s = &b->slots[i];
 		if (s->cur == NULL && s->next == NULL && !b->stopping &&
-		    b->failed[s->kind][0] == '\0' && now >= s->restart_at) {
+		    !s->dormant && b->failed[s->kind][0] == '\0' &&
+		    now >= s->restart_at) {
 			s->cur = spawn(b, s);
 			if (s->cur == NULL)
 				s->restart_at = now + 1000;
@@ -772,6 +816,7 @@ send_configure(struct broker *b, struct inst *w)
 	c.debug_leak_bytes_per_job = bg->debug_leak_bytes_per_job;
 	c.debug_leak_handles_per_job = (uint32_t)bg->debug_leak_handles_per_job;
 	c.io_timeout_ms = b->cfg.io_timeout;
+	c.connect_timeout_ms = b->cfg.connect_timeout;
 	c.debug_crash_on_start = bg->debug_crash_on_start != 0;
 	/* Only the slot's first N processes, so a replacement finishes. */
 	c.debug_sandbox_violation = w->slot->restarts <

@@ -24,6 +24,7 @@
 #define B(f) offsetof(struct sb_budget, f)
 const struct sb_budget_key config_budget_keys[] = {
 	{ "instances", B(instances), KEY_COUNT, 16, 0 },
+	{ "max_instances", B(max_instances), KEY_COUNT, 32, 0 },
 	{ "memory_budget", B(memory_budget), KEY_SIZE, 1ULL << 40, 0 },
 	{ "memory_limit", B(memory_limit), KEY_SIZE, 1ULL << 40, 0 },
 	{ "handle_budget", B(handle_budget), KEY_COUNT, 65536, 0 },
@@ -52,6 +53,7 @@ const struct sb_budget_key config_budget_keys[] = {
 static const struct sb_budget_key spooler_keys[] = {
 	{ "sample_interval", C(sample_interval), KEY_TIME, 3600000, 10 },
 	{ "io_timeout", C(io_timeout), KEY_TIME, 3600000, 100 },
+	{ "connect_timeout", C(connect_timeout), KEY_TIME, 3600000, 100 },
 	{ "history", C(history_limit), KEY_COUNT, 10000000, 0 },
 	{ "history_per_user", C(history_per_user), KEY_COUNT, 10000000, 0 },
 	{ "max_clients", C(max_clients), KEY_COUNT, 65536, 8 },
@@ -212,6 +214,10 @@ config_budget_check(const struct sb_budget *b, char *err, size_t errlen)
 		snprintf(err, errlen, "instances must be at least 1");
 		return -1;
 	}
+	if (b->max_instances != 0 && b->max_instances < b->instances) {
+		snprintf(err, errlen, "max_instances is below instances");
+		return -1;
+	}
 	if (b->memory_limit != 0 && b->memory_limit < b->memory_budget) {
 		snprintf(err, errlen, "memory_limit is below memory_budget");
 		return -1;
@@ -243,6 +249,12 @@ budget_defaults(struct sb_budget *b, int kind)
 {
 	memset(b, 0, sizeof(*b));
 	b->instances = 1;
+	/* Delivery grows with the printers that are busy at once: one that
+	 * hangs delays only its own queue. */
+	b->max_instances = kind == SB__WORKER_KIND__LPRMON ||
+		kind == SB__WORKER_KIND__REMOTE
+	    ? 8
+	    : 0;
 	b->memory_budget = kind == SB__WORKER_KIND__LOCALSPL ? 32 << 20
 							     : 16 << 20;
 #ifdef SPOOLBOX_SANITIZE
@@ -627,6 +639,7 @@ config_defaults(struct sb_config *c)
 	strcpy(c->admin_group, "lpadmin");
 	c->sample_interval = 500;
 	c->io_timeout = 30000;
+	c->connect_timeout = 10000;
 	c->history_limit = 1000;
 	c->history_per_user = 0;       /* no cap; pruning is fair anyway */
 	c->max_clients = 256;

@@ -18,7 +18,8 @@
 
 /* Per worker kind: DESIGN §5. Times in ms; 0 means "off" where noted. */
 struct sb_budget {
-	uint64_t instances;
+	uint64_t instances;       /* always running */
+	uint64_t max_instances;   /* started when work waits (0: instances) */
 	uint64_t memory_budget;   /* private bytes: graceful recycle */
 	uint64_t memory_limit;    /* hard: kill (and kernel limit) */
 	uint64_t handle_budget;   /* open fds: graceful recycle */
@@ -82,6 +83,7 @@ struct sb_config {
 	char admin_group[64];
 	uint64_t sample_interval;
 	uint64_t io_timeout;
+	uint64_t connect_timeout;     /* reaching a printer, ms */
 	uint64_t history_limit;
 	uint64_t history_per_user;    /* finished jobs kept per user */
 	uint64_t max_clients;         /* client connections in all */

@@ -95,7 +95,7 @@ START_TEST(test_idle_only_for_extra_instances)
 	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
 	smp.extra = 1;
 	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)),
-	    BUDGET_RECYCLE);
+	    BUDGET_RETIRE);
 	ck_assert_str_eq(why, "max_idle: idle 2000ms > 1000ms");
 	smp.idle_ms = 0; /* busy */
 	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);

@@ -111,8 +111,8 @@ deliver(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
 		    "memory");
 		return LPR_TRANSIENT;
 	}
-	d->fd = lpr_connect(u->host, u->port, d->timeout, d->err,
-	    sizeof(d->err));
+	d->fd = lpr_connect(u->host, u->port,
+	    (int)d->w->cfg->connect_timeout_ms, d->err, sizeof(d->err));
 	if (d->fd < 0) {
 		/* The seed's "event 2004": a failed connection. */
 		worker_leak(d->w);

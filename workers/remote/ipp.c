@@ -190,11 +190,11 @@ ipp_open(const struct ipp_target *t, int *result, char *err, size_t errlen)
 	tls = strcmp(scheme, "ipps") == 0;
 	c->http = httpConnect2(c->host, c->port, NULL, AF_UNSPEC,
 	    tls ? HTTP_ENCRYPTION_ALWAYS : HTTP_ENCRYPTION_IF_REQUESTED, 1,
-	    t->timeout_ms, NULL);
+	    t->connect_ms, NULL);
 	if (c->http == NULL) {
 		/* Unreachable, refused, timed out, or no TLS with it. */
 		snprintf(err, errlen, "connect to %s:%d: %s", c->host, c->port,
-		    why_not(c, t->timeout_ms));
+		    why_not(c, t->connect_ms));
 		*result = IPPC_TRANSIENT;
 		free(c);
 		return NULL;

@@ -24,6 +24,7 @@ struct ipp_target {
 	const char *ca_pem;     /* ipps: trust only these; NULL/"": host's */
 	const char *pin_sha256; /* ipps: the certificate must be this one */
 	int timeout_ms;         /* per step */
+	int connect_ms;         /* reaching the printer */
 };
 
 /* What the printer says of itself. */

@@ -60,7 +60,8 @@ deliver(struct remote *r, const Sb__JobStart *js)
 {
 	struct ipp_target t = { .uri = js->uri, .ca_pem = js->ca_pem,
 		.pin_sha256 = js->pin_sha256,
-		.timeout_ms = (int)r->w->cfg->io_timeout_ms };
+		.timeout_ms = (int)r->w->cfg->io_timeout_ms,
+		.connect_ms = (int)r->w->cfg->connect_timeout_ms };
 	struct ipp_job j = { .name = js->title, .user = js->user,
 		.format = ipp_mime(js->to), .copies = js->copies,
 		.sides = js->sides, .media = js->media };

@@ -257,6 +257,10 @@ budget_defaults(struct sb_budget *b, int kind)
 	    : 0;
 	b->memory_budget = kind == SB__WORKER_KIND__LOCALSPL ? 32 << 20
 							     : 16 << 20;
+	/* printproc maps fonts and fontconfig's cache (pango): read-only
+	 * pages no other process maps count as private. */
+	if (kind == SB__WORKER_KIND__PRINTPROC)
+		b->memory_budget = 64 << 20;
 #ifdef SPOOLBOX_SANITIZE
 	/* ASan's shadow memory and quarantine: ~20-40 MiB per process. */
 	b->memory_budget += 64 << 20;

@@ -5,7 +5,7 @@
  *
  *   kind       files (view and Landlock)      sockets            net ns
  *   localspl   rw: spool dir, file: dirs      AF_UNIX            own
- *   printproc  none (open -> EACCES)          AF_UNIX            own
+ *   printproc  ro: fonts and their config     AF_UNIX            own
  *   lprmon     ro: resolver files, libs       AF_UNIX, INET(6),  host
  *                                             NETLINK_ROUTE
  *   remote     ro: as lprmon + CA bundle      as lprmon          host
@@ -108,9 +108,18 @@ static const char *const remote_files[] = { "/etc/hosts",
 	"/etc/gai.conf", "/etc/services", "/etc/ssl/certs",
 	"/usr/share/ca-certificates", NULL };
 
+/* printproc lays text out with pango: fontconfig reads its config and
+ * cache and the fonts, nothing else. */
+static const char *const font_files[] = { "/etc/fonts",
+	"/usr/share/fontconfig", "/usr/share/fonts", "/var/cache/fontconfig",
+	NULL };
+static const char *const printproc_calls[] = { "openat", "getdents64",
+	"fstatfs", "statfs", "fadvise64",
+	"readlink", "readlinkat", "access", "faccessat", "faccessat2", NULL };
+
 static const struct policy policies[] = {
 	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0 },
-	[2] = { "printproc", NULL, 0, 1, 1, NULL, 0 },
+	[2] = { "printproc", printproc_calls, 0, 1, 0, font_files, 0 },
 	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1 },
 	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1 },
 };

@@ -5,7 +5,9 @@
  * the result back as OutputChunks that localspl acknowledges; one input
  * chunk and OUT_WINDOW output chunks are held at most, so memory stays
  * flat whatever the job's size. It opens no files and has no network.
- * Conversions: text -> postscript. Others are refused (permanent error).
+ * Conversions: text -> PostScript (textps.c) and text -> PDF with real
+ * fonts (textpdf.c: pango and cairo; the fonts are the one thing in its
+ * view). Others are refused (permanent error).
  * Reports: each refused conversion in the job's error.
  */
 #include "printproc.h"
@@ -17,15 +19,26 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
+#include "textpdf.h"
 #include "textps.h"
 
 #define OUT_WINDOW 4
 
+/* A streaming converter: text to PostScript or to PDF. */
+struct converter {
+	void (*feed)(void *t, const uint8_t *p, size_t n);
+	int (*finish)(void *t);     /* 0, or -1: the conversion failed */
+	unsigned (*pages)(const void *t);
+	void (*free)(void *t);
+};
+
 struct conv {
 	struct worker *w;
 	const Sb__JobStart *js;
-	struct textps *t;
+	const struct converter *cv;
+	void *t;
 	uint8_t *obuf;          /* one chunk of output being filled */
 	size_t olen;
 	uint64_t out_off;       /* bytes sent so far */
@@ -148,20 +161,91 @@ convert_input(struct printproc *pp, struct conv *c, uint8_t *ibuf)
 			    : strerror(errno));
 			break;
 		}
-		textps_feed(c->t, ibuf, (size_t)n);
+		c->cv->feed(c->t, ibuf, (size_t)n);
 		off += (uint64_t)n;
 	}
 }
 
+/* textps and textpdf behind one converter. */
 static void
-convert_text(struct printproc *pp, const Sb__JobStart *js)
+ps_feed(void *t, const uint8_t *p, size_t n)
+{
+	textps_feed(t, p, n);
+}
+
+static int
+ps_finish(void *t)
+{
+	textps_finish(t);
+	return 0;
+}
+
+static unsigned
+ps_pages(const void *t)
+{
+	return textps_pages(t);
+}
+
+static void
+ps_free(void *t)
+{
+	textps_free(t);
+}
+
+static void
+pdf_feed(void *t, const uint8_t *p, size_t n)
+{
+	textpdf_feed(t, p, n);
+}
+
+static int
+pdf_finish(void *t)
+{
+	return textpdf_finish(t);
+}
+
+static unsigned
+pdf_pages(const void *t)
+{
+	return textpdf_pages(t);
+}
+
+static void
+pdf_free(void *t)
+{
+	textpdf_free(t);
+}
+
+static const struct converter to_ps = { ps_feed, ps_finish, ps_pages,
+	ps_free };
+static const struct converter to_pdf = { pdf_feed, pdf_finish, pdf_pages,
+	pdf_free };
+
+/* textpdf's output goes the way textps' does. */
+static int
+pdf_emit_cb(void *arg, const unsigned char *buf, size_t len)
+{
+	struct conv *c = arg;
+
+	emit_cb(c, (const char *)buf, len);
+	return c->failed ? -1 : 0;
+}
+
+static void
+convert_text(struct printproc *pp, const Sb__JobStart *js, int to)
 {
 	struct conv c = { .w = pp->w, .js = js };
 	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
 
 	if ((c.obuf = malloc(SB_CHUNK_SIZE)) == NULL || ibuf == NULL)
 		fatal("out of memory");
-	c.t = textps_new(js->paper, js->title, emit_cb, &c);
+	if (to == SB__DATA_TYPE__PDF) {
+		c.cv = &to_pdf;
+		c.t = textpdf_new(js->paper, js->title, pdf_emit_cb, &c);
+	} else {
+		c.cv = &to_ps;
+		c.t = textps_new(js->paper, js->title, emit_cb, &c);
+	}
 	if (c.t == NULL) {
 		worker_job_done(pp->w, js, SB__RESULT__PERMANENT,
 		    "unknown paper size", 0, NULL);
@@ -171,10 +255,10 @@ convert_text(struct printproc *pp, const Sb__JobStart *js)
 	}
 	pp->job = &c;
 	convert_input(pp, &c, ibuf);
-	if (!c.failed) {
-		textps_finish(c.t);
+	if (!c.failed && c.cv->finish(c.t) != 0)
+		fail(&c, SB__RESULT__PERMANENT, "the conversion failed");
+	if (!c.failed)
 		send_output(&c, 1);
-	}
 	while (c.unacked > 0 && !c.failed)
 		pump(pp, (int)pp->w->cfg->io_timeout_ms);
 	pp->job = NULL;
@@ -182,8 +266,8 @@ convert_text(struct printproc *pp, const Sb__JobStart *js)
 		worker_job_done(pp->w, js, c.failed, c.err, 0, NULL);
 	else
 		worker_job_done(pp->w, js, SB__RESULT__OK, NULL,
-		    textps_pages(c.t), NULL);
-	textps_free(c.t);
+		    c.cv->pages(c.t), NULL);
+	c.cv->free(c.t);
 	free(c.obuf);
 	free(ibuf);
 }
@@ -196,14 +280,13 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 	if (worker_job_begin(pp->w, js) != 0)
 		return;
 	if (js->from == SB__DATA_TYPE__TEXT &&
-	    js->to == SB__DATA_TYPE__POSTSCRIPT) {
-		convert_text(pp, js);
+	    (js->to == SB__DATA_TYPE__POSTSCRIPT ||
+		js->to == SB__DATA_TYPE__PDF)) {
+		convert_text(pp, js, js->to);
 		return;
 	}
 	snprintf(why, sizeof(why), "no conversion from %s to %s",
-	    js->from == SB__DATA_TYPE__TEXT ? "text" : "this type",
-	    js->to == SB__DATA_TYPE__PDF ? "pdf (not yet supported)"
-					 : "the queue's datatype");
+	    datatype_name(js->from), datatype_name(js->to));
 	worker_job_done(pp->w, js, SB__RESULT__PERMANENT, why, 0, NULL);
 }
 

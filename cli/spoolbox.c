@@ -39,7 +39,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fputs("usage: spoolbox [-s SOCKET] COMMAND ...\n"
-	      "  submit -q QUEUE [-t raw|text|auto] [-T TITLE] [-n COPIES]"
+	      "  submit -q QUEUE [-t TYPE] [-T TITLE] [-n COPIES]"
 	      " [-p PRIORITY] [FILE|-]...\n"
 	      "  jobs [-q QUEUE] [-a] [--json]\n"
 	      "  wait JOBID [--timeout SECONDS]\n"
@@ -105,10 +105,9 @@ cmd_submit(int argc, char **argv)
 			break;
 		case 't':
 			j.datatype = datatype_from_name(optarg);
-			if (j.datatype != SB__DATA_TYPE__RAW &&
-			    j.datatype != SB__DATA_TYPE__TEXT &&
-			    j.datatype != SB__DATA_TYPE__AUTO)
-				die("-t takes raw, text or auto, not '%s'",
+			if (j.datatype == 0)
+				die("-t takes auto, raw, text, pdf, postscript, "
+				    "pcl, pwg-raster, urf, png or jpeg, not '%s'",
 				    optarg);
 			break;
 		case 'T':

@@ -101,14 +101,14 @@ kind_from_name(const char *name)
 }
 
 static const char *const dt_names[] = { "none", "raw", "text", "auto",
-	"postscript", "pdf" };
+	"postscript", "pdf", "pcl", "pwg-raster", "urf", "png", "jpeg" };
 static const char *const dt_exts[] = { "prn", "prn", "txt", "prn", "ps",
-	"pdf" };
+	"pdf", "pcl", "pwg", "urf", "png", "jpg" };
 
 const char *
 datatype_ext(int dt)
 {
-	return dt >= 0 && dt <= SB__DATA_TYPE__PDF ? dt_exts[dt] : "prn";
+	return dt >= 0 && dt <= SB__DATA_TYPE__JPEG ? dt_exts[dt] : "prn";
 }
 
 int
@@ -140,13 +140,13 @@ config_localspl_paths(const struct sb_config *c,
 const char *
 datatype_name(int dt)
 {
-	return dt >= 0 && dt <= SB__DATA_TYPE__PDF ? dt_names[dt] : "?";
+	return dt >= 0 && dt <= SB__DATA_TYPE__JPEG ? dt_names[dt] : "?";
 }
 
 int
 datatype_from_name(const char *name)
 {
-	for (int i = 1; i <= SB__DATA_TYPE__PDF; i++)
+	for (int i = 1; i <= SB__DATA_TYPE__JPEG; i++)
 		if (strcasecmp(name, dt_names[i]) == 0)
 			return i;
 	return 0;

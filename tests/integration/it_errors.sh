@@ -28,7 +28,7 @@ start_spoolboxd
 echo hello >"$T/hello.txt"
 expect_err "unknown queue 'nope'" sb submit -q nope "$T/hello.txt"
 expect_err "$T/missing: No such file or directory" sb submit -q lpd "$T/missing"
-expect_err "-t takes raw, text or auto" sb submit -q lpd -t pcl "$T/hello.txt"
+expect_err "-t takes auto, raw, text" sb submit -q lpd -t docx "$T/hello.txt"
 expect_err "no job 999" sb cancel 999
 
 # A message that fails validation: an answer that says why; broker lives on.

@@ -9,7 +9,8 @@ for t in pdftotext pdfinfo qpdf; do
 done
 
 write_config "[queue.pdf]" "uri = file://$T/out" "datatype = pdf" \
-	"[queue.letter]" "uri = file://$T/letter" "datatype = pdf" "paper = letter"
+	"[queue.letter]" "uri = file://$T/letter" "datatype = pdf" "paper = letter" \
+	"[queue.raw]" "uri = file://$T/raw"
 start_spoolboxd
 
 cat >"$T/uni.txt" <<'TXT'
@@ -35,4 +36,15 @@ pages=$(pdfinfo "$pdf" | awk '/^Pages:/ { print $2 }')
 	fail "job $a records $(sb jobs -a --json | jq ".[] | select(.id == $a) | .pages") pages, pdfinfo counts $pages"
 [ "$pages" -ge 2 ] || fail "155 lines on one page?"
 pdfinfo "$T/letter/job-$b.pdf" | has "Page size: *612 x 792" || fail "letter paper not letter"
-log "PASS: Unicode text to PDF ($pages pages, counted right), A4 and Letter"
+
+# -t auto (the default) tells what a job is, records it, and a job no
+# conversion can bring to the queue's datatype is refused at submit.
+c=$(sb submit -q raw "$pdf")
+wait_completed "$c"
+[ "$(sb jobs -a --json | jq -r ".[] | select(.id == $c) | .datatype")" = pdf ] ||
+	fail "a PDF was not detected as one"
+[ -f "$T/raw/job-$c.pdf" ] || fail "the detected PDF did not land as .pdf"
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x02\0\0\0' >"$T/img.png"
+expect_err "queue pdf takes pdf, and there is no conversion from png; job not accepted" \
+	sb submit -q pdf "$T/img.png"
+log "PASS: Unicode text to PDF ($pages pages, counted right), A4 and Letter; types detected; unconvertible refused"

@@ -97,9 +97,9 @@ localspl_from_broker(struct spl *s, sb_env *e)
 }
 
 void
-localspl_run(struct worker *w)
+localspl_run(struct worker *w, void *magic)
 {
-	struct spl s = { .w = w };
+	struct spl s = { .w = w, .magic = magic };
 	char err[512];
 	sb_env *e;
 

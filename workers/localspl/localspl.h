@@ -99,9 +99,16 @@ struct spl {
 	struct queue *queues;
 	size_t nqueues;
 	uint64_t next_token;    /* dispatch tokens: random start, never reused */
+	void *magic;            /* libmagic, loaded before the sandbox; NULL */
 };
 
-void localspl_run(struct worker *w) __attribute__((noreturn));
+/* magic: detect_open()'s, made before the sandbox (may be NULL). */
+void localspl_run(struct worker *w, void *magic) __attribute__((noreturn));
+
+/* detect.c: what an "auto" job is (sb.DataType) from its first bytes. */
+void *detect_open(void);
+void detect_close(void *magic);
+int detect_type(void *magic, const uint8_t *p, size_t n);
 
 /* localspl.c: answers to the broker */
 struct queue *spl_queue(struct spl *s, const char *name);

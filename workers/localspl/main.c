@@ -8,7 +8,9 @@ int
 main(int argc, char **argv)
 {
 	struct worker w;
+	/* libmagic's database, read before the sandbox closes over /usr. */
+	void *magic = detect_open();
 
 	worker_start(&w, argc, argv, SB__WORKER_KIND__LOCALSPL);
-	localspl_run(&w);
+	localspl_run(&w, magic);
 }

@@ -19,27 +19,18 @@
 #include "log.h"
 #include "util.h"
 
-/* What a submitted "auto" job is, from its first bytes. */
+/* Can a job of type from reach a queue that takes to? (What printproc
+ * converts, or the same, or printer-ready data a raw queue passes on;
+ * printer languages pass as they are.) */
 static int
-detect_type(const uint8_t *p, size_t n)
+convertible(int from, int to)
 {
-	size_t ctl = 0;
-
-	if (n >= 2 && memcmp(p, "%!", 2) == 0)
-		return SB__DATA_TYPE__POSTSCRIPT;
-	if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
-		return SB__DATA_TYPE__PDF;
-	if (n == 0)
-		return SB__DATA_TYPE__RAW;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == 0)
-			return SB__DATA_TYPE__RAW;
-		if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' &&
-		    p[i] != '\t' && p[i] != '\f' && p[i] != '\b')
-			ctl++;
-	}
-	/* Escape-heavy data is printer language (PCL, ESC/P), not text. */
-	return ctl * 100 > n ? SB__DATA_TYPE__RAW : SB__DATA_TYPE__TEXT;
+	if (to == SB__DATA_TYPE__RAW || from == to ||
+	    from == SB__DATA_TYPE__RAW || from == SB__DATA_TYPE__PCL ||
+	    from == SB__DATA_TYPE__PWG_RASTER || from == SB__DATA_TYPE__URF)
+		return 1;
+	return from == SB__DATA_TYPE__TEXT &&
+	    (to == SB__DATA_TYPE__POSTSCRIPT || to == SB__DATA_TYPE__PDF);
 }
 
 /* Unfinished uploads: in all, and of one uid. */
@@ -107,11 +98,20 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	j->copies = r->copies;
 	j->priority = r->priority;
 	j->datatype = r->datatype == SB__DATA_TYPE__AUTO
-	    ? detect_type(head, headlen)
+	    ? detect_type(s->magic, head, headlen)
 	    : (int)r->datatype;
 	j->state = SB__JOB_STATE__PENDING;
 	j->submitted = now_wall_ms();
 	j->expires = now_mono_ms() + q->cfg->max_upload_ms;
+	if (!convertible(j->datatype, (int)q->cfg->datatype)) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+		    "queue %s takes %s, and there is no conversion from %s; "
+		    "job not accepted", q->cfg->name,
+		    datatype_name((int)q->cfg->datatype),
+		    datatype_name(j->datatype));
+		store_job_delete(&s->store, j);
+		return NULL;
+	}
 	return j;
 }
 

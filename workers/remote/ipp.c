@@ -478,16 +478,16 @@ ipp_printer_describe(const struct ipp_printer *p, char *buf, size_t len)
 const char *
 ipp_mime(int datatype)
 {
-	switch (datatype) {
-	case 2: /* TEXT */
-		return "text/plain";
-	case 4: /* POSTSCRIPT */
-		return "application/postscript";
-	case 5: /* PDF */
-		return "application/pdf";
-	default:
-		return "application/octet-stream";
-	}
+	/* Indexed by sb.DataType. */
+	static const char *const mime[] = { "application/octet-stream",
+		"application/octet-stream", "text/plain",
+		"application/octet-stream", "application/postscript",
+		"application/pdf", "application/vnd.hp-pcl",
+		"image/pwg-raster", "image/urf", "image/png", "image/jpeg" };
+
+	return datatype >= 0 && datatype < (int)(sizeof(mime) / sizeof(*mime))
+	    ? mime[datatype]
+	    : "application/octet-stream";
 }
 
 int

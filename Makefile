@@ -7,7 +7,8 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	protobuf-c-compiler check libsubunit-dev libseccomp-dev libinih-dev \
 	lprng ghostscript jq libcups2-dev libgnutls28-dev cups-daemon \
 	cups-ipp-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
-	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev
+	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
+	libpoppler-glib-dev libjpeg62-turbo-dev
 
 .PHONY: all deps build demo check check-sanitize bench clean
 

@@ -785,6 +785,7 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->retry_limit = (uint32_t)q->retry_limit;
 		c->error_policy = q->error_policy;
 		c->paper = (char *)q->paper;
+		c->landscape = q->landscape != 0;
 		c->description = (char *)q->description;
 		c->max_job_size = q->max_job_size;
 		c->max_upload_ms = q->max_upload_time;

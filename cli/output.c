@@ -145,8 +145,9 @@ output_jobs(const Sb__JobsRep *r, int json)
 	if (json)
 		putchar('[');
 	else
-		printf("%-8s %-12s %-10s %-10s %10s  %-20s %s\n", "ID", "QUEUE",
-		    "STATE", "USER", "SIZE", "TITLE", "DETAIL");
+		printf("%-8s %-12s %-10s %-10s %10s %-10s %5s  %-20s %s\n",
+		    "ID", "QUEUE", "STATE", "USER", "SIZE", "TYPE", "PAGES",
+		    "TITLE", "DETAIL");
 	for (size_t i = 0; i < r->n_jobs; i++) {
 		const Sb__JobInfo *j = r->jobs[i];
 		if (!json) {
@@ -155,11 +156,16 @@ output_jobs(const Sb__JobsRep *r, int json)
 			    : j->last_error;
 			/* %-20s pads by bytes; a UTF-8 title may show
 			 * narrower, never longer than 20 characters. */
-			printf("%-8llu %-12s %-10s %-10s %10llu  %-20s %s\n",
+			char pages[16] = "-";
+			if (j->pages > 0)
+				snprintf(pages, sizeof(pages), "%u", j->pages);
+			printf("%-8llu %-12s %-10s %-10s %10llu %-10s %5s  "
+			    "%-20s %s\n",
 			    (unsigned long long)j->id, j->queue,
 			    output_state_name(j->state),
 			    output_safe(j->user, 0, u, sizeof(u)),
 			    (unsigned long long)j->size,
+			    datatype_name(j->datatype), pages,
 			    output_safe(j->title, 20, t, sizeof(t)),
 			    output_safe(detail, 0, d, sizeof(d)));
 			continue;
@@ -177,6 +183,9 @@ output_jobs(const Sb__JobsRep *r, int json)
 		json_kv_u("size", j->size);
 		json_kv_u("copies", j->copies);
 		json_kv_str("datatype", datatype_name(j->datatype), 1);
+		json_kv_str("printed_as", datatype_name(!j->converted
+			? j->datatype
+			: j->out_type), 1);
 		json_kv_u("priority", j->priority);
 		json_kv_u("attempts", j->attempts);
 		json_kv_u("pages", j->pages);
@@ -226,6 +235,12 @@ output_queues(const Sb__QueuesRep *r, int json)
 		json_kv_u("uploads", q->uploads);
 		json_kv_u("upload_bytes", q->upload_bytes);
 		json_kv_str("printer_state", q->printer_state, 1);
+		printf(",\"printer_takes\":[");
+		for (int dt = 0, n = 0; dt < 32; dt++)
+			if (q->takes & (1u << dt))
+				printf("%s\"%s\"", n++ ? "," : "",
+				    datatype_name(dt));
+		putchar(']');
 		putchar('}');
 	}
 	if (json)

@@ -14,7 +14,7 @@
 
 #include "proto/spoolbox.pb-c.h"
 
-#define SB_PROTOCOL_VERSION 5
+#define SB_PROTOCOL_VERSION 6
 #define SB_CHUNK_SIZE (256 * 1024)
 /* Largest encoded envelope: one chunk plus generous room for fields. */
 #define SB_MSG_MAX (SB_CHUNK_SIZE + 64 * 1024)

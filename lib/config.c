@@ -144,6 +144,46 @@ datatype_name(int dt)
 }
 
 int
+datatype_printer_ready(int dt)
+{
+	return dt == SB__DATA_TYPE__RAW || dt == SB__DATA_TYPE__PCL ||
+	    dt == SB__DATA_TYPE__PWG_RASTER || dt == SB__DATA_TYPE__URF;
+}
+
+int
+conversion_exists(int from, int to)
+{
+	switch (from) {
+	case SB__DATA_TYPE__TEXT:
+		return to == from || to == SB__DATA_TYPE__PDF ||
+		    to == SB__DATA_TYPE__POSTSCRIPT;
+	case SB__DATA_TYPE__PNG:
+	case SB__DATA_TYPE__JPEG:
+		return to == from || to == SB__DATA_TYPE__PDF;
+	case SB__DATA_TYPE__PDF:
+		return to == from || to == SB__DATA_TYPE__POSTSCRIPT;
+	default:
+		return to == from;
+	}
+}
+
+int
+paper_points(const char *paper, int landscape, double *w, double *h)
+{
+	double t;
+
+	if (paper == NULL || paper[0] == '\0' || strcasecmp(paper, "a4") == 0)
+		*w = 595.28, *h = 841.89;
+	else if (strcasecmp(paper, "letter") == 0)
+		*w = 612, *h = 792;
+	else
+		return -1;
+	if (landscape)
+		t = *w, *w = *h, *h = t;
+	return 0;
+}
+
+int
 datatype_from_name(const char *name)
 {
 	for (int i = 1; i <= SB__DATA_TYPE__JPEG; i++)
@@ -475,6 +515,11 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 		if (strcasecmp(val, "a4") != 0 && strcasecmp(val, "letter") != 0)
 			return set_err(p, "bad %s '%s' (a4|letter)", key, val);
 		snprintf(q->paper, sizeof(q->paper), "%s", val);
+	} else if (strcmp(key, "orientation") == 0) {
+		if (strcmp(val, "portrait") != 0 && strcmp(val, "landscape") != 0)
+			return set_err(p, "bad %s '%s' (portrait|landscape)", key,
+			    val);
+		q->landscape = strcmp(val, "landscape") == 0;
 	} else if (strcmp(key, "shared") == 0) {
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return set_err(p, "bad %s '%s' (yes|no)", key, val);

@@ -68,6 +68,7 @@ struct sb_queue {
 	uint64_t max_upload_time;  /* ms an upload may take */
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
+	int landscape;          /* orientation = landscape */
 	int shared;             /* file: a drop folder others may write to */
 	char ca_file[PATH_MAX]; /* ipps: a private CA, PEM ("": the host's) */
 	char pin_sha256[65];    /* ipps: the server certificate's SHA-256 */
@@ -132,5 +133,12 @@ const char *datatype_name(int dt);
 int datatype_from_name(const char *name);
 /* A file name extension for a job of that datatype ("ps", "pdf"...). */
 const char *datatype_ext(int dt);
+/* Printer languages and raw data: passed to any printer as they are. */
+int datatype_printer_ready(int dt);
+/* Does printproc turn from into to? (from == to: nothing to do, 1.) */
+int conversion_exists(int from, int to);
+/* A paper's size in points, turned when landscape; -1: not a paper
+ * spoolbox knows (a4, letter; NULL or "": a4). */
+int paper_points(const char *paper, int landscape, double *w, double *h);
 
 #endif

@@ -90,10 +90,11 @@ int worker_job_begin(struct worker *w, const Sb__JobStart *js);
  * the worker is idle again and the job is counted. */
 void worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
     const char *error, unsigned pages, const char *landed);
-/* The same, with what the printer said of itself (remote). */
+/* The same, with what the printer said of itself (remote): its state,
+ * and the types it takes (JobDone.takes). */
 void worker_job_done_state(struct worker *w, const Sb__JobStart *js,
     int result, const char *error, unsigned pages, const char *landed,
-    const char *printer_state);
+    const char *printer_state, uint32_t takes);
 
 /* Protocol violation by the broker: log and exit. */
 void worker_violation(struct worker *w, const sb_env *e)

@@ -2,15 +2,20 @@
 # Text to PDF through the whole pipeline, in the print processor's
 # sandbox: UTF-8 text in Latin, Greek, Cyrillic and CJK scripts comes back
 # out of pdftotext as it went in; qpdf accepts the PDF; the pages the job
-# records are the pages pdfinfo counts; A4 and Letter.
+# records are the pages pdfinfo counts; A4 and Letter. PDF to PostScript
+# (Ghostscript renders it), PostScript and PDF passed as they are with
+# their pages counted, PNG and JPEG to PDF (the JPEG embedded as it is);
+# a type no conversion brings to the queue's is refused at submit.
 . "$(dirname "$0")/lib.sh"
-for t in pdftotext pdfinfo qpdf; do
+for t in pdftotext pdfinfo pdfimages qpdf gs; do
 	command -v "$t" >/dev/null || { log "SKIP: $t is not installed"; exit 77; }
 done
 
 write_config "[queue.pdf]" "uri = file://$T/out" "datatype = pdf" \
 	"[queue.letter]" "uri = file://$T/letter" "datatype = pdf" "paper = letter" \
-	"[queue.raw]" "uri = file://$T/raw"
+	"[queue.land]" "uri = file://$T/land" "datatype = pdf" "orientation = landscape" \
+	"[queue.raw]" "uri = file://$T/raw" \
+	"[queue.ps]" "uri = file://$T/ps" "datatype = postscript"
 start_spoolboxd
 
 cat >"$T/uni.txt" <<'TXT'
@@ -24,7 +29,9 @@ TXT
 chmod 644 "$T"/*.txt
 a=$(sb submit -q pdf -t text "$T/long.txt")
 b=$(sb submit -q letter -t text "$T/uni.txt")
-wait_completed "$a" "$b"
+l=$(sb submit -q land -t text "$T/uni.txt")
+wait_completed "$a" "$b" "$l"
+pdfinfo "$T/land/job-$l.pdf" | has "Page size: *841.89 x 595.28" || fail "orientation = landscape is not across A4"
 pdf=$T/out/job-$a.pdf
 qpdf --check "$pdf" >/dev/null || fail "qpdf refuses job $a's PDF"
 pdftotext -layout "$pdf" "$T/back.txt"
@@ -44,7 +51,36 @@ wait_completed "$c"
 [ "$(sb jobs -a --json | jq -r ".[] | select(.id == $c) | .datatype")" = pdf ] ||
 	fail "a PDF was not detected as one"
 [ -f "$T/raw/job-$c.pdf" ] || fail "the detected PDF did not land as .pdf"
-printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x02\0\0\0' >"$T/img.png"
-expect_err "queue pdf takes pdf, and there is no conversion from png; job not accepted" \
-	sb submit -q pdf "$T/img.png"
-log "PASS: Unicode text to PDF ($pages pages, counted right), A4 and Letter; types detected; unconvertible refused"
+[ "$(sb jobs -a --json | jq ".[] | select(.id == $c) | .pages")" = "$pages" ] ||
+	fail "the PDF passed as it is: pages not counted"
+
+# Documents made by real tools: PDF to PostScript (poppler), which
+# Ghostscript renders page for page; PostScript going as it is, its pages
+# counted from its DSC comments; PNG and JPEG to PDF (cairo).
+printf '%%!PS-Adobe-3.0\n%%%%Pages: (atend)\n%%%%EndComments\n/Helvetica findfont 24 scalefont setfont\n1 1 3 { 100 700 moveto (Page ) show 3 string cvs show showpage } for\n%%%%Trailer\n%%%%Pages: 3\n%%%%EOF\n' >"$T/three.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -sOutputFile="$T/three.pdf" "$T/three.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=png16m -r20 -dLastPage=1 -sOutputFile="$T/p.png" "$T/three.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r20 -dLastPage=1 -sOutputFile="$T/p.jpg" "$T/three.ps"
+chmod 644 "$T"/three.* "$T"/p.*
+d=$(sb submit -q ps "$T/three.pdf")
+e=$(sb submit -q ps "$T/three.ps")
+f=$(sb submit -q pdf "$T/p.png")
+g=$(sb submit -q pdf "$T/p.jpg")
+wait_completed "$d" "$e" "$f" "$g"
+job_pages() { sb jobs -a --json | jq ".[] | select(.id == $1) | .pages"; }
+ps=$T/ps/job-$d.ps
+gs -q -dBATCH -dNOPAUSE -sDEVICE=txtwrite -sOutputFile="$T/ps.txt" "$ps" ||
+	fail "Ghostscript refuses job $d's PostScript"
+[ "$(grep -c 'Page [123]' "$T/ps.txt")" = 3 ] || fail "job $d's PostScript does not show its 3 pages: $(cat "$T/ps.txt")"
+[ "$(job_pages "$d")" = 3 ] || fail "PDF to PostScript job $d: $(job_pages "$d") pages, not 3"
+cmp -s "$T/three.ps" "$T/ps/job-$e.ps" || fail "PostScript job $e was not passed as it is"
+[ "$(job_pages "$e")" = 3 ] || fail "PostScript job $e: pages (atend) not counted"
+for j in "$f" "$g"; do
+	qpdf --check "$T/out/job-$j.pdf" >/dev/null || fail "image job $j: qpdf refuses its PDF"
+	[ "$(pdfinfo "$T/out/job-$j.pdf" | awk '/^Pages:/ { print $2 }')" = 1 ] ||
+		fail "image job $j: not one page"
+done
+pdfimages -list "$T/out/job-$g.pdf" | has " jpeg " || fail "the JPEG was not embedded as it is"
+expect_err "queue ps takes postscript, and there is no conversion from jpeg; job not accepted" \
+	sb submit -q ps "$T/p.jpg"
+log "PASS: Unicode text to PDF ($pages pages, counted right), A4 and Letter; PDF to PostScript; images to PDF; pages counted; types detected; unconvertible refused"

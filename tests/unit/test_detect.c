@@ -7,6 +7,9 @@
 
 #include "localspl.h"
 
+/* A literal and its length without the terminating NUL. */
+#define S(lit) lit, sizeof(lit) - 1
+
 static const struct {
 	const char *name;
 	const char *bytes;
@@ -14,30 +17,31 @@ static const struct {
 	int type;           /* with libmagic */
 	int fallback;       /* without */
 } samples[] = {
-	{ "empty", "", 0, SB__DATA_TYPE__RAW, SB__DATA_TYPE__RAW },
-	{ "pdf", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n", 38,
+	{ "empty", S(""), SB__DATA_TYPE__RAW, SB__DATA_TYPE__RAW },
+	{ "pdf", S("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n"),
 	    SB__DATA_TYPE__PDF, SB__DATA_TYPE__PDF },
-	{ "postscript", "%!PS-Adobe-3.0\n%%Pages: 1\n", 27,
+	{ "postscript", S("%!PS-Adobe-3.0\n%%Pages: 1\n"),
 	    SB__DATA_TYPE__POSTSCRIPT, SB__DATA_TYPE__POSTSCRIPT },
-	{ "pjl", "\x1b%-12345X@PJL JOB\r\n", 20, SB__DATA_TYPE__PCL,
+	{ "pjl", S("\x1b%-12345X@PJL JOB\r\n"), SB__DATA_TYPE__PCL,
 	    SB__DATA_TYPE__PCL },
-	{ "pcl", "\x1b" "E\x1b&l0O hello", 13, SB__DATA_TYPE__PCL,
+	{ "pcl", S("\x1b" "E\x1b&l0O hello"), SB__DATA_TYPE__PCL,
 	    SB__DATA_TYPE__PCL },
-	{ "pwg", "RaS2PwgRaster\0\0\0", 16, SB__DATA_TYPE__PWG_RASTER,
+	{ "pwg", S("RaS2PwgRaster\0\0\0"), SB__DATA_TYPE__PWG_RASTER,
 	    SB__DATA_TYPE__PWG_RASTER },
-	{ "urf", "UNIRAST\0\0\0\0\1", 12, SB__DATA_TYPE__URF,
+	{ "urf", S("UNIRAST\0\0\0\0\1"), SB__DATA_TYPE__URF,
 	    SB__DATA_TYPE__URF },
-	{ "png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x02\0\0\0",
-	    29, SB__DATA_TYPE__PNG, SB__DATA_TYPE__RAW },
-	{ "jpeg", "\xff\xd8\xff\xe0\0\x10JFIF\0\1\1\0\0\1\0\1\0\0", 20,
+	{ "png", S("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1"
+		   "\x08\x02\0\0\0"),
+	    SB__DATA_TYPE__PNG, SB__DATA_TYPE__RAW },
+	{ "jpeg", S("\xff\xd8\xff\xe0\0\x10JFIF\0\1\1\0\0\1\0\1\0\0"),
 	    SB__DATA_TYPE__JPEG, SB__DATA_TYPE__RAW },
-	{ "utf-8 text", "Καλημέρα κόσμε\nЗдравствуй\n你好\n", 52,
+	{ "utf-8 text", S("Καλημέρα κόσμε\nЗдравствуй\n你好\n"),
 	    SB__DATA_TYPE__TEXT, SB__DATA_TYPE__TEXT },
-	{ "latin-1 text", "caf\xe9 na\xefve\n", 11, SB__DATA_TYPE__TEXT,
+	{ "latin-1 text", S("caf\xe9 na\xefve\n"), SB__DATA_TYPE__TEXT,
 	    SB__DATA_TYPE__TEXT },
-	{ "escape-heavy", "\x1bx\x1b@\x1b!\x1b\x1b\x1b\x1b", 12,
+	{ "escape-heavy", S("\x1bx\x1b@\x1b!\x1b\x1b\x1b\x1b"),
 	    SB__DATA_TYPE__RAW, SB__DATA_TYPE__RAW },
-	{ "binary", "\0\1\2\3\4\5\6\7", 8, SB__DATA_TYPE__RAW,
+	{ "binary", S("\0\1\2\3\4\5\6\7"), SB__DATA_TYPE__RAW,
 	    SB__DATA_TYPE__RAW },
 };
 

@@ -43,7 +43,10 @@ convert(const char *text, size_t step, const char *paper)
 	size_t n = strlen(text);
 
 	ck_assert_ptr_nonnull(f);
-	t = textpdf_new(paper, "a title", to_file, f);
+	/* "a4 landscape": across A4. */
+	t = strcmp(paper, "a4 landscape") == 0
+	    ? textpdf_new("a4", 1, "a title", to_file, f)
+	    : textpdf_new(paper, 0, "a title", to_file, f);
 	ck_assert_ptr_nonnull(t);
 	for (size_t i = 0; i < n; i += step)
 		textpdf_feed(t, (const uint8_t *)text + i,
@@ -120,6 +123,8 @@ START_TEST(test_pages_and_form_feed)
 	ck_assert_str_eq(run(cmd, out, sizeof(out)), "595.28x841.89");
 	ck_assert_uint_eq(convert("x", 1, "letter"), 1);
 	ck_assert_str_eq(run(cmd, out, sizeof(out)), "612x792");
+	ck_assert_uint_eq(convert("x", 1, "a4 landscape"), 1);
+	ck_assert_str_eq(run(cmd, out, sizeof(out)), "841.89x595.28");
 	free(text);
 }
 END_TEST
@@ -135,7 +140,7 @@ START_TEST(test_latin1_and_wrap)
 	run(cmd, out, sizeof(out));
 	ck_assert_msg(strstr(out, "café naïve") != NULL, "%s", out);
 	ck_assert_uint_eq(strspn(strstr(out, "w"), "w"), 300);
-	ck_assert_ptr_null(textpdf_new("tabloid", NULL, to_file, NULL));
+	ck_assert_ptr_null(textpdf_new("tabloid", 0, NULL, to_file, NULL));
 }
 END_TEST
 

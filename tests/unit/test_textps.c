@@ -32,7 +32,7 @@ convert(const char *paper, const char *text, size_t len, size_t piece,
     unsigned *pages)
 {
 	struct sink s = { 0 };
-	struct textps *t = textps_new(paper, "test", sink_cb, &s);
+	struct textps *t = textps_new(paper, 0, "test", sink_cb, &s);
 
 	ck_assert_ptr_nonnull(t);
 	if (piece == 0)
@@ -106,14 +106,19 @@ check_pages(const char *paper, const char *text, unsigned want)
 START_TEST(test_geometry)
 {
 	struct sink s = { 0 };
-	struct textps *a4 = textps_new("a4", "", sink_cb, &s);
-	struct textps *lt = textps_new("Letter", "", sink_cb, &s);
+	struct textps *a4 = textps_new("a4", 0, "", sink_cb, &s);
+	struct textps *lt = textps_new("Letter", 0, "", sink_cb, &s);
+	struct textps *la = textps_new("a4", 1, "", sink_cb, &s);
 
 	ck_assert_uint_eq(textps_lines_per_page(a4), 64);
 	ck_assert_uint_eq(textps_columns(a4), 87);
 	ck_assert_uint_eq(textps_lines_per_page(lt), 60);
 	ck_assert_uint_eq(textps_columns(lt), 90);
-	ck_assert_ptr_null(textps_new("a3", "", sink_cb, &s));
+	/* Landscape: across A4, fewer lines of more columns. */
+	ck_assert_uint_eq(textps_lines_per_page(la), 43);
+	ck_assert_uint_eq(textps_columns(la), 128);
+	ck_assert_ptr_null(textps_new("a3", 0, "", sink_cb, &s));
+	textps_free(la);
 	textps_free(a4);
 	textps_free(lt);
 }

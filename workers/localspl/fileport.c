@@ -108,7 +108,7 @@ rename_free(int dir, const char *tmp, uint64_t id, const char *ext,
 int
 fileport_deliver(struct job *j, const struct queue *q)
 {
-	int dt = j->converted ? (int)q->cfg->datatype : j->datatype;
+	int dt = spl_delivered_type(j, q);
 	uint64_t size = j->converted ? j->out_size : j->size;
 	char dir[1024], tmp[64], name[64];
 	loff_t off = 0;

@@ -32,9 +32,11 @@ struct job {
 	int64_t submitted, finished, next_attempt;
 	uint32_t pages;
 	char landed[1200];
-	int converted;
+	int converted;      /* ID.out holds the job in out_type */
 	uint64_t out_size;
 	char filename[256];
+	int out_type;       /* sb.DataType; NONE: the queue's datatype */
+	int counted;        /* pages counted; the original is delivered */
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
@@ -43,6 +45,7 @@ struct job {
 	int out_fd;         /* conversion output while converting */
 	uint64_t token;     /* active dispatch, 0 when none */
 	int stage;
+	int counting;       /* this CONVERT dispatch only counts pages */
 	struct job *next;
 };
 
@@ -77,6 +80,7 @@ int store_commit(struct store *s, struct job *j);
 int store_save(struct store *s, struct job *j, int durable);
 /* Drop the job's data and output files (record stays for history). */
 void store_drop_data(struct store *s, struct job *j);
+void store_drop_output(struct store *s, struct job *j);
 /* Forget the job entirely (record too) and free it. */
 void store_job_delete(struct store *s, struct job *j);
 struct job *store_job(struct store *s, uint64_t id);
@@ -90,6 +94,7 @@ struct queue {
 	char reason[512];
 	uint64_t completed;
 	char printer_state[256];    /* remote: as the printer last said */
+	uint32_t takes;             /* remote: types the printer takes, 0: ? */
 };
 
 /* The local spooler's state. */
@@ -101,6 +106,13 @@ struct spl {
 	uint64_t next_token;    /* dispatch tokens: random start, never reused */
 	void *magic;            /* libmagic, loaded before the sandbox; NULL */
 };
+
+/* sched.c: the type q's printer gets j in (j's own when it goes as it
+ * is); may q take a job of type from at all? */
+int spl_target_type(const struct job *j, const struct queue *q);
+int spl_queue_accepts(const struct queue *q, int from);
+/* What the printer gets when j is delivered now. */
+int spl_delivered_type(const struct job *j, const struct queue *q);
 
 /* magic: detect_open()'s, made before the sandbox (may be NULL). */
 void localspl_run(struct worker *w, void *magic) __attribute__((noreturn));

@@ -19,20 +19,6 @@
 #include "log.h"
 #include "util.h"
 
-/* Can a job of type from reach a queue that takes to? (What printproc
- * converts, or the same, or printer-ready data a raw queue passes on;
- * printer languages pass as they are.) */
-static int
-convertible(int from, int to)
-{
-	if (to == SB__DATA_TYPE__RAW || from == to ||
-	    from == SB__DATA_TYPE__RAW || from == SB__DATA_TYPE__PCL ||
-	    from == SB__DATA_TYPE__PWG_RASTER || from == SB__DATA_TYPE__URF)
-		return 1;
-	return from == SB__DATA_TYPE__TEXT &&
-	    (to == SB__DATA_TYPE__POSTSCRIPT || to == SB__DATA_TYPE__PDF);
-}
-
 /* Unfinished uploads: in all, and of one uid. */
 static void
 count_uploads(struct spl *s, uint32_t uid, unsigned *all, unsigned *mine)
@@ -103,11 +89,13 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	j->state = SB__JOB_STATE__PENDING;
 	j->submitted = now_wall_ms();
 	j->expires = now_mono_ms() + q->cfg->max_upload_ms;
-	if (!convertible(j->datatype, (int)q->cfg->datatype)) {
+	if (!spl_queue_accepts(q, j->datatype)) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
 		    "queue %s takes %s, and there is no conversion from %s; "
 		    "job not accepted", q->cfg->name,
-		    datatype_name((int)q->cfg->datatype),
+		    q->cfg->datatype != SB__DATA_TYPE__RAW
+			? datatype_name((int)q->cfg->datatype)
+			: "what its printer says it takes",
 		    datatype_name(j->datatype));
 		store_job_delete(&s->store, j);
 		return NULL;
@@ -438,6 +426,7 @@ request_queues(struct spl *s, const sb_env *e)
 		qi->reason = (char *)q->reason;
 		qi->completed = q->completed;
 		qi->printer_state = (char *)q->printer_state;
+		qi->takes = q->takes;
 		for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
 			if (strcmp(j->queue, qi->name) != 0 ||
 			    store_job_final(j))

@@ -28,12 +28,86 @@
 
 #define CONVERT_AHEAD 2
 
+#define TYPE_BIT(dt) (1u << (dt))
+
+/* Does the printer of q take dt, as far as it said? (Taking
+ * application/octet-stream, RAW, is for printer languages: remote sends
+ * those so; text or PDF goes to a printer that names it.) */
+static int
+printer_takes(const struct queue *q, int dt)
+{
+	return q->takes == 0 || (q->takes & TYPE_BIT(dt)) != 0 ||
+	    (datatype_printer_ready(dt) &&
+		(q->takes & TYPE_BIT(SB__DATA_TYPE__RAW)) != 0);
+}
+
+/* The queue's datatype when the config sets one; otherwise what the
+ * printer said it takes (remote queues), PDF first; printer-ready data
+ * and anything without a conversion go as they are. */
+int
+spl_target_type(const struct job *j, const struct queue *q)
+{
+	static const int preferred[] = { SB__DATA_TYPE__PDF,
+		SB__DATA_TYPE__POSTSCRIPT };
+	int dt = j->datatype;
+
+	if (datatype_printer_ready(dt))
+		return dt;
+	if (q->cfg->datatype != SB__DATA_TYPE__RAW)
+		return (int)q->cfg->datatype;
+	if (printer_takes(q, dt))
+		return dt;
+	for (size_t i = 0; i < 2; i++)
+		if (printer_takes(q, preferred[i]) &&
+		    conversion_exists(dt, preferred[i]))
+			return preferred[i];
+	return dt;
+}
+
+int
+spl_queue_accepts(const struct queue *q, int from)
+{
+	if (datatype_printer_ready(from))
+		return 1;
+	if (q->cfg->datatype != SB__DATA_TYPE__RAW)
+		return conversion_exists(from, (int)q->cfg->datatype);
+	for (int dt = 0; dt < 32; dt++)
+		if (printer_takes(q, dt) && conversion_exists(from, dt))
+			return 1;
+	return 0;
+}
+
+/* What j's output file holds. */
+static int
+out_type(const struct job *j, const struct queue *q)
+{
+	return j->out_type != SB__DATA_TYPE__DT_NONE
+	    ? j->out_type
+	    : (int)q->cfg->datatype;
+}
+
+int
+spl_delivered_type(const struct job *j, const struct queue *q)
+{
+	return j->converted ? out_type(j, q) : j->datatype;
+}
+
 /* Does j need converting before q's printer takes it? */
 static int
 needs_conversion(const struct job *j, const struct queue *q)
 {
-	return j->datatype == SB__DATA_TYPE__TEXT &&
-	    q->cfg->datatype != SB__DATA_TYPE__RAW;
+	return !j->converted && spl_target_type(j, q) != j->datatype;
+}
+
+/* Does j go through printproc first: to be converted, or (PDF and
+ * PostScript that go as they are) to have its pages counted? */
+static int
+needs_pass(const struct job *j, const struct queue *q)
+{
+	return needs_conversion(j, q) ||
+	    (!j->converted && !j->counted &&
+		(j->datatype == SB__DATA_TYPE__PDF ||
+		    j->datatype == SB__DATA_TYPE__POSTSCRIPT));
 }
 
 /* Finished jobs of uid still kept, counted in a small table. */
@@ -233,7 +307,10 @@ job_done_ok(struct spl *s, struct job *j, struct queue *q,
     const Sb__JobDone *d)
 {
 	if (d->stage == SB__STAGE__CONVERT) {
-		j->converted = 1;
+		if (j->counting)
+			j->counted = 1;
+		else
+			j->converted = 1;
 		j->pages = d->pages;
 		j->state = SB__JOB_STATE__PENDING;
 		store_save(&s->store, j, 0);
@@ -244,6 +321,27 @@ job_done_ok(struct spl *s, struct job *j, struct queue *q,
 	if (q != NULL)
 		q->completed++;
 	sched_finish(s, j, SB__JOB_STATE__COMPLETED);
+}
+
+/* The printer refused j for its type and said what it takes: convert
+ * it to one of those instead (no attempt used). 0: it cannot be. */
+static int
+refused_for_type(struct spl *s, struct job *j, const struct queue *q)
+{
+	int had = spl_delivered_type(j, q), want;
+
+	if (q->takes == 0 || printer_takes(q, had))
+		return 0;
+	j->converted = 0;
+	if ((want = spl_target_type(j, q)) == had)
+		return 0;
+	store_drop_output(&s->store, j);
+	log_info("job %llu: the printer of %s does not take %s; converting "
+	    "it to %s", (unsigned long long)j->id, q->cfg->name,
+	    datatype_name(had), datatype_name(want));
+	j->state = SB__JOB_STATE__PENDING;
+	store_save(&s->store, j, 0);
+	return 1;
 }
 
 void
@@ -265,8 +363,13 @@ sched_job_done(struct spl *s, const sb_env *e)
 	if (q != NULL && d->printer_state[0] != '\0')
 		snprintf(q->printer_state, sizeof(q->printer_state), "%s",
 		    d->printer_state);
+	if (q != NULL && d->stage == SB__STAGE__DELIVER)
+		q->takes = d->takes;
 	if (d->error[0] != '\0')
 		job_set_error(j, "%s", d->error);
+	if (q != NULL && d->result == SB__RESULT__PERMANENT &&
+	    refused_for_type(s, j, q))
+		return;
 	switch (d->result) {
 	case SB__RESULT__OK:
 		job_done_ok(s, j, q, d);
@@ -303,7 +406,7 @@ open_for_dispatch(struct spl *s, struct job *j, int stage)
 	j->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (j->fd < 0)
 		return -1;
-	if (stage == SB__STAGE__CONVERT) {
+	if (stage == SB__STAGE__CONVERT && !j->counting) {
 		store_path(&s->store, j, "out.tmp", path, sizeof(path));
 		j->out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0600);
@@ -339,6 +442,11 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	Sb__JobStart js = SB__JOB_START__INIT;
 	sb_env e;
 
+	j->counting = 0;
+	if (stage == SB__STAGE__CONVERT) {
+		j->out_type = spl_target_type(j, q);
+		j->counting = j->out_type == j->datatype;
+	}
 	if (open_for_dispatch(s, j, stage) != 0) {
 		job_set_error(j, "spool file of job %llu: %s",
 		    (unsigned long long)j->id, strerror(errno));
@@ -372,9 +480,8 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.queue = q->cfg->name;
 	js.uri = q->cfg->uri;
 	js.from = j->datatype;
-	js.to = stage == SB__STAGE__CONVERT || j->converted
-	    ? q->cfg->datatype
-	    : (Sb__DataType)j->datatype;
+	js.to = stage == SB__STAGE__CONVERT ? j->out_type
+					    : spl_delivered_type(j, q);
 	js.size = stage == SB__STAGE__DELIVER && j->converted ? j->out_size
 							      : j->size;
 	js.copies = j->copies;
@@ -386,6 +493,7 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.ca_pem = q->cfg->ca_pem;
 	js.pin_sha256 = q->cfg->pin_sha256;
 	js.sides = q->cfg->sides;
+	js.landscape = q->cfg->landscape;
 	js.media = q->cfg->media;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_JOB_START;
@@ -421,8 +529,7 @@ next_to_convert(struct spl *s, const struct queue *q, int64_t now,
 	for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
 		int picked = 0;
 		if (strcmp(j->queue, q->cfg->name) != 0 || !waiting(j) ||
-		    j->token != 0 || j->converted ||
-		    !needs_conversion(j, q) ||
+		    j->token != 0 || !needs_pass(j, q) ||
 		    (j->state == SB__JOB_STATE__RETRY_WAIT &&
 			j->next_attempt > now))
 			continue;
@@ -465,7 +572,7 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 	if (head->state == SB__JOB_STATE__RETRY_WAIT &&
 	    head->next_attempt > now)
 		return;
-	if (needs_conversion(head, q) && !head->converted)
+	if (needs_pass(head, q))
 		return;
 	out->deliver = head;
 }

@@ -109,6 +109,8 @@ store_job_info(const struct job *j, Sb__JobInfo *r)
 	r->converted = j->converted;
 	r->out_size = j->out_size;
 	r->filename = (char *)j->filename;
+	r->out_type = j->out_type;
+	r->counted = j->counted;
 }
 
 static void
@@ -140,6 +142,8 @@ store_job_from_info(struct job *j, const Sb__JobInfo *r)
 	j->converted = r->converted;
 	j->out_size = r->out_size;
 	copy_str(j->filename, sizeof(j->filename), r->filename);
+	j->out_type = r->out_type;
+	j->counted = r->counted;
 }
 
 int
@@ -491,14 +495,22 @@ store_commit(struct store *s, struct job *j)
 }
 
 void
+store_drop_output(struct store *s, struct job *j)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%llu.out", (unsigned long long)j->id);
+	unlinkat(s->dir_fd, name, 0);
+}
+
+void
 store_drop_data(struct store *s, struct job *j)
 {
 	char name[32];
 
 	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
 	unlinkat(s->dir_fd, name, 0);
-	snprintf(name, sizeof(name), "%llu.out", (unsigned long long)j->id);
-	unlinkat(s->dir_fd, name, 0);
+	store_drop_output(s, j);
 }
 
 void

@@ -7,7 +7,11 @@
  * flat whatever the job's size. It opens no files and has no network.
  * Conversions: text -> PostScript (textps.c) and text -> PDF with real
  * fonts (textpdf.c: pango and cairo; the fonts are the one thing in its
- * view). Others are refused (permanent error).
+ * view), streamed; PDF -> PostScript and images -> PDF (docconv.c), read
+ * from the descriptor as whole documents; PDF and PostScript that go as
+ * they are only have their pages counted (from == to: no output). Others
+ * are refused (permanent error); lib/config.c's conversion_exists() is
+ * the list localspl checks at submit.
  * Reports: each refused conversion in the job's error.
  */
 #include "printproc.h"
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "docconv.h"
 #include "log.h"
 #include "textpdf.h"
 #include "textps.h"
@@ -34,7 +39,10 @@ struct converter {
 	void (*free)(void *t);
 };
 
+struct printproc;
+
 struct conv {
+	struct printproc *pp;
 	struct worker *w;
 	const Sb__JobStart *js;
 	const struct converter *cv;
@@ -73,6 +81,10 @@ send_output(struct conv *c, int eof)
 	c->unacked++;
 }
 
+static int pump(struct printproc *pp, int timeout_ms);
+
+/* Output in chunks; localspl's acknowledgements gate it (at most
+ * OUT_WINDOW unacknowledged), so memory stays flat. */
 static void
 emit_cb(void *arg, const char *buf, size_t len)
 {
@@ -88,6 +100,8 @@ emit_cb(void *arg, const char *buf, size_t len)
 		len -= n;
 		if (c->olen == SB_CHUNK_SIZE)
 			send_output(c, 0);
+		while (!c->failed && c->unacked >= OUT_WINDOW)
+			pump(c->pp, (int)c->w->cfg->io_timeout_ms);
 	}
 }
 
@@ -111,7 +125,6 @@ conv_ack(struct conv *c, const Sb__OutputAck *a)
 }
 
 static void printproc_from_broker(void *arg, sb_env *e);
-
 
 /* Wait at most timeout_ms for one event while converting; a silent
  * spooler fails the job after io_timeout, draining or not. 0 when nothing
@@ -140,16 +153,12 @@ pump(struct printproc *pp, int timeout_ms)
 static void
 convert_input(struct printproc *pp, struct conv *c, uint8_t *ibuf)
 {
-	const int io = (int)pp->w->cfg->io_timeout_ms;
 	uint64_t off = 0, size = c->js->size;
 
 	while (!c->failed && off < size) {
 		size_t want = size - off < SB_CHUNK_SIZE ? size - off
 							 : SB_CHUNK_SIZE;
 		ssize_t n;
-		/* Output acknowledgements gate new input: memory stays flat. */
-		while (!c->failed && c->unacked >= OUT_WINDOW)
-			pump(pp, io);
 		while (!c->failed && pump(pp, 0))
 			; /* acknowledgements, an abort */
 		if (c->failed)
@@ -231,45 +240,103 @@ pdf_emit_cb(void *arg, const unsigned char *buf, size_t len)
 	return c->failed ? -1 : 0;
 }
 
+/* The output's end, its acknowledgements, then JobDone. */
+static void
+conv_end(struct printproc *pp, struct conv *c, unsigned pages)
+{
+	if (!c->failed)
+		send_output(c, 1);
+	while (c->unacked > 0 && !c->failed)
+		pump(pp, (int)pp->w->cfg->io_timeout_ms);
+	pp->job = NULL;
+	if (c->failed)
+		worker_job_done(pp->w, c->js, c->failed, c->err, 0, NULL);
+	else
+		worker_job_done(pp->w, c->js, SB__RESULT__OK, NULL, pages,
+		    NULL);
+	free(c->obuf);
+}
+
+static void
+conv_begin(struct printproc *pp, struct conv *c, const Sb__JobStart *js)
+{
+	*c = (struct conv){ .pp = pp, .w = pp->w, .js = js };
+	if ((c->obuf = malloc(SB_CHUNK_SIZE)) == NULL)
+		fatal("out of memory");
+	pp->job = c;
+}
+
 static void
 convert_text(struct printproc *pp, const Sb__JobStart *js, int to)
 {
-	struct conv c = { .w = pp->w, .js = js };
+	struct conv c;
 	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
+	unsigned pages = 0;
 
-	if ((c.obuf = malloc(SB_CHUNK_SIZE)) == NULL || ibuf == NULL)
+	if (ibuf == NULL)
 		fatal("out of memory");
+	conv_begin(pp, &c, js);
 	if (to == SB__DATA_TYPE__PDF) {
 		c.cv = &to_pdf;
-		c.t = textpdf_new(js->paper, js->title, pdf_emit_cb, &c);
+		c.t = textpdf_new(js->paper, js->landscape, js->title,
+		    pdf_emit_cb, &c);
 	} else {
 		c.cv = &to_ps;
-		c.t = textps_new(js->paper, js->title, emit_cb, &c);
+		c.t = textps_new(js->paper, js->landscape, js->title, emit_cb,
+		    &c);
 	}
 	if (c.t == NULL) {
-		worker_job_done(pp->w, js, SB__RESULT__PERMANENT,
-		    "unknown paper size", 0, NULL);
-		free(c.obuf);
-		free(ibuf);
-		return;
+		fail(&c, SB__RESULT__PERMANENT, "unknown paper size");
+	} else {
+		convert_input(pp, &c, ibuf);
+		if (!c.failed && c.cv->finish(c.t) != 0)
+			fail(&c, SB__RESULT__PERMANENT, "the conversion failed");
+		pages = c.cv->pages(c.t);
 	}
-	pp->job = &c;
-	convert_input(pp, &c, ibuf);
-	if (!c.failed && c.cv->finish(c.t) != 0)
-		fail(&c, SB__RESULT__PERMANENT, "the conversion failed");
-	if (!c.failed)
-		send_output(&c, 1);
-	while (c.unacked > 0 && !c.failed)
-		pump(pp, (int)pp->w->cfg->io_timeout_ms);
-	pp->job = NULL;
-	if (c.failed)
-		worker_job_done(pp->w, js, c.failed, c.err, 0, NULL);
-	else
-		worker_job_done(pp->w, js, SB__RESULT__OK, NULL,
-		    c.cv->pages(c.t), NULL);
-	c.cv->free(c.t);
-	free(c.obuf);
+	conv_end(pp, &c, pages);
+	if (c.t != NULL)
+		c.cv->free(c.t);
 	free(ibuf);
+}
+
+/* Whole documents from the descriptor (docconv.c). */
+static void
+convert_doc(struct printproc *pp, const Sb__JobStart *js)
+{
+	struct conv c;
+	unsigned pages = 0;
+	char err[256];
+	int rv;
+
+	conv_begin(pp, &c, js);
+	if (js->from == SB__DATA_TYPE__PDF)
+		rv = docconv_pdf_to_ps(pp->w->job_fd, pdf_emit_cb, &c, &pages,
+		    err, sizeof(err));
+	else
+		rv = docconv_image_to_pdf(pp->w->job_fd, js->size, js->from,
+		    js->paper, js->title, pdf_emit_cb, &c, &pages, err,
+		    sizeof(err));
+	if (rv != 0)
+		fail(&c, SB__RESULT__PERMANENT, err);
+	conv_end(pp, &c, pages);
+}
+
+/* PDF and PostScript going as they are: only their pages are counted. A
+ * document that cannot be counted still prints (0 pages: unknown). */
+static void
+count_pages(struct printproc *pp, const Sb__JobStart *js)
+{
+	unsigned pages = 0;
+	char err[256];
+	int rv = js->from == SB__DATA_TYPE__PDF
+	    ? docconv_pdf_pages(pp->w->job_fd, &pages, err, sizeof(err))
+	    : docconv_ps_pages(pp->w->job_fd, js->size, &pages, err,
+		  sizeof(err));
+
+	if (rv != 0)
+		log_info("job %llu: pages not counted: %s",
+		    (unsigned long long)js->job_id, err);
+	worker_job_done(pp->w, js, SB__RESULT__OK, NULL, pages, NULL);
 }
 
 static void
@@ -279,10 +346,16 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 
 	if (worker_job_begin(pp->w, js) != 0)
 		return;
-	if (js->from == SB__DATA_TYPE__TEXT &&
-	    (js->to == SB__DATA_TYPE__POSTSCRIPT ||
-		js->to == SB__DATA_TYPE__PDF)) {
-		convert_text(pp, js, js->to);
+	if (js->from == js->to && (js->from == SB__DATA_TYPE__PDF ||
+				      js->from == SB__DATA_TYPE__POSTSCRIPT)) {
+		count_pages(pp, js);
+		return;
+	}
+	if (js->from != js->to && conversion_exists(js->from, js->to)) {
+		if (js->from == SB__DATA_TYPE__TEXT)
+			convert_text(pp, js, js->to);
+		else
+			convert_doc(pp, js);
 		return;
 	}
 	snprintf(why, sizeof(why), "no conversion from %s to %s",

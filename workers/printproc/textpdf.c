@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+
 #define MARGIN 36.0       /* points: half an inch */
 #define STEP 12.0         /* points per line */
 #define LINE_MAX_BYTES (64 * 1024) /* a longer "line" is laid out anyway */
@@ -47,18 +49,14 @@ write_cb(void *closure, const unsigned char *data, unsigned int length)
 }
 
 struct textpdf *
-textpdf_new(const char *paper, const char *title, textpdf_emit_cb emit,
-    void *arg)
+textpdf_new(const char *paper, int landscape, const char *title,
+    textpdf_emit_cb emit, void *arg)
 {
 	PangoFontDescription *font;
 	struct textpdf *t;
 	double w, h;
 
-	if (paper == NULL || paper[0] == '\0' || strcmp(paper, "a4") == 0)
-		w = 595.28, h = 841.89;
-	else if (strcmp(paper, "letter") == 0)
-		w = 612, h = 792;
-	else
+	if (paper_points(paper, landscape, &w, &h) != 0)
 		return NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;

@@ -19,9 +19,10 @@ typedef int (*textpdf_emit_cb)(void *arg, const unsigned char *buf,
 
 struct textpdf;
 
-/* paper: "a4" or "letter"; NULL on a bad paper name or no memory. */
-struct textpdf *textpdf_new(const char *paper, const char *title,
-    textpdf_emit_cb emit, void *arg);
+/* paper: "a4" or "letter", across it when landscape; NULL on a bad paper
+ * name or no memory. */
+struct textpdf *textpdf_new(const char *paper, int landscape,
+    const char *title, textpdf_emit_cb emit, void *arg);
 void textpdf_feed(struct textpdf *t, const uint8_t *p, size_t n);
 /* Ends the document; 0, or -1 when cairo failed (or emit refused). */
 int textpdf_finish(struct textpdf *t);

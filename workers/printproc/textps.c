@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
+
 #define FONT_PT 10
 #define LEADING 12
 #define MARGIN 36
@@ -62,24 +64,18 @@ outf(struct textps *t, const char *fmt, ...)
 }
 
 struct textps *
-textps_new(const char *paper, const char *title, textps_emit_cb emit,
-    void *arg)
+textps_new(const char *paper, int landscape, const char *title,
+    textps_emit_cb emit, void *arg)
 {
 	struct textps *t;
 	size_t j = 0;
+	double w, h;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if (paper_points(paper, landscape, &w, &h) != 0 ||
+	    (t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (paper == NULL || paper[0] == '\0' || strcasecmp(paper, "a4") == 0) {
-		t->width = 595;
-		t->height = 842;
-	} else if (strcasecmp(paper, "letter") == 0) {
-		t->width = 612;
-		t->height = 792;
-	} else {
-		free(t);
-		return NULL;
-	}
+	t->width = (unsigned)(w + 0.5);
+	t->height = (unsigned)(h + 0.5);
 	t->emit = emit;
 	t->arg = arg;
 	t->lines = (t->height - 2 * MARGIN) / LEADING;
@@ -99,7 +95,8 @@ start_doc(struct textps *t)
 	outf(t, "%%%%Title: %s\n", t->title);
 	outf(t, "%%%%BoundingBox: 0 0 %u %u\n", t->width, t->height);
 	outf(t, "%%%%DocumentMedia: %s %u %u 0 () ()\n",
-	    t->height == 842 ? "A4" : "Letter", t->width, t->height);
+	    t->width == 842 || t->height == 842 ? "A4" : "Letter", t->width,
+	    t->height);
 	out(t, "%%Pages: (atend)\n%%DocumentNeededResources: font Courier\n"
 	       "%%EndComments\n%%BeginProlog\n");
 	/* Courier re-encoded as ISO Latin-1 so bytes >= 0xa0 print. */

@@ -14,9 +14,10 @@ typedef void (*textps_emit_cb)(void *arg, const char *buf, size_t len);
 
 struct textps;
 
-/* paper: "a4" or "letter"; NULL on a bad paper name or no memory. */
-struct textps *textps_new(const char *paper, const char *title,
-    textps_emit_cb emit, void *arg);
+/* paper: "a4" or "letter", across it when landscape; NULL on a bad paper
+ * name or no memory. */
+struct textps *textps_new(const char *paper, int landscape,
+    const char *title, textps_emit_cb emit, void *arg);
 void textps_feed(struct textps *t, const uint8_t *p, size_t n);
 /* Ends the document (trailer with the page count). */
 void textps_finish(struct textps *t);

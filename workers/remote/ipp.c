@@ -498,8 +498,6 @@ ipp_takes(const struct ipp_printer *p, const char *mime)
 	if (p->formats[0] == '\0')
 		return 1; /* it did not say: let it try */
 	snprintf(list, sizeof(list), ",%s,", p->formats);
-	if (strstr(list, ",application/octet-stream,") != NULL)
-		return 1;
 	char item[96];
 	snprintf(item, sizeof(item), ",%s,", mime);
 	return strstr(list, item) != NULL;

@@ -69,7 +69,7 @@ void ipp_printer_describe(const struct ipp_printer *p, char *buf,
     size_t len);
 /* The MIME type of an sb.DataType. */
 const char *ipp_mime(int datatype);
-/* Does the printer take mime (or application/octet-stream)? */
+/* Does the printer list mime (or list nothing)? */
 int ipp_takes(const struct ipp_printer *p, const char *mime);
 
 #endif

@@ -54,6 +54,21 @@ result_of(int rv, const struct remote *r)
 				   : SB__RESULT__PERMANENT;
 }
 
+/* The sb.DataTypes the printer takes, 1 << type each (0: it did not
+ * say); localspl converts a job the printer refuses to one of these. */
+static uint32_t
+takes_mask(const struct ipp_printer *p)
+{
+	uint32_t mask = 0;
+
+	if (p->formats[0] == '\0')
+		return 0;
+	for (int dt = SB__DATA_TYPE__RAW; dt <= SB__DATA_TYPE__JPEG; dt++)
+		if (dt != SB__DATA_TYPE__AUTO && ipp_takes(p, ipp_mime(dt)))
+			mask |= 1u << dt;
+	return mask;
+}
+
 /* One delivery; its outcome goes back with JobDone. */
 static void
 deliver(struct remote *r, const Sb__JobStart *js)
@@ -66,7 +81,7 @@ deliver(struct remote *r, const Sb__JobStart *js)
 		.format = ipp_mime(js->to), .copies = js->copies,
 		.sides = js->sides, .media = js->media };
 	char err[512] = "", landed[1400] = "", state[320] = "";
-	struct ipp_printer p;
+	struct ipp_printer p = { .formats = "" };
 	struct ipp_conn *c;
 	int rv, id = 0, jstate = 0;
 
@@ -80,6 +95,11 @@ deliver(struct remote *r, const Sb__JobStart *js)
 		rv = IPPC_TRANSIENT;
 		goto done;
 	}
+	/* Printer languages go as application/octet-stream (auto-sensed)
+	 * to a printer that does not name them. */
+	if (!ipp_takes(&p, j.format) && datatype_printer_ready(js->to) &&
+	    ipp_takes(&p, ipp_mime(SB__DATA_TYPE__RAW)))
+		j.format = ipp_mime(SB__DATA_TYPE__RAW);
 	if (!ipp_takes(&p, j.format)) {
 		snprintf(err, sizeof(err), "the printer does not take %s (it "
 		    "takes %.400s)", j.format, p.formats);
@@ -103,7 +123,7 @@ done:
 	ipp_close(c);
 	worker_job_done_state(r->w, js, result_of(rv, r),
 	    rv == IPPC_OK ? NULL : err, 0, rv == IPPC_OK ? landed : NULL,
-	    state);
+	    state, takes_mask(&p));
 }
 
 /* The one place remote decides what a message from the broker means. */

@@ -1,0 +1,65 @@
+#!/bin/bash
+# An IPP Everywhere printer (ippeveprinter) that takes PDF and JPEG only,
+# behind an ipp:// queue with no datatype: the printer's
+# document-format-supported decides. Text is refused by the printer,
+# then converted to PDF and printed (its words come back out of
+# pdftotext); a PNG is converted to PDF; PDF and JPEG go as they are,
+# byte-exact, a PDF's pages counted; PostScript, which nothing converts
+# to a type this printer takes, is refused at submit.
+if [ -z "${SB_IN_NETNS:-}" ]; then
+	for t in ippeveprinter avahi-daemon dbus-daemon pdftotext gs; do
+		command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
+	done
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for a network namespace"; exit 77; }
+	exec unshare -n -m --propagation private env SB_IN_NETNS=1 bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../ippeve-loopback.sh"
+
+PORT=$(free_port)
+ippeve_start "$T/eve" "$PORT" application/pdf,image/jpeg
+HOSTILE_PIDS="$HOSTILE_PIDS $IPPEVE_PIDS"
+wait_port "$PORT"
+write_config "[queue.eve]" "uri = ipp://127.0.0.1:$PORT/ipp/print"
+start_spoolboxd
+
+# Made by real tools: a 3-page PostScript and PDF, a PNG and a JPEG.
+printf '%%!PS-Adobe-3.0\n%%%%Pages: 3\n%%%%EndComments\n/Helvetica findfont 24 scalefont setfont\n1 1 3 { 100 700 moveto (Page ) show 3 string cvs show showpage } for\n' >"$T/three.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -sOutputFile="$T/three.pdf" "$T/three.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=png16m -r20 -dLastPage=1 -sOutputFile="$T/p.png" "$T/three.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r20 -dLastPage=1 -sOutputFile="$T/p.jpg" "$T/three.ps"
+printf 'Καλημέρα κόσμε\nspoolbox to an IPP Everywhere printer\n' >"$T/t.txt"
+chmod 644 "$T"/three.* "$T"/p.* "$T"/t.txt
+
+# The document ippeveprinter kept for a job that landed as "remote job N".
+received() {
+	local n
+	n=$(sb jobs -a --json | jq -r ".[] | select(.id == $1) | .landed" | sed -n 's/.*remote job \([0-9]*\).*/\1/p')
+	[ -n "$n" ] || fail "job $1: no remote job id in $(sb jobs -a)"
+	ls "$T/eve/spool/$n"-* 2>/dev/null | head -n 1
+}
+
+t=$(sb submit -q eve "$T/t.txt")
+wait_completed "$t"
+f=$(received "$t")
+case "$f" in *.pdf) ;; *) fail "text job $t arrived as ${f:-nothing}, not PDF" ;; esac
+pdftotext "$f" - | has "Καλημέρα κόσμε" || fail "text job $t: the words did not arrive"
+[ "$(sb jobs -a --json | jq -r ".[] | select(.id == $t) | .printed_as")" = pdf ] ||
+	fail "job $t not recorded as printed as PDF"
+sb queues --json | jq -e '.[] | select(.name == "eve") | .printer_takes | index("pdf")' >/dev/null ||
+	fail "the printer's formats are not shown: $(sb queues --json)"
+
+p=$(sb submit -q eve "$T/three.pdf")
+j=$(sb submit -q eve "$T/p.jpg")
+g=$(sb submit -q eve "$T/p.png")
+wait_completed "$p" "$j" "$g"
+cmp -s "$T/three.pdf" "$(received "$p")" || fail "PDF job $p was not passed as it is"
+cmp -s "$T/p.jpg" "$(received "$j")" || fail "JPEG job $j was not passed as it is"
+[ "$(sb jobs -a --json | jq -r ".[] | select(.id == $p) | .pages")" = 3 ] ||
+	fail "PDF job $p: pages not counted as 3"
+f=$(received "$g")
+case "$f" in *.pdf) ;; *) fail "PNG job $g arrived as ${f:-nothing}, not PDF" ;; esac
+[ "$(pdfinfo "$f" | awk '/^Pages:/ { print $2 }')" = 1 ] || fail "PNG job $g: not one PDF page"
+
+expect_err "no conversion from postscript" sb submit -q eve "$T/three.ps"
+log "PASS"

@@ -162,6 +162,8 @@ conversion_exists(int from, int to)
 		return to == from || to == SB__DATA_TYPE__PDF;
 	case SB__DATA_TYPE__PDF:
 		return to == from || to == SB__DATA_TYPE__POSTSCRIPT;
+	case SB__DATA_TYPE__POSTSCRIPT:
+		return to == from || to == SB__DATA_TYPE__PDF;
 	default:
 		return to == from;
 	}

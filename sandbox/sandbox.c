@@ -5,7 +5,9 @@
  *
  *   kind       files (view and Landlock)      sockets            net ns
  *   localspl   rw: spool dir, file: dirs      AF_UNIX            own
- *   printproc  ro: fonts and their config     AF_UNIX            own
+ *   printproc  ro: fonts and their config,    AF_UNIX            own
+ *              Ghostscript's resources;
+ *              rw: a private /scratch (tmpfs)
  *   lprmon     ro: resolver files, libs       AF_UNIX, INET(6),  host
  *                                             NETLINK_ROUTE
  *   remote     ro: as lprmon + CA bundle      as lprmon          host
@@ -92,7 +94,14 @@ struct policy {
 	int open_eacces;            /* open*() answers EACCES, not kill */
 	const char *const *files;   /* read-only: in the view and Landlock */
 	int nss;                    /* Landlock: libraries too (NSS dlopen) */
+	int scratch;                /* a private tmpfs, SANDBOX_SCRATCH */
 };
+
+/* printproc's scratch: Ghostscript's pdfwrite keeps its work in files
+ * (TMPDIR). Its own tmpfs, gone with the process, so its size bounds
+ * it; at a path no host directory has, so Landlock's rule for it can
+ * never cover one. */
+#define SCRATCH_OPTS "mode=1777,size=64m,nr_inodes=64"
 
 /* Every mount namespace's root: the shared libraries (the /lib links
  * into them come along), read-only. Binaries are exec'd through an fd,
@@ -109,19 +118,22 @@ static const char *const remote_files[] = { "/etc/hosts",
 	"/usr/share/ca-certificates", NULL };
 
 /* printproc lays text out with pango: fontconfig reads its config and
- * cache and the fonts, nothing else. */
-static const char *const font_files[] = { "/etc/fonts",
+ * cache and the fonts; Ghostscript its resources, font maps and colour
+ * profiles; nothing else. */
+static const char *const printproc_files[] = { "/etc/fonts",
 	"/usr/share/fontconfig", "/usr/share/fonts", "/var/cache/fontconfig",
+	"/usr/share/ghostscript", "/var/lib/ghostscript", "/usr/share/color/icc",
 	NULL };
 static const char *const printproc_calls[] = { "openat", "getdents64",
 	"fstatfs", "statfs", "fadvise64",
-	"readlink", "readlinkat", "access", "faccessat", "faccessat2", NULL };
+	"readlink", "readlinkat", "access", "faccessat", "faccessat2",
+	"unlink", "unlinkat", "ftruncate", "dup2", NULL };
 
 static const struct policy policies[] = {
-	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0 },
-	[2] = { "printproc", printproc_calls, 0, 1, 0, font_files, 0 },
-	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1 },
-	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1 },
+	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0, 0 },
+	[2] = { "printproc", printproc_calls, 0, 1, 0, printproc_files, 0, 1 },
+	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1, 0 },
+	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1, 0 },
 };
 
 static const char *const mode_names[] = { [SBX_ENFORCE] = "enforce",
@@ -301,6 +313,18 @@ enter_userns(void)
 		}                         \
 	} while (0)
 
+static int
+scratch_in(const char *root)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", root, SANDBOX_SCRATCH);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return -1;
+	return mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    SCRATCH_OPTS);
+}
+
 /* An empty tmpfs on v->root, then only what the kind needs, then
  * pivot_root into it; the old root is detached. */
 static int
@@ -317,6 +341,8 @@ build_view(const struct policy *p, const struct sandbox_view *v,
 	STEP("tmpfs root", mount("tmpfs", v->root, "tmpfs",
 			       MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			       "mode=0755,size=64k,nr_inodes=256"));
+	if (p->scratch)
+		STEP("scratch", scratch_in(v->root));
 	for (int i = 0; base_view[i] != NULL; i++)
 		STEP(base_view[i], bind_in(v->root, base_view[i], 0));
 	for (int i = 0; libdirs[i] != NULL; i++)
@@ -486,6 +512,9 @@ enter_landlock(const struct sandbox_spec *spec, const struct policy *p,
 		    LANDLOCK_ACCESS_FS_EXECUTE);
 	for (int i = 0; p->nss && base_view[i] != NULL; i++)
 		landlock_allow(rs, base_view[i], ro);
+	if (p->scratch)
+		landlock_allow(rs, SANDBOX_SCRATCH, all & ~(uint64_t)
+		    LANDLOCK_ACCESS_FS_EXECUTE);
 	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0)
 		fatal("landlock_restrict_self: %s", strerror(errno));
 	close(rs);

@@ -45,6 +45,9 @@ struct sandbox_state {
 /* What a worker's mount namespace holds besides its kind's fixed list
  * (/usr, the /lib links, the linker cache; lprmon and remote: name
  * resolution files; remote: /etc/ssl). */
+/* printproc's private scratch directory (its TMPDIR), a tmpfs. */
+#define SANDBOX_SCRATCH "/scratch"
+
 struct sandbox_view {
 	const char *root;        /* an empty directory to build the root on */
 	const char *channel_dir; /* the worker's own socket directory, ro */

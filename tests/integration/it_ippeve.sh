@@ -4,8 +4,8 @@
 # document-format-supported decides. Text is refused by the printer,
 # then converted to PDF and printed (its words come back out of
 # pdftotext); a PNG is converted to PDF; PDF and JPEG go as they are,
-# byte-exact, a PDF's pages counted; PostScript, which nothing converts
-# to a type this printer takes, is refused at submit.
+# byte-exact, a PDF's pages counted; PostScript is converted to PDF
+# (Ghostscript).
 if [ -z "${SB_IN_NETNS:-}" ]; then
 	for t in ippeveprinter avahi-daemon dbus-daemon pdftotext gs; do
 		command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
@@ -61,5 +61,9 @@ f=$(received "$g")
 case "$f" in *.pdf) ;; *) fail "PNG job $g arrived as ${f:-nothing}, not PDF" ;; esac
 [ "$(pdfinfo "$f" | awk '/^Pages:/ { print $2 }')" = 1 ] || fail "PNG job $g: not one PDF page"
 
-expect_err "no conversion from postscript" sb submit -q eve "$T/three.ps"
+s=$(sb submit -q eve "$T/three.ps")
+wait_completed "$s"
+f=$(received "$s")
+case "$f" in *.pdf) ;; *) fail "PostScript job $s arrived as ${f:-nothing}, not PDF" ;; esac
+[ "$(pdftotext "$f" - | grep -c 'Page [123]')" = 3 ] || fail "PostScript job $s: its 3 pages did not arrive"
 log "PASS"

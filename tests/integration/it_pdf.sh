@@ -66,8 +66,13 @@ d=$(sb submit -q ps "$T/three.pdf")
 e=$(sb submit -q ps "$T/three.ps")
 f=$(sb submit -q pdf "$T/p.png")
 g=$(sb submit -q pdf "$T/p.jpg")
-wait_completed "$d" "$e" "$f" "$g"
+h=$(sb submit -q pdf "$T/three.ps")
 job_pages() { sb jobs -a --json | jq ".[] | select(.id == $1) | .pages"; }
+wait_completed "$d" "$e" "$f" "$g" "$h"
+qpdf --check "$T/out/job-$h.pdf" >/dev/null || fail "PostScript to PDF job $h: qpdf refuses its PDF"
+[ "$(pdftotext "$T/out/job-$h.pdf" - | grep -c 'Page [123]')" = 3 ] ||
+	fail "PostScript to PDF job $h: its 3 pages' words did not arrive"
+[ "$(job_pages "$h")" = 3 ] || fail "PostScript to PDF job $h: $(job_pages "$h") pages, not 3"
 ps=$T/ps/job-$d.ps
 gs -q -dBATCH -dNOPAUSE -sDEVICE=txtwrite -sOutputFile="$T/ps.txt" "$ps" ||
 	fail "Ghostscript refuses job $d's PostScript"
@@ -83,4 +88,18 @@ done
 pdfimages -list "$T/out/job-$g.pdf" | has " jpeg " || fail "the JPEG was not embedded as it is"
 expect_err "queue ps takes postscript, and there is no conversion from jpeg; job not accepted" \
 	sb submit -q ps "$T/p.jpg"
+
+# PostScript that never ends holds the print processor only until it is
+# canceled (libgs cannot be interrupted: that printproc ends, a fresh one
+# starts); the next conversion runs.
+printf '%%!PS\n{ 1 pop } loop\n' >"$T/loop.ps"
+chmod 644 "$T/loop.ps"
+k=$(sb submit -q pdf "$T/loop.ps")
+for _ in $(seq 100); do sb jobs | has "^$k .*processing" && break; sleep 0.1; done
+sb jobs | has "^$k .*processing" || fail "the endless PostScript job $k is not being converted"
+sb cancel "$k"
+m=$(sb submit -q pdf "$T/three.ps")
+wait_completed "$m"
+sb jobs -a | has "^$k .*canceled" || fail "job $k not canceled: $(sb jobs -a)"
+has "job $k: the converter did not stop" "$T/spoolboxd.log" || fail "no log line for the stuck converter"
 log "PASS: Unicode text to PDF ($pages pages, counted right), A4 and Letter; PDF to PostScript; images to PDF; pages counted; types detected; unconvertible refused"

@@ -137,7 +137,7 @@ write_config() {
 }
 
 start_spoolboxd() {
-	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f >>"$T/spoolboxd.log" 2>&1 &
+	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f ${SB_DEBUG:+-d} >>"$T/spoolboxd.log" 2>&1 &
 	SB_PID=$!
 	for _ in $(seq 200); do
 		if [ -S "$T/run/spoolbox.sock" ] &&

@@ -13,15 +13,19 @@
 #include <cairo-pdf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ghostscript/iapi.h>
+#include <ghostscript/ierrors.h>
 #include <stdio.h> /* before jpeglib.h */
 #include <jpeglib.h>
 #include <poppler.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -31,6 +35,7 @@
 #define PNG_MAX_BYTES (40u * 1024 * 1024)  /* decoded: A4 at 300 dpi fits */
 #define JPEG_MAX_BYTES (64u * 1024 * 1024) /* mapped, not decoded */
 #define DSC_WINDOW 65536
+#define CONVERT_SECONDS_MAX 600 /* a document that takes longer is refused */
 
 static int __attribute__((format(printf, 3, 4)))
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -123,6 +128,78 @@ docconv_ps_pages(int fd, uint64_t size, unsigned *pages, char *err,
 	return 0;
 }
 
+/* ---- a converter in a second thread, writing into a pipe ---- */
+
+static time_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The converter's thread writes the document into a pipe; this thread
+ * passes the pipe's bytes on to emit as they come (emit waits for
+ * localspl's acknowledgements), so the output is never gathered. On a
+ * refusal the read end is closed: the converter's writes fail, and it
+ * stops early where it looks at *stop. While nothing comes, emit is
+ * called with no bytes once a second (printproc then looks for an
+ * Abort). A converter that has not stopped 5 s after it was told to (a
+ * PostScript `{} loop` never ends, and libgs cannot be interrupted) is
+ * left running: -2, DOCCONV_STUCK, and the process must end. */
+static int
+relay(void *(*fn)(void *), void *targ, int rfd, int *stop,
+    textpdf_emit_cb emit, void *arg, char *err, size_t errlen)
+{
+	unsigned char *buf = malloc(65536);
+	time_t end = now_s() + CONVERT_SECONDS_MAX;
+	struct timespec grace;
+	pthread_t th;
+	int rv = 0;
+	ssize_t n;
+
+	if (buf == NULL || (errno = pthread_create(&th, NULL, fn, targ)) != 0) {
+		rv = set_err(err, errlen, "%s", buf == NULL ? "out of memory"
+							    : strerror(errno));
+		free(buf);
+		close(rfd);
+		return rv; /* *stop stays 0: the write end is the caller's */
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+		int ready = poll(&pfd, 1, 1000);
+		if (ready == 0 && now_s() > end) {
+			rv = set_err(err, errlen, "the conversion took more than "
+			    "%d s", CONVERT_SECONDS_MAX);
+			break;
+		}
+		if (ready == 0 && emit(arg, NULL, 0) != 0) {
+			rv = set_err(err, errlen, "%s", "output refused");
+			break;
+		}
+		if (ready <= 0)
+			continue;
+		if ((n = read(rfd, buf, 65536)) == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || emit(arg, buf, (size_t)n) != 0) {
+			rv = set_err(err, errlen, "%s", n < 0 ? strerror(errno)
+						      : "output refused");
+			break;
+		}
+	}
+	__atomic_store_n(stop, 1, __ATOMIC_RELEASE);
+	close(rfd);
+	free(buf);
+	clock_gettime(CLOCK_REALTIME, &grace);
+	grace.tv_sec += 5;
+	if (pthread_timedjoin_np(th, NULL, &grace) != 0)
+		return DOCCONV_STUCK;
+	return rv;
+}
+
 /* ---- PDF -> PostScript ---- */
 
 struct ps_render {
@@ -131,6 +208,7 @@ struct ps_render {
 	int n;
 	int stop;        /* set by the reader: nobody wants more */
 };
+
 
 static void *
 ps_thread(void *arg)
@@ -155,46 +233,167 @@ docconv_pdf_to_ps(int fd, textpdf_emit_cb emit, void *arg, unsigned *pages,
     char *err, size_t errlen)
 {
 	struct ps_render r = { .doc = open_pdf(fd, err, errlen) };
-	unsigned char *buf = malloc(65536);
-	pthread_t th;
-	int p[2], rv = 0;
-	ssize_t n;
+	int p[2], rv;
 
-	if (r.doc == NULL || buf == NULL) {
-		if (r.doc != NULL)
-			g_object_unref(r.doc);
-		free(buf);
-		return r.doc == NULL ? -1 : set_err(err, errlen, "%s", "out of memory");
-	}
+	if (r.doc == NULL)
+		return -1;
 	r.n = poppler_document_get_n_pages(r.doc);
 	if (r.n <= 0 || pipe2(p, O_CLOEXEC) != 0) {
 		rv = set_err(err, errlen, "%s", r.n <= 0 ? "the PDF has no pages"
 						    : strerror(errno));
-		goto out;
+	} else {
+		r.fd = p[1];
+		rv = relay(ps_thread, &r, p[0], &r.stop, emit, arg, err,
+		    errlen);
+		if (rv == -1 && r.stop == 0) /* the thread never ran */
+			close(p[1]);
 	}
-	r.fd = p[1];
-	if ((errno = pthread_create(&th, NULL, ps_thread, &r)) != 0) {
-		rv = set_err(err, errlen, "%s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		goto out;
-	}
-	while ((n = read(p[0], buf, 65536)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || emit(arg, buf, (size_t)n) != 0) {
-			rv = set_err(err, errlen, "%s", n < 0 ? strerror(errno)
-						      : "output refused");
-			break;
-		}
-	}
-	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
-	close(p[0]); /* the renderer's writes fail from now on */
-	pthread_join(th, NULL);
 	*pages = (unsigned)r.n;
-out:
 	g_object_unref(r.doc);
+	return rv;
+}
+
+/* ---- PostScript -> PDF ---- */
+
+struct gs_run {
+	int fd;                  /* the job */
+	uint64_t size;
+	int stdout_fd;           /* printproc's own stdout, put back at the end */
+	int stop;                /* set by the reader: nobody wants more */
+	char line[256];          /* what it is writing to stderr */
+	size_t linelen;
+	char last[256];          /* its last complete line: the error */
+	char err[256];           /* why the run failed; "" when it did not */
+	unsigned pages;          /* from the "spoolbox-pages:" line */
+};
+
+/* Ghostscript's own output (not the PDF): nothing in, messages out. */
+static int GSDLLCALL
+gs_stdin(void *h, char *buf, int len)
+{
+	(void)h, (void)buf, (void)len;
+	return 0; /* the document comes by run_string */
+}
+
+static int GSDLLCALL
+gs_stdout(void *h, const char *str, int len)
+{
+	(void)h, (void)str;
+	return len;
+}
+
+/* Keeps the last line it wrote (the error shown when it fails), and
+ * reads the page count that the end of the run writes here. */
+static int GSDLLCALL
+gs_stderr(void *h, const char *str, int len)
+{
+	struct gs_run *g = h;
+
+	for (int i = 0; i < len; i++) {
+		if (str[i] != '\n') {
+			if (g->linelen < sizeof(g->line) - 1)
+				g->line[g->linelen++] = str[i];
+			continue;
+		}
+		g->line[g->linelen] = '\0';
+		if (strncmp(g->line, "spoolbox-pages: ", 16) == 0)
+			g->pages = (unsigned)strtoul(g->line + 16, NULL, 10);
+		else if (g->linelen > 0)
+			memcpy(g->last, g->line, g->linelen + 1);
+		g->linelen = 0;
+	}
+	return len;
+}
+
+/* Feed the whole job to the interpreter, in pieces as they are read. */
+static int
+gs_feed(void *gs, struct gs_run *g, char *buf)
+{
+	uint64_t off = 0;
+	int code, ecode = 0;
+
+	code = gsapi_run_string_begin(gs, 0, &ecode);
+	while ((code == 0 || code == gs_error_NeedInput) && off < g->size &&
+	    !__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
+		size_t want = g->size - off < 65536 ? g->size - off : 65536;
+		ssize_t n = pread(g->fd, buf, want, (off_t)off);
+		if (n <= 0)
+			return set_err(g->err, sizeof(g->err), "%s", n == 0
+			    ? "the job's data is shorter than its size"
+			    : strerror(errno));
+		off += (uint64_t)n;
+		code = gsapi_run_string_continue(gs, buf, (unsigned)n, 0,
+		    &ecode);
+	}
+	if (code == 0 || code == gs_error_NeedInput)
+		code = gsapi_run_string_end(gs, 0, &ecode);
+	return code;
+}
+
+/* The converter's thread: one Ghostscript session. pdfwrite writes the
+ * PDF to stdout, which is the pipe until the session ends. */
+static void *
+gs_thread(void *arg)
+{
+	static const char count[] = "(%stderr) (w) file dup "
+	    "(\\nspoolbox-pages: ) writestring currentdevice getdeviceprops "
+	    ".dicttomark /PageCount get 20 string cvs writestring "
+	    "(%stderr) (w) file (\\n) writestring\n";
+	char *argv[] = { "spoolbox-printproc", "-q", "-dNOPAUSE", "-dSAFER",
+		"-dNOINTERPOLATE", "-sDEVICE=pdfwrite", "-sOutputFile=-",
+		NULL };
+	struct gs_run *g = arg;
+	char *buf = malloc(65536);
+	void *gs = NULL;
+	int code, ecode = 0;
+
+	if (buf == NULL || gsapi_new_instance(&gs, g) < 0) {
+		set_err(g->err, sizeof(g->err), "%s", "Ghostscript did not "
+		    "start");
+		goto out;
+	}
+	gsapi_set_stdio(gs, gs_stdin, gs_stdout, gs_stderr);
+	gsapi_set_arg_encoding(gs, GS_ARG_ENCODING_UTF8);
+	code = gsapi_init_with_args(gs, 7, argv);
+	if (code == 0)
+		code = gs_feed(gs, g, buf);
+	if (code == 0)
+		code = gsapi_run_string(gs, count, 0, &ecode);
+	if (code < 0 && code != gs_error_Quit && g->err[0] == '\0')
+		set_err(g->err, sizeof(g->err), "Ghostscript: %s",
+		    g->last[0] ? g->last : "the PostScript failed");
+	if (gsapi_exit(gs) < 0 && g->err[0] == '\0') /* the PDF is written */
+		set_err(g->err, sizeof(g->err), "%s", "Ghostscript could not "
+		    "finish the PDF");
+	gsapi_delete_instance(gs);
+out:
+	fflush(stdout);
+	dup2(g->stdout_fd, STDOUT_FILENO); /* the pipe's end: EOF */
 	free(buf);
+	return NULL;
+}
+
+int
+docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit, void *arg,
+    unsigned *pages, char *err, size_t errlen)
+{
+	struct gs_run g = { .fd = fd, .size = size };
+	int p[2], rv;
+
+	/* libgs writes an output file named "-" to the process's stdout. */
+	fflush(stdout);
+	if (pipe2(p, O_CLOEXEC) != 0 ||
+	    (g.stdout_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
+		return set_err(err, errlen, "%s", strerror(errno));
+	dup2(p[1], STDOUT_FILENO);
+	close(p[1]);
+	rv = relay(gs_thread, &g, p[0], &g.stop, emit, arg, err, errlen);
+	if (rv == -1 && g.stop == 0) /* the thread never ran */
+		dup2(g.stdout_fd, STDOUT_FILENO);
+	close(g.stdout_fd);
+	if (rv == 0 && g.err[0] != '\0')
+		rv = set_err(err, errlen, "%s", g.err);
+	*pages = g.pages;
 	return rv;
 }
 

@@ -2,8 +2,9 @@
  * docconv: conversions that must see a whole document, read from the
  * job's read-only descriptor (never copied into the heap): PDF pages
  * counted and PDF -> PostScript with poppler (the renderer CUPS' own
- * pdftops filter uses), PNG and JPEG -> PDF with cairo, PostScript pages
- * counted from its DSC comments. Output leaves through emit as it is
+ * pdftops filter uses), PostScript -> PDF with Ghostscript's library,
+ * PNG and JPEG -> PDF with cairo, PostScript pages counted from its DSC
+ * comments. Output leaves through emit as it is
  * made.
  */
 #ifndef SB_DOCCONV_H
@@ -14,13 +15,22 @@
 
 #include "textpdf.h"
 
-/* Every call: 0 and the page count in *pages, or -1 with why in err. */
+/* Every call: 0 and the page count in *pages, or -1 with why in err; the
+ * converters in a second thread (PDF -> PostScript, PostScript -> PDF)
+ * also DOCCONV_STUCK: stopped (canceled, or CONVERT_SECONDS_MAX) but
+ * still running, so the process must exit. */
+#define DOCCONV_STUCK (-2)
 int docconv_pdf_pages(int fd, unsigned *pages, char *err, size_t errlen);
 /* 0 pages: the PostScript does not say (no DSC %%Pages). */
 int docconv_ps_pages(int fd, uint64_t size, unsigned *pages, char *err,
     size_t errlen);
 int docconv_pdf_to_ps(int fd, textpdf_emit_cb emit, void *arg,
     unsigned *pages, char *err, size_t errlen);
+/* Ghostscript (libgs, pdfwrite): the PostScript is fed in pieces as it
+ * is read; pdfwrite keeps its work in scratch files (printproc's private
+ * /tmp) and writes the PDF when the document ends. */
+int docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit,
+    void *arg, unsigned *pages, char *err, size_t errlen);
 /* type: sb.DataType PNG or JPEG; one page of paper ("a4", "letter"),
  * turned to the image's orientation, the image fitted inside margins. */
 int docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,

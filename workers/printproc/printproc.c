@@ -230,12 +230,16 @@ static const struct converter to_ps = { ps_feed, ps_finish, ps_pages,
 static const struct converter to_pdf = { pdf_feed, pdf_finish, pdf_pages,
 	pdf_free };
 
-/* textpdf's output goes the way textps' does. */
+/* textpdf's output goes the way textps' does; no bytes (docconv, while
+ * a converter thinks): a look for an Abort. */
 static int
 pdf_emit_cb(void *arg, const unsigned char *buf, size_t len)
 {
 	struct conv *c = arg;
 
+	if (len == 0)
+		while (!c->failed && pump(c->pp, 0))
+			;
 	emit_cb(c, (const char *)buf, len);
 	return c->failed ? -1 : 0;
 }
@@ -312,6 +316,9 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 	if (js->from == SB__DATA_TYPE__PDF)
 		rv = docconv_pdf_to_ps(pp->w->job_fd, pdf_emit_cb, &c, &pages,
 		    err, sizeof(err));
+	else if (js->from == SB__DATA_TYPE__POSTSCRIPT)
+		rv = docconv_ps_to_pdf(pp->w->job_fd, js->size, pdf_emit_cb, &c,
+		    &pages, err, sizeof(err));
 	else
 		rv = docconv_image_to_pdf(pp->w->job_fd, js->size, js->from,
 		    js->paper, js->title, pdf_emit_cb, &c, &pages, err,
@@ -319,6 +326,12 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 	if (rv != 0)
 		fail(&c, SB__RESULT__PERMANENT, err);
 	conv_end(pp, &c, pages);
+	if (rv == DOCCONV_STUCK) {
+		log_warn("job %llu: the converter did not stop (%s); exiting "
+		    "for a fresh print processor",
+		    (unsigned long long)js->job_id, err);
+		_exit(4); /* not exit(): the converter thread still runs */
+	}
 }
 
 /* PDF and PostScript going as they are: only their pages are counted. A

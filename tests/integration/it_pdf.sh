@@ -102,4 +102,20 @@ m=$(sb submit -q pdf "$T/three.ps")
 wait_completed "$m"
 sb jobs -a | has "^$k .*canceled" || fail "job $k not canceled: $(sb jobs -a)"
 has "job $k: the converter did not stop" "$T/spoolboxd.log" || fail "no log line for the stuck converter"
+
+# A document the print processor dies on (here: killed under it three
+# times) is aborted with why, not retried for ever.
+n=$(sb submit -q pdf "$T/loop.ps")
+for round in 1 2 3; do
+	for _ in $(seq 100); do
+		pid=$(sb workers | awk '$1 == "printproc" && $4 == "busy" { print $3 }')
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || fail "round $round: printproc is not converting job $n: $(sb workers)"
+	kill -9 "$pid"
+	for _ in $(seq 100); do sb workers | awk '$1 == "printproc" { print $3 }' | has -vx "$pid" && break; sleep 0.1; done
+done
+for _ in $(seq 100); do sb jobs -a | has "^$n .*aborted" && break; sleep 0.1; done
+sb jobs -a | has "^$n .*aborted.*ended 3 times while converting" || fail "job $n not aborted after 3 lost conversions: $(sb jobs -a)"
 log "PASS: Unicode text to PDF ($pages pages, counted right), A4 and Letter; PDF to PostScript; images to PDF; pages counted; types detected; unconvertible refused"

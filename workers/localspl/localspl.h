@@ -46,6 +46,7 @@ struct job {
 	uint64_t token;     /* active dispatch, 0 when none */
 	int stage;
 	int counting;       /* this CONVERT dispatch only counts pages */
+	unsigned conv_lost; /* conversions that ended INTERRUPTED */
 	struct job *next;
 };
 

@@ -27,6 +27,9 @@
 #include "util.h"
 
 #define CONVERT_AHEAD 2
+/* A document the print processor dies on this often (a crash, a kill by
+ * its memory_limit) is aborted: it would take every new one down too. */
+#define CONVERT_LOST_MAX 3
 
 #define TYPE_BIT(dt) (1u << (dt))
 
@@ -375,6 +378,14 @@ sched_job_done(struct spl *s, const sb_env *e)
 		job_done_ok(s, j, q, d);
 		break;
 	case SB__RESULT__INTERRUPTED:
+		if (d->stage == SB__STAGE__CONVERT &&
+		    ++j->conv_lost >= CONVERT_LOST_MAX) {
+			job_set_error(j, "the print processor ended %u times "
+			    "while converting this document (last: %s)",
+			    j->conv_lost, d->error);
+			sched_finish(s, j, SB__JOB_STATE__ABORTED);
+			break;
+		}
 		log_info("job %llu interrupted (%s); dispatched again",
 		    (unsigned long long)j->id, d->error);
 		j->state = SB__JOB_STATE__PENDING;

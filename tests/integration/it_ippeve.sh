@@ -4,8 +4,8 @@
 # document-format-supported decides. Text is refused by the printer,
 # then converted to PDF and printed (its words come back out of
 # pdftotext); a PNG is converted to PDF; PDF and JPEG go as they are,
-# byte-exact, a PDF's pages counted; PostScript is converted to PDF
-# (Ghostscript).
+# byte-exact, a PDF's pages counted, copies collated; PostScript is
+# converted to PDF (Ghostscript).
 if [ -z "${SB_IN_NETNS:-}" ]; then
 	for t in ippeveprinter avahi-daemon dbus-daemon pdftotext gs; do
 		command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
@@ -54,6 +54,28 @@ j=$(sb submit -q eve "$T/p.jpg")
 g=$(sb submit -q eve "$T/p.png")
 wait_completed "$p" "$j" "$g"
 cmp -s "$T/three.pdf" "$(received "$p")" || fail "PDF job $p was not passed as it is"
+
+# Copies reach the printer, collated: what it says of the job.
+c=$(sb submit -q eve -n 2 "$T/three.pdf")
+wait_completed "$c"
+cat >"$T/copies.test" <<'TEST'
+{
+	NAME "the job's copies"
+	OPERATION Get-Job-Attributes
+	GROUP operation
+	ATTR charset attributes-charset utf-8
+	ATTR language attributes-natural-language en
+	ATTR uri printer-uri $uri
+	ATTR integer job-id $remote_job
+	ATTR keyword requested-attributes all
+	STATUS successful-ok
+	EXPECT copies OF-TYPE integer WITH-VALUE 2
+	EXPECT multiple-document-handling WITH-VALUE separate-documents-collated-copies
+}
+TEST
+rj=$(sb jobs -a --json | jq -r ".[] | select(.id == $c) | .landed" | sed -n 's/.*remote job \([0-9]*\).*/\1/p')
+ipptool -T 10 -d remote_job="$rj" "ipp://127.0.0.1:$PORT/ipp/print" "$T/copies.test" >"$T/copies.out" 2>&1 ||
+	fail "job $c (remote $rj): copies not as sent: $(cat "$T/copies.out")"
 cmp -s "$T/p.jpg" "$(received "$j")" || fail "JPEG job $j was not passed as it is"
 [ "$(sb jobs -a --json | jq -r ".[] | select(.id == $p) | .pages")" = 3 ] ||
 	fail "PDF job $p: pages not counted as 3"

@@ -310,9 +310,14 @@ job_attributes(ipp_t *r, const struct ipp_job *j)
 {
 	ippAddString(r, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", NULL,
 	    j->name != NULL && j->name[0] ? j->name : "spoolbox job");
-	if (j->copies > 1)
+	if (j->copies > 1) {
 		ippAddInteger(r, IPP_TAG_JOB, IPP_TAG_INTEGER, "copies",
 		    (int)j->copies);
+		/* Collated, as CUPS prints copies of a document by default. */
+		ippAddString(r, IPP_TAG_JOB, IPP_TAG_KEYWORD,
+		    "multiple-document-handling", NULL,
+		    "separate-documents-collated-copies");
+	}
 	if (j->sides != NULL && j->sides[0])
 		ippAddString(r, IPP_TAG_JOB, IPP_TAG_KEYWORD, "sides", NULL,
 		    j->sides);

@@ -20,7 +20,7 @@ D=$(mktemp -d /tmp/sb-convert.XXXXXX)
 chmod 755 "$D"
 SINK=18519 CUPSP=18633
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$D"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$D"; }
 trap cleanup EXIT
 sb() { "$BUILD/spoolbox" -s "$D/run/spoolbox.sock" "$@"; }
 now() { date +%s.%N; }
@@ -47,7 +47,7 @@ timed() { # timed JOBID: seconds until it completed
 	echo "$(now) - $t0" | bc
 }
 
-"$BUILD/sb-lpdsink" -s "$SINK" >"$D/sink.out" & pids+=($!)
+"$BUILD/sb-lpdsink" "$SINK" >"$D/sink.out" & pids+=($!)
 cups_loopback_start "$D/cups" "$CUPSP" >/dev/null 2>&1; pids+=("$CUPS_PID")
 cups_queue "$D/cups" "$CUPSP" q "lpd://127.0.0.1:$SINK/q?reserve=none" >/dev/null
 cat >"$D/sb.conf" <<CONF
@@ -111,7 +111,11 @@ sync
 peak_watch & w=$!
 t0=$("$BUILD/sb-lpdsink" -t)
 sb submit -q ipp "$D/big.pdf" >/dev/null
-while [ "$(grep -c '^job' "$D/sink.out")" -lt 1 ]; do sleep 0.01; done
+while [ "$(grep -c '^job' "$D/sink.out")" -lt 1 ]; do
+	sleep 0.01
+	if sb jobs | grep -q aborted || ! sb jobs -a | grep -q .; then break; fi
+	sb jobs -a | tail -n 1 | grep -qE "aborted|retry-wait" && { echo "the job did not print: $(sb jobs -a | tail -n 1)"; exit 1; }
+done
 s=$(awk -v t0="$t0" 'END { printf "%.3f\n", $4 - t0 }' "$D/sink.out")
 kill "$w"; wait "$w" 2>/dev/null || true
 echo "$(( size / 1048576 )) MiB PDF ($BIG pages) through ipp://: $s s, $(echo "scale=1; $size / 1048576 / $s" | bc) MiB/s end to end"

@@ -2,15 +2,17 @@
 # Debian build dependencies first (as root), then build.
 BUILD ?= build
 SAN_BUILD ?= build-san
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc)
 DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	protobuf-c-compiler check libsubunit-dev libseccomp-dev libinih-dev \
 	lprng ghostscript jq libcups2-dev libgnutls28-dev cups-daemon \
 	cups-ipp-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
-	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev
+	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev clang
 
-.PHONY: all deps build demo check check-sanitize bench clean
+.PHONY: all deps build demo check check-sanitize fuzz bench clean
 
 all: build
 
@@ -39,6 +41,7 @@ demo: build
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
 	$(MAKE) check-sanitize
+	$(MAKE) fuzz
 
 check-sanitize: deps
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
@@ -46,8 +49,21 @@ check-sanitize: deps
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j 1
 
+# libFuzzer (clang) on every parser for FUZZ_SECONDS each, from the
+# corpus in tests/fuzz/corpus; a crash fails and leaves its input in
+# $(FUZZ_BUILD)/ (copy it into the corpus once fixed).
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang \
+		-DCMAKE_BUILD_TYPE=Debug -DSPOOLBOX_SANITIZE=ON \
+		-DSPOOLBOX_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_lpd
+	mkdir -p $(FUZZ_BUILD)/corpus/lpd
+	cd $(FUZZ_BUILD) && ./tests/fuzz_lpd -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=5 -rss_limit_mb=512 -print_final_stats=1 \
+		corpus/lpd ../tests/fuzz/corpus/lpd
+
 bench: build
 	bash bench/run-throughput.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -32,7 +32,7 @@ peak_watch() {
 		for p in $(pgrep -f 'spoolbox(d|-)'); do
 			awk -v c="$(cat "/proc/$p/comm" 2>/dev/null)" \
 				'/^(Private_Clean|Private_Dirty|Swap):/ { s += $2 } END { print c, s }' \
-				"/proc/$p/smaps_rollup" 2>/dev/null
+				"/proc/$p/smaps_rollup" 2>/dev/null || true # it ended
 		done >>"$D/peak"
 		sleep 0.02
 	done
@@ -73,7 +73,7 @@ chmod 644 "$D/doc.txt"
 sync
 peak_watch & w=$!
 t0=$(now); id=$(sb submit -q pdf -t text "$D/doc.txt"); s=$(timed "$t0" "$id")
-kill "$w"; wait "$w" 2>/dev/null || true
+kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true
 pages=$(sb jobs -a --json | jq ".[] | select(.id == $id) | .pages")
 mib=$(echo "scale=2; $(stat -c %s "$D/doc.txt") / 1048576" | bc)
 echo "text -> PDF: $mib MiB, $pages pages in $s s: $(echo "$pages / $s" | bc) pages/s, $(echo "scale=2; $mib / $s" | bc) MiB/s"
@@ -84,28 +84,37 @@ cp "$D/pdf/job-$id.pdf" "$D/doc.pdf"; chmod 644 "$D/doc.pdf"
 sync
 peak_watch & w=$!
 t0=$(now); id=$(sb submit -q ps "$D/doc.pdf"); s=$(timed "$t0" "$id")
-kill "$w"; wait "$w" 2>/dev/null || true
+kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true
 echo "PDF -> PostScript: $pages pages ($(( $(stat -c %s "$D/doc.pdf") / 1048576 )) MiB in, $(( $(stat -c %s "$D/ps/job-$id.ps") / 1048576 )) MiB out) in $s s: $(echo "$pages / $s" | bc) pages/s"
 peaks
 
 # 3. a BIG MiB PDF to an IPP printer: BIG pages, each a 1 MiB content
-# stream of comments; qpdf writes the cross-reference table.
-{
-	printf '%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n'
-	printf '2 0 obj << /Type /Pages /Count %d /Kids [' "$BIG"
-	for i in $(seq "$BIG"); do printf ' %d 0 R' $((2 * i + 1)); done
-	printf ' ] >> endobj\n'
-	head -c $((BIG * 784896)) /dev/urandom | base64 -w 1022 |
-		awk -v big="$BIG" 'BEGIN { per = 1024 }
-			(NR - 1) % per == 0 { p = (NR - 1) / per + 1
-				printf "%d 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >> endobj\n", 2 * p + 1, 2 * p + 2
-				printf "%d 0 obj << /Length %d >> stream\n", 2 * p + 2, per * 1024 }
-			{ print "%" $0 }
-			NR % per == 0 { print "endstream endobj" }'
-	printf 'trailer << /Root 1 0 R >>\n%%%%EOF\n'
-} >"$D/raw.pdf"
-qpdf "$D/raw.pdf" "$D/big.pdf" 2>/dev/null || [ -s "$D/big.pdf" ]
-rm -f "$D/raw.pdf"; chmod 644 "$D/big.pdf"
+# stream of comments, with its cross-reference table (awk counts bytes).
+head -c $((BIG * 784896)) /dev/urandom | base64 -w 1022 | awk -v big="$BIG" '
+	function out(s) { printf "%s", s; off += length(s) }
+	function obj(n) { xref[n] = off }
+	BEGIN {
+		out("%PDF-1.4\n")
+		obj(1); out("1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n")
+		kids = ""
+		for (i = 1; i <= big; i++) kids = kids " " (2 * i + 1) " 0 R"
+		obj(2); out("2 0 obj << /Type /Pages /Count " big " /Kids [" kids " ] >> endobj\n")
+	}
+	(NR - 1) % 1024 == 0 {
+		p = (NR - 1) / 1024 + 1
+		obj(2 * p + 1); out((2 * p + 1) " 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents " (2 * p + 2) " 0 R >> endobj\n")
+		obj(2 * p + 2); out((2 * p + 2) " 0 obj << /Length 1048576 >> stream\n")
+	}
+	{ out("%" $0 "\n") }
+	NR % 1024 == 0 { out("endstream endobj\n") }
+	END {
+		n = 2 * big + 3; x = off
+		out("xref\n0 " n "\n0000000000 65535 f \n")
+		for (i = 1; i < n; i++) out(sprintf("%010d 00000 n \n", xref[i]))
+		out("trailer << /Size " n " /Root 1 0 R >>\nstartxref\n" x "\n%%EOF\n")
+	}' >"$D/big.pdf"
+chmod 644 "$D/big.pdf"
+qpdf --check "$D/big.pdf" >/dev/null 2>&1 || { echo "the generated PDF is not valid"; exit 1; }
 size=$(stat -c %s "$D/big.pdf")
 sync
 peak_watch & w=$!
@@ -117,7 +126,7 @@ while [ "$(grep -c '^job' "$D/sink.out")" -lt 1 ]; do
 	sb jobs -a | tail -n 1 | grep -qE "aborted|retry-wait" && { echo "the job did not print: $(sb jobs -a | tail -n 1)"; exit 1; }
 done
 s=$(awk -v t0="$t0" 'END { printf "%.3f\n", $4 - t0 }' "$D/sink.out")
-kill "$w"; wait "$w" 2>/dev/null || true
+kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true
 echo "$(( size / 1048576 )) MiB PDF ($BIG pages) through ipp://: $s s, $(echo "scale=1; $size / 1048576 / $s" | bc) MiB/s end to end"
 sb jobs -a | tail -n 1
 peaks

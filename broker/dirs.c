@@ -38,21 +38,6 @@
 #define SAFE_CREATE 1    /* make what is missing */
 #define SAFE_SHARED 2    /* others may write: leave owner and mode */
 
-static int
-fail(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* An owner the broker trusts: root, or the broker's own user. */
 static int
 trusted(uid_t uid)
@@ -67,12 +52,12 @@ safe_parent(int fd, const char *path, char *why, size_t len)
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return fail(why, len, "%s: %s", path, strerror(errno));
+		return fail_why(why, len, "%s: %s", path, strerror(errno));
 	if (!trusted(st.st_uid))
-		return fail(why, len, "%s is owned by uid %u, not root",
+		return fail_why(why, len, "%s is owned by uid %u, not root",
 		    path, (unsigned)st.st_uid);
 	if ((st.st_mode & 022) != 0 && !(st.st_mode & S_ISVTX))
-		return fail(why, len, "%s is writable by others (mode %04o)",
+		return fail_why(why, len, "%s is writable by others (mode %04o)",
 		    path, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
@@ -119,16 +104,16 @@ follow(int dir, const char *dirpath, const char *name, const char *rest,
 
 	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    (n = readlinkat(dir, name, target, sizeof(target) - 1)) < 0)
-		return fail(why, wlen, "%s/%s: %s", dirpath, name,
+		return fail_why(why, wlen, "%s/%s: %s", dirpath, name,
 		    strerror(errno));
 	target[n] = '\0';
 	if (!trusted(st.st_uid))
-		return fail(why, wlen, "%s/%s is a symbolic link owned by "
+		return fail_why(why, wlen, "%s/%s is a symbolic link owned by "
 		    "uid %u", dirpath, name, (unsigned)st.st_uid);
 	snprintf(joined, sizeof(joined), "%s/%s/%s",
 	    target[0] == '/' ? "" : dirpath, target, rest);
 	if (normalize(joined, next, len) != 0)
-		return fail(why, wlen, "%s/%s: link target too long", dirpath,
+		return fail_why(why, wlen, "%s/%s: link target too long", dirpath,
 		    name);
 	return 0;
 }
@@ -141,13 +126,13 @@ set_owner_mode(int fd, const char *path, uid_t uid, gid_t gid, mode_t mode,
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return fail(why, len, "%s: %s", path, strerror(errno));
+		return fail_why(why, len, "%s: %s", path, strerror(errno));
 	if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) != 0)
-		return fail(why, len, "%s is owned by uid %u and cannot be "
+		return fail_why(why, len, "%s is owned by uid %u and cannot be "
 		    "taken over: %s", path, (unsigned)st.st_uid,
 		    strerror(errno));
 	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)
-		return fail(why, len, "chmod %s: %s", path, strerror(errno));
+		return fail_why(why, len, "chmod %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -162,18 +147,18 @@ open_entry(int dir, const char *dirpath, const char *name, mode_t mode,
 
 	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno != ENOENT || !(flags & SAFE_CREATE))
-			return fail(why, len, "%s/%s: %s", dirpath, name,
+			return fail_why(why, len, "%s/%s: %s", dirpath, name,
 			    strerror(errno));
 		if (mkdirat(dir, name, mode) != 0 && errno != EEXIST)
-			return fail(why, len, "mkdir %s/%s: %s", dirpath, name,
+			return fail_why(why, len, "mkdir %s/%s: %s", dirpath, name,
 			    strerror(errno));
 	} else if (S_ISLNK(st.st_mode)) {
-		return fail(why, len, "%s/%s is a symbolic link", dirpath,
+		return fail_why(why, len, "%s/%s is a symbolic link", dirpath,
 		    name);
 	}
 	fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(why, len, "%s/%s: %s", dirpath, name,
+		return fail_why(why, len, "%s/%s: %s", dirpath, name,
 		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
 	return fd;
 }
@@ -193,7 +178,7 @@ safe_dir(const char *path, uid_t uid, gid_t gid, mode_t mode, int flags,
 
 restart:
 	if (normalize(path, walk, sizeof(walk)) != 0 || strcmp(walk, "/") == 0)
-		return fail(why, len, "%s: not a usable directory path", path);
+		return fail_why(why, len, "%s: not a usable directory path", path);
 	if (dir >= 0)
 		close(dir);
 	dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -212,7 +197,7 @@ restart:
 			if (++hops > 16 || follow(dir, at, comp, rest, next,
 					       sizeof(next), why, len) != 0) {
 				if (hops > 16)
-					fail(why, len, "%s: too many links",
+					fail_why(why, len, "%s: too many links",
 					    path);
 				goto out;
 			}
@@ -390,7 +375,7 @@ spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
 	close(sub);
 	close(fd);
 	if (!reachable_by(jobs, uid, gid))
-		return fail(why, len, "spool %s is not reachable by localspl's "
+		return fail_why(why, len, "spool %s is not reachable by localspl's "
 		    "account %s (uid %u)", c->spool_dir,
 		    b->cfg.users[SB__WORKER_KIND__LOCALSPL], (unsigned)uid);
 	return 0;
@@ -410,7 +395,7 @@ file_dir(const struct sb_queue *q, const char *path, uid_t uid, gid_t gid,
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		if (fd >= 0)
 			close(fd);
-		return fail(why, len, "file: queue %s: %s", q->name, why);
+		return fail_why(why, len, "file: queue %s: %s", q->name, why);
 	}
 	if (q->shared) {
 		log_warn("file: queue %s: %s is a shared drop folder (mode "
@@ -419,7 +404,7 @@ file_dir(const struct sb_queue *q, const char *path, uid_t uid, gid_t gid,
 	} else if ((st.st_mode & 022) != 0 ||
 	    (!trusted(st.st_uid) && st.st_uid != uid)) {
 		close(fd);
-		return fail(why, len, "file: queue %s: %s may be written by "
+		return fail_why(why, len, "file: queue %s: %s may be written by "
 		    "others (uid %u, mode %04o); say shared = yes for a drop "
 		    "folder", q->name, path, (unsigned)st.st_uid,
 		    (unsigned)(st.st_mode & 07777));
@@ -429,7 +414,7 @@ file_dir(const struct sb_queue *q, const char *path, uid_t uid, gid_t gid,
 	}
 	close(fd);
 	if (!reachable_by(path, uid, gid))
-		return fail(why, len, "file: queue %s: %s is not reachable by "
+		return fail_why(why, len, "file: queue %s: %s is not reachable by "
 		    "localspl's account (uid %u)", q->name, path,
 		    (unsigned)uid);
 	return 0;
@@ -452,7 +437,7 @@ dirs_spool(const struct broker *b, const struct sb_config *c, char *why,
 		if (uri_kind(q->uri) != SB__WORKER_KIND__LOCALSPL)
 			continue;
 		if (uri_parse(q->uri, &u, err, sizeof(err)) != 0)
-			return fail(why, len, "queue %s: %s", q->name, err);
+			return fail_why(why, len, "queue %s: %s", q->name, err);
 		if (file_dir(q, u.path, uid, gid, why, len) != 0)
 			return -1;
 	}

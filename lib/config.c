@@ -537,8 +537,8 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 	return 1;
 }
 
-static int
-valid_name(const char *s)
+int
+config_queue_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -559,7 +559,7 @@ queue_add(struct parse_ctx *p, const char *name)
 	struct sb_config *c = p->c;
 	struct sb_queue *nq;
 
-	if (!valid_name(name)) {
+	if (!config_queue_name_ok(name)) {
 		set_err(p, "bad queue name '%s' (letters, digits, -_., not "
 		    "starting with . or -)", name);
 		return NULL;

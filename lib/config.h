@@ -137,6 +137,8 @@ const char *datatype_ext(int dt);
 int datatype_printer_ready(int dt);
 /* Does printproc turn from into to? (from == to: nothing to do, 1.) */
 int conversion_exists(int from, int to);
+/* A queue name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+int config_queue_name_ok(const char *s);
 /* A paper's size in points, turned when landscape; -1: not a paper
  * spoolbox knows (a4, letter; NULL or "": a4). */
 int paper_points(const char *paper, int landscape, double *w, double *h);

@@ -34,4 +34,8 @@ int fsync_dir(const char *dir);
 /* mkdir -p with mode for the last component; 0 or -1 with errno. */
 int mkdir_p(const char *path, unsigned mode);
 
+/* Why something failed, into err (len bytes): always -1, to return. */
+int fail_why(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -30,23 +30,13 @@
 
 #include "chan.h"
 #include "config.h"
+#include "util.h"
 
 #define IMAGE_MARGIN 18.0                  /* points: a quarter inch */
 #define PNG_MAX_BYTES (40u * 1024 * 1024)  /* decoded: A4 at 300 dpi fits */
 #define JPEG_MAX_BYTES (64u * 1024 * 1024) /* mapped, not decoded */
 #define DSC_WINDOW 65536
 #define CONVERT_SECONDS_MAX 600 /* a document that takes longer is refused */
-
-static int __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static PopplerDocument *
 open_pdf(int fd, char *err, size_t errlen)
@@ -56,12 +46,12 @@ open_pdf(int fd, char *err, size_t errlen)
 	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* poppler closes its own */
 
 	if (own < 0) {
-		set_err(err, errlen, "%s", strerror(errno));
+		fail_why(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
 	doc = poppler_document_new_from_fd(own, NULL, &gerr);
 	if (doc == NULL) {
-		set_err(err, errlen, "not a readable PDF: %s",
+		fail_why(err, errlen, "not a readable PDF: %s",
 		    gerr != NULL ? gerr->message : "unknown error");
 		g_clear_error(&gerr);
 	}
@@ -109,7 +99,7 @@ docconv_ps_pages(int fd, uint64_t size, unsigned *pages, char *err,
 	long v;
 
 	if (buf == NULL)
-		return set_err(err, errlen, "%s", "out of memory");
+		return fail_why(err, errlen, "%s", "out of memory");
 	*pages = 0;
 	n = pread(fd, buf, DSC_WINDOW, 0);
 	if (n > 0) {
@@ -124,7 +114,7 @@ docconv_ps_pages(int fd, uint64_t size, unsigned *pages, char *err,
 	}
 	free(buf);
 	if (n < 0)
-		return set_err(err, errlen, "%s", strerror(errno));
+		return fail_why(err, errlen, "%s", strerror(errno));
 	return 0;
 }
 
@@ -160,7 +150,7 @@ relay(void *(*fn)(void *), void *targ, int rfd, int *stop,
 	ssize_t n;
 
 	if (buf == NULL || (errno = pthread_create(&th, NULL, fn, targ)) != 0) {
-		rv = set_err(err, errlen, "%s", buf == NULL ? "out of memory"
+		rv = fail_why(err, errlen, "%s", buf == NULL ? "out of memory"
 							    : strerror(errno));
 		free(buf);
 		close(rfd);
@@ -170,12 +160,12 @@ relay(void *(*fn)(void *), void *targ, int rfd, int *stop,
 		struct pollfd pfd = { .fd = rfd, .events = POLLIN };
 		int ready = poll(&pfd, 1, 1000);
 		if (ready == 0 && now_s() > end) {
-			rv = set_err(err, errlen, "the conversion took more than "
+			rv = fail_why(err, errlen, "the conversion took more than "
 			    "%d s", CONVERT_SECONDS_MAX);
 			break;
 		}
 		if (ready == 0 && emit(arg, NULL, 0) != 0) {
-			rv = set_err(err, errlen, "%s", "output refused");
+			rv = fail_why(err, errlen, "%s", "output refused");
 			break;
 		}
 		if (ready <= 0)
@@ -185,7 +175,7 @@ relay(void *(*fn)(void *), void *targ, int rfd, int *stop,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || emit(arg, buf, (size_t)n) != 0) {
-			rv = set_err(err, errlen, "%s", n < 0 ? strerror(errno)
+			rv = fail_why(err, errlen, "%s", n < 0 ? strerror(errno)
 						      : "output refused");
 			break;
 		}
@@ -239,7 +229,7 @@ docconv_pdf_to_ps(int fd, textpdf_emit_cb emit, void *arg, unsigned *pages,
 		return -1;
 	r.n = poppler_document_get_n_pages(r.doc);
 	if (r.n <= 0 || pipe2(p, O_CLOEXEC) != 0) {
-		rv = set_err(err, errlen, "%s", r.n <= 0 ? "the PDF has no pages"
+		rv = fail_why(err, errlen, "%s", r.n <= 0 ? "the PDF has no pages"
 						    : strerror(errno));
 	} else {
 		r.fd = p[1];
@@ -318,7 +308,7 @@ gs_feed(void *gs, struct gs_run *g, char *buf)
 		size_t want = g->size - off < 65536 ? g->size - off : 65536;
 		ssize_t n = pread(g->fd, buf, want, (off_t)off);
 		if (n <= 0)
-			return set_err(g->err, sizeof(g->err), "%s", n == 0
+			return fail_why(g->err, sizeof(g->err), "%s", n == 0
 			    ? "the job's data is shorter than its size"
 			    : strerror(errno));
 		off += (uint64_t)n;
@@ -348,7 +338,7 @@ gs_thread(void *arg)
 	int code, ecode = 0;
 
 	if (buf == NULL || gsapi_new_instance(&gs, g) < 0) {
-		set_err(g->err, sizeof(g->err), "%s", "Ghostscript did not "
+		fail_why(g->err, sizeof(g->err), "%s", "Ghostscript did not "
 		    "start");
 		goto out;
 	}
@@ -360,10 +350,10 @@ gs_thread(void *arg)
 	if (code == 0)
 		code = gsapi_run_string(gs, count, 0, &ecode);
 	if (code < 0 && code != gs_error_Quit && g->err[0] == '\0')
-		set_err(g->err, sizeof(g->err), "Ghostscript: %s",
+		fail_why(g->err, sizeof(g->err), "Ghostscript: %s",
 		    g->last[0] ? g->last : "the PostScript failed");
 	if (gsapi_exit(gs) < 0 && g->err[0] == '\0') /* the PDF is written */
-		set_err(g->err, sizeof(g->err), "%s", "Ghostscript could not "
+		fail_why(g->err, sizeof(g->err), "%s", "Ghostscript could not "
 		    "finish the PDF");
 	gsapi_delete_instance(gs);
 out:
@@ -384,7 +374,7 @@ docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit, void *arg,
 	fflush(stdout);
 	if (pipe2(p, O_CLOEXEC) != 0 ||
 	    (g.stdout_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
-		return set_err(err, errlen, "%s", strerror(errno));
+		return fail_why(err, errlen, "%s", strerror(errno));
 	dup2(p[1], STDOUT_FILENO);
 	close(p[1]);
 	rv = relay(gs_thread, &g, p[0], &g.stop, emit, arg, err, errlen);
@@ -392,7 +382,7 @@ docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit, void *arg,
 		dup2(g.stdout_fd, STDOUT_FILENO);
 	close(g.stdout_fd);
 	if (rv == 0 && g.err[0] != '\0')
-		rv = set_err(err, errlen, "%s", g.err);
+		rv = fail_why(err, errlen, "%s", g.err);
 	*pages = g.pages;
 	return rv;
 }
@@ -435,18 +425,18 @@ load_png(int fd, struct image *im, char *err, size_t errlen)
 
 	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(h + 12, "IHDR", 4))
-		return set_err(err, errlen, "%s", "not a PNG image");
+		return fail_why(err, errlen, "%s", "not a PNG image");
 	w = (uint64_t)h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19];
 	ht = (uint64_t)h[20] << 24 | h[21] << 16 | h[22] << 8 | h[23];
 	if (w * ht * 4 > PNG_MAX_BYTES)
-		return set_err(err, errlen, "the PNG image is too large to "
+		return fail_why(err, errlen, "the PNG image is too large to "
 		    "convert (%llux%llu pixels; at most %u MiB decoded)",
 		    (unsigned long long)w, (unsigned long long)ht,
 		    PNG_MAX_BYTES >> 20);
 	im->surface = cairo_image_surface_create_from_png_stream(png_read_cb,
 	    &src);
 	if (cairo_surface_status(im->surface) != CAIRO_STATUS_SUCCESS)
-		return set_err(err, errlen, "unreadable PNG: %s",
+		return fail_why(err, errlen, "unreadable PNG: %s",
 		    cairo_status_to_string(cairo_surface_status(im->surface)));
 	return 0;
 }
@@ -491,24 +481,24 @@ load_jpeg(int fd, uint64_t size, struct image *im, char *err, size_t errlen)
 	unsigned w, h;
 
 	if (size == 0 || size > JPEG_MAX_BYTES)
-		return set_err(err, errlen, "the JPEG image is too large to "
+		return fail_why(err, errlen, "the JPEG image is too large to "
 		    "convert (at most %u MiB)", JPEG_MAX_BYTES >> 20);
 	im->map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (im->map == MAP_FAILED) {
 		im->map = NULL;
-		return set_err(err, errlen, "%s", strerror(errno));
+		return fail_why(err, errlen, "%s", strerror(errno));
 	}
 	im->maplen = size;
 	if (jpeg_dims(im->map, size, &w, &h) != 0 || w == 0 || h == 0 ||
 	    w > 32767 || h > 32767)
-		return set_err(err, errlen, "%s", "not a JPEG image cairo can "
+		return fail_why(err, errlen, "%s", "not a JPEG image cairo can "
 						  "embed");
 	/* Never drawn into: its pixels are never touched (nor counted). */
 	im->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w,
 	    (int)h);
 	if (cairo_surface_set_mime_data(im->surface, CAIRO_MIME_TYPE_JPEG,
 		im->map, size, NULL, NULL) != CAIRO_STATUS_SUCCESS)
-		return set_err(err, errlen, "%s", "cairo refused the JPEG");
+		return fail_why(err, errlen, "%s", "cairo refused the JPEG");
 	return 0;
 }
 
@@ -538,7 +528,7 @@ place_image(const struct image *im, const char *paper, const char *title,
 	cairo_t *cr;
 
 	if (paper_points(paper, 0, &pw, &ph) != 0)
-		return set_err(err, errlen, "unknown paper '%s'", paper);
+		return fail_why(err, errlen, "unknown paper '%s'", paper);
 	iw = cairo_image_surface_get_width(im->surface);
 	ih = cairo_image_surface_get_height(im->surface);
 	if (iw > ih) {
@@ -567,7 +557,7 @@ place_image(const struct image *im, const char *paper, const char *title,
 	st = cairo_surface_status(pdf);
 	cairo_surface_destroy(pdf);
 	if (st != CAIRO_STATUS_SUCCESS)
-		return set_err(err, errlen, "making the PDF: %s",
+		return fail_why(err, errlen, "making the PDF: %s",
 		    cairo_status_to_string(st));
 	return 0;
 }

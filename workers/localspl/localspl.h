@@ -41,12 +41,16 @@ struct job {
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
 	int committing;     /* being made durable: not to be finished */
+	int src_fd;         /* committing: the client's own file, read-only,
+			     * which a first dispatch may read while it is
+			     * copied; -1 */
 	int fd;             /* data (upload) or the file being read/written */
 	int out_fd;         /* conversion output while converting */
 	uint64_t token;     /* active dispatch, 0 when none */
 	int stage;
 	int counting;       /* this CONVERT dispatch only counts pages */
 	unsigned conv_lost; /* conversions that ended INTERRUPTED */
+	int early;          /* this dispatch reads the client's file */
 	struct job *next;
 };
 

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,26 @@ commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 	reply_submit(s, e, j, 1);
 }
 
+/* A first dispatch of j before its data is in the spool, reading the
+ * client's file src (size bytes) instead; not to file: queues, which
+ * localspl delivers itself from the spool. */
+static void
+dispatch_early(struct spl *s, struct job *j, int src, uint64_t size)
+{
+	const struct queue *q = spl_queue(s, j->queue);
+
+	if (q == NULL || uri_kind(q->cfg->uri) == SB__WORKER_KIND__LOCALSPL)
+		return;
+	j->size = size;
+	j->uploading = 0;
+	j->committing = 1;
+	j->src_fd = src;
+	sched_run(s);
+	j->src_fd = -1;
+	j->size = 0; /* store_copy counts it in */
+	j->uploading = 1;
+}
+
 /* The whole job as a descriptor the client opened (passed on by the
  * broker): copied into the spool in the kernel, synced, acknowledged. */
 static void
@@ -224,12 +245,21 @@ submit_by_fd(struct spl *s, const sb_env *e)
 	}
 	if ((j = upload_begin(s, e, head, (size_t)n)) == NULL)
 		goto out;
-	if (too_big(s, j, (uint64_t)st.st_size))
+	if (too_big(s, j, (uint64_t)st.st_size)) {
 		refuse_too_big(s, e, j);
-	else if (store_copy(&s->store, j, fd, (uint64_t)st.st_size) != 0)
+		goto out;
+	}
+	/* Delivery from the client's file may begin now, overlapping the
+	 * copy; the acknowledgement still waits for the copy's fsync. */
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
+		dispatch_early(s, j, fd, (uint64_t)st.st_size);
+	if (store_copy(&s->store, j, fd, (uint64_t)st.st_size) != 0) {
+		if (j->token != 0)
+			sched_abort(s, j, "the job could not be stored");
 		io_error(s, e, j);
-	else
+	} else {
 		commit_and_reply(s, e, j);
+	}
 out:
 	close(fd);
 }

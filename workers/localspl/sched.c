@@ -352,6 +352,7 @@ sched_job_done(struct spl *s, const sb_env *e)
 {
 	const Sb__JobDone *d = e->job_done;
 	struct job *j = job_by_token(s, d->token);
+	int result = d->result;
 	struct queue *q;
 
 	if (j == NULL)
@@ -373,7 +374,13 @@ sched_job_done(struct spl *s, const sb_env *e)
 	if (q != NULL && d->result == SB__RESULT__PERMANENT &&
 	    refused_for_type(s, j, q))
 		return;
-	switch (d->result) {
+	/* The client's file may have changed under an early dispatch (cut
+	 * short, rewritten): its failure is not the job's; once more from
+	 * the spool's copy, without using a retry. */
+	if (j->early && d->result != SB__RESULT__OK)
+		result = SB__RESULT__INTERRUPTED;
+	j->early = 0;
+	switch (result) {
 	case SB__RESULT__OK:
 		job_done_ok(s, j, q, d);
 		break;
@@ -414,7 +421,11 @@ open_for_dispatch(struct spl *s, struct job *j, int stage)
 	store_path(&s->store, j,
 	    stage == SB__STAGE__DELIVER && j->converted ? "out" : "data",
 	    path, sizeof(path));
-	j->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* While the client's file is still being copied in, the dispatch
+	 * reads the client's file itself: delivery overlaps the copy. */
+	j->early = j->committing && j->src_fd >= 0;
+	j->fd = j->early ? fcntl(j->src_fd, F_DUPFD_CLOEXEC, 0)
+			 : open(path, O_RDONLY | O_CLOEXEC);
 	if (j->fd < 0)
 		return -1;
 	if (stage == SB__STAGE__CONVERT && !j->counting) {

@@ -173,6 +173,7 @@ job_alloc(void)
 	if (j != NULL) {
 		j->fd = -1;
 		j->out_fd = -1;
+		j->src_fd = -1;
 	}
 	return j;
 }

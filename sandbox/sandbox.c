@@ -93,7 +93,8 @@ struct policy {
 	int own_netns;              /* no network: a network namespace */
 	int open_eacces;            /* open*() answers EACCES, not kill */
 	const char *const *files;   /* read-only: in the view and Landlock */
-	int nss;                    /* Landlock: libraries too (NSS dlopen) */
+	int nss;                    /* Landlock: libraries too (NSS modules,
+				     * printproc's converters: dlopen) */
 	int scratch;                /* a private tmpfs, SANDBOX_SCRATCH */
 };
 
@@ -131,7 +132,7 @@ static const char *const printproc_calls[] = { "openat", "getdents64",
 
 static const struct policy policies[] = {
 	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0, 0 },
-	[2] = { "printproc", printproc_calls, 0, 1, 0, printproc_files, 0, 1 },
+	[2] = { "printproc", printproc_calls, 0, 1, 0, printproc_files, 1, 1 },
 	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1, 0 },
 	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1, 0 },
 };
@@ -558,6 +559,10 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 	/* nng names its threads; nothing else of prctl is needed. */
 	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	/* libcap's constructor (libgs loads it) probes the capability
+	 * bounding set: it hears there is none to read. */
+	rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_CAPBSET_READ));
 	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	/* Signals (raise, abort, pthread_kill) to our own threads only. */

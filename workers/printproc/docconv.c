@@ -12,6 +12,7 @@
 
 #include <cairo-pdf.h>
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <ghostscript/iapi.h>
 #include <ghostscript/ierrors.h>
@@ -38,18 +39,90 @@
 #define DSC_WINDOW 65536
 #define CONVERT_SECONDS_MAX 600 /* a document that takes longer is refused */
 
+/* ---- Ghostscript and poppler, loaded on first use ---- */
+
+/* Their libraries (and libgs' dozen dependencies) cost printproc some
+ * 6 MiB of private bytes once loaded (relocated data, touched pages), so
+ * a print processor that never sees PostScript or PDF never loads them.
+ * dlopen inside the sandbox: printproc's Landlock rules let it read the
+ * libraries, as lprmon's and remote's do. */
+#define GS_FUNCS(X) X(gsapi_new_instance) X(gsapi_delete_instance) \
+	X(gsapi_set_stdio) X(gsapi_set_arg_encoding) X(gsapi_init_with_args) \
+	X(gsapi_run_string_begin) X(gsapi_run_string_continue) \
+	X(gsapi_run_string_end) X(gsapi_run_string) X(gsapi_exit)
+#define PDF_FUNCS(X) X(poppler_document_new_from_fd) \
+	X(poppler_document_get_n_pages) X(poppler_document_get_page) \
+	X(poppler_ps_file_new_fd) X(poppler_page_render_to_ps) \
+	X(poppler_ps_file_free)
+#define MEMBER(f) __typeof__(f) *f;
+#define LOOKUP(f) if ((l->f = (__typeof__(f) *)dlsym(h, #f)) == NULL) bad = #f;
+
+static struct {
+	struct { GS_FUNCS(MEMBER) } gs;
+	struct { PDF_FUNCS(MEMBER) } pdf;
+	int gs_loaded, pdf_loaded;
+} lib;
+
+static int
+lib_open(const char *soname, void **h, char *err, size_t errlen)
+{
+	if ((*h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return fail_why(err, errlen, "cannot load %s: %s", soname,
+		    dlerror());
+	return 0;
+}
+
+static int
+load_gs(char *err, size_t errlen)
+{
+	const char *bad = NULL;
+	void *h;
+
+	if (lib.gs_loaded)
+		return 0;
+	if (lib_open("libgs.so.10", &h, err, errlen) != 0)
+		return -1;
+	__typeof__(lib.gs) *l = &lib.gs;
+	GS_FUNCS(LOOKUP)
+	if (bad != NULL)
+		return fail_why(err, errlen, "libgs has no %s", bad);
+	lib.gs_loaded = 1;
+	return 0;
+}
+
+static int
+load_pdf(char *err, size_t errlen)
+{
+	const char *bad = NULL;
+	void *h;
+
+	if (lib.pdf_loaded)
+		return 0;
+	if (lib_open("libpoppler-glib.so.8", &h, err, errlen) != 0)
+		return -1;
+	__typeof__(lib.pdf) *l = &lib.pdf;
+	PDF_FUNCS(LOOKUP)
+	if (bad != NULL)
+		return fail_why(err, errlen, "poppler has no %s", bad);
+	lib.pdf_loaded = 1;
+	return 0;
+}
+
 static PopplerDocument *
 open_pdf(int fd, char *err, size_t errlen)
 {
 	GError *gerr = NULL;
 	PopplerDocument *doc;
-	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* poppler closes its own */
+	int own;
 
+	if (load_pdf(err, errlen) != 0)
+		return NULL;
+	own = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* poppler closes its own */
 	if (own < 0) {
 		fail_why(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
-	doc = poppler_document_new_from_fd(own, NULL, &gerr);
+	doc = lib.pdf.poppler_document_new_from_fd(own, NULL, &gerr);
 	if (doc == NULL) {
 		fail_why(err, errlen, "not a readable PDF: %s",
 		    gerr != NULL ? gerr->message : "unknown error");
@@ -65,7 +138,7 @@ docconv_pdf_pages(int fd, unsigned *pages, char *err, size_t errlen)
 
 	if (doc == NULL)
 		return -1;
-	*pages = (unsigned)poppler_document_get_n_pages(doc);
+	*pages = (unsigned)lib.pdf.poppler_document_get_n_pages(doc);
 	g_object_unref(doc);
 	return 0;
 }
@@ -204,17 +277,17 @@ static void *
 ps_thread(void *arg)
 {
 	struct ps_render *r = arg;
-	PopplerPSFile *ps = poppler_ps_file_new_fd(r->doc, r->fd, 0, r->n);
+	PopplerPSFile *ps = lib.pdf.poppler_ps_file_new_fd(r->doc, r->fd, 0, r->n);
 
 	for (int i = 0; i < r->n && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
 	     i++) {
-		PopplerPage *page = poppler_document_get_page(r->doc, i);
+		PopplerPage *page = lib.pdf.poppler_document_get_page(r->doc, i);
 		if (page == NULL)
 			continue;
-		poppler_page_render_to_ps(page, ps);
+		lib.pdf.poppler_page_render_to_ps(page, ps);
 		g_object_unref(page);
 	}
-	poppler_ps_file_free(ps);
+	lib.pdf.poppler_ps_file_free(ps);
 	return NULL;
 }
 
@@ -227,7 +300,7 @@ docconv_pdf_to_ps(int fd, textpdf_emit_cb emit, void *arg, unsigned *pages,
 
 	if (r.doc == NULL)
 		return -1;
-	r.n = poppler_document_get_n_pages(r.doc);
+	r.n = lib.pdf.poppler_document_get_n_pages(r.doc);
 	if (r.n <= 0 || pipe2(p, O_CLOEXEC) != 0) {
 		rv = fail_why(err, errlen, "%s", r.n <= 0 ? "the PDF has no pages"
 						    : strerror(errno));
@@ -302,7 +375,7 @@ gs_feed(void *gs, struct gs_run *g, char *buf)
 	uint64_t off = 0;
 	int code, ecode = 0;
 
-	code = gsapi_run_string_begin(gs, 0, &ecode);
+	code = lib.gs.gsapi_run_string_begin(gs, 0, &ecode);
 	while ((code == 0 || code == gs_error_NeedInput) && off < g->size &&
 	    !__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
 		size_t want = g->size - off < 65536 ? g->size - off : 65536;
@@ -312,11 +385,11 @@ gs_feed(void *gs, struct gs_run *g, char *buf)
 			    ? "the job's data is shorter than its size"
 			    : strerror(errno));
 		off += (uint64_t)n;
-		code = gsapi_run_string_continue(gs, buf, (unsigned)n, 0,
+		code = lib.gs.gsapi_run_string_continue(gs, buf, (unsigned)n, 0,
 		    &ecode);
 	}
 	if (code == 0 || code == gs_error_NeedInput)
-		code = gsapi_run_string_end(gs, 0, &ecode);
+		code = lib.gs.gsapi_run_string_end(gs, 0, &ecode);
 	return code;
 }
 
@@ -337,25 +410,25 @@ gs_thread(void *arg)
 	void *gs = NULL;
 	int code, ecode = 0;
 
-	if (buf == NULL || gsapi_new_instance(&gs, g) < 0) {
+	if (buf == NULL || lib.gs.gsapi_new_instance(&gs, g) < 0) {
 		fail_why(g->err, sizeof(g->err), "%s", "Ghostscript did not "
 		    "start");
 		goto out;
 	}
-	gsapi_set_stdio(gs, gs_stdin, gs_stdout, gs_stderr);
-	gsapi_set_arg_encoding(gs, GS_ARG_ENCODING_UTF8);
-	code = gsapi_init_with_args(gs, 7, argv);
+	lib.gs.gsapi_set_stdio(gs, gs_stdin, gs_stdout, gs_stderr);
+	lib.gs.gsapi_set_arg_encoding(gs, GS_ARG_ENCODING_UTF8);
+	code = lib.gs.gsapi_init_with_args(gs, 7, argv);
 	if (code == 0)
 		code = gs_feed(gs, g, buf);
 	if (code == 0)
-		code = gsapi_run_string(gs, count, 0, &ecode);
+		code = lib.gs.gsapi_run_string(gs, count, 0, &ecode);
 	if (code < 0 && code != gs_error_Quit && g->err[0] == '\0')
 		fail_why(g->err, sizeof(g->err), "Ghostscript: %s",
 		    g->last[0] ? g->last : "the PostScript failed");
-	if (gsapi_exit(gs) < 0 && g->err[0] == '\0') /* the PDF is written */
+	if (lib.gs.gsapi_exit(gs) < 0 && g->err[0] == '\0') /* the PDF is written */
 		fail_why(g->err, sizeof(g->err), "%s", "Ghostscript could not "
 		    "finish the PDF");
-	gsapi_delete_instance(gs);
+	lib.gs.gsapi_delete_instance(gs);
 out:
 	fflush(stdout);
 	dup2(g->stdout_fd, STDOUT_FILENO); /* the pipe's end: EOF */
@@ -370,6 +443,8 @@ docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit, void *arg,
 	struct gs_run g = { .fd = fd, .size = size };
 	int p[2], rv;
 
+	if (load_gs(err, errlen) != 0)
+		return -1;
 	/* libgs writes an output file named "-" to the process's stdout. */
 	fflush(stdout);
 	if (pipe2(p, O_CLOEXEC) != 0 ||

@@ -6,7 +6,7 @@
  *   kind       files (view and Landlock)      sockets            net ns
  *   localspl   rw: spool dir, file: dirs      AF_UNIX            own
  *   printproc  ro: fonts and their config,    AF_UNIX            own
- *              Ghostscript's resources;
+ *              Ghostscript's resources, libs;
  *              rw: a private /scratch (tmpfs)
  *   lprmon     ro: resolver files, libs       AF_UNIX, INET(6),  host
  *                                             NETLINK_ROUTE
@@ -14,7 +14,8 @@
  *
  * Every kind's mount namespace also holds the libraries (read-only) and
  * its own channel directory; Landlock then takes the libraries away from
- * kinds that do not load NSS modules.
+ * kinds that load nothing after start-up (lprmon and remote load NSS
+ * modules, printproc its converters).
  *
  * Nobody may execve, ptrace, mount, change uid/gid, load modules, use
  * keyrings or bpf, or create namespaces; the seccomp default for anything

@@ -174,6 +174,15 @@ io_error(struct spl *s, const sb_env *e, struct job *j)
 	store_job_delete(&s->store, j);
 }
 
+/* May q's delivery start before the job is committed? Yes when another
+ * worker delivers it; file: queues are written by localspl itself, from
+ * the spool, so only committed jobs. */
+static int
+dispatch_before_commit(const struct queue *q)
+{
+	return q != NULL && uri_kind(q->cfg->uri) != SB__WORKER_KIND__LOCALSPL;
+}
+
 /*
  * The job's data is complete: make it durable and acknowledge it. Its
  * delivery may start first, so it overlaps the fsyncs (a large job prints
@@ -185,11 +194,9 @@ io_error(struct spl *s, const sb_env *e, struct job *j)
 static void
 commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 {
-	const struct queue *q = spl_queue(s, j->queue);
-
 	j->uploading = 0;
 	j->committing = 1; /* never pruned or finished before the commit */
-	if (q != NULL && uri_kind(q->cfg->uri) != SB__WORKER_KIND__LOCALSPL)
+	if (dispatch_before_commit(spl_queue(s, j->queue)))
 		sched_run(s);
 	j->committing = 0;
 	if (store_commit(&s->store, j) != 0) {
@@ -207,9 +214,7 @@ commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 static void
 dispatch_early(struct spl *s, struct job *j, int src, uint64_t size)
 {
-	const struct queue *q = spl_queue(s, j->queue);
-
-	if (q == NULL || uri_kind(q->cfg->uri) == SB__WORKER_KIND__LOCALSPL)
+	if (!dispatch_before_commit(spl_queue(s, j->queue)))
 		return;
 	j->size = size;
 	j->uploading = 0;

@@ -11,10 +11,10 @@
  *                reap (returns what was lost), restart, budgets applied
  *   budget.c     kernel memory-limit backends, and budget_check(): the
  *                pure decision on one sample against one budget
- *   proc.c, dirs.c, gate.c, fdgate.c  process handling (pidfd, signals,
- *                channels, /proc sampling), the runtime/spool directories,
- *                who may connect to the client socket, files clients pass
- *                by descriptor
+ *   proc.c, dirs.c, gate.c, fdgate.c, listen.c  process handling (pidfd,
+ *                signals, channels, /proc sampling), the runtime/spool
+ *                directories, who may connect to the client socket, files
+ *                clients pass by descriptor, the listener's sockets
  *
  * Ownership: a decoded envelope (sb_env *) belongs to whoever holds the
  * pointer; a function that "takes" it frees it or hands it on, and says
@@ -104,7 +104,9 @@ struct pending {
 	struct pending *next;
 	uint64_t id;         /* our id towards localspl */
 	uint64_t client_id;  /* the client's envelope id */
-	nng_msg *hdr;        /* holds the client's reply header */
+	nng_msg *hdr;        /* holds the client's reply header; NULL: */
+	struct inst *lsn;    /* a listener asked (gone when its pid changed) */
+	pid_t lsn_pid;
 };
 
 /* A JobStart waiting for an idle worker of its kind, with its data. */
@@ -184,6 +186,8 @@ struct broker {
 	struct pending *pending;
 	struct queued *queued, **queued_tail;
 	int stopping;
+	int listen_fd[SB_LISTEN_MAX]; /* the listener's sockets, ours */
+	size_t nlisten;
 	/* Re-read the config (main.c); 0, or -1 with the reason in msg. */
 	int (*reload)(struct broker *b, char *msg, size_t len);
 };
@@ -245,6 +249,12 @@ void fdgate_ready(struct broker *b, const struct pollfd *fds, size_t n);
 void fdgate_tick(struct broker *b, uint64_t now);
 /* The file uid passed under cookie (the caller takes it), or -1. */
 int fdgate_take(struct broker *b, uid_t uid, uint64_t cookie);
+
+/* listen.c */
+/* Open (or take from systemd) every [listener] address; fatal when one
+ * cannot be had. */
+void listen_open(struct broker *b);
+void listen_close(struct broker *b);
 
 /* budget.c */
 /* RETIRE: an extra instance idle past max_idle goes, not replaced. */
@@ -310,5 +320,7 @@ void client_recv(struct broker *b);
 /* Takes e: localspl's answer to a forwarded request, or an error. */
 void client_answer(struct broker *b, sb_env *e);
 void client_fail_pending(struct broker *b, const char *why);
+/* Takes e: a request from a listener, on behalf of a network client. */
+void client_from_listener(struct broker *b, struct inst *w, sb_env *e);
 
 #endif

@@ -62,7 +62,8 @@ client_close(struct broker *b)
 	while (b->pending != NULL) {
 		struct pending *p = b->pending;
 		b->pending = p->next;
-		nng_msg_free(p->hdr);
+		if (p->hdr != NULL)
+			nng_msg_free(p->hdr);
 		free(p);
 	}
 }
@@ -84,9 +85,24 @@ reply(struct broker *b, nng_msg *hdr, uint64_t id, sb_env *e)
 		nng_msg_free(m);
 }
 
-/* An ErrorRep to a client (localspl has its own, spl_reply_error). */
+/* Answer whoever asked: a client (its reply header) or a listener, if
+ * the process that asked is still the one in that pool entry. */
 static void
-client_error(struct broker *b, nng_msg *hdr, uint64_t id, int code,
+answer(struct broker *b, const struct pending *to, sb_env *e)
+{
+	if (to->hdr != NULL) {
+		reply(b, to->hdr, to->client_id, e);
+		return;
+	}
+	if (to->lsn == NULL || to->lsn->pid != to->lsn_pid ||
+	    to->lsn->state == W_FREE)
+		return;
+	e->id = to->client_id;
+	supervise_send(b, to->lsn, e);
+}
+
+static void
+answer_error(struct broker *b, const struct pending *to, int code,
     const char *msg)
 {
 	Sb__ErrorRep er = SB__ERROR_REP__INIT;
@@ -97,7 +113,17 @@ client_error(struct broker *b, nng_msg *hdr, uint64_t id, int code,
 	e.error_rep = &er;
 	er.code = code;
 	er.message = (char *)msg;
-	reply(b, hdr, id, &e);
+	answer(b, to, &e);
+}
+
+/* An ErrorRep to a client (localspl has its own, spl_reply_error). */
+static void
+client_error(struct broker *b, nng_msg *hdr, uint64_t id, int code,
+    const char *msg)
+{
+	struct pending to = { .hdr = hdr, .client_id = id };
+
+	answer_error(b, &to, code, msg);
 }
 
 /* One entry of `spoolbox workers`: slot s, and its live process w (NULL
@@ -278,20 +304,20 @@ answer_reload(struct broker *b, nng_msg *hdr, uint64_t id, uid_t uid)
  * request will carry there (sent first, so localspl finds it waiting).
  * 0, or -1 after an error answer. */
 static int
-pass_file(struct broker *b, struct inst *spl, nng_msg *hdr, sb_env *e,
-    uid_t uid, uint64_t id)
+pass_file(struct broker *b, struct inst *spl, const struct pending *from,
+    sb_env *e, uid_t uid, uint64_t id)
 {
 	Sb__SubmitReq *r = e->submit_req;
 	int fd;
 
 	if ((fd = fdgate_take(b, uid, r->fd_cookie)) < 0) {
-		client_error(b, hdr, e->id, SB__ERROR_CODE__E_INVALID,
+		answer_error(b, from, SB__ERROR_CODE__E_INVALID,
 		    "no file of yours passed under that cookie");
 		return -1;
 	}
 	if (fdpass_send(spl->fdchan, id, fd) != 0) {
 		close(fd);
-		client_error(b, hdr, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		answer_error(b, from, SB__ERROR_CODE__E_UNAVAILABLE,
 		    "local spooler busy, try again");
 		return -1;
 	}
@@ -301,60 +327,121 @@ pass_file(struct broker *b, struct inst *spl, nng_msg *hdr, sb_env *e,
 	return 0;
 }
 
-/* Pass a job or queue request to localspl with the caller attached. */
+/* Pass a job or queue request to localspl with caller attached; from
+ * says who gets the answer. A file passed by descriptor is uid's. */
 static void
-forward(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
+forward(struct broker *b, const struct pending *from, sb_env *e,
+    Sb__Caller *caller, uid_t uid)
 {
 	struct inst *spl = route_localspl(b);
-	Sb__Caller caller = SB__CALLER__INIT;
-	struct passwd *pw;
-	char uname[64];
 	struct pending *p;
 
 	if (spl == NULL) {
-		client_error(b, hdr, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		answer_error(b, from, SB__ERROR_CODE__E_UNAVAILABLE,
 		    "local spooler restarting, try again");
 		return;
 	}
 	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
 	    e->submit_req->by_fd) {
-		client_error(b, hdr, e->id, SB__ERROR_CODE__E_INVALID,
+		answer_error(b, from, SB__ERROR_CODE__E_INVALID,
 		    "by_fd is the broker's to set");
 		return;
 	}
 	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
 	    e->submit_req->fd_cookie != 0 &&
-	    pass_file(b, spl, hdr, e, uid, b->next_id + 1) != 0)
+	    (from->hdr == NULL ||
+		pass_file(b, spl, from, e, uid, b->next_id + 1) != 0))
 		return;
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    nng_msg_alloc(&p->hdr, 0) != 0)
+	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("out of memory");
-	nng_msg_header_append(p->hdr, nng_msg_header(hdr),
-	    nng_msg_header_len(hdr));
-	p->client_id = e->id;
+	*p = *from;
+	if (from->hdr != NULL) {
+		if (nng_msg_alloc(&p->hdr, 0) != 0)
+			fatal("out of memory");
+		nng_msg_header_append(p->hdr, nng_msg_header(from->hdr),
+		    nng_msg_header_len(from->hdr));
+	}
 	p->id = ++b->next_id;
-	pw = getpwuid(uid);
-	snprintf(uname, sizeof(uname), "%s",
-	    pw != NULL ? pw->pw_name : "?");
-	if (pw == NULL)
-		snprintf(uname, sizeof(uname), "%u", (unsigned)uid);
-	caller.uid = (uint32_t)uid;
-	caller.admin = gate_is_admin(b, uid);
-	caller.user = uname;
-	e->caller = &caller;
+	e->caller = caller;
 	e->id = p->id;
 	if (proc_send(spl, e) != 0) {
 		/* A flood of clients is not localspl's fault: say busy. */
-		client_error(b, p->hdr, p->client_id,
-		    SB__ERROR_CODE__E_UNAVAILABLE,
+		answer_error(b, p, SB__ERROR_CODE__E_UNAVAILABLE,
 		    "local spooler busy, try again");
-		nng_msg_free(p->hdr);
+		if (p->hdr != NULL)
+			nng_msg_free(p->hdr);
 		free(p);
 	} else {
 		p->next = b->pending;
 		b->pending = p;
 	}
-	e->caller = NULL; /* stack object: not for chan_free */
+	e->caller = NULL; /* the caller's object: not for chan_free */
+}
+
+/* A request of a local client, whose uid the ipc pipe told. */
+static void
+forward_local(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
+{
+	struct pending from = { .hdr = hdr, .client_id = e->id };
+	Sb__Caller caller = SB__CALLER__INIT;
+	struct passwd *pw = getpwuid(uid);
+	char uname[64];
+
+	snprintf(uname, sizeof(uname), "%s", pw != NULL ? pw->pw_name : "?");
+	if (pw == NULL)
+		snprintf(uname, sizeof(uname), "%u", (unsigned)uid);
+	caller.uid = (uint32_t)uid;
+	caller.admin = gate_is_admin(b, uid);
+	caller.user = uname;
+	forward(b, &from, e, &caller, uid);
+}
+
+/* A network identity as the listener names it: NAME@ADDRESS, printable,
+ * no spaces. */
+static int
+net_user_ok(const char *u)
+{
+	size_t n = strlen(u);
+	const char *at = strrchr(u, '@');
+
+	if (n < 3 || n > 127 || at == NULL || at == u || at[1] == '\0')
+		return 0;
+	for (; *u; u++)
+		if ((unsigned char)*u <= ' ' || *u == 0x7f)
+			return 0;
+	return 1;
+}
+
+void
+client_from_listener(struct broker *b, struct inst *w, sb_env *e)
+{
+	struct pending from = { .lsn = w, .lsn_pid = w->pid,
+		.client_id = e->id };
+	Sb__Caller caller = SB__CALLER__INIT;
+	char user[168];
+
+	/* The listener names the network client; never an admin, never a
+	 * local uid, never a file by descriptor. */
+	if (e->caller == NULL || !net_user_ok(e->caller->user)) {
+		answer_error(b, &from, SB__ERROR_CODE__E_INVALID,
+		    "a network request must name its client as NAME@ADDRESS");
+		goto out;
+	}
+	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
+	    e->submit_req->fd_cookie != 0) {
+		answer_error(b, &from, SB__ERROR_CODE__E_INVALID,
+		    "a network submit cannot pass a file");
+		goto out;
+	}
+	snprintf(user, sizeof(user), "%s", e->caller->user);
+	sb__caller__free_unpacked(e->caller, NULL);
+	e->caller = NULL;
+	caller.uid = SB_NET_UID;
+	caller.admin = 0;
+	caller.user = user;
+	forward(b, &from, e, &caller, (uid_t)SB_NET_UID);
+out:
+	chan_free(e);
 }
 
 static void
@@ -392,7 +479,7 @@ client_msg(struct broker *b, nng_msg *m)
 	case SB__ENVELOPE__BODY_JOBS_REQ:
 	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
-		forward(b, m, e, (uid_t)uid);
+		forward_local(b, m, e, (uid_t)uid);
 		break;
 	case SB__ENVELOPE__BODY_WORKERS_REQ:
 		answer_workers(b, m, e->id);
@@ -464,8 +551,9 @@ client_answer(struct broker *b, sb_env *e)
 		if (p->id != e->id)
 			continue;
 		*pp = p->next;
-		reply(b, p->hdr, p->client_id, e);
-		nng_msg_free(p->hdr);
+		answer(b, p, e);
+		if (p->hdr != NULL)
+			nng_msg_free(p->hdr);
 		free(p);
 		chan_free(e);
 		return;
@@ -481,9 +569,9 @@ client_fail_pending(struct broker *b, const char *why)
 	while (b->pending != NULL) {
 		struct pending *p = b->pending;
 		b->pending = p->next;
-		client_error(b, p->hdr, p->client_id,
-		    SB__ERROR_CODE__E_UNAVAILABLE, why);
-		nng_msg_free(p->hdr);
+		answer_error(b, p, SB__ERROR_CODE__E_UNAVAILABLE, why);
+		if (p->hdr != NULL)
+			nng_msg_free(p->hdr);
 		free(p);
 	}
 }

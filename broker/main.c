@@ -58,6 +58,12 @@ keep_fixed(const struct sb_config *old, struct sb_config *nc, char *notes,
 		nc->workers[k].instances = old->workers[k].instances;
 		nc->workers[k].max_instances = old->workers[k].max_instances;
 	}
+	if (nc->nlisten != old->nlisten ||
+	    memcmp(nc->listen, old->listen, sizeof(nc->listen)) != 0)
+		snprintf(notes + strlen(notes), len - strlen(notes),
+		    "; listener address changes need a restart");
+	memcpy(nc->listen, old->listen, sizeof(nc->listen));
+	nc->nlisten = old->nlisten;
 	if (strcmp(nc->spool_dir, old->spool_dir) != 0 ||
 	    strcmp(nc->runtime_dir, old->runtime_dir) != 0)
 		snprintf(notes + strlen(notes), len - strlen(notes),
@@ -75,7 +81,7 @@ reload(struct broker *b, char *msg, size_t len)
 	    ? NULL
 	    : b->cfg.path;
 	char err[1024], notes[512] = "";
-	int requeue;
+	int requeue, relisten;
 
 	if (config_load(&nc, path, err, sizeof(err)) != 0) {
 		snprintf(msg, len, "reload refused, old config kept: %s", err);
@@ -88,6 +94,10 @@ reload(struct broker *b, char *msg, size_t len)
 		return -1;
 	}
 	requeue = queues_differ(&b->cfg, &nc);
+	relisten = requeue || strcmp(nc.lsn_allow, b->cfg.lsn_allow) != 0 ||
+	    nc.lsn_max_clients != b->cfg.lsn_max_clients ||
+	    nc.lsn_max_clients_per_host != b->cfg.lsn_max_clients_per_host ||
+	    nc.lsn_step_timeout != b->cfg.lsn_step_timeout;
 	config_free(&b->cfg);
 	b->cfg = nc;
 	for (int k = 1; k < SB_KINDS; k++) {
@@ -103,6 +113,13 @@ reload(struct broker *b, char *msg, size_t len)
 		    b->slots[i].cur != NULL)
 			supervise_recycle(b, b->slots[i].cur,
 			    "reload: queues changed");
+	/* The listener too learns queues and limits from Configure. */
+	for (size_t i = 0; i < b->nslots; i++)
+		if (relisten &&
+		    b->slots[i].kind == SB__WORKER_KIND__LISTENER &&
+		    b->slots[i].cur != NULL)
+			supervise_recycle(b, b->slots[i].cur,
+			    "reload: its settings changed");
 	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
 	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
 	return 0;
@@ -144,7 +161,11 @@ worker_readable(struct broker *b, struct inst *w)
 			supervise_stop(b, w, why);
 			return;
 		}
-		if ((answer = route_from_worker(b, w, e)) != NULL)
+		/* A listener asks on behalf of network clients. */
+		if (w->kind == SB__WORKER_KIND__LISTENER &&
+		    w->state != W_STARTING && chan_is_client_request(e))
+			client_from_listener(b, w, e);
+		else if ((answer = route_from_worker(b, w, e)) != NULL)
 			client_answer(b, answer);
 	}
 }
@@ -266,6 +287,7 @@ main(int argc, char **argv)
 	b->reload = reload;
 
 	raise_nofile();
+	listen_open(b);
 	dirs_setup(b);
 	b->sig_fd = proc_signals_open();
 	supervise_init(b);
@@ -286,6 +308,7 @@ main(int argc, char **argv)
 	while (!b->stopping)
 		loop_once(b);
 	supervise_shutdown(b);
+	listen_close(b);
 	client_close(b);
 	fdgate_close(b);
 	if (b->limit == LIMIT_CGROUP1)

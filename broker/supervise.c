@@ -793,10 +793,35 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->pin_sha256 = (char *)q->pin_sha256;
 		c->sides = (char *)q->sides;
 		c->media = (char *)q->media;
+		c->allow = (char *)q->allow;
 		c->ca_pem = read_ca(q);
 		if (c->ca_pem == NULL)
 			c->ca_pem = (char *)protobuf_c_empty_string;
 		(*qp)[i] = c;
+	}
+	return n;
+}
+
+/* The listening sockets, each passed on w's descriptor channel before
+ * the Configure that names it (tag: its index + 1); their number. */
+static size_t
+listener_sockets(struct broker *b, struct inst *w, Sb__ListenSock *ls,
+    Sb__ListenSock **lp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nlisten; i++) {
+		if (fdpass_send(w->fdchan, i + 1, b->listen_fd[i]) != 0) {
+			log_error("%s.%u: passing %s: %s", kind_name(w->kind),
+			    w->idx, b->cfg.listen[i].addr, strerror(errno));
+			continue;
+		}
+		sb__listen_sock__init(&ls[n]);
+		ls[n].proto = b->cfg.listen[i].proto;
+		ls[n].addr = b->cfg.listen[i].addr;
+		ls[n].tag = i + 1;
+		lp[n] = &ls[n];
+		n++;
 	}
 	return n;
 }
@@ -808,6 +833,7 @@ send_configure(struct broker *b, struct inst *w)
 	const struct sb_budget *bg = &b->cfg.workers[w->kind];
 	Sb__Configure c = SB__CONFIGURE__INIT;
 	Sb__QueueConfig *qs = NULL, **qp = NULL;
+	Sb__ListenSock ls[SB_LISTEN_MAX], *lp[SB_LISTEN_MAX];
 	const char *rw[SBX_RW_MAX + 1];
 	sb_env e;
 
@@ -837,6 +863,17 @@ send_configure(struct broker *b, struct inst *w)
 		c.queues = qp;
 		c.n_rw_paths = config_localspl_paths(&b->cfg, rw);
 		c.rw_paths = (char **)rw;
+	}
+	if (w->kind == SB__WORKER_KIND__LISTENER) {
+		c.n_queues = queue_configs(&b->cfg, &qs, &qp);
+		c.queues = qp;
+		c.n_listen = listener_sockets(b, w, ls, lp);
+		c.listen = lp;
+		c.allow = b->cfg.lsn_allow;
+		c.max_clients = (uint32_t)b->cfg.lsn_max_clients;
+		c.max_clients_per_host = (uint32_t)b->cfg.lsn_max_clients_per_host;
+		c.step_timeout_ms = b->cfg.lsn_step_timeout;
+		c.max_job_size = b->cfg.max_job_size;
 	}
 	supervise_send(b, w, &e);
 	for (size_t i = 0; qs != NULL && i < c.n_queues; i++)

@@ -98,6 +98,20 @@ chan_body_name(const sb_env *e)
 	return f != NULL ? f->name : "(unknown)";
 }
 
+int
+chan_is_client_request(const sb_env *e)
+{
+	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_SUBMIT_REQ:
+	case SB__ENVELOPE__BODY_JOBS_REQ:
+	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
+	case SB__ENVELOPE__BODY_QUEUES_REQ:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Checks that fail set err and return -1 from chan_validate. */
 #define CHECK(cond, ...)                                  \
 	do {                                              \
@@ -121,19 +135,23 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 	CHECK((r->fd_cookie == 0 && !r->by_fd) ||
 		(r->final && r->upload == 0 && r->data.len == 0),
 	    "submit by descriptor: one final request, no data");
+	CHECK(strlen(r->title) <= 255 && strlen(r->filename) <= 255,
+	    "submit: title or file name longer than 255");
+	CHECK(strlen(r->owner) <= 127 && (r->owner[0] == '\0' || r->final),
+	    "submit: owner longer than 127, or not on the final chunk");
+	/* Later chunks: 0 copies leaves them as the first chunk said. */
+	CHECK(r->copies <= 999 && (r->upload != 0 || r->copies >= 1),
+	    "submit: copies %u out of range 1..999", r->copies);
 	if (r->upload != 0)
 		return 0;
+	CHECK(!r->cancel, "submit: cancel of no upload");
 	CHECK(r->queue[0] != '\0' && strlen(r->queue) <= 64,
 	    "submit: queue name missing or too long");
 	CHECK(r->datatype >= SB__DATA_TYPE__RAW &&
 		r->datatype <= SB__DATA_TYPE__PDF,
 	    "submit: datatype %d out of range", r->datatype);
-	CHECK(r->copies >= 1 && r->copies <= 999,
-	    "submit: copies %u out of range 1..999", r->copies);
 	CHECK(r->priority <= 100, "submit: priority %u out of range 0..100",
 	    r->priority);
-	CHECK(strlen(r->title) <= 255 && strlen(r->filename) <= 255,
-	    "submit: title or file name longer than 255");
 	return 0;
 }
 
@@ -141,7 +159,7 @@ static int
 validate_hello(const Sb__Hello *h, char *err, size_t errlen)
 {
 	CHECK(h->kind >= SB__WORKER_KIND__LOCALSPL &&
-		h->kind <= SB__WORKER_KIND__REMOTE,
+		h->kind <= SB__WORKER_KIND__LISTENER,
 	    "hello: kind %d out of range", h->kind);
 	CHECK(h->pid != 0, "hello: pid missing");
 	return 0;

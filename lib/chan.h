@@ -14,7 +14,9 @@
 
 #include "proto/spoolbox.pb-c.h"
 
-#define SB_PROTOCOL_VERSION 6
+#define SB_PROTOCOL_VERSION 7
+/* The uid of every job from the network (Caller, in the proto). */
+#define SB_NET_UID 0xfffffffeu
 #define SB_CHUNK_SIZE (256 * 1024)
 /* Largest encoded envelope: one chunk plus generous room for fields. */
 #define SB_MSG_MAX (SB_CHUNK_SIZE + 64 * 1024)
@@ -28,6 +30,10 @@
 #define SB_CHAN_BUF 1024
 
 typedef Sb__Envelope sb_env;
+
+/* Is e one of the requests a client (or the listener) may make of
+ * localspl: submit, jobs, job control, queues? */
+int chan_is_client_request(const sb_env *e);
 
 /* A zeroed envelope with the protocol version set. */
 void chan_env_init(sb_env *e);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "netaddr.h"
 #include "pathpolicy.h"
 #include "util.h"
 
@@ -66,6 +67,15 @@ static const struct sb_budget_key spooler_keys[] = {
 	    1 },
 	{ NULL, 0, KEY_COUNT, 0, 0 },
 };
+
+/* [listener]'s numeric keys. */
+static const struct sb_budget_key listener_keys[] = {
+	{ "max_clients", C(lsn_max_clients), KEY_COUNT, 4096, 1 },
+	{ "max_clients_per_host", C(lsn_max_clients_per_host), KEY_COUNT,
+	    4096, 1 },
+	{ "step_timeout", C(lsn_step_timeout), KEY_TIME, 3600000, 1000 },
+	{ NULL, 0, KEY_COUNT, 0, 0 },
+};
 #undef C
 
 #define Q(f) offsetof(struct sb_queue, f)
@@ -83,7 +93,7 @@ static const struct sb_budget_key *key_find(const struct sb_budget_key *table,
     const char *name);
 
 static const char *const kind_names[SB_KINDS] = { NULL, "localspl",
-	"printproc", "lprmon", "remote" };
+	"printproc", "lprmon", "remote", "listener" };
 
 const char *
 kind_name(int kind)
@@ -309,6 +319,13 @@ budget_defaults(struct sb_budget *b, int kind)
 #endif
 	b->memory_limit = 4 * b->memory_budget;
 	b->handle_budget = kind == SB__WORKER_KIND__LOCALSPL ? 256 : 64;
+	/* The listener holds a descriptor per connection (max_clients, 64
+	 * by default), and a connection in progress finishes on the process
+	 * being recycled: a large upload takes a while. */
+	if (kind == SB__WORKER_KIND__LISTENER) {
+		b->handle_budget = 160;
+		b->drain_timeout = 3600000;
+	}
 	b->max_jobs = 10000;
 	b->max_lifetime = 0;
 	b->lifetime_jitter = 60000;
@@ -473,6 +490,66 @@ queue_ipp_key(struct parse_ctx *p, const char *key, const char *val)
 	return 1;
 }
 
+/* An allow list, checked now, kept as written. */
+static int
+allow_list(struct parse_ctx *p, const char *key, const char *val, char *dst,
+    size_t len)
+{
+	struct cidr_list l = { .n = 0 };
+	char why[160];
+
+	if (strlen(val) >= len)
+		return set_err(p, "%s: longer than %zu", key, len - 1);
+	if (cidr_list_parse(val, &l, why, sizeof(why)) != 0)
+		return set_err(p, "%s: %s", key, why);
+	strcpy(dst, val);
+	return 1;
+}
+
+/* lpd = / ipp = ADDR:PORT, several (a list, or the key again). */
+static int
+listen_addrs(struct parse_ctx *p, const char *proto, const char *val)
+{
+	struct sb_config *c = p->c;
+	char buf[1024], *save = NULL, *t, why[160];
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (t = strtok_r(buf, ", \t", &save); t != NULL;
+	    t = strtok_r(NULL, ", \t", &save)) {
+		struct sb_listen *l = &c->listen[c->nlisten];
+		if (c->nlisten == SB_LISTEN_MAX)
+			return set_err(p, "more than %d listening addresses",
+			    SB_LISTEN_MAX);
+		if (strlen(t) >= sizeof(l->addr) ||
+		    netaddr_parse(t, &l->ss, &l->len, why, sizeof(why)) != 0)
+			return set_err(p, "%s: %s", proto, why);
+		for (size_t i = 0; i < c->nlisten; i++)
+			if (c->listen[i].len == l->len &&
+			    memcmp(&c->listen[i].ss, &l->ss, l->len) == 0)
+				return set_err(p, "%s: %s is listed twice",
+				    proto, t);
+		snprintf(l->proto, sizeof(l->proto), "%s", proto);
+		snprintf(l->addr, sizeof(l->addr), "%s", t);
+		c->nlisten++;
+	}
+	return 1;
+}
+
+static int
+listener_key(struct parse_ctx *p, const char *key, const char *val)
+{
+	const struct sb_budget_key *k;
+
+	if (strcmp(key, "lpd") == 0 || strcmp(key, "ipp") == 0)
+		return listen_addrs(p, key, val);
+	if (strcmp(key, "allow") == 0)
+		return allow_list(p, key, val, p->c->lsn_allow,
+		    sizeof(p->c->lsn_allow));
+	if ((k = key_find(listener_keys, key)) != NULL)
+		return key_set(k, p->c, val, p->err, sizeof(p->err)) == 0;
+	return set_err(p, "unknown key '%s' in [listener]", key);
+}
+
 static int
 queue_key(struct parse_ctx *p, const char *key, const char *val)
 {
@@ -530,6 +607,8 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 		return p->err[0] == '\0';
 	} else if (strcmp(key, "description") == 0) {
 		snprintf(q->description, sizeof(q->description), "%s", val);
+	} else if (strcmp(key, "allow") == 0) {
+		return allow_list(p, key, val, q->allow, sizeof(q->allow));
 	} else {
 		return set_err(p, "unknown key '%s' in [queue.%s]", key,
 		    q->name);
@@ -618,11 +697,14 @@ ini_cb(void *user, const char *section, const char *key, const char *value)
 	strip_comment(val);
 	if (strcmp(section, "spooler") == 0)
 		return spooler_key(p, key, val);
+	if (strcmp(section, "listener") == 0)
+		return listener_key(p, key, val);
 	if (strncmp(section, "worker.", 7) == 0) {
 		kind = kind_from_name(section + 7);
 		if (kind == 0)
 			return set_err(p, "unknown worker kind '%s' "
-			    "(localspl, printproc, lprmon, remote)",
+			    "(localspl, printproc, lprmon, remote, "
+			    "listener)",
 			    section + 7);
 		if (strcmp(key, "user") == 0) {
 			if (strlen(val) == 0 || strlen(val) > 32)
@@ -707,6 +789,11 @@ config_defaults(struct sb_config *c)
 	strcpy(c->users[SB__WORKER_KIND__PRINTPROC], "spoolbox-pp");
 	strcpy(c->users[SB__WORKER_KIND__LPRMON], "spoolbox-lpr");
 	strcpy(c->users[SB__WORKER_KIND__REMOTE], "spoolbox-rem");
+	strcpy(c->users[SB__WORKER_KIND__LISTENER], "spoolbox-lsn");
+	strcpy(c->lsn_allow, "127.0.0.0/8, ::1");
+	c->lsn_max_clients = 64;
+	c->lsn_max_clients_per_host = 16;
+	c->lsn_step_timeout = 60000;
 }
 
 /*
@@ -894,12 +981,27 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 		if (q->max_upload_time == UINT64_MAX)
 			q->max_upload_time = c->max_upload_time;
 	}
+	/* A descriptor per connection, and room for the rest. */
+	if (c->nlisten > 0 &&
+	    c->workers[SB__WORKER_KIND__LISTENER].handle_budget <
+		c->lsn_max_clients + c->nlisten + 16) {
+		snprintf(err, errlen, "%s: [worker.listener] handle_budget %llu "
+		    "is below [listener] max_clients + %zu", c->path,
+		    (unsigned long long)c->workers[SB__WORKER_KIND__LISTENER]
+			.handle_budget, c->nlisten + 16);
+		return -1;
+	}
 	for (int k = 1; k < SB_KINDS; k++) {
 		if (config_budget_check(&c->workers[k], why, sizeof(why))) {
 			snprintf(err, errlen, "%s: [worker.%s]: %s", c->path,
 			    kind_name(k), why);
 			return -1;
 		}
+	}
+	/* No address to listen on: no listener runs. */
+	if (c->nlisten == 0) {
+		p->c->workers[SB__WORKER_KIND__LISTENER].instances = 0;
+		p->c->workers[SB__WORKER_KIND__LISTENER].max_instances = 0;
 	}
 	return check_paths(p, err, errlen);
 }

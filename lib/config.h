@@ -10,10 +10,11 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "sandbox.h"
 
-#define SB_KINDS 5 /* index 1..4 = sb.WorkerKind */
+#define SB_KINDS 6 /* index 1..5 = sb.WorkerKind */
 
 
 /* Per worker kind: DESIGN §5. Times in ms; 0 means "off" where noted. */
@@ -75,6 +76,17 @@ struct sb_queue {
 	char sides[32];         /* IPP sides ("": the printer's default) */
 	char media[64];         /* IPP media ("") */
 	char description[256];
+	char allow[1024];       /* listener: who may print here ("": the
+				 * [listener] allow) */
+};
+
+/* [listener] lpd = / ipp = : one listening socket (the broker opens it). */
+#define SB_LISTEN_MAX 16
+struct sb_listen {
+	char proto[4];          /* "lpd" | "ipp" */
+	char addr[80];          /* as written */
+	struct sockaddr_storage ss;
+	socklen_t len;
 };
 
 struct sb_config {
@@ -103,6 +115,13 @@ struct sb_config {
 	 * each ending in '/'. */
 	char allowed[8][256];
 	size_t nallowed;
+	/* [listener]: none of lpd/ipp set, no listener runs */
+	struct sb_listen listen[SB_LISTEN_MAX];
+	size_t nlisten;
+	char lsn_allow[1024];         /* CIDR list, checked */
+	uint64_t lsn_max_clients;     /* connections at once, in all */
+	uint64_t lsn_max_clients_per_host;
+	uint64_t lsn_step_timeout;    /* ms for one protocol step */
 };
 
 /* Load path, or the embedded default when path is NULL. */

@@ -11,6 +11,9 @@
  *   lprmon     ro: resolver files, libs       AF_UNIX, INET(6),  host
  *                                             NETLINK_ROUTE
  *   remote     ro: as lprmon + CA bundle      as lprmon          host
+ *   listener   none                           AF_UNIX; accepts   own
+ *                                             on the sockets the
+ *                                             broker passed
  *
  * Every kind's mount namespace also holds the libraries (read-only) and
  * its own channel directory; Landlock then takes the libraries away from
@@ -87,6 +90,11 @@ static const char *const localspl_calls[] = { "openat", "pwrite64",
 static const char *const network_calls[] = { "openat", "access", "bind",
 	"ioctl", "sendfile", NULL };
 
+/* The listener accepts on sockets the broker opened (in the host's
+ * network namespace, where they stay) and serves each connection in a
+ * thread of its own; it cannot open, bind or connect one. */
+static const char *const listener_calls[] = { "accept4", "accept", NULL };
+
 struct policy {
 	const char *name;
 	const char *const *extra;   /* beyond common_calls */
@@ -97,6 +105,7 @@ struct policy {
 	int nss;                    /* Landlock: libraries too (NSS modules,
 				     * printproc's converters: dlopen) */
 	int scratch;                /* a private tmpfs, SANDBOX_SCRATCH */
+	int thread_per_fd;          /* RLIMIT_NPROC follows nofile */
 };
 
 /* printproc's scratch: Ghostscript's pdfwrite keeps its work in files
@@ -132,11 +141,14 @@ static const char *const printproc_calls[] = { "openat", "getdents64",
 	"unlink", "unlinkat", "ftruncate", "dup2", NULL };
 
 static const struct policy policies[] = {
-	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0, 0 },
-	[2] = { "printproc", printproc_calls, 0, 1, 0, printproc_files, 1, 1 },
-	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1, 0 },
-	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1, 0 },
+	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0, 0, 0 },
+	[2] = { "printproc", printproc_calls, 0, 1, 0, printproc_files, 1, 1,
+	    0 },
+	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1, 0, 0 },
+	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1, 0, 0 },
+	[5] = { "listener", listener_calls, 0, 1, 1, NULL, 0, 0, 1 },
 };
+#define NPOLICIES ((int)(sizeof(policies) / sizeof(policies[0])))
 
 static const char *const mode_names[] = { [SBX_ENFORCE] = "enforce",
 	[SBX_AUDIT] = "audit", [SBX_OFF] = "off" };
@@ -375,7 +387,7 @@ sandbox_prepare(int kind, const struct sandbox_view *v, const char **step)
 	int flags = CLONE_NEWNS | CLONE_NEWIPC, made = 0;
 
 	*step = "kind";
-	if (kind < 1 || kind > 4) {
+	if (kind < 1 || kind >= NPOLICIES) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -435,10 +447,14 @@ drop_privileges(const struct sandbox_spec *spec)
 }
 
 static void
-set_limits(const struct sandbox_spec *spec, uid_t was)
+set_limits(const struct sandbox_spec *spec, const struct policy *p, uid_t was)
 {
 	struct rlimit zero = { 0, 0 };
 	struct rlimit nproc = { 64, 64 }; /* nng's threads count as tasks */
+
+	/* A thread per connection: bounded by the descriptors. */
+	if (p->thread_per_fd && spec->nofile + 32 > 64)
+		nproc.rlim_cur = nproc.rlim_max = spec->nofile + 32;
 
 	/* Per-uid: only meaningful when the kind has a uid of its own. */
 	if (getuid() != was && setrlimit(RLIMIT_NPROC, &nproc) != 0)
@@ -613,7 +629,7 @@ sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st)
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->seccomp, sizeof(st->seccomp), "off");
-	if (spec->kind < 1 || spec->kind > 4)
+	if (spec->kind < 1 || spec->kind >= NPOLICIES)
 		fatal("no sandbox policy for kind %d", spec->kind);
 	p = &policies[spec->kind];
 	if (spec->mode == SBX_OFF) {
@@ -624,7 +640,7 @@ sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st)
 
 	report_namespaces(spec, st);
 	drop_privileges(spec);
-	set_limits(spec, was);
+	set_limits(spec, p, was);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		fatal("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	enter_landlock(spec, p, st);

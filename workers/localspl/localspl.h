@@ -22,7 +22,7 @@ struct job {
 	int state;          /* sb.JobState */
 	char title[256];
 	uint32_t uid;
-	char user[64];
+	char user[128];        /* local: the login; network: NAME@ADDRESS */
 	uint64_t size;
 	uint32_t copies;
 	int datatype;       /* as submitted, AUTO resolved */

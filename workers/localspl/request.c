@@ -20,15 +20,25 @@
 #include "log.h"
 #include "util.h"
 
-/* Unfinished uploads: in all, and of one uid. */
+/* Is j the caller's? A local user by uid; a network client (uid
+ * SB_NET_UID) by its NAME@ADDRESS. */
+static int
+owns(const struct job *j, const Sb__Caller *c)
+{
+	return j->uid == c->uid &&
+	    (c->uid != SB_NET_UID || strcmp(j->user, c->user) == 0);
+}
+
+/* Unfinished uploads: in all, and of the caller. */
 static void
-count_uploads(struct spl *s, uint32_t uid, unsigned *all, unsigned *mine)
+count_uploads(struct spl *s, const Sb__Caller *c, unsigned *all,
+    unsigned *mine)
 {
 	*all = *mine = 0;
 	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
 		if (j->uploading) {
 			(*all)++;
-			*mine += j->uid == uid;
+			*mine += owns(j, c);
 		}
 }
 
@@ -39,7 +49,7 @@ upload_allowed(struct spl *s, const sb_env *e)
 	const Sb__Configure *c = s->w->cfg;
 	unsigned all, mine;
 
-	count_uploads(s, e->caller->uid, &all, &mine);
+	count_uploads(s, e->caller, &all, &mine);
 	if (!e->caller->admin && mine >= c->max_uploads_per_user) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
 		    "%u uploads of yours are unfinished "
@@ -54,6 +64,33 @@ upload_allowed(struct spl *s, const sb_env *e)
 		return -1;
 	}
 	return 0;
+}
+
+/* An "auto" job's type from its first bytes, once there are some (an IPP
+ * Create-Job begins without any) or it is complete; refused when its
+ * queue cannot take it. 0, or -1 after an answer (the job is gone). */
+static int
+settle_type(struct spl *s, const sb_env *e, struct job *j,
+    const uint8_t *head, size_t headlen)
+{
+	const struct queue *q = spl_queue(s, j->queue);
+
+	if (j->datatype != SB__DATA_TYPE__AUTO)
+		return 0;
+	if (headlen == 0 && !e->submit_req->final)
+		return 0;
+	j->datatype = detect_type(s->magic, head, headlen);
+	if (spl_queue_accepts(q, j->datatype))
+		return 0;
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+	    "queue %s takes %s, and there is no conversion from %s; "
+	    "job not accepted", q->cfg->name,
+	    q->cfg->datatype != SB__DATA_TYPE__RAW
+		? datatype_name((int)q->cfg->datatype)
+		: "what its printer says it takes",
+	    datatype_name(j->datatype));
+	store_job_delete(&s->store, j);
+	return -1;
 }
 
 /* A new job with the request's attributes; head: its first bytes. */
@@ -84,23 +121,12 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	j->uid = e->caller->uid;
 	j->copies = r->copies;
 	j->priority = r->priority;
-	j->datatype = r->datatype == SB__DATA_TYPE__AUTO
-	    ? detect_type(s->magic, head, headlen)
-	    : (int)r->datatype;
+	j->datatype = (int)r->datatype;
 	j->state = SB__JOB_STATE__PENDING;
 	j->submitted = now_wall_ms();
 	j->expires = now_mono_ms() + q->cfg->max_upload_ms;
-	if (!spl_queue_accepts(q, j->datatype)) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
-		    "queue %s takes %s, and there is no conversion from %s; "
-		    "job not accepted", q->cfg->name,
-		    q->cfg->datatype != SB__DATA_TYPE__RAW
-			? datatype_name((int)q->cfg->datatype)
-			: "what its printer says it takes",
-		    datatype_name(j->datatype));
-		store_job_delete(&s->store, j);
+	if (settle_type(s, e, j, head, headlen) != 0)
 		return NULL;
-	}
 	return j;
 }
 
@@ -269,6 +295,23 @@ out:
 	close(fd);
 }
 
+/* What the final chunk says that the first did not know (an LPD
+ * control file after its data): it wins. */
+static void
+final_attributes(struct job *j, const sb_env *e)
+{
+	const Sb__SubmitReq *r = e->submit_req;
+
+	if (r->title[0] != '\0')
+		snprintf(j->title, sizeof(j->title), "%s", r->title);
+	if (r->filename[0] != '\0')
+		snprintf(j->filename, sizeof(j->filename), "%s", r->filename);
+	if (r->copies != 0)
+		j->copies = r->copies;
+	if (e->caller->uid == SB_NET_UID && r->owner[0] != '\0')
+		snprintf(j->user, sizeof(j->user), "%s", r->owner);
+}
+
 void
 request_submit(struct spl *s, const sb_env *e)
 {
@@ -282,9 +325,11 @@ request_submit(struct spl *s, const sb_env *e)
 	if (r->upload == 0) {
 		if ((j = upload_begin(s, e, r->data.data, r->data.len)) == NULL)
 			return;
+		if (r->final)
+			final_attributes(j, e);
 	} else {
 		j = store_job(&s->store, r->upload);
-		if (j == NULL || !j->uploading || j->uid != e->caller->uid) {
+		if (j == NULL || !j->uploading || !owns(j, e->caller)) {
 			/* Unavailable: a client that can read its input
 			 * again starts over. */
 			spl_reply_error(s, e->id,
@@ -294,6 +339,19 @@ request_submit(struct spl *s, const sb_env *e)
 			    (unsigned long long)r->upload);
 			return;
 		}
+		if (r->cancel) {
+			log_info("upload %llu of %s (%llu bytes) abandoned by "
+				 "its client: removed",
+			    (unsigned long long)j->id, j->user,
+			    (unsigned long long)j->size);
+			store_job_delete(&s->store, j);
+			reply_submit(s, e, &(struct job){ .id = r->upload }, 0);
+			return;
+		}
+		if (r->final)
+			final_attributes(j, e);
+		if (settle_type(s, e, j, r->data.data, r->data.len) != 0)
+			return;
 	}
 	if (too_big(s, j, r->data.len))
 		refuse_too_big(s, e, j);
@@ -333,7 +391,8 @@ hide_private(Sb__JobInfo *r, const Sb__Caller *caller)
 {
 	static char private[] = "(private)";
 
-	if (caller->admin || r->uid == caller->uid)
+	if (caller->admin || (r->uid == caller->uid &&
+		(caller->uid != SB_NET_UID || strcmp(r->user, caller->user) == 0)))
 		return;
 	r->title = private;
 	r->filename = private;
@@ -422,7 +481,7 @@ request_job_ctl(struct spl *s, const sb_env *e)
 		    "no job %llu", (unsigned long long)r->job_id);
 		return;
 	}
-	if (j->uid != e->caller->uid && !e->caller->admin) {
+	if (!owns(j, e->caller) && !e->caller->admin) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
 		    "job %llu belongs to %s", (unsigned long long)j->id,
 		    j->user);

@@ -1,0 +1,136 @@
+/*
+ * listener: the one worker that takes inbound connections (LPD, IPP).
+ * The broker opened its sockets and passed them; it accepts, refuses
+ * peers outside the allow lists before reading a byte, and serves each
+ * connection in a thread of its own with a deadline per protocol step.
+ * Everything a client asks goes to the broker as the request a local
+ * client would make, on behalf of a network identity NAME@ADDRESS.
+ */
+#ifndef SB_LISTENER_H
+#define SB_LISTENER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "chan.h"
+#include "config.h"
+#include "netaddr.h"
+#include "worker.h"
+
+enum lsn_proto { LSN_LPD, LSN_IPP };
+
+struct lsn_queue {
+	const Sb__QueueConfig *cfg;
+	struct cidr_list allow;   /* empty: the [listener] allow */
+};
+
+struct lsn_waiter;
+
+struct lsn {
+	struct worker *w;
+	int fd[SB_LISTEN_MAX];
+	int proto[SB_LISTEN_MAX];
+	size_t nfd;
+	struct cidr_list allow;
+	struct lsn_queue *queues;
+	size_t nqueues;
+	int wake[2];              /* a Drain wakes the accept thread */
+	pthread_mutex_t mtx;      /* what follows */
+	pthread_cond_t cv;
+	unsigned nclients;
+	struct lsn_host {
+		char addr[64];
+		unsigned n;
+	} *hosts;                 /* connections per peer address */
+	size_t nhosts;
+	struct lsn_waiter *waiters;
+	uint64_t next_id;
+	int draining;
+	uint64_t started_ms;
+	char uuid[48];            /* printer-uuid base, this host's */
+};
+
+/* One connection: buffered reads with deadlines. */
+struct conn {
+	struct lsn *l;
+	int fd;
+	struct sockaddr_storage peer;
+	char peer_str[64];
+	uint64_t step_ms;
+	unsigned char buf[16384];
+	size_t off, len;
+};
+
+/* A job upload to localspl through the broker: chunks with a window. */
+#define UPLOAD_CHUNK (64 * 1024)
+#define UPLOAD_WINDOW 8
+struct upload {
+	struct lsn *l;
+	char user[128];           /* the identity the chunks go as */
+	char queue[65];
+	int datatype;
+	char title[256], filename[256];
+	unsigned copies;
+	uint64_t id;              /* the upload (and job) id; 0: not begun */
+	uint64_t inflight[UPLOAD_WINDOW];
+	unsigned head, n;         /* ring of chunk requests unanswered */
+	unsigned char *buf;       /* UPLOAD_CHUNK */
+	size_t fill;
+	uint64_t size;
+	int failed;
+	int code;                 /* sb.ErrorCode of the failure */
+	char err[256];
+};
+
+/* listener.c */
+const struct lsn_queue *lsn_queue(const struct lsn *l, const char *name);
+/* May peer print to q (NULL: to the listener at all)? */
+int lsn_allowed(const struct lsn *l, const struct lsn_queue *q,
+    const struct sockaddr *peer);
+/* Send req to the broker as user; its id, for lsn_wait. */
+uint64_t lsn_send(struct lsn *l, sb_env *req, const char *user);
+/* The answer to id (the caller takes it), or NULL after timeout_ms. */
+sb_env *lsn_wait(struct lsn *l, uint64_t id, int timeout_ms);
+/* Both: the answer, or NULL. */
+sb_env *lsn_call(struct lsn *l, sb_env *req, const char *user,
+    int timeout_ms);
+/* NAME@ADDRESS, NAME made safe (letters, digits, ._+- kept). */
+void lsn_identity(char *out, size_t len, const char *name,
+    const char *addr);
+
+/* upload.c */
+void upload_init(struct upload *u, struct lsn *l, const char *user,
+    const char *queue, int datatype);
+/* Begin it now, without data (IPP Create-Job): u->id is its job id. */
+int upload_start(struct upload *u);
+int upload_write(struct upload *u, const void *p, size_t n);
+/* The job is complete: its id once on stable storage, or 0 (u->err). */
+uint64_t upload_finish(struct upload *u, const char *owner);
+/* Abandon it (nothing of it stays); safe on a failed or unbegun one. */
+void upload_abandon(struct upload *u);
+void upload_free(struct upload *u);
+
+/* conn.c: 0 ok, -1 timeout/EOF/error (why logged by the caller). */
+int conn_read_line(struct conn *c, char *out, size_t max, size_t *len);
+int conn_read(struct conn *c, void *out, size_t n);
+/* Up to max bytes of what is there or comes within the step. */
+ssize_t conn_read_some(struct conn *c, void *out, size_t max);
+int conn_write(struct conn *c, const void *p, size_t n);
+
+/* lpd.c, ippserve.c: serve one accepted connection. */
+void lpd_serve(struct conn *c);
+/* http: the libcups connection httpAcceptConnection made (http_t *). */
+void ipp_serve(struct conn *c, void *http);
+/* libcups accepts IPP connections itself: the http_t *, or NULL. */
+void *ipp_accept(int listen_fd);
+int ipp_fd(void *http);
+void ipp_close(void *http);
+/* Before the first connection: what does not change (printer-uuid). */
+void ipp_init(struct lsn *l);
+
+/* listener.c */
+void listener_run(struct worker *w) __attribute__((noreturn));
+
+#endif

@@ -100,7 +100,8 @@ struct policy {
 	const char *const *extra;   /* beyond common_calls */
 	int inet;                   /* may open AF_INET/AF_INET6 sockets */
 	int own_netns;              /* no network: a network namespace */
-	int open_eacces;            /* open*() answers EACCES, not kill */
+	int open_eacces;            /* open*(), access*() answer EACCES, not
+				     * kill */
 	const char *const *files;   /* read-only: in the view and Landlock */
 	int nss;                    /* Landlock: libraries too (NSS modules,
 				     * printproc's converters: dlopen) */
@@ -602,6 +603,13 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 		    SCMP_SYS(openat), 0);
 		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 		    SCMP_SYS(open), 0);
+		/* libcups looks for its config files (client.conf...). */
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(access), 0);
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(faccessat), 0);
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(faccessat2), 0);
 	}
 #ifdef SPOOLBOX_SANITIZE
 	/* Sanitizer runtimes: widened, never dropped (STYLE). */

@@ -405,6 +405,7 @@ listener_run(struct worker *w)
 
 	l->w = w;
 	l->started_ms = now_mono_ms();
+	l->started_wall_ms = now_wall_ms();
 	pthread_mutex_init(&l->mtx, NULL);
 	{
 		pthread_condattr_t ca;

@@ -49,6 +49,7 @@ struct lsn {
 	uint64_t next_id;
 	int draining;
 	uint64_t started_ms;
+	int64_t started_wall_ms;  /* printer-*-change-time */
 	char uuid[48];            /* printer-uuid base, this host's */
 };
 

@@ -235,7 +235,7 @@ static int
 validate_budget(const Sb__BudgetReq *r, char *err, size_t errlen)
 {
 	CHECK(r->kind >= SB__WORKER_KIND__LOCALSPL &&
-		r->kind <= SB__WORKER_KIND__REMOTE,
+		r->kind <= SB__WORKER_KIND__LISTENER,
 	    "budget: kind %d out of range", r->kind);
 	CHECK(r->n_set <= 32, "budget: too many settings");
 	for (size_t i = 0; i < r->n_set; i++)

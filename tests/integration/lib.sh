@@ -195,3 +195,29 @@ skip_if_sanitized() {
 		exit 77
 	fi
 }
+
+# lprc CMD...: an LPRng client (lpr, lpq, lprm) with a config of the
+# test's own: LPRng reads only /etc/lprng (and insists on a printcap), so
+# it runs in a private mount namespace with $T/lprng bound there.
+lprc() {
+	if [ ! -f "$T/lprng/lpd.conf" ]; then
+		mkdir -p "$T/lprng"
+		: >"$T/lprng/printcap"
+		printf 'printcap_path=%s\nlpd_printcap_path=%s\nunix_socket_path=off\nmc=999\n' \
+			"$T/lprng/printcap" "$T/lprng/printcap" >"$T/lprng/lpd.conf"
+	fi
+	unshare -m --propagation private \
+		sh -c 'mount --bind "$0" /etc/lprng && exec "$@"' "$T/lprng" "$@"
+}
+
+# lpd_talk PORT BYTES...: send BYTES (printf format) on a new connection
+# and print what comes back (at most 2 s of silence), as hex.
+lpd_talk() {
+	local port=$1
+	shift
+	exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+	# shellcheck disable=SC2059
+	(printf "$@" >&"$fd") 2>/dev/null || true # closed early: a refusal
+	timeout 5 cat <&"$fd" | od -An -tx1 | tr -d ' \n'
+	exec {fd}>&-
+}

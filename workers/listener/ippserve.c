@@ -1244,6 +1244,7 @@ one_request(struct req *r)
 		if (now_mono_ms() > deadline || !httpWait(r->http, 1000))
 			return -1;
 	}
+	lsn_set_idle(r->c, 0);
 	if (st == HTTP_STATE_ERROR || st == HTTP_STATE_UNKNOWN_METHOD ||
 	    st == HTTP_STATE_UNKNOWN_VERSION) {
 		if (st != HTTP_STATE_ERROR) {
@@ -1322,8 +1323,11 @@ ipp_serve(struct conn *c, void *http)
 	r.http = http;
 	/* Every read waits at most a step for the next bytes. */
 	httpSetTimeout(http, (double)c->step_ms / 1000.0, NULL, NULL);
-	while (httpWait(http, (int)c->step_ms))
+	/* Between requests a kept-alive connection is idle. */
+	while (httpWait(http, (int)c->step_ms)) {
 		if (one_request(&r) != 0)
 			break;
+		lsn_set_idle(c, 1);
+	}
 	httpClose(http);
 }

@@ -150,12 +150,44 @@ deliver(struct lsn *l, sb_env *e)
 		chan_free(e);
 }
 
-/* Admission: the count in all and per peer address; 0, or -1 with why. */
-static int
-admit(struct lsn *l, const char *addr, char *why, size_t len)
+void
+lsn_set_idle(struct conn *c, int idle)
 {
-	const Sb__Configure *c = l->w->cfg;
+	pthread_mutex_lock(&c->l->mtx);
+	c->idle = idle;
+	c->since = now_mono_ms();
+	pthread_mutex_unlock(&c->l->mtx);
+}
+
+/* At a limit: the oldest connection (of addr, or any) that has asked for
+ * nothing yet is shut down to make room, so connections that only sit
+ * there never keep a client from printing. 0 when one was. */
+static int
+evict_idle(struct lsn *l, const char *addr)
+{
+	struct conn *old = NULL;
+
+	for (struct conn *c = l->conns; c != NULL; c = c->next)
+		if (c->idle && (addr == NULL || strcmp(c->peer_str, addr) == 0) &&
+		    (old == NULL || c->since < old->since))
+			old = c;
+	if (old == NULL)
+		return -1;
+	old->idle = 0;
+	shutdown(old->fd, SHUT_RDWR);
+	log_warn("closed an idle connection from %s to make room",
+	    old->peer_str);
+	return 0;
+}
+
+/* Admission: the count in all and per peer address; 0, or -1 with why.
+ * c joins the connections being served. */
+static int
+admit(struct lsn *l, struct conn *c, char *why, size_t len)
+{
+	const Sb__Configure *cf = l->w->cfg;
 	struct lsn_host *h = NULL, *free_h = NULL;
+	const char *addr = c->peer_str;
 	int rv = -1;
 
 	pthread_mutex_lock(&l->mtx);
@@ -165,10 +197,11 @@ admit(struct lsn *l, const char *addr, char *why, size_t len)
 		else if (l->hosts[i].n == 0 && free_h == NULL)
 			free_h = &l->hosts[i];
 	}
-	if (l->nclients >= c->max_clients) {
+	if (l->nclients >= cf->max_clients && evict_idle(l, NULL) != 0) {
 		snprintf(why, len, "%u connections (max_clients)",
 		    l->nclients);
-	} else if (h != NULL && h->n >= c->max_clients_per_host) {
+	} else if (h != NULL && h->n >= cf->max_clients_per_host &&
+	    evict_idle(l, addr) != 0) {
 		snprintf(why, len, "%u connections from it "
 		    "(max_clients_per_host)", h->n);
 	} else {
@@ -183,6 +216,10 @@ admit(struct lsn *l, const char *addr, char *why, size_t len)
 			snprintf(h->addr, sizeof(h->addr), "%s", addr);
 		h->n++;
 		l->nclients++;
+		c->idle = 1;
+		c->since = now_mono_ms();
+		c->next = l->conns;
+		l->conns = c;
 		rv = 0;
 	}
 	pthread_mutex_unlock(&l->mtx);
@@ -190,9 +227,16 @@ admit(struct lsn *l, const char *addr, char *why, size_t len)
 }
 
 static void
-leave(struct lsn *l, const char *addr)
+leave(struct lsn *l, struct conn *c)
 {
+	const char *addr = c->peer_str;
+
 	pthread_mutex_lock(&l->mtx);
+	for (struct conn **pp = &l->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
 	for (size_t i = 0; i < l->nhosts; i++)
 		if (l->hosts[i].n > 0 && strcmp(l->hosts[i].addr, addr) == 0) {
 			l->hosts[i].n--;
@@ -217,16 +261,13 @@ conn_thread(void *arg)
 	struct conn_start *st = arg;
 	struct conn *c = st->c;
 	struct lsn *l = c->l;
-	char addr[64];
-
-	snprintf(addr, sizeof(addr), "%s", c->peer_str);
 	if (st->http != NULL)
 		ipp_serve(c, st->http);
 	else
 		lpd_serve(c);
+	leave(l, c);
 	free(st);
 	free(c);
-	leave(l, addr);
 	return NULL;
 }
 
@@ -249,15 +290,15 @@ take(struct lsn *l, int fd, void *http, const struct sockaddr_storage *peer)
 		log_warn("refused %s: not in [listener] allow", addr);
 		goto refuse;
 	}
-	if (admit(l, addr, why, sizeof(why)) != 0) {
-		log_warn("refused %s: %s", addr, why);
-		goto refuse;
-	}
 	c->l = l;
-	c->fd = fd;
+	c->fd = http != NULL ? ipp_fd(http) : fd;
 	c->peer = *peer;
 	c->step_ms = l->w->cfg->step_timeout_ms;
 	snprintf(c->peer_str, sizeof(c->peer_str), "%s", addr);
+	if (admit(l, c, why, sizeof(why)) != 0) {
+		log_warn("refused %s: %s", addr, why);
+		goto refuse;
+	}
 	st->c = c;
 	st->http = http;
 	pthread_attr_init(&attr);
@@ -266,7 +307,7 @@ take(struct lsn *l, int fd, void *http, const struct sockaddr_storage *peer)
 	if (pthread_create(&t, &attr, conn_thread, st) != 0) {
 		log_error("no thread for %s: %s", addr, strerror(errno));
 		pthread_attr_destroy(&attr);
-		leave(l, addr);
+		leave(l, c);
 		goto refuse;
 	}
 	pthread_attr_destroy(&attr);

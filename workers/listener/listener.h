@@ -40,6 +40,7 @@ struct lsn {
 	pthread_mutex_t mtx;      /* what follows */
 	pthread_cond_t cv;
 	unsigned nclients;
+	struct conn *conns;       /* every connection being served */
 	struct lsn_host {
 		char addr[64];
 		unsigned n;
@@ -55,6 +56,9 @@ struct lsn {
 
 /* One connection: buffered reads with deadlines. */
 struct conn {
+	struct conn *next;        /* lsn.conns, under lsn.mtx */
+	int idle;                 /* nothing asked yet: may be evicted */
+	uint64_t since;
 	struct lsn *l;
 	int fd;
 	struct sockaddr_storage peer;
@@ -97,6 +101,8 @@ sb_env *lsn_wait(struct lsn *l, uint64_t id, int timeout_ms);
 /* Both: the answer, or NULL. */
 sb_env *lsn_call(struct lsn *l, sb_env *req, const char *user,
     int timeout_ms);
+/* Is c waiting for a request (idle: it may be evicted to make room)? */
+void lsn_set_idle(struct conn *c, int idle);
 /* NAME@ADDRESS, NAME made safe (letters, digits, ._+- kept). */
 void lsn_identity(char *out, size_t len, const char *name,
     const char *addr);

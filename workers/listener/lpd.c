@@ -426,6 +426,7 @@ lpd_serve(struct conn *c)
 		    strerror(errno));
 		goto out;
 	}
+	lsn_set_idle(c, 0);
 	if (lpd_parse_command(line, len, &cmd, err, sizeof(err)) != 0) {
 		log_warn("lpd %s: %s", c->peer_str, err);
 		ack(c, '\1');

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include <cups/cups.h>
@@ -88,7 +90,10 @@ format_type(const char *mime)
 void *
 ipp_accept(int listen_fd)
 {
-	return httpAcceptConnection(listen_fd, 0);
+	/* Blocking: libcups' non-blocking reads wait 10 s for bytes a
+	 * complete request does not have. The socket's own timeouts (a
+	 * step) bound every read and write instead (ipp_serve). */
+	return httpAcceptConnection(listen_fd, 1);
 }
 
 int
@@ -716,7 +721,9 @@ stream_document(struct req *r, struct upload *u)
 	while ((n = httpRead2(r->http, buf, sizeof(buf))) > 0)
 		if (upload_write(u, buf, (size_t)n) != 0)
 			return -1;
-	if (n < 0) {
+	/* End of input before the body's end (its length, or the last
+	 * chunk) is a client that went away: nothing of it is kept. */
+	if (n < 0 || httpGetState(r->http) == HTTP_STATE_POST_RECV) {
 		snprintf(u->err, sizeof(u->err), "the document was cut short");
 		u->failed = 1;
 		return -1;
@@ -1228,6 +1235,14 @@ http_get(struct req *r, const char *resource)
 	return respond_text(r, HTTP_STATUS_OK, "text/plain", text);
 }
 
+/* ippRead() waits 10 s for bytes when a body ends before the message
+ * does; httpRead2() says at once that there are none. */
+static ssize_t
+read_body(void *http, ipp_uchar_t *buf, size_t len)
+{
+	return httpRead2(http, (char *)buf, len);
+}
+
 /* One HTTP request; 0 to keep the connection, -1 to close it. */
 static int
 one_request(struct req *r)
@@ -1291,7 +1306,8 @@ one_request(struct req *r)
 	    httpWriteResponse(r->http, HTTP_STATUS_CONTINUE) < 0)
 		return -1;
 	r->in = ippNew();
-	while ((is = ippRead(r->http, r->in)) != IPP_STATE_DATA) {
+	while ((is = ippReadIO(r->http, read_body, 1, NULL, r->in)) !=
+	    IPP_STATE_DATA) {
 		if (is == IPP_STATE_ERROR || now_mono_ms() > deadline) {
 			log_warn("ipp %s: malformed or incomplete IPP request",
 			    r->c->peer_str);
@@ -1321,7 +1337,11 @@ ipp_serve(struct conn *c, void *http)
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.http = http;
-	/* Every read waits at most a step for the next bytes. */
+	/* Every read and write waits at most a step. */
+	struct timeval tv = { .tv_sec = (time_t)(c->step_ms / 1000),
+		.tv_usec = (suseconds_t)(c->step_ms % 1000) * 1000 };
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	httpSetTimeout(http, (double)c->step_ms / 1000.0, NULL, NULL);
 	/* Between requests a kept-alive connection is idle. */
 	while (httpWait(http, (int)c->step_ms)) {

@@ -56,11 +56,14 @@ fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang \
 		-DCMAKE_BUILD_TYPE=Debug -DSPOOLBOX_SANITIZE=ON \
 		-DSPOOLBOX_FUZZ=ON >/dev/null
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_lpd
-	mkdir -p $(FUZZ_BUILD)/corpus/lpd
-	cd $(FUZZ_BUILD) && ./tests/fuzz_lpd -max_total_time=$(FUZZ_SECONDS) \
-		-timeout=5 -rss_limit_mb=512 -print_final_stats=1 \
-		corpus/lpd ../tests/fuzz/corpus/lpd
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_lpd fuzz_ipp
+	for f in lpd ipp; do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$f && \
+		(cd $(FUZZ_BUILD) && ./tests/fuzz_$$f \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+			-rss_limit_mb=1024 -print_final_stats=1 \
+			corpus/$$f ../tests/fuzz/corpus/$$f) || exit 1; \
+	done
 
 bench: build
 	bash bench/run-throughput.sh $(BUILD)

@@ -1120,8 +1120,10 @@ check_operation(struct req *r)
 	return 0;
 }
 
-static void
-process_ipp(struct req *r)
+/* The response begun, the caller named, the operation attributes
+ * checked: 0, or -1 after an error status. */
+static int
+prepare(struct req *r)
 {
 	ipp_attribute_t *un = ippFindAttribute(r->in, "requesting-user-name",
 	    IPP_TAG_NAME);
@@ -1132,7 +1134,44 @@ process_ipp(struct req *r)
 		? ippGetString(un, 0, NULL)
 		: "anonymous");
 	lsn_identity(r->user, sizeof(r->user), r->name, r->c->peer_str);
-	if (check_operation(r) != 0)
+	return check_operation(r);
+}
+
+ipp_t *
+ipp_check_request(struct conn *c, ipp_t *in)
+{
+	struct req r = { .c = c, .in = in };
+	int copies, type;
+
+	snprintf(r.host, sizeof(r.host), "localhost:631");
+	if (prepare(&r) != 0)
+		return r.out;
+	switch (ippGetOperation(in)) {
+	case IPP_OP_PRINT_JOB:
+	case IPP_OP_VALIDATE_JOB:
+	case IPP_OP_CREATE_JOB:
+	case IPP_OP_SEND_DOCUMENT:
+		check_template(&r, &copies, &type);
+		break;
+	case IPP_OP_GET_PRINTER_ATTRIBUTES: {
+		cups_array_t *ra = ippCreateRequestedArray(in);
+		ipp_t *attrs = printer_attrs(&r, NULL);
+		ippCopyAttributes(r.out, attrs, 1, wanted, ra);
+		ippDelete(attrs);
+		cupsArrayDelete(ra);
+		break;
+	}
+	default:
+		job_id(&r);
+		break;
+	}
+	return r.out;
+}
+
+static void
+process_ipp(struct req *r)
+{
+	if (prepare(r) != 0)
 		return;
 	switch (ippGetOperation(r->in)) {
 	case IPP_OP_GET_PRINTER_ATTRIBUTES:

@@ -130,6 +130,11 @@ int conn_write(struct conn *c, const void *p, size_t n);
 void lpd_serve(struct conn *c);
 /* http: the libcups connection httpAcceptConnection made (http_t *). */
 void ipp_serve(struct conn *c, void *http);
+/* The checks of one IPP request that need no spooler (operation and
+ * job template attributes, the printer's attributes): the response,
+ * the caller's to ippDelete(). For the fuzz target. */
+struct _ipp_s;
+struct _ipp_s *ipp_check_request(struct conn *c, struct _ipp_s *in);
 /* libcups accepts IPP connections itself: the http_t *, or NULL. */
 void *ipp_accept(int listen_fd);
 int ipp_fd(void *http);

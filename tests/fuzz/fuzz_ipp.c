@@ -1,0 +1,84 @@
+/*
+ * fuzz_ipp: libFuzzer target for the listener's IPP request handling: the
+ * input is a request body as a client would POST it. libcups decodes it
+ * (ippReadIO, as the server does); whatever decodes goes through the
+ * listener's checks of the operation and job template attributes and,
+ * for Get-Printer-Attributes, the printer's attributes (ipp_check_request),
+ * and the response is encoded as it would be sent. None of it may read
+ * or write out of bounds or leak (ASan, UBSan).
+ * Build: cmake -DSPOOLBOX_FUZZ=ON with clang; run: fuzz_ipp -max_total_time=N.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <cups/ipp.h>
+
+#include "listener.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct src {
+	const uint8_t *p;
+	size_t left;
+};
+
+static ssize_t
+from_buf(void *ctx, ipp_uchar_t *buf, size_t len)
+{
+	struct src *s = ctx;
+	size_t n = len < s->left ? len : s->left;
+
+	memcpy(buf, s->p, n);
+	s->p += n;
+	s->left -= n;
+	return (ssize_t)n;
+}
+
+static ssize_t
+to_nowhere(void *ctx, ipp_uchar_t *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	return (ssize_t)len;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static Sb__QueueConfig qc = SB__QUEUE_CONFIG__INIT;
+	static Sb__Configure cfg = SB__CONFIGURE__INIT;
+	static struct worker w;
+	static struct lsn_queue q;
+	static struct lsn l;
+	static struct conn c;
+	struct src s = { data, size };
+	ipp_t *in = ippNew(), *out;
+
+	if (l.nqueues == 0) {
+		qc.name = (char *)"q";
+		qc.uri = (char *)"file:///nowhere";
+		qc.datatype = SB__DATA_TYPE__PDF;
+		qc.paper = (char *)"a4";
+		cfg.step_timeout_ms = 30000;
+		w.cfg = &cfg;
+		q.cfg = &qc;
+		l.w = &w;
+		l.queues = &q;
+		l.nqueues = 1;
+		cidr_list_parse("0.0.0.0/0", &l.allow, (char[64]){ 0 }, 64);
+		c.l = &l;
+		c.peer.ss_family = AF_INET;
+		strcpy(c.peer_str, "127.0.0.1");
+	}
+	if (ippReadIO(&s, from_buf, 1, NULL, in) == IPP_STATE_DATA) {
+		out = ipp_check_request(&c, in);
+		ipp_state_t st;
+		ippSetState(out, IPP_STATE_IDLE);
+		while ((st = ippWriteIO(NULL, to_nowhere, 1, NULL, out)) !=
+		    IPP_STATE_DATA && st != IPP_STATE_ERROR)
+			;
+		ippDelete(out);
+	}
+	ippDelete(in);
+	return 0;
+}

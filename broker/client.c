@@ -511,12 +511,34 @@ client_recv(struct broker *b)
 	}
 }
 
-/* A queue whose worker kind failed is stopped, with the reason. */
+/* Where network clients reach queue q: one URI per listening address
+ * (decoded messages own malloc'd strings, freed with them). */
+static void
+add_inbound(struct broker *b, Sb__QueueInfo *q)
+{
+	if (b->nlisten == 0 || q->n_inbound != 0)
+		return;
+	q->inbound = calloc(b->nlisten, sizeof(*q->inbound));
+	if (q->inbound == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < b->nlisten; i++) {
+		const struct sb_listen *l = &b->cfg.listen[i];
+		int ipp = strcmp(l->proto, "ipp") == 0;
+		if (asprintf(&q->inbound[i], "%s://%s%s%s", l->proto, l->addr,
+			ipp ? "/printers/" : "/", q->name) < 0)
+			fatal("out of memory");
+	}
+	q->n_inbound = b->nlisten;
+}
+
+/* A queue whose worker kind failed is stopped, with the reason; and
+ * where the listener takes jobs for it. */
 static void
 annotate_queues(struct broker *b, Sb__QueuesRep *r)
 {
 	for (size_t i = 0; i < r->n_queues; i++) {
 		Sb__QueueInfo *q = r->queues[i];
+		add_inbound(b, q);
 		int k = uri_kind(q->uri);
 		/* localspl delivers file: queues itself: it never "fails". */
 		const char *why = k != 0 && k != SB__WORKER_KIND__LOCALSPL

@@ -213,7 +213,7 @@ output_queues(const Sb__QueuesRep *r, int json)
 	for (size_t i = 0; i < r->n_queues; i++) {
 		const Sb__QueueInfo *q = r->queues[i];
 		if (!json) {
-			printf("%-12s %-8s %7u %6u %9llu  %-11s %s%s%s%s%s\n",
+			printf("%-12s %-8s %7u %6u %9llu  %-11s %s%s%s%s%s",
 			    q->name, q->state, q->pending, q->active,
 			    (unsigned long long)q->completed,
 			    datatype_name(q->datatype), q->uri,
@@ -221,6 +221,11 @@ output_queues(const Sb__QueuesRep *r, int json)
 			    output_safe(q->reason, 0, why, sizeof(why)),
 			    q->printer_state[0] ? "  printer: " : "",
 			    output_safe(q->printer_state, 0, ps, sizeof(ps)));
+			for (size_t k = 0; k < q->n_inbound; k++)
+				printf("%s%s", k ? " " : "  from: ",
+				    output_safe(q->inbound[k], 0, ps,
+					sizeof(ps)));
+			putchar('\n');
 			continue;
 		}
 		printf("%s{", i ? "," : "");
@@ -240,6 +245,12 @@ output_queues(const Sb__QueuesRep *r, int json)
 			if (q->takes & (1u << dt))
 				printf("%s\"%s\"", n++ ? "," : "",
 				    datatype_name(dt));
+		printf("],\"inbound\":[");
+		for (size_t k = 0; k < q->n_inbound; k++) {
+			if (k > 0)
+				putchar(',');
+			json_str(q->inbound[k]);
+		}
 		putchar(']');
 		putchar('}');
 	}

@@ -25,6 +25,8 @@ start_spoolboxd
 wait_port "$LPORT"
 [ "$(sb workers | awk '$1 == "listener" { print $4 }')" = ready ] ||
 	fail "no listener in spoolbox workers"
+sb queues --json | has "\"inbound\":\[\"lpd://127.0.0.1:$LPORT/q\",\"lpd://\[::1\]:$LPORT/q\"\]" ||
+	fail "spoolbox queues does not say where clients print to q: $(sb queues --json)"
 
 # 100 jobs of mixed sizes (1 byte to 2 MiB), some of two files.
 mkdir "$T/in"

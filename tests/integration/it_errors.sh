@@ -34,9 +34,9 @@ expect_err "no job 999" sb cancel 999
 # A message that fails validation: an answer that says why; broker lives on.
 out=$(head -c 300 /dev/urandom | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock") || fail "no answer to garbage"
 echo "$out" | has "^error: " || fail "garbage got '$out'"
-out=$(printf '\x08\x07\x10\x01\xd2\x01\x00' | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock")
+out=$(printf '\x08\x63\x10\x01\xd2\x01\x00' | "$BUILD/tests/sbsend" "$T/run/spoolbox.sock")
 ver=$(awk '/define SB_PROTOCOL_VERSION/ { print $3 }' "$(dirname "$0")/../../lib/chan.h")
-[ "$out" = "error: protocol version 7, expected $ver" ] || fail "wrong version got '$out'"
+[ "$out" = "error: protocol version 99, expected $ver" ] || fail "wrong version got '$out'"
 sb queues >/dev/null || fail "broker stopped answering after garbage"
 
 # An IPP printer nobody answers for: transient, retried, then aborted.

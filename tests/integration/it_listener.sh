@@ -16,6 +16,7 @@ start_lpd "$DPORT"
 write_config "[listener]" "lpd = 127.0.0.1:$LPORT, [::1]:$LPORT" \
 	"allow = 127.0.0.0/8" "max_clients = 6" "max_clients_per_host = 6" \
 	"step_timeout = 2s" \
+	"[worker.listener]" "lifetime_jitter = 0" \
 	"[queue.q]" "uri = lpd://127.0.0.1:$DPORT/q" \
 	"[queue.dead]" "uri = lpd://127.0.0.1:$(free_port)/x" \
 	"retry_interval = 1h" \
@@ -133,7 +134,7 @@ log "hostile LPD input refused, idle connections did not block a client"
 # A recycle of the listener under a stream of lpr jobs: the port stays
 # open, every job lpr saw acknowledged prints.
 before=$(sb jobs -a -q q | grep -c completed)
-sb budget listener max_lifetime=1s lifetime_jitter=0 >/dev/null
+sb budget listener max_lifetime=1s >/dev/null
 ok=0
 for i in $(seq 40); do
 	if lprc lpr -P "q@127.0.0.1%$LPORT" -h "$T/in/j$((i % 100))"; then ok=$((ok + 1)); fi

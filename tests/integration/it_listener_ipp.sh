@@ -121,6 +121,28 @@ cat >"$T/noq.test" <<'EOF'
 EOF
 ipptool -t -f "$T/doc.txt" "$URI/nosuchqueue" "$T/noq.test" >/dev/null ||
 	fail "a job to no queue was not refused with not-found"
+# Out of order: a Send-Document for a job no Create-Job made.
+cat >"$T/orphan.test" <<'EOF'
+{
+	OPERATION Send-Document
+	GROUP operation-attributes-tag
+	ATTR charset attributes-charset utf-8
+	ATTR language attributes-natural-language en
+	ATTR uri printer-uri $uri
+	ATTR integer job-id 999999
+	ATTR boolean last-document true
+	FILE $filename
+	STATUS client-error-not-found
+}
+EOF
+ipptool -t -f "$T/doc.txt" "$URI/files" "$T/orphan.test" >"$T/orphan.out" 2>&1 ||
+	{ cat "$T/orphan.out"; fail "a Send-Document without Create-Job was not refused"; }
+# One byte a second: the request line never completes within a step.
+exec {fd}<>"/dev/tcp/127.0.0.1/$IPORT"
+for c in P O S T ' ' /; do (printf '%s' "$c" >&"$fd") 2>/dev/null || break; sleep 1; done
+out=$(timeout 10 cat <&"$fd" | head -c 100)
+exec {fd}>&-
+case $out in "" | "HTTP/1.1 400"*) ;; *) fail "a slow client got: $out" ;; esac
 # A Print-Job whose document is cut short leaves nothing behind.
 n=$(sb jobs -a | wc -l)
 exec {fd}<>"/dev/tcp/127.0.0.1/$IPORT"

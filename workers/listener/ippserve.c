@@ -1293,6 +1293,8 @@ one_request(struct req *r)
 	uint64_t deadline = now_mono_ms() + r->c->step_ms;
 	int rv = -1;
 
+	/* The request line, its header and its IPP message: one step. */
+	lsn_step(r->c, r->c->step_ms);
 	while ((st = httpReadRequest(r->http, resource, sizeof(resource))) ==
 	    HTTP_STATE_WAITING) {
 		if (now_mono_ms() > deadline || !httpWait(r->http, 1000))
@@ -1355,7 +1357,11 @@ one_request(struct req *r)
 			goto out;
 		}
 	}
+	/* A document streams at its own pace: each read bounded by the
+	 * socket's timeout, the whole by max_upload_seconds. */
+	lsn_step(r->c, 0);
 	process_ipp(r);
+	lsn_step(r->c, r->c->step_ms);
 	/* A document the operation did not read is read and dropped, so
 	 * the connection can take the next request. */
 	if (httpGetState(r->http) != HTTP_STATE_POST_SEND)
@@ -1386,7 +1392,11 @@ ipp_serve(struct conn *c, void *http)
 	while (httpWait(http, (int)c->step_ms)) {
 		if (one_request(&r) != 0)
 			break;
+		lsn_step(c, 0);
 		lsn_set_idle(c, 1);
 	}
+	/* Nobody may shut its descriptor once it is closed (and reused). */
+	lsn_step(c, 0);
+	lsn_set_idle(c, 0);
 	httpClose(http);
 }

@@ -151,6 +151,32 @@ deliver(struct lsn *l, sb_env *e)
 }
 
 void
+lsn_step(struct conn *c, uint64_t ms)
+{
+	pthread_mutex_lock(&c->l->mtx);
+	c->deadline = ms ? now_mono_ms() + ms : 0;
+	pthread_mutex_unlock(&c->l->mtx);
+}
+
+/* A step past its deadline (a request sent a byte a second, say) is
+ * ended here: its socket is shut, its thread sees the end. */
+static void
+end_late_steps(struct lsn *l)
+{
+	uint64_t now = now_mono_ms();
+
+	pthread_mutex_lock(&l->mtx);
+	for (struct conn *c = l->conns; c != NULL; c = c->next)
+		if (c->deadline != 0 && c->deadline < now) {
+			c->deadline = 0;
+			shutdown(c->fd, SHUT_RDWR);
+			log_warn("%s: step_timeout passed mid-request: closed",
+			    c->peer_str);
+		}
+	pthread_mutex_unlock(&l->mtx);
+}
+
+void
 lsn_set_idle(struct conn *c, int idle)
 {
 	pthread_mutex_lock(&c->l->mtx);
@@ -462,8 +488,13 @@ listener_run(struct worker *w)
 	ipp_init(l);
 	if (pthread_create(&t, NULL, accept_thread, l) != 0)
 		fatal("accept thread: %s", strerror(errno));
+	uint64_t next_check = now_mono_ms() + 1000;
 	for (;;) {
 		enum worker_event ev = worker_next(w, 1000, &e);
+		if (now_mono_ms() >= next_check) {
+			end_late_steps(l);
+			next_check = now_mono_ms() + 1000;
+		}
 		if (ev == WORKER_MSG) {
 			from_broker(l, e);
 			continue;

@@ -59,6 +59,8 @@ struct conn {
 	struct conn *next;        /* lsn.conns, under lsn.mtx */
 	int idle;                 /* nothing asked yet: may be evicted */
 	uint64_t since;
+	uint64_t deadline;        /* this step ends by then (0: none); the
+				   * main thread shuts the socket at it */
 	struct lsn *l;
 	int fd;
 	struct sockaddr_storage peer;
@@ -101,6 +103,9 @@ sb_env *lsn_wait(struct lsn *l, uint64_t id, int timeout_ms);
 /* Both: the answer, or NULL. */
 sb_env *lsn_call(struct lsn *l, sb_env *req, const char *user,
     int timeout_ms);
+/* The current step must end within ms (0: no deadline, e.g. while a
+ * document streams: each read is bounded by the socket's timeout). */
+void lsn_step(struct conn *c, uint64_t ms);
 /* Is c waiting for a request (idle: it may be evicted to make room)? */
 void lsn_set_idle(struct conn *c, int idle);
 /* NAME@ADDRESS, NAME made safe (letters, digits, ._+- kept). */

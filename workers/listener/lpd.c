@@ -460,5 +460,6 @@ lpd_serve(struct conn *c)
 		break;
 	}
 out:
+	lsn_set_idle(c, 0); /* nobody shuts it once closed (and reused) */
 	close(c->fd);
 }

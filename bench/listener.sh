@@ -16,11 +16,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../tests/cups-loopback.sh"
 
 T=$(mktemp -d /tmp/sb-bench-listener.XXXXXX)
+chmod 755 "$T"
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -37,6 +38,7 @@ wait_port() {
 		sleep 0.05
 	done
 	echo "nothing listens on $1" >&2
+	tail -5 "$T/sb.log" >&2
 	exit 1
 }
 # LPRng reads only /etc/lprng: the client gets a config of its own.
@@ -109,20 +111,22 @@ run() {
 		sleep 0.05
 	done
 	tail -n +$((before + 1)) "$sink" | grep '^job' >"$T/got.$name"
-	cat "$T/subs.$name".* | awk -v off="$OFF" -v name="$name" '
+	cat "$T/subs.$name".* | awk -v off="$OFF" '
 		NR == FNR { sub_t[$1] = $2 - off; next }
 		$1 == "job" && ($2 in sub_t) {
-			lat[n++] = ($4 - sub_t[$2]) * 1000
+			printf "%.3f\n", ($4 - sub_t[$2]) * 1000 >"/dev/stderr"
 			if (first == "" || sub_t[$2] < first) first = sub_t[$2]
 			if ($4 > last) last = $4
+			n++
 		}
-		END {
-			if (n == 0) { print name ": no job delivered"; exit }
-			asort(lat)
-			printf "%s: %d jobs, %.0f jobs/s, submit-to-delivered p50 %.1f ms, p99 %.1f ms\n",
-			    name, n, n / (last - first), lat[int(n * 0.5) + 1],
-			    lat[int(n * 0.99) > n - 1 ? n : int(n * 0.99) + 1]
-		}' - "$T/got.$name"
+		END { if (n > 0) printf "%d %.1f\n", n, n / (last - first) }' \
+		- "$T/got.$name" 2>"$T/lat.$name" >"$T/rate.$name"
+	read -r n rate <"$T/rate.$name" || { echo "$name: no job delivered"; return; }
+	sort -n "$T/lat.$name" >"$T/lat.$name.s"
+	p50=$(sed -n "$(((n + 1) / 2))p" "$T/lat.$name.s")
+	p99=$(sed -n "$(((n * 99 + 99) / 100))p" "$T/lat.$name.s")
+	printf '%s: %d jobs, %s jobs/s, submit-to-delivered p50 %s ms, p99 %s ms\n' \
+		"$name" "$n" "$rate" "$p50" "$p99"
 }
 wait_clients() {
 	local p

@@ -3,7 +3,7 @@
  * every step, reads every file through one 1 MiB buffer (never holding a
  * job), and prints one line per job when its control file is in (-s:
  * a silent printer instead: it accepts connections, holds them and never
- * says a word):
+ * says a word), once the job's control file and a data file are in:
  *   job BYTES FIRST_BYTE_S LAST_BYTE_S
  * (CLOCK_MONOTONIC seconds: comparable with the bench scripts' clock via
  * sb-lpdsink -t, which prints the clock now). Serves connections one at a
@@ -46,6 +46,7 @@ serve(int fd)
 	static char buf[1 << 20];
 	unsigned long long size, data = 0;
 	double first = 0, last = 0;
+	int ctl = 0, datas = 0;
 	char line[512];
 	FILE *out = NULL;
 
@@ -82,14 +83,21 @@ serve(int fd)
 		if (code == 3) {
 			data += size;
 			last = now_s();
+			datas++;
 		}
+		ctl |= code == 2;
 		if (ack(fd))
 			return;
-		if (code == 2) {
+		/* A job is in once its control file and a data file are,
+		 * in either order (spoolbox sends data first, CUPS' lpd
+		 * backend the control file). */
+		if (ctl && datas > 0) {
 			printf("job %llu %.6f %.6f\n", data, first,
 			    last > 0 ? last : now_s());
 			fflush(stdout);
 			data = 0;
+			datas = 0;
+			ctl = 0;
 			first = last = 0;
 		}
 	}

@@ -11,10 +11,11 @@
  *                reap (returns what was lost), restart, budgets applied
  *   budget.c     kernel memory-limit backends, and budget_check(): the
  *                pure decision on one sample against one budget
- *   proc.c, dirs.c, gate.c, fdgate.c, listen.c  process handling (pidfd,
- *                signals, channels, /proc sampling), the runtime/spool
- *                directories, who may connect to the client socket, files
- *                clients pass by descriptor, the listener's sockets
+ *   proc.c, dirs.c, gate.c, fdgate.c, listen.c, notify.c  process
+ *                handling (pidfd, signals, channels, /proc sampling), the
+ *                runtime/spool directories, who may connect to the client
+ *                socket, files clients pass by descriptor, the listener's
+ *                sockets, what systemd is told
  *
  * Ownership: a decoded envelope (sb_env *) belongs to whoever holds the
  * pointer; a function that "takes" it frees it or hands it on, and says
@@ -188,6 +189,10 @@ struct broker {
 	int stopping;
 	int listen_fd[SB_LISTEN_MAX]; /* the listener's sockets, ours */
 	size_t nlisten;
+	int notify;              /* under systemd (NOTIFY_SOCKET) */
+	int ready_sent;
+	uint64_t watchdog_ms;    /* 0: no watchdog */
+	uint64_t next_watchdog;
 	/* Re-read the config (main.c); 0, or -1 with the reason in msg. */
 	int (*reload)(struct broker *b, char *msg, size_t len);
 };
@@ -255,6 +260,16 @@ int fdgate_take(struct broker *b, uid_t uid, uint64_t cookie);
  * cannot be had. */
 void listen_open(struct broker *b);
 void listen_close(struct broker *b);
+
+/* notify.c: sd_notify; nothing without NOTIFY_SOCKET */
+void notify_init(struct broker *b);
+/* READY=1 once every slot's process said Hello; WATCHDOG=1 when due. */
+void notify_tick(struct broker *b, uint64_t now);
+/* timeout shortened to the next WATCHDOG=1 */
+int notify_timeout(const struct broker *b, uint64_t now, int timeout);
+void notify_reloading(struct broker *b);
+void notify_reloaded(struct broker *b, const char *msg);
+void notify_stopping(struct broker *b);
 
 /* budget.c */
 /* RETIRE: an extra instance idle past max_idle goes, not replaced. */

@@ -125,6 +125,18 @@ reload(struct broker *b, char *msg, size_t len)
 	return 0;
 }
 
+/* A reload as systemd is told of it (RELOADING=1, then READY=1). */
+static int
+reload_notified(struct broker *b, char *msg, size_t len)
+{
+	int rv;
+
+	notify_reloading(b);
+	rv = reload(b, msg, len);
+	notify_reloaded(b, msg);
+	return rv;
+}
+
 static void
 on_signal(struct broker *b)
 {
@@ -133,7 +145,7 @@ on_signal(struct broker *b)
 	while (read(b->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			char msg[512];
-			reload(b, msg, sizeof(msg));
+			b->reload(b, msg, sizeof(msg));
 			log_info("SIGHUP: %s", msg);
 			continue;
 		}
@@ -212,7 +224,8 @@ loop_once(struct broker *b)
 			owner[n++] = w;
 		}
 	}
-	timeout = supervise_next_timeout(b, now_mono_ms());
+	timeout = notify_timeout(b, now_mono_ms(),
+	    supervise_next_timeout(b, now_mono_ms()));
 	/* The fd gate's sockets ride along at the end. */
 	memcpy(pfd + n, gate, ngate * sizeof(*gate));
 	if (poll(pfd, n + ngate, timeout) < 0 && errno != EINTR)
@@ -230,6 +243,7 @@ loop_once(struct broker *b)
 		if (pfd[i].revents && is_pidfd[i] && owner[i]->pidfd >= 0)
 			worker_ended(b, owner[i]);
 	supervise_tick(b, now_mono_ms());
+	notify_tick(b, now_mono_ms());
 	fdgate_tick(b, now_mono_ms());
 	gate_tick(b, now_mono_ms());
 }
@@ -284,7 +298,7 @@ main(int argc, char **argv)
 	snprintf(b->exe_dir, sizeof(b->exe_dir), "%s", dirname(exe));
 	b->queued_tail = &b->queued;
 	b->client_fd = -1;
-	b->reload = reload;
+	b->reload = reload_notified;
 
 	raise_nofile();
 	listen_open(b);
@@ -305,8 +319,10 @@ main(int argc, char **argv)
 	    b->cfg.nqueues);
 	supervise_start(b);
 	b->next_sample = now_mono_ms() + b->cfg.sample_interval;
+	notify_init(b);
 	while (!b->stopping)
 		loop_once(b);
+	notify_stopping(b);
 	supervise_shutdown(b);
 	listen_close(b);
 	client_close(b);

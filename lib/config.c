@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glob.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <ini.h>
 #include <pwd.h>
@@ -342,10 +344,12 @@ struct key_line {
 	char section[80];
 	char key[16];
 	int line;
+	char file[PATH_MAX]; /* the main file or a drop-in */
 };
 
 struct parse_ctx {
 	struct sb_config *c;
+	const char *file;   /* being read: the main file or a drop-in */
 	char err[512];
 	struct sb_queue *q; /* the [queue.X] section being read */
 	int file_queues;    /* file: queues so far */
@@ -904,23 +908,29 @@ prescan(struct parse_ctx *p, const char *text)
 		    "%s", sec);
 		snprintf(p->lines[p->nlines].key, sizeof(p->lines->key), "%.15s",
 		    line); /* one of the three keys above */
+		snprintf(p->lines[p->nlines].file, sizeof(p->lines->file), "%s",
+		    p->file);
 		p->lines[p->nlines++].line = no + 1;
 	}
 	free(seen);
 	return rv;
 }
 
-/* The line a key was set on (0: unknown, e.g. the default). */
-static int
-line_of(const struct parse_ctx *p, const char *section, const char *key)
+/* Where a key was last set: "FILE:LINE" ("FILE:0" when unknown, e.g.
+ * the default). */
+static const char *
+where(const struct parse_ctx *p, const char *section, const char *key,
+    char *buf, size_t len)
 {
-	int line = 0;
+	const struct key_line *kl = NULL;
 
 	for (size_t i = 0; i < p->nlines; i++)
 		if (strcmp(p->lines[i].section, section) == 0 &&
 		    strcmp(p->lines[i].key, key) == 0)
-			line = p->lines[i].line; /* the last one counts */
-	return line;
+			kl = &p->lines[i]; /* the last one counts */
+	snprintf(buf, len, "%s:%d", kl != NULL ? kl->file : p->c->path,
+	    kl != NULL ? kl->line : 0);
+	return buf;
 }
 
 /* Where the directories go, once the whole file is read. */
@@ -929,21 +939,21 @@ check_paths(const struct parse_ctx *p, char *err, size_t errlen)
 {
 	const struct sb_config *c = p->c;
 	const char *allowed[9];
-	char why[512], sec[80];
+	char why[512], sec[80], at[PATH_MAX + 16];
 	struct sb_uri u;
 
 	for (size_t i = 0; i <= c->nallowed; i++)
 		allowed[i] = i < c->nallowed ? c->allowed[i] : NULL;
 	if (pathpolicy_check(c->spool_dir, PATH_DATA, allowed, why,
 		sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s:%d: spool_dir: %s", c->path,
-		    line_of(p, "spooler", "spool_dir"), why);
+		snprintf(err, errlen, "%s: spool_dir: %s",
+		    where(p, "spooler", "spool_dir", at, sizeof(at)), why);
 		return -1;
 	}
 	if (pathpolicy_check(c->runtime_dir, PATH_RUNTIME, allowed, why,
 		sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s:%d: runtime_dir: %s", c->path,
-		    line_of(p, "spooler", "runtime_dir"), why);
+		snprintf(err, errlen, "%s: runtime_dir: %s",
+		    where(p, "spooler", "runtime_dir", at, sizeof(at)), why);
 		return -1;
 	}
 	for (size_t i = 0; i < c->nqueues; i++) {
@@ -954,8 +964,8 @@ check_paths(const struct parse_ctx *p, char *err, size_t errlen)
 			sizeof(why)) == 0)
 			continue;
 		snprintf(sec, sizeof(sec), "queue.%s", q->name);
-		snprintf(err, errlen, "%s:%d: queue %s: file: %s", c->path,
-		    line_of(p, sec, "uri"), q->name, why);
+		snprintf(err, errlen, "%s: queue %s: file: %s",
+		    where(p, sec, "uri", at, sizeof(at)), q->name, why);
 		return -1;
 	}
 	return 0;
@@ -1006,33 +1016,83 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 	return check_paths(p, err, errlen);
 }
 
+/* One file's text into p (the main file or a drop-in, as p->file);
+ * 0, or -1 with "FILE:LINE: reason" in err. */
+static int
+parse_text(struct parse_ctx *p, const char *text, char *err, size_t errlen)
+{
+	int line;
+
+	p->q = NULL;
+	if (prescan(p, text) != 0) {
+		snprintf(err, errlen, "%s:%s", p->file,
+		    p->err[0] ? p->err : " out of memory");
+		return -1;
+	}
+	line = ini_parse_string(text, ini_cb, p);
+	if (line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", p->file, line,
+		    p->err[0] ? p->err : "syntax error");
+		return -1;
+	}
+	return 0;
+}
+
+/* Debian's convention: DIR/conf.d/ *.conf beside the main file, read
+ * after it in the order of their names; a drop-in adds sections or sets
+ * keys again (the last one read wins). 0, or -1 with the reason. */
+static int
+parse_dropins(struct parse_ctx *p, const char *path, char *err,
+    size_t errlen)
+{
+	char pattern[PATH_MAX + 32], *dir = strdup(path), *text;
+	glob_t g;
+	int rv = 0, grv;
+
+	if (dir == NULL)
+		return fail_why(err, errlen, "out of memory");
+	snprintf(pattern, sizeof(pattern), "%s/conf.d/*.conf", dirname(dir));
+	free(dir);
+	grv = glob(pattern, 0, NULL, &g);
+	if (grv == GLOB_NOMATCH)
+		return 0;
+	if (grv != 0)
+		return fail_why(err, errlen, "%s: cannot list", pattern);
+	for (size_t i = 0; i < g.gl_pathc && rv == 0; i++) {
+		if ((text = read_text(g.gl_pathv[i])) == NULL) {
+			rv = fail_why(err, errlen, "%s: cannot open: %s",
+			    g.gl_pathv[i], strerror(errno));
+			break;
+		}
+		p->file = g.gl_pathv[i];
+		rv = parse_text(p, text, err, errlen);
+		free(text);
+	}
+	p->file = NULL;
+	globfree(&g);
+	return rv;
+}
+
 int
 config_load(struct sb_config *c, const char *path, char *err, size_t errlen)
 {
 	struct parse_ctx p = { .c = c };
 	char *text;
-	int line;
 
 	config_defaults(c);
 	snprintf(c->path, sizeof(c->path), "%s",
 	    path != NULL ? path : "(default)");
+	p.file = c->path;
 	text = path != NULL ? read_text(path) : default_text(c);
 	if (text == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", c->path,
 		    strerror(errno));
 		goto fail;
 	}
-	if (prescan(&p, text) != 0) {
-		snprintf(err, errlen, "%s:%s", c->path,
-		    p.err[0] ? p.err : " out of memory");
+	if (parse_text(&p, text, err, errlen) != 0 ||
+	    (path != NULL && parse_dropins(&p, path, err, errlen) != 0))
 		goto fail;
-	}
-	line = ini_parse_string(text, ini_cb, &p);
-	if (line != 0) {
-		snprintf(err, errlen, "%s:%d: %s", c->path, line,
-		    p.err[0] ? p.err : "syntax error");
-		goto fail;
-	}
+	p.file = c->path;
 	if (check_all(&p, err, errlen) != 0)
 		goto fail;
 	free(text);

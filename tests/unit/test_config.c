@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "chan.h"
 #include "config.h"
 #include "util.h"
@@ -259,6 +261,59 @@ START_TEST(test_budget_set)
 }
 END_TEST
 
+/* DIR/conf.d/ *.conf: read after the main file in name order; a drop-in
+ * adds a queue or sets a key again (the last wins); its errors name it. */
+START_TEST(test_dropins)
+{
+	char dir[64], main_path[128], d[128], f[160], err[512];
+	struct sb_config c;
+	FILE *fp;
+
+	tmpdir_new(dir, sizeof(dir), "sbdrop");
+	snprintf(main_path, sizeof(main_path), "%s/spoolbox.conf", dir);
+	snprintf(d, sizeof(d), "%s/conf.d", dir);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	fp = fopen(main_path, "w");
+	fputs("[spooler]\nio_timeout = 5s\n[queue.a]\nuri = lpd://h/a\n", fp);
+	fclose(fp);
+	snprintf(f, sizeof(f), "%s/20-b.conf", d);
+	fp = fopen(f, "w");
+	fputs("[queue.b]\nuri = lpd://h/b\n[spooler]\nio_timeout = 9s\n", fp);
+	fclose(fp);
+	snprintf(f, sizeof(f), "%s/10-a.conf", d);
+	fp = fopen(f, "w");
+	fputs("[spooler]\nio_timeout = 7s\n[queue.a]\nretry_limit = 3\n", fp);
+	fclose(fp);
+	snprintf(f, sizeof(f), "%s/README", d); /* not *.conf: not read */
+	fp = fopen(f, "w");
+	fputs("garbage\n", fp);
+	fclose(fp);
+	ck_assert_msg(config_load(&c, main_path, err, sizeof(err)) == 0, "%s",
+	    err);
+	ck_assert_uint_eq(c.nqueues, 2);
+	ck_assert_uint_eq(c.io_timeout, 9000); /* 20-b.conf came last */
+	ck_assert_uint_eq(config_queue(&c, "a")->retry_limit, 3);
+	ck_assert_str_eq(config_queue(&c, "b")->uri, "lpd://h/b");
+	config_free(&c);
+	snprintf(f, sizeof(f), "%s/30-bad.conf", d);
+	fp = fopen(f, "w");
+	fputs("[spooler]\n\nio_timeout = soon\n", fp);
+	fclose(fp);
+	ck_assert_int_ne(config_load(&c, main_path, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "30-bad.conf:3:") != NULL, "%s", err);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/20-b.conf", d);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/10-a.conf", d);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/README", d);
+	unlink(f);
+	rmdir(d);
+	unlink(main_path);
+	rmdir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -273,6 +328,7 @@ main(void)
 	tcase_add_test(tc, test_sizes_and_durations);
 	tcase_add_test(tc, test_uris);
 	tcase_add_test(tc, test_budget_set);
+	tcase_add_test(tc, test_dropins);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);
 }

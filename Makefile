@@ -11,9 +11,9 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	cups-ipp-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
 	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev clang \
-	libsystemd-dev
+	libsystemd-dev debhelper dpkg-dev lintian scdoc
 
-.PHONY: all deps build demo check check-sanitize fuzz bench clean
+.PHONY: all deps build demo check check-sanitize fuzz bench package clean
 
 all: build
 
@@ -66,8 +66,12 @@ fuzz: deps
 			corpus/$$f ../tests/fuzz/corpus/$$f) || exit 1; \
 	done
 
+# The Debian package (build-pkg/spoolbox_*.deb), checked by lintian.
+package: deps
+	bash scripts/package.sh build-pkg
+
 bench: build
 	bash bench/run-throughput.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) build-pkg

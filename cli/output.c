@@ -317,3 +317,108 @@ output_workers(const Sb__WorkersRep *r, int json)
 	if (json)
 		puts("]");
 }
+
+/* One metric family's header. */
+static void
+family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value: the names here are the config's and the broker's own
+ * (queue names, kinds), but escaped as the format asks all the same. */
+static void
+label(const char *k, const char *v, int comma)
+{
+	printf("%s%s=\"", comma ? "," : "", k);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			putchar('\\');
+		if (*v == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*v);
+	}
+	putchar('"');
+}
+
+static void
+worker_labels(const Sb__WorkerInfo *w)
+{
+	char inst[16], pid[16];
+
+	snprintf(inst, sizeof(inst), "%u", w->instance);
+	snprintf(pid, sizeof(pid), "%u", w->pid);
+	putchar('{');
+	label("kind", kind_name((int)w->kind), 0);
+	label("instance", inst, 1);
+	label("pid", pid, 1);
+	putchar('}');
+}
+
+void
+output_metrics(const Sb__WorkersRep *w, const Sb__QueuesRep *q)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} wf[] = {
+		{ "spoolbox_worker_private_bytes", "gauge",
+		    "Private bytes of the worker process at the last sample." },
+		{ "spoolbox_worker_open_fds", "gauge",
+		    "Open descriptors of the worker process at the last sample." },
+		{ "spoolbox_worker_jobs_total", "counter",
+		    "Jobs this worker process has done." },
+		{ "spoolbox_worker_uptime_seconds", "gauge",
+		    "Seconds since the worker process started." },
+		{ "spoolbox_worker_recycles_total", "counter",
+		    "Graceful recycles of the worker's slot." },
+		{ "spoolbox_worker_restarts_total", "counter",
+		    "Restarts of the worker's slot after a crash." },
+		{ "spoolbox_worker_memory_budget_bytes", "gauge",
+		    "Private bytes above which the worker is recycled." },
+		{ "spoolbox_worker_handle_budget", "gauge",
+		    "Open descriptors above which the worker is recycled." },
+	};
+
+	for (size_t f = 0; f < sizeof(wf) / sizeof(wf[0]); f++) {
+		family(wf[f].name, wf[f].type, wf[f].help);
+		for (size_t i = 0; i < w->n_workers; i++) {
+			const Sb__WorkerInfo *x = w->workers[i];
+			uint64_t v[] = { x->private_bytes, x->fds, x->jobs,
+				x->uptime_ms / 1000, x->recycles, x->restarts,
+				x->memory_budget, x->handle_budget };
+			if (x->pid == 0)
+				continue; /* a slot without a process */
+			printf("%s", wf[f].name);
+			worker_labels(x);
+			printf(" %llu\n", (unsigned long long)v[f]);
+		}
+	}
+	family("spoolbox_queue_jobs", "gauge",
+	    "Jobs of the queue not yet final, by state.");
+	for (size_t i = 0; i < q->n_queues; i++) {
+		const Sb__QueueInfo *x = q->queues[i];
+		const char *st[] = { "pending", "active", "uploading" };
+		uint64_t v[] = { x->pending, x->active, x->uploads };
+		for (int k = 0; k < 3; k++) {
+			printf("spoolbox_queue_jobs{");
+			label("queue", x->name, 0);
+			label("state", st[k], 1);
+			printf("} %llu\n", (unsigned long long)v[k]);
+		}
+	}
+	family("spoolbox_queue_completed_total", "counter",
+	    "Jobs the queue completed since the local spooler started.");
+	for (size_t i = 0; i < q->n_queues; i++) {
+		printf("spoolbox_queue_completed_total{");
+		label("queue", q->queues[i]->name, 0);
+		printf("} %llu\n", (unsigned long long)q->queues[i]->completed);
+	}
+	family("spoolbox_queue_stopped", "gauge",
+	    "1 when the queue is stopped (its reason in spoolbox queues).");
+	for (size_t i = 0; i < q->n_queues; i++) {
+		printf("spoolbox_queue_stopped{");
+		label("queue", q->queues[i]->name, 0);
+		printf("} %d\n", strcmp(q->queues[i]->state, "ready") != 0);
+	}
+}

@@ -47,7 +47,8 @@ usage(void)
 	      "  queues [--json]\n"
 	      "  workers [--json]\n"
 	      "  budget KIND [KEY=VALUE]...\n"
-	      "  reload\n",
+	      "  reload\n"
+	      "  metrics\n",
 	    stderr);
 	exit(2);
 }
@@ -303,6 +304,32 @@ cmd_queues(int argc, char **argv)
 	return 0;
 }
 
+/* Prometheus' text format: the workers' and the queues' figures. */
+static int
+cmd_metrics(void)
+{
+	Sb__WorkersReq wr = SB__WORKERS_REQ__INIT;
+	Sb__QueuesReq qr = SB__QUEUES_REQ__INIT;
+	sb_env req, *w, *q;
+
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_WORKERS_REQ;
+	req.workers_req = &wr;
+	w = call(&req);
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
+	req.queues_req = &qr;
+	q = call(&req);
+	if (w->body_case != SB__ENVELOPE__BODY_WORKERS_REP ||
+	    q->body_case != SB__ENVELOPE__BODY_QUEUES_REP)
+		die("unexpected answer");
+	output_metrics(w->workers_rep, q->queues_rep);
+	chan_free(w);
+	chan_free(q);
+	return 0;
+}
+
 static int
 cmd_workers(int argc, char **argv)
 {
@@ -410,6 +437,8 @@ main(int argc, char **argv)
 		return cmd_queues(argc, argv);
 	if (strcmp(argv[0], "workers") == 0)
 		return cmd_workers(argc, argv);
+	if (strcmp(argv[0], "metrics") == 0)
+		return cmd_metrics();
 	if (strcmp(argv[0], "budget") == 0)
 		return cmd_budget(argc, argv);
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)

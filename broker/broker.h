@@ -189,6 +189,15 @@ struct broker {
 	int stopping;
 	int listen_fd[SB_LISTEN_MAX]; /* the listener's sockets, ours */
 	size_t nlisten;
+	struct {                 /* the last recycles and restarts, a ring */
+		int64_t at;
+		int kind;
+		unsigned idx;
+		pid_t pid;
+		int restart;
+		char reason[300];
+	} recent[8];
+	unsigned nrecent;        /* events so far (the ring holds 8) */
 	int notify;              /* under systemd (NOTIFY_SOCKET) */
 	int ready_sent;
 	uint64_t watchdog_ms;    /* 0: no watchdog */

@@ -196,6 +196,23 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 		ptrs[i] = &infos[i];
 	rep.n_workers = n;
 	rep.workers = ptrs;
+	/* The recent recycles and restarts, newest first. */
+	Sb__WorkerEvent ev[8], *evp[8];
+	unsigned nev = b->nrecent < 8 ? b->nrecent : 8;
+	for (unsigned k = 0; k < nev; k++) {
+		unsigned r = (b->nrecent - 1 - k) % 8;
+		sb__worker_event__init(&ev[k]);
+		ev[k].at = b->recent[r].at;
+		ev[k].kind = b->recent[r].kind;
+		ev[k].instance = b->recent[r].idx;
+		ev[k].pid = (uint32_t)b->recent[r].pid;
+		ev[k].what = b->recent[r].restart ? (char *)"restarted"
+						  : (char *)"recycled";
+		ev[k].reason = b->recent[r].reason;
+		evp[k] = &ev[k];
+	}
+	rep.n_recent = nev;
+	rep.recent = evp;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REP;
 	e.workers_rep = &rep;

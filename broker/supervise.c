@@ -438,6 +438,22 @@ supervise_grow(struct broker *b, int kind)
 	return 0;
 }
 
+/* Remember a recycle or restart for `spoolbox status`. */
+static void
+remember(struct broker *b, const struct inst *w, int restart,
+    const char *reason)
+{
+	unsigned i = b->nrecent++ % 8;
+
+	b->recent[i].at = now_wall_ms();
+	b->recent[i].kind = w->kind;
+	b->recent[i].idx = w->idx;
+	b->recent[i].pid = w->pid;
+	b->recent[i].restart = restart;
+	snprintf(b->recent[i].reason, sizeof(b->recent[i].reason), "%s",
+	    reason);
+}
+
 /* Graceful recycle of a serving process (see the file header). */
 void
 supervise_recycle(struct broker *b, struct inst *w, const char *why)
@@ -450,6 +466,7 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why)
 	s->recycles++;
 	snprintf(s->last_reason, sizeof(s->last_reason), "%s", why);
 	snprintf(w->stop_reason, sizeof(w->stop_reason), "recycled: %s", why);
+	remember(b, w, 0, why);
 	log_info("recycling %s.%u pid %d: %s", kind_name(w->kind), w->idx,
 	    (int)w->pid, why);
 	if (w->kind != SB__WORKER_KIND__LOCALSPL &&
@@ -549,6 +566,7 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 		s->recycles++;
 		snprintf(s->last_reason, sizeof(s->last_reason), "%s", limit);
 		snprintf(w->stop_reason, sizeof(w->stop_reason), "%s", limit);
+		remember(b, w, 0, limit);
 	}
 	budget_limit_release(b, w);
 	if (crash) {
@@ -556,6 +574,7 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 		s->restarts++;
 		snprintf(s->last_reason, sizeof(s->last_reason), "crashed: %s",
 		    why);
+		remember(b, w, 1, s->last_reason);
 		log_warn("%s.%u pid %d %s", kind_name(w->kind), w->idx,
 		    (int)w->pid, why);
 	} else {

@@ -422,3 +422,74 @@ output_metrics(const Sb__WorkersRep *w, const Sb__QueuesRep *q)
 		printf("} %d\n", strcmp(q->queues[i]->state, "ready") != 0);
 	}
 }
+
+/* used/budget as a bar of width cells: '#' used, '.' left; '!' past it. */
+static void
+bar(uint64_t used, uint64_t budget, int width)
+{
+	int n = budget ? (int)(used * (uint64_t)width / budget) : 0;
+
+	putchar('[');
+	for (int i = 0; i < width; i++)
+		putchar(i < n ? (n > width ? '!' : '#') : '.');
+	putchar(']');
+}
+
+void
+output_status(const char *sock, const Sb__WorkersRep *w,
+    const Sb__QueuesRep *q)
+{
+	unsigned ready = 0, total = 0, stopped = 0;
+	char used[32], budget[32], why[512];
+
+	for (size_t i = 0; i < w->n_workers; i++) {
+		total++;
+		ready += strcmp(w->workers[i]->state, "ready") == 0 ||
+		    strcmp(w->workers[i]->state, "busy") == 0;
+	}
+	for (size_t i = 0; i < q->n_queues; i++)
+		stopped += strcmp(q->queues[i]->state, "ready") != 0;
+	printf("spoolboxd: answering on %s; %u of %u worker processes ready; "
+	       "%zu queue(s), %u stopped\n\n",
+	    sock != NULL ? sock : "(default socket)", ready, total,
+	    q->n_queues, stopped);
+	printf("%-12s %7s %-9s %-24s %-24s %s\n", "WORKER", "PID", "STATE",
+	    "MEMORY (used/budget)", "HANDLES (used/budget)", "RECYCLES");
+	for (size_t i = 0; i < w->n_workers; i++) {
+		const Sb__WorkerInfo *x = w->workers[i];
+		char name[24], h[24];
+		snprintf(name, sizeof(name), "%s.%u", kind_name((int)x->kind),
+		    x->instance);
+		format_size(x->private_bytes, used, sizeof(used));
+		format_size(x->memory_budget, budget, sizeof(budget));
+		printf("%-12s %7u %-9s ", name, x->pid, x->state);
+		bar(x->private_bytes, x->memory_budget, 10);
+		printf(" %5s/%-6s ", used, budget);
+		bar(x->fds, x->handle_budget, 10);
+		snprintf(h, sizeof(h), "%u/%u", x->fds, x->handle_budget);
+		printf(" %-11s %u\n", h, x->recycles);
+	}
+	printf("\n%-12s %-8s %7s %6s %9s\n", "QUEUE", "STATE", "PENDING",
+	    "ACTIVE", "COMPLETED");
+	for (size_t i = 0; i < q->n_queues; i++) {
+		const Sb__QueueInfo *x = q->queues[i];
+		printf("%-12s %-8s %7u %6u %9llu%s%s\n", x->name, x->state,
+		    x->pending, x->active, (unsigned long long)x->completed,
+		    x->reason[0] ? "  " : "",
+		    output_safe(x->reason, 0, why, sizeof(why)));
+	}
+	printf("\nLAST RECYCLES AND RESTARTS\n");
+	if (w->n_recent == 0)
+		printf("  none\n");
+	for (size_t i = 0; i < w->n_recent && i < 5; i++) {
+		const Sb__WorkerEvent *e = w->recent[i];
+		time_t t = (time_t)(e->at / 1000);
+		struct tm tm;
+		char when[32];
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+		printf("  %s %s.%u pid %u %s: %s\n", when,
+		    kind_name((int)e->kind), e->instance, e->pid, e->what,
+		    output_safe(e->reason, 0, why, sizeof(why)));
+	}
+}

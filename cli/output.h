@@ -9,6 +9,10 @@
 void output_jobs(const Sb__JobsRep *r, int json);
 void output_queues(const Sb__QueuesRep *r, int json);
 void output_workers(const Sb__WorkersRep *r, int json);
+/* One screen: the broker at sock, workers with budget use, queues, the
+ * last recycles and restarts. */
+void output_status(const char *sock, const Sb__WorkersRep *w,
+    const Sb__QueuesRep *q);
 /* Both, in Prometheus' text exposition format. */
 void output_metrics(const Sb__WorkersRep *w, const Sb__QueuesRep *q);
 const char *output_state_name(int state);

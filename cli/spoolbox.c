@@ -48,7 +48,8 @@ usage(void)
 	      "  workers [--json]\n"
 	      "  budget KIND [KEY=VALUE]...\n"
 	      "  reload\n"
-	      "  metrics\n",
+	      "  metrics\n"
+	      "  status\n",
 	    stderr);
 	exit(2);
 }
@@ -304,26 +305,49 @@ cmd_queues(int argc, char **argv)
 	return 0;
 }
 
-/* Prometheus' text format: the workers' and the queues' figures. */
-static int
-cmd_metrics(void)
+/* Workers and queues, asked together (metrics, status). */
+static void
+ask_both(sb_env **w, sb_env **q)
 {
 	Sb__WorkersReq wr = SB__WORKERS_REQ__INIT;
 	Sb__QueuesReq qr = SB__QUEUES_REQ__INIT;
-	sb_env req, *w, *q;
+	sb_env req;
 
 	connect_broker();
 	chan_env_init(&req);
 	req.body_case = SB__ENVELOPE__BODY_WORKERS_REQ;
 	req.workers_req = &wr;
-	w = call(&req);
+	*w = call(&req);
 	chan_env_init(&req);
 	req.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
 	req.queues_req = &qr;
-	q = call(&req);
-	if (w->body_case != SB__ENVELOPE__BODY_WORKERS_REP ||
-	    q->body_case != SB__ENVELOPE__BODY_QUEUES_REP)
+	*q = call(&req);
+	if ((*w)->body_case != SB__ENVELOPE__BODY_WORKERS_REP ||
+	    (*q)->body_case != SB__ENVELOPE__BODY_QUEUES_REP)
 		die("unexpected answer");
+}
+
+/* One screen for an admin: workers against their budgets, queues, the
+ * last recycles and restarts. */
+static int
+cmd_status(void)
+{
+	sb_env *w, *q;
+
+	ask_both(&w, &q);
+	output_status(sock_path, w->workers_rep, q->queues_rep);
+	chan_free(w);
+	chan_free(q);
+	return 0;
+}
+
+/* Prometheus' text format: the workers' and the queues' figures. */
+static int
+cmd_metrics(void)
+{
+	sb_env *w, *q;
+
+	ask_both(&w, &q);
 	output_metrics(w->workers_rep, q->queues_rep);
 	chan_free(w);
 	chan_free(q);
@@ -439,6 +463,8 @@ main(int argc, char **argv)
 		return cmd_workers(argc, argv);
 	if (strcmp(argv[0], "metrics") == 0)
 		return cmd_metrics();
+	if (strcmp(argv[0], "status") == 0)
+		return cmd_status();
 	if (strcmp(argv[0], "budget") == 0)
 		return cmd_budget(argc, argv);
 	if (strcmp(argv[0], "reload") == 0 && argc == 1)

@@ -40,4 +40,14 @@ r2=$(metric spoolbox_worker_recycles_total 'kind="printproc"' <"$T/m2")
 [ "$c2" -eq $((c1 + 1)) ] || fail "completed went from $c1 to $c2 for one job"
 [ "$r2" -gt "$r1" ] || fail "printproc's recycles stayed at $r1"
 log "completed $c1 -> $c2, printproc recycles $r1 -> $r2"
+
+# spoolbox status: one screen with each worker against its budgets, the
+# queues, and the recycle just seen with its reason.
+sb status >"$T/status" || fail "spoolbox status failed"
+has "^spoolboxd: answering on .*worker processes ready" "$T/status" || fail "no service line"
+has "^localspl.0 .* \[[#.!]\{10\}\] .*/32M" "$T/status" ||
+	{ cat "$T/status"; fail "no budget bar for localspl"; }
+has "^ps  *ready " "$T/status" || fail "no queue ps in the status"
+has "printproc.0 pid [0-9]* recycled: max_jobs" "$T/status" ||
+	{ cat "$T/status"; fail "the recycle is not among the last ones"; }
 log PASS

@@ -45,7 +45,7 @@ log "completed $c1 -> $c2, printproc recycles $r1 -> $r2"
 # queues, and the recycle just seen with its reason.
 sb status >"$T/status" || fail "spoolbox status failed"
 has "^spoolboxd: answering on .*worker processes ready" "$T/status" || fail "no service line"
-has "^localspl.0 .* \[[#.!]\{10\}\] .*/32M" "$T/status" ||
+has "^localspl.0 .* \[[#.!]\{10\}\] *[0-9.]*[KMG]*/[0-9.]*[KMG] " "$T/status" ||
 	{ cat "$T/status"; fail "no budget bar for localspl"; }
 has "^ps  *ready " "$T/status" || fail "no queue ps in the status"
 has "printproc.0 pid [0-9]* recycled: max_jobs" "$T/status" ||

@@ -164,20 +164,23 @@ printer_uuid(const struct req *r, char *buf, size_t len)
 	    (uint64_t)(h[1] & 0xffffffffffffULL));
 }
 
+/* The media spoolbox offers: A4 and US Letter (paper_points()). */
+static const char *const media[] = { "iso_a4_210x297mm",
+	"na_letter_8.5x11in" };
+
 static const char *
 media_name(const struct lsn_queue *q)
 {
 	if (q->cfg->media[0] != '\0')
 		return q->cfg->media;
-	return strcasecmp(q->cfg->paper, "letter") == 0 ? "na_letter_8.5x11in"
-							: "iso_a4_210x297mm";
+	return strcasecmp(q->cfg->paper, "letter") == 0 ? media[1] : media[0];
 }
 
 static ipp_t *
-media_col(const char *media)
+media_col(const char *name)
 {
 	ipp_t *col = ippNew(), *size = ippNew();
-	int letter = strcmp(media, "na_letter_8.5x11in") == 0;
+	int letter = strcmp(name, media[1]) == 0;
 
 	ippAddInteger(size, IPP_TAG_ZERO, IPP_TAG_INTEGER, "x-dimension",
 	    letter ? 21590 : 21000);
@@ -185,7 +188,7 @@ media_col(const char *media)
 	    letter ? 27940 : 29700);
 	ippAddCollection(col, IPP_TAG_ZERO, "media-size", size);
 	ippAddString(col, IPP_TAG_ZERO, IPP_TAG_KEYWORD, "media-size-name",
-	    NULL, media);
+	    NULL, name);
 	ippDelete(size);
 	return col;
 }
@@ -195,8 +198,6 @@ media_col(const char *media)
 static void
 everywhere_attrs(struct req *r, ipp_t *a)
 {
-	static const char *const media[] = { "iso_a4_210x297mm",
-		"na_letter_8.5x11in" };
 	static const char *const raster_types[] = { "black_1", "sgray_8",
 		"srgb_8" };
 	static const char *const color_modes[] = { "auto", "monochrome" };
@@ -310,8 +311,6 @@ printer_attrs(struct req *r, const Sb__QueueInfo *qi)
 	static const char *const versions[] = { "1.1", "2.0" };
 	static const char *const sides[] = { "one-sided",
 		"two-sided-long-edge", "two-sided-short-edge" };
-	static const char *const media[] = { "iso_a4_210x297mm",
-		"na_letter_8.5x11in" };
 	static const char *const which[] = { "completed", "not-completed" };
 	static const char *const creation[] = { "copies", "media", "media-col",
 		"sides", "orientation-requested", "print-quality",
@@ -670,8 +669,8 @@ check_template(struct req *r, int *copies, int *type)
 		bad = 1, ippCopyAttribute(r->out, a, 0);
 	if ((a = ippFindAttribute(r->in, "media", IPP_TAG_ZERO)) != NULL &&
 	    (ippGetCount(a) != 1 ||
-		(!ippContainsString(a, "iso_a4_210x297mm") &&
-		    !ippContainsString(a, "na_letter_8.5x11in"))))
+		(!ippContainsString(a, media[0]) &&
+		    !ippContainsString(a, media[1]))))
 		bad = 1, ippCopyAttribute(r->out, a, 0);
 	if ((a = ippFindAttribute(r->in, "job-name", IPP_TAG_ZERO)) != NULL &&
 	    ippGetValueTag(a) != IPP_TAG_NAME &&
@@ -1171,6 +1170,8 @@ ipp_check_request(struct conn *c, ipp_t *in)
 static void
 process_ipp(struct req *r)
 {
+	uint64_t id;
+
 	if (prepare(r) != 0)
 		return;
 	switch (ippGetOperation(r->in)) {
@@ -1203,10 +1204,10 @@ process_ipp(struct req *r)
 		close_job(r);
 		break;
 	case IPP_OP_GET_JOB_ATTRIBUTES:
-		if (job_id(r) == 0)
+		if ((id = job_id(r)) == 0)
 			status(r, IPP_STATUS_ERROR_BAD_REQUEST, "no job-id");
 		else
-			get_jobs(r, job_id(r));
+			get_jobs(r, id);
 		break;
 	case IPP_OP_GET_JOBS:
 		get_jobs(r, 0);

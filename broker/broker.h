@@ -167,7 +167,13 @@ struct broker {
 	struct inst *insts;      /* the process pool: 2 per slot */
 	size_t ninsts;
 	enum limit_backend limit;
-	uid_t run_uid[SB_KINDS];   /* as root: each kind's own account */
+	/* How workers get their own accounts: ACC_ROOT (the broker is
+	 * root and each worker drops to its account), ACC_MAPPED (the broker
+	 * is an account with CAP_SETUID/CAP_SETGID and maps each worker's
+	 * account into a user namespace of its own, sandbox_map), or
+	 * ACC_SHARED (neither: every worker runs as the broker's user). */
+	enum { ACC_SHARED, ACC_ROOT, ACC_MAPPED } accounts;
+	uid_t run_uid[SB_KINDS];   /* each kind's own account (not shared) */
 	gid_t run_gid[SB_KINDS];
 	char cgroup_root[PATH_MAX];
 	char failed[SB_KINDS][256]; /* crash-loop breaker: why a kind failed */

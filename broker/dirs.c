@@ -124,16 +124,29 @@ set_owner_mode(int fd, const char *path, uid_t uid, gid_t gid, mode_t mode,
     char *why, size_t len)
 {
 	struct stat st;
+	int owner, perm;
 
 	if (fstat(fd, &st) != 0)
 		return fail_why(why, len, "%s: %s", path, strerror(errno));
-	if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) != 0)
-		return fail_why(why, len, "%s is owned by uid %u and cannot be "
-		    "taken over: %s", path, (unsigned)st.st_uid,
-		    strerror(errno));
-	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)
-		return fail_why(why, len, "chmod %s: %s", path, strerror(errno));
-	return 0;
+	owner = st.st_uid != uid || st.st_gid != gid;
+	perm = (st.st_mode & 07777) != mode;
+	if (!owner && !perm)
+		return 0;
+	errno = EPERM; /* an O_PATH fd: a directory we may not read */
+	if (!(fcntl(fd, F_GETFL) & O_PATH) &&
+	    (!owner || fchown(fd, uid, gid) == 0) &&
+	    (!perm || fchmod(fd, mode) == 0))
+		return 0;
+	if (errno == EPERM && geteuid() != 0)
+		return fail_why(why, len, "%s is uid %u gid %u mode %04o, not "
+		    "uid %u gid %u mode %04o, and spoolboxd (not root) cannot "
+		    "change that: make it so (the package's tmpfiles.d does)",
+		    path, (unsigned)st.st_uid, (unsigned)st.st_gid,
+		    (unsigned)(st.st_mode & 07777), (unsigned)uid, (unsigned)gid,
+		    (unsigned)mode);
+	return fail_why(why, len, "%s is owned by uid %u and cannot be taken "
+	    "over (mode %04o): %s", path, (unsigned)st.st_uid,
+	    (unsigned)(st.st_mode & 07777), strerror(errno));
 }
 
 /* name in dir, as a directory never reached through a link: made when
@@ -157,6 +170,11 @@ open_entry(int dir, const char *dirpath, const char *name, mode_t mode,
 		    name);
 	}
 	fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Not root: a worker account's 0700 directory can still be
+	 * checked (set_owner_mode), though not read. */
+	if (fd < 0 && errno == EACCES)
+		fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
 	if (fd < 0)
 		return fail_why(why, len, "%s/%s: %s", dirpath, name,
 		    errno == ELOOP ? "is a symbolic link" : strerror(errno));
@@ -268,7 +286,7 @@ void
 dirs_setup(struct broker *b)
 {
 	/* Other users reach the client socket only in a system install. */
-	mode_t mode = geteuid() == 0 ? 0755 : 0700;
+	mode_t mode = b->accounts != ACC_SHARED ? 0755 : 0700;
 	char why[PATH_MAX + 128];
 	int rt, fd;
 
@@ -335,11 +353,13 @@ chown_tree(int dir, const char *path, uid_t uid, gid_t gid, int depth)
 
 /* Can localspl's account reach dir? (Checked as that account.) */
 static int
-reachable_by(const char *dir, uid_t uid, gid_t gid)
+reachable_by(const struct broker *b, const char *dir, uid_t uid, gid_t gid)
 {
+	uid_t me = geteuid();
+	gid_t meg = getegid();
 	int ok;
 
-	if (geteuid() != 0)
+	if (b->accounts == ACC_SHARED)
 		return access(dir, R_OK | W_OK | X_OK) == 0;
 	if (setegid(gid) != 0 || seteuid(uid) != 0)
 		fatal("seteuid %u: %s", (unsigned)uid, strerror(errno));
@@ -347,8 +367,8 @@ reachable_by(const char *dir, uid_t uid, gid_t gid)
 	 * real ones). */
 	ok = faccessat(AT_FDCWD, dir, R_OK | W_OK | X_OK, AT_EACCESS) == 0 ||
 	    errno == EROFS; /* reported by the writes themselves */
-	if (seteuid(0) != 0 || setegid(0) != 0)
-		fatal("seteuid back to root: %s", strerror(errno));
+	if (seteuid(me) != 0 || setegid(meg) != 0)
+		fatal("seteuid back to %u: %s", (unsigned)me, strerror(errno));
 	return ok;
 }
 
@@ -370,11 +390,11 @@ spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
 		close(fd);
 		return -1;
 	}
-	if (geteuid() == 0)
+	if (b->accounts == ACC_ROOT)
 		chown_tree(sub, jobs, uid, gid, 0);
 	close(sub);
 	close(fd);
-	if (!reachable_by(jobs, uid, gid))
+	if (!reachable_by(b, jobs, uid, gid))
 		return fail_why(why, len, "spool %s is not reachable by localspl's "
 		    "account %s (uid %u)", c->spool_dir,
 		    b->cfg.users[SB__WORKER_KIND__LOCALSPL], (unsigned)uid);
@@ -384,8 +404,8 @@ spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
 /* A file: queue's directory: localspl's, 0755, or a shared drop folder
  * the admin named as such. */
 static int
-file_dir(const struct sb_queue *q, const char *path, uid_t uid, gid_t gid,
-    char *why, size_t len)
+file_dir(const struct broker *b, const struct sb_queue *q, const char *path,
+    uid_t uid, gid_t gid, char *why, size_t len)
 {
 	struct stat st;
 	int fd;
@@ -413,7 +433,7 @@ file_dir(const struct sb_queue *q, const char *path, uid_t uid, gid_t gid,
 		return -1;
 	}
 	close(fd);
-	if (!reachable_by(path, uid, gid))
+	if (!reachable_by(b, path, uid, gid))
 		return fail_why(why, len, "file: queue %s: %s is not reachable by "
 		    "localspl's account (uid %u)", q->name, path,
 		    (unsigned)uid);
@@ -425,8 +445,8 @@ dirs_spool(const struct broker *b, const struct sb_config *c, char *why,
     size_t len)
 {
 	const int spl = SB__WORKER_KIND__LOCALSPL;
-	uid_t uid = geteuid() == 0 ? b->run_uid[spl] : geteuid();
-	gid_t gid = geteuid() == 0 ? b->run_gid[spl] : getegid();
+	uid_t uid = b->accounts != ACC_SHARED ? b->run_uid[spl] : geteuid();
+	gid_t gid = b->accounts != ACC_SHARED ? b->run_gid[spl] : getegid();
 
 	if (spool_dir(b, c, uid, gid, why, len) != 0)
 		return -1;
@@ -438,7 +458,7 @@ dirs_spool(const struct broker *b, const struct sb_config *c, char *why,
 			continue;
 		if (uri_parse(q->uri, &u, err, sizeof(err)) != 0)
 			return fail_why(why, len, "queue %s: %s", q->name, err);
-		if (file_dir(q, u.path, uid, gid, why, len) != 0)
+		if (file_dir(b, q, u.path, uid, gid, why, len) != 0)
 			return -1;
 	}
 	return 0;

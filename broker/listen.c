@@ -75,7 +75,12 @@ listen_open(struct broker *b)
 	for (size_t i = 0; i < b->cfg.nlisten; i++) {
 		const struct sb_listen *a = &b->cfg.listen[i];
 		int fd = from_systemd(a);
-		if (fd < 0 && (fd = open_one(a)) < 0)
+		if (fd < 0 && (fd = open_one(a)) < 0 && errno == EACCES)
+			fatal("[listener] %s = %s: %s (a port below 1024 needs "
+			    "root, or the socket from systemd: add it to "
+			    "spoolbox.socket)", a->proto, a->addr,
+			    strerror(errno));
+		else if (fd < 0)
 			fatal("[listener] %s = %s: %s", a->proto, a->addr,
 			    strerror(errno));
 		/* Several processes accept on it (a recycle overlaps): an

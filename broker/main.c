@@ -300,6 +300,9 @@ main(int argc, char **argv)
 	b->client_fd = -1;
 	b->reload = reload_notified;
 
+	b->accounts = geteuid() == 0 ? ACC_ROOT
+	    : system_instance()	     ? ACC_MAPPED
+				     : ACC_SHARED;
 	raise_nofile();
 	listen_open(b);
 	dirs_setup(b);

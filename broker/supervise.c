@@ -66,6 +66,11 @@ resolve_accounts(struct broker *b)
 		/* Numeric fallback: a fixed, otherwise unused id per kind. */
 		b->run_uid[k] = pw != NULL ? pw->pw_uid : (uid_t)(64800 + k);
 		b->run_gid[k] = pw != NULL ? pw->pw_gid : (gid_t)(64800 + k);
+		if (b->accounts == ACC_MAPPED && (b->run_uid[k] == geteuid() ||
+		    b->run_gid[k] == getegid()))
+			fatal("%s's account %s is spoolboxd's own: each worker "
+			    "kind needs one of its own", kind_name(k),
+			    b->cfg.users[k]);
 	}
 }
 
@@ -165,6 +170,8 @@ view_for(const struct broker *b, int kind, const char *chan_dir,
 	memset(v, 0, sizeof(*v));
 	v->root = b->view_root;
 	v->channel_dir = chan_dir;
+	v->mapped = b->accounts == ACC_MAPPED && b->cfg.sandbox != SBX_OFF;
+	v->map_fd = WORKER_FDCHAN;
 	if (kind == SB__WORKER_KIND__LOCALSPL)
 		config_localspl_paths(&b->cfg, v->rw);
 }
@@ -295,13 +302,23 @@ spawn(struct broker *b, struct slot *s)
 		exec_child(s->kind, path, argv, ns, &view, parent,
 		    b->cfg.sandbox != SBX_OFF, sp[1]);
 	close(sp[1]);
-	fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	w->pidfd = proc_pidfd_open(pid);
-	if (w->pidfd < 0) {
+	if (w->pidfd >= 0 && view.mapped &&
+	    sandbox_map(pid, sp[0], b->run_uid[s->kind],
+		b->run_gid[s->kind]) != 0) {
+		log_error("%s.%u: mapping its account %s into its user "
+		    "namespace: %s; stopped, retried later", kind_name(s->kind),
+		    s->idx, b->cfg.users[s->kind], strerror(errno));
+		close(w->pidfd);
+		w->pidfd = -1;
+	} else if (w->pidfd < 0) {
 		/* Out of fds, say: no way to watch it, so it goes; the slot
 		 * is tried again later. Never fatal. */
 		log_error("%s.%u: pidfd_open: %s; stopped, retried later",
 		    kind_name(s->kind), s->idx, strerror(errno));
+	}
+	fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	if (w->pidfd < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(sp[0]);

@@ -739,7 +739,7 @@ config_default_runtime_dir(char *buf, size_t len)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-	if (geteuid() == 0)
+	if (system_instance())
 		snprintf(buf, len, "/run/spoolbox");
 	else if (xdg != NULL && xdg[0] == '/')
 		snprintf(buf, len, "%s/spoolbox", xdg);
@@ -754,7 +754,7 @@ default_spool_dir(char *buf, size_t len)
 	const char *home = getenv("HOME");
 	struct passwd *pw;
 
-	if (geteuid() == 0) {
+	if (system_instance()) {
 		snprintf(buf, len, "/var/spool/spoolbox");
 	} else if (state != NULL && state[0] == '/') {
 		snprintf(buf, len, "%s/spoolbox", state);

@@ -1,6 +1,8 @@
 /*
  * sbclient: see sbclient.h. Reports errors as one-line strings.
  */
+#define SYSTEM_SOCKET "/run/spoolbox/spoolbox.sock"
+
 #include "sbclient.h"
 
 #include <errno.h>
@@ -77,6 +79,11 @@ sbclient_open(nng_socket *s, const char *sock, char *err, size_t errlen)
 	if (sock == NULL) {
 		config_default_runtime_dir(dir, sizeof(dir));
 		snprintf(url, sizeof(url), "ipc://%s/spoolbox.sock", dir);
+		/* No instance of one's own: the system's (a user's CLI on
+		 * a packaged install). */
+		if (access(url + 6, F_OK) != 0 &&
+		    access(SYSTEM_SOCKET, F_OK) == 0)
+			snprintf(url, sizeof(url), "ipc://%s", SYSTEM_SOCKET);
 	} else if (strncmp(sock, "ipc://", 6) == 0) {
 		snprintf(url, sizeof(url), "%s", sock);
 	} else {

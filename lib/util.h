@@ -34,6 +34,11 @@ int fsync_dir(const char *dir);
 /* mkdir -p with mode for the last component; 0 or -1 with errno. */
 int mkdir_p(const char *path, unsigned mode);
 
+/* A system instance: root, or an account holding CAP_SETUID and
+ * CAP_SETGID (spoolbox.service runs the broker as `spoolbox` with just
+ * those): system paths, and each worker kind under its own account. */
+int system_instance(void);
+
 /* Why something failed, into err (len bytes): always -1, to return. */
 int fail_why(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -320,6 +320,54 @@ enter_userns(void)
 	return 0;
 }
 
+/* Mapped: a user namespace whose maps the broker writes (sandbox_map). */
+static int
+enter_mapped_userns(int fd)
+{
+	char c = 0;
+
+	/* The broker's own ids changed since it started (a seteuid to
+	 * check a directory as localspl), which made it, and this copy of
+	 * it, not dumpable: its /proc files, uid_map too, would be root's.
+	 * Ours are the broker's again; exec decides afresh. */
+	if (prctl(PR_SET_DUMPABLE, 1) != 0 || unshare(CLONE_NEWUSER) != 0 ||
+	    write(fd, "u", 1) != 1)
+		return -1;
+	if (read(fd, &c, 1) != 1 || c != 'm') {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_map(pid_t pid, const char *which, unsigned outer, unsigned id)
+{
+	char path[64], map[80];
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, which);
+	/* The broker's account is root inside until the worker drops to
+	 * its own (the broker refuses a kind whose account is its own). */
+	n = snprintf(map, sizeof(map), "0 %u 1\n%u %u 1\n", outer, id, id);
+	return write_raw(path, map, (size_t)n);
+}
+
+int
+sandbox_map(pid_t pid, int fd, uid_t uid, gid_t gid)
+{
+	char c = 0;
+
+	if (read(fd, &c, 1) != 1 || c != 'u') {
+		errno = c == 0 ? ECHILD : EPROTO;
+		return -1;
+	}
+	if (write_map(pid, "uid_map", (unsigned)geteuid(), (unsigned)uid) != 0 ||
+	    write_map(pid, "gid_map", (unsigned)getegid(), (unsigned)gid) != 0)
+		return -1;
+	return write(fd, "m", 1) == 1 ? 0 : -1;
+}
+
 #define STEP(name, expr)                  \
 	do {                              \
 		if ((expr) != 0) {        \
@@ -393,7 +441,10 @@ sandbox_prepare(int kind, const struct sandbox_view *v, const char **step)
 		return -1;
 	}
 	p = &policies[kind];
-	if (geteuid() != 0) {
+	if (v->mapped) {
+		STEP("user namespace", enter_mapped_userns(v->map_fd));
+		made |= SBX_NS_USER;
+	} else if (geteuid() != 0) {
 		if (enter_userns() != 0)
 			return 0; /* not offered to us: reported, not fatal */
 		made |= SBX_NS_USER;

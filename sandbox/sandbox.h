@@ -53,6 +53,12 @@ struct sandbox_view {
 	const char *channel_dir; /* the worker's own socket directory, ro */
 	const char *rw[SBX_RW_MAX + 1]; /* localspl: spool and file: dirs;
 					 * NULL-ended */
+	/* A broker that is not root but holds CAP_SETUID/CAP_SETGID maps
+	 * the worker's account into the user namespace the child makes
+	 * (sandbox_map): the child says "u" on map_fd once it unshared
+	 * and waits for "m". */
+	int mapped;
+	int map_fd;
 };
 
 /*
@@ -69,6 +75,16 @@ struct sandbox_view {
  * naming what failed.
  */
 int sandbox_prepare(int kind, const struct sandbox_view *v, const char **step);
+
+/*
+ * The broker's half of a mapped child (sandbox_view.mapped): wait for its
+ * "u" on fd, write its uid and gid maps (inside 0 is the broker's own
+ * account, which the worker leaves for uid:gid, mapped as themselves),
+ * answer "m". The namespace is the broker's own, so it may measure,
+ * limit and signal the worker without CAP_SYS_PTRACE or CAP_KILL.
+ * 0, or -1 with errno.
+ */
+int sandbox_map(pid_t pid, int fd, uid_t uid, gid_t gid);
 
 /* Apply spec to the calling process; fatal() when a step fails. */
 void sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st);

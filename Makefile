@@ -11,7 +11,8 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	cups-ipp-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
 	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev clang \
-	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus
+	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
+	systemd-container curl
 
 .PHONY: all deps build demo check check-sanitize fuzz bench package clean
 

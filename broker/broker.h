@@ -57,6 +57,10 @@ struct slot {
 	struct timespec recycle_start; /* when the current recycle began */
 	char last_reason[300];
 	int dormant;            /* an extra slot nobody needs now: no process */
+	struct {                /* recycles by rule (metrics) */
+		char rule[24];
+		unsigned n;
+	} by_rule[8];
 };
 
 /* One worker process (an entry of the broker's process pool). */
@@ -77,6 +81,10 @@ struct inst {
 	uint64_t token;          /* current dispatch, 0 when idle */
 	uint64_t job_id;
 	int stage;
+	char queue[64];         /* the dispatch's queue (the journal's field) */
+	uint64_t data_base;     /* VmData at its Hello (RLIMIT_DATA's base) */
+	uint64_t data_max;      /* the RLIMIT_DATA set on it; 0: none */
+	int limit_stale;        /* memory_limit rose past what we may raise */
 	uint64_t jobs;           /* jobs done by this process */
 	uint64_t started_ms;
 	uint64_t idle_since;
@@ -204,6 +212,8 @@ struct broker {
 		char reason[300];
 	} recent[8];
 	unsigned nrecent;        /* events so far (the ring holds 8) */
+	uint64_t samples;        /* /proc samplings of a worker, and the */
+	uint64_t sample_ns;      /* time they took (the metrics) */
 	int notify;              /* under systemd (NOTIFY_SOCKET) */
 	int ready_sent;
 	uint64_t watchdog_ms;    /* 0: no watchdog */
@@ -277,6 +287,7 @@ void listen_open(struct broker *b);
 void listen_close(struct broker *b);
 
 /* notify.c: sd_notify; nothing without NOTIFY_SOCKET */
+void notify_journal(void);
 void notify_init(struct broker *b);
 /* READY=1 once every slot's process said Hello; WATCHDOG=1 when due. */
 void notify_tick(struct broker *b, uint64_t now);
@@ -300,8 +311,16 @@ struct budget_sample {
 	int extra;               /* an instance beyond `instances` */
 };
 /* Pure: what bg says about s; why names the rule, figure and budget. */
+/* What a verdict other than BUDGET_OK is about: its rule, the figure
+ * measured and the budget it passed (the journal's fields). */
+struct budget_over {
+	const char *rule;
+	uint64_t figure, budget;
+};
+
 enum budget_verdict budget_check(const struct sb_budget *bg,
-    const struct budget_sample *s, char *why, size_t len);
+    const struct budget_sample *s, char *why, size_t len,
+    struct budget_over *over);
 void budget_init(struct broker *b);
 void budget_limit_child(struct broker *b, struct inst *w);
 void budget_limit_ready(struct broker *b, struct inst *w);
@@ -320,7 +339,9 @@ int supervise_msg(struct broker *b, struct inst *w, sb_env *e);
 void supervise_reap(struct broker *b, struct inst *w, struct loss *lost);
 void supervise_stop(struct broker *b, struct inst *w, const char *reason);
 void supervise_unfail(struct broker *b, int kind);
-void supervise_recycle(struct broker *b, struct inst *w, const char *why);
+/* over: the budget rule passed (NULL: an admin's or a reload's). */
+void supervise_recycle(struct broker *b, struct inst *w, const char *why,
+    const struct budget_over *over);
 /* Work for kind waits and no instance of it is free or starting: start
  * an extra one, up to max_instances. 1 when one was started. */
 int supervise_grow(struct broker *b, int kind);

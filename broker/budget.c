@@ -276,17 +276,27 @@ set_rlimit(struct broker *b, struct inst *w)
 	if (limit == 0) {
 		rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
 	} else {
-		base = vm_data(w->pid);
+		base = w->data_base ? w->data_base : vm_data(w->pid);
 		if (base == 0) {
 			log_warn("%s.%u pid %d: no VmData; RLIMIT_DATA not set",
 			    kind_name(w->kind), w->idx, (int)w->pid);
 			return;
 		}
+		w->data_base = base;
 		rl.rlim_cur = rl.rlim_max = base + limit;
 	}
-	if (prlimit(w->pid, RLIMIT_DATA, &rl, NULL) != 0)
+	if (rl.rlim_max == w->data_max)
+		return; /* unchanged (a reload that did not touch it) */
+	if (prlimit(w->pid, RLIMIT_DATA, &rl, NULL) == 0) {
+		w->data_max = rl.rlim_max;
+	} else if (errno == EPERM && w->data_max != 0) {
+		/* Raising a hard limit needs CAP_SYS_RESOURCE, which a
+		 * broker that is not root lacks: a new process takes it. */
+		w->limit_stale = 1;
+	} else {
 		log_warn("%s.%u pid %d: RLIMIT_DATA: %s", kind_name(w->kind),
 		    w->idx, (int)w->pid, strerror(errno));
+	}
 }
 
 /* The worker said hello: all its threads exist, its base is known. */
@@ -366,35 +376,52 @@ over_size(char *why, size_t len, const char *rule, uint64_t fig,
 
 enum budget_verdict
 budget_check(const struct sb_budget *bg, const struct budget_sample *s,
-    char *why, size_t len)
+    char *why, size_t len, struct budget_over *over)
 {
+	struct budget_over none;
+
+	if (over == NULL)
+		over = &none;
 	if (bg->memory_limit && s->private_bytes > bg->memory_limit) {
-		over_size(why, len, "memory_limit", s->private_bytes,
+		*over = (struct budget_over){ "memory_limit", s->private_bytes,
+			bg->memory_limit };
+		over_size(why, len, over->rule, s->private_bytes,
 		    bg->memory_limit);
 		return BUDGET_KILL;
 	}
-	if (bg->memory_budget && s->private_bytes > bg->memory_budget)
-		over_size(why, len, "memory_budget", s->private_bytes,
+	if (bg->memory_budget && s->private_bytes > bg->memory_budget) {
+		*over = (struct budget_over){ "memory_budget", s->private_bytes,
+			bg->memory_budget };
+		over_size(why, len, over->rule, s->private_bytes,
 		    bg->memory_budget);
-	else if (bg->handle_budget && s->fds > bg->handle_budget)
+	} else if (bg->handle_budget && s->fds > bg->handle_budget) {
+		*over = (struct budget_over){ "handle_budget", s->fds,
+			bg->handle_budget };
 		snprintf(why, len, "handle_budget: %u open fds > budget %llu",
 		    s->fds, (unsigned long long)bg->handle_budget);
-	else if (bg->max_jobs && s->jobs >= bg->max_jobs)
+	} else if (bg->max_jobs && s->jobs >= bg->max_jobs) {
+		*over = (struct budget_over){ "max_jobs", s->jobs,
+			bg->max_jobs };
 		snprintf(why, len, "max_jobs: %llu jobs >= %llu",
 		    (unsigned long long)s->jobs,
 		    (unsigned long long)bg->max_jobs);
-	else if (s->lifetime && s->up_ms > s->lifetime)
+	} else if (s->lifetime && s->up_ms > s->lifetime) {
+		*over = (struct budget_over){ "max_lifetime", s->up_ms,
+			s->lifetime };
 		snprintf(why, len,
 		    "max_lifetime: up %llums > %llums (with jitter)",
 		    (unsigned long long)s->up_ms,
 		    (unsigned long long)s->lifetime);
-	else if (s->extra && s->idle_ms && bg->max_idle &&
+	} else if (s->extra && s->idle_ms && bg->max_idle &&
 	    s->idle_ms > bg->max_idle) {
+		*over = (struct budget_over){ "max_idle", s->idle_ms,
+			bg->max_idle };
 		snprintf(why, len, "max_idle: idle %llums > %llums",
 		    (unsigned long long)s->idle_ms,
 		    (unsigned long long)bg->max_idle);
 		return BUDGET_RETIRE;
-	} else
+	} else {
 		return BUDGET_OK;
+	}
 	return BUDGET_RECYCLE;
 }

@@ -130,11 +130,18 @@ client_error(struct broker *b, nng_msg *hdr, uint64_t id, int code,
  * when the slot has none: down or failed). cap holds CapEff's text. */
 static void
 worker_info(struct broker *b, const struct slot *s, struct inst *w,
-    Sb__WorkerInfo *wi)
+    Sb__WorkerInfo *wi, Sb__ReasonCount *rc, Sb__ReasonCount **rcp)
 {
 	const struct sb_budget *bg = &b->cfg.workers[s->kind];
 
 	sb__worker_info__init(wi);
+	for (unsigned k = 0; k < 8 && s->by_rule[k].rule[0] != '\0'; k++) {
+		sb__reason_count__init(&rc[k]);
+		rc[k].rule = (char *)s->by_rule[k].rule;
+		rc[k].count = s->by_rule[k].n;
+		rcp[wi->n_recycles_by++] = &rc[k];
+	}
+	wi->recycles_by = rcp;
 	wi->kind = s->kind;
 	wi->instance = s->idx;
 	wi->restarts = s->restarts;
@@ -170,27 +177,33 @@ worker_info(struct broker *b, const struct slot *s, struct inst *w,
 }
 
 static void
-answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
+answer_workers(struct broker *b, const struct pending *to)
 {
 	Sb__WorkersRep rep = SB__WORKERS_REP__INIT;
 	size_t max = b->ninsts + b->nslots, n = 0;
 	Sb__WorkerInfo *infos = calloc(max, sizeof(*infos));
 	Sb__WorkerInfo **ptrs = calloc(max, sizeof(*ptrs));
+	Sb__ReasonCount *rc = calloc(max * 8, sizeof(*rc));
+	Sb__ReasonCount **rcp = calloc(max * 8, sizeof(*rcp));
 	sb_env e;
 
-	if (infos == NULL || ptrs == NULL)
+	if (infos == NULL || ptrs == NULL || rc == NULL || rcp == NULL)
 		fatal("out of memory");
 	/* Every slot that has no process (down, failed), then every live
 	 * process. */
 	for (size_t i = 0; i < b->nslots; i++)
 		if (b->slots[i].cur == NULL && b->slots[i].next == NULL &&
-		    !b->slots[i].dormant)
-			worker_info(b, &b->slots[i], NULL, &infos[n++]);
+		    !b->slots[i].dormant) {
+			worker_info(b, &b->slots[i], NULL, &infos[n], &rc[n * 8],
+			    &rcp[n * 8]);
+			n++;
+		}
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
 		if (w->state == W_FREE)
 			continue;
-		worker_info(b, w->slot, w, &infos[n++]);
+		worker_info(b, w->slot, w, &infos[n], &rc[n * 8], &rcp[n * 8]);
+		n++;
 	}
 	for (size_t i = 0; i < n; i++)
 		ptrs[i] = &infos[i];
@@ -213,12 +226,16 @@ answer_workers(struct broker *b, nng_msg *hdr, uint64_t id)
 	}
 	rep.n_recent = nev;
 	rep.recent = evp;
+	rep.samples = b->samples;
+	rep.sample_ns = b->sample_ns;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REP;
 	e.workers_rep = &rep;
-	reply(b, hdr, id, &e);
+	answer(b, to, &e);
 	free(infos);
 	free(ptrs);
+	free(rc);
+	free(rcp);
 }
 
 /* Apply "key=value" settings to nb; NULL, or why they are refused. */
@@ -450,6 +467,12 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 		    "a network submit cannot pass a file");
 		goto out;
 	}
+	/* The workers' figures, for GET /metrics (metrics_allow is the
+	 * listener's to check): answered here, not by localspl. */
+	if (e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ) {
+		answer_workers(b, &from);
+		goto out;
+	}
 	snprintf(user, sizeof(user), "%s", e->caller->user);
 	sb__caller__free_unpacked(e->caller, NULL);
 	e->caller = NULL;
@@ -499,7 +522,8 @@ client_msg(struct broker *b, nng_msg *m)
 		forward_local(b, m, e, (uid_t)uid);
 		break;
 	case SB__ENVELOPE__BODY_WORKERS_REQ:
-		answer_workers(b, m, e->id);
+		answer_workers(b, &(struct pending){ .hdr = m,
+		    .client_id = e->id });
 		break;
 	case SB__ENVELOPE__BODY_BUDGET_REQ:
 		answer_budget(b, m, e, (uid_t)uid);

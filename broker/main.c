@@ -95,6 +95,7 @@ reload(struct broker *b, char *msg, size_t len)
 	}
 	requeue = queues_differ(&b->cfg, &nc);
 	relisten = requeue || strcmp(nc.lsn_allow, b->cfg.lsn_allow) != 0 ||
+	    strcmp(nc.lsn_metrics_allow, b->cfg.lsn_metrics_allow) != 0 ||
 	    nc.lsn_max_clients != b->cfg.lsn_max_clients ||
 	    nc.lsn_max_clients_per_host != b->cfg.lsn_max_clients_per_host ||
 	    nc.lsn_step_timeout != b->cfg.lsn_step_timeout;
@@ -112,14 +113,14 @@ reload(struct broker *b, char *msg, size_t len)
 		    b->slots[i].kind == SB__WORKER_KIND__LOCALSPL &&
 		    b->slots[i].cur != NULL)
 			supervise_recycle(b, b->slots[i].cur,
-			    "reload: queues changed");
+			    "reload: queues changed", NULL);
 	/* The listener too learns queues and limits from Configure. */
 	for (size_t i = 0; i < b->nslots; i++)
 		if (relisten &&
 		    b->slots[i].kind == SB__WORKER_KIND__LISTENER &&
 		    b->slots[i].cur != NULL)
 			supervise_recycle(b, b->slots[i].cur,
-			    "reload: its settings changed");
+			    "reload: its settings changed", NULL);
 	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
 	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
 	return 0;
@@ -273,6 +274,7 @@ main(int argc, char **argv)
 	int c, rv;
 
 	log_init("spoolboxd");
+	notify_journal();
 	while ((c = getopt(argc, argv, "c:fdh")) != -1) {
 		switch (c) {
 		case 'c':

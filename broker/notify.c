@@ -6,16 +6,76 @@
  * queues, RELOADING=1 / READY=1 around a reload, STOPPING=1, and
  * WATCHDOG=1 from the poll loop at half the unit's WatchdogSec= (a broker
  * whose loop hangs is restarted by systemd).
+ * Under journald (stderr is the journal's stream), the broker's lines go
+ * as structured entries instead (sd_journal_sendv(3)): MESSAGE, PRIORITY,
+ * SYSLOG_IDENTIFIER and the SPOOLBOX_* fields of what the line is about
+ * (log.h). The workers' lines stay on the stream, with journald's "<N>"
+ * priority prefix (log.c), since the journal's socket is not in their view.
  * Reports: one line when READY=1 is sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 
 #include "broker.h"
 #include "log.h"
 #include "util.h"
+
+#define FIELD(name, ...)                                                   \
+	do {                                                               \
+		int n_ = snprintf(buf + used, sizeof(buf) - used,          \
+		    name "=" __VA_ARGS__);                                 \
+		if (n_ > 0 && used + (size_t)n_ < sizeof(buf)) {           \
+			iov[niov].iov_base = buf + used;                   \
+			iov[niov++].iov_len = (size_t)n_;                  \
+			used += (size_t)n_ + 1;                            \
+		}                                                          \
+	} while (0)
+
+static void
+journal_sink(int prio, const struct log_about *a, const char *msg)
+{
+	char buf[2048];
+	struct iovec iov[12];
+	size_t used = 0;
+	int niov = 0;
+
+	FIELD("MESSAGE", "%s", msg);
+	FIELD("PRIORITY", "%d", prio);
+	FIELD("SYSLOG_IDENTIFIER", "%s", "spoolboxd");
+	if (a != NULL && a->kind != NULL) {
+		FIELD("SPOOLBOX_KIND", "%s", a->kind);
+		FIELD("SPOOLBOX_INSTANCE", "%u", a->inst);
+	}
+	if (a != NULL && a->pid > 0)
+		FIELD("SPOOLBOX_PID", "%ld", a->pid);
+	if (a != NULL && a->job != 0)
+		FIELD("SPOOLBOX_JOB", "%llu", (unsigned long long)a->job);
+	if (a != NULL && a->queue != NULL && a->queue[0] != '\0')
+		FIELD("SPOOLBOX_QUEUE", "%s", a->queue);
+	if (a != NULL && a->reason != NULL && a->reason[0] != '\0')
+		FIELD("SPOOLBOX_REASON", "%s", a->reason);
+	if (a != NULL && a->budget != 0) {
+		FIELD("SPOOLBOX_FIGURE", "%llu", (unsigned long long)a->figure);
+		FIELD("SPOOLBOX_BUDGET", "%llu", (unsigned long long)a->budget);
+	}
+	/* journald gone: the line, on the stream, is still the journal's. */
+	if (sd_journal_sendv(iov, niov) < 0)
+		fprintf(stderr, "<%d>spoolboxd[%d]: %s\n", prio, (int)getpid(),
+		    msg);
+}
+
+void
+notify_journal(void)
+{
+	if (log_journal_stream())
+		log_set_sink(journal_sink);
+}
 
 void
 notify_init(struct broker *b)

@@ -109,6 +109,7 @@ assign(struct broker *b, struct inst *w, sb_env *e, int fd)
 	w->idle_since = 0;
 	w->job_id = e->job_start->job_id;
 	w->stage = e->job_start->stage;
+	snprintf(w->queue, sizeof(w->queue), "%s", e->job_start->queue);
 	if (fdpass_send(w->fdchan, w->token, fd) != 0)
 		log_warn("job %llu: passing its data to %s.%u: %s",
 		    (unsigned long long)w->job_id, kind_name(w->kind), w->idx,
@@ -277,6 +278,15 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 		w->idle_since = now_mono_ms();
 		if (e->job_done->result == SB__RESULT__OK)
 			w->slot->crashes = 0;
+		else
+			log_event(LOG_WARNING, &(struct log_about){
+			    .kind = kind_name(w->kind), .inst = w->idx,
+			    .pid = w->pid, .job = w->job_id, .queue = w->queue },
+			    "job %llu (queue %s): %s.%u pid %d: %s",
+			    (unsigned long long)w->job_id, w->queue,
+			    kind_name(w->kind), w->idx, (int)w->pid,
+			    e->job_done->error[0] ? e->job_done->error
+						  : "failed");
 	}
 	if (spl != NULL)
 		supervise_send(b, spl, e);

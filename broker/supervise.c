@@ -259,6 +259,8 @@ inst_reset(struct broker *b, struct inst *w, struct slot *s, pid_t pid)
 	w->term_sent = 0;
 	w->private_bytes = 0;
 	w->fds = 0;
+	w->data_base = w->data_max = 0;
+	w->limit_stale = 0;
 	w->started_ms = w->idle_since = now_mono_ms();
 	w->jitter = jitter(b->cfg.workers[s->kind].lifetime_jitter);
 }
@@ -455,12 +457,35 @@ supervise_grow(struct broker *b, int kind)
 	return 0;
 }
 
-/* Remember a recycle or restart for `spoolbox status`. */
+/* A recycle's count by its rule: what its reason says before ':'. */
+static void
+count_rule(struct slot *s, const char *reason)
+{
+	size_t len = strcspn(reason, ":");
+	unsigned k;
+
+	if (len >= sizeof(s->by_rule[0].rule))
+		len = sizeof(s->by_rule[0].rule) - 1;
+	for (k = 0; k < 8 && s->by_rule[k].rule[0] != '\0'; k++)
+		if (strncmp(s->by_rule[k].rule, reason, len) == 0 &&
+		    s->by_rule[k].rule[len] == '\0')
+			break;
+	if (k == 8) /* more rules than there are: fold into the last */
+		k = 7;
+	if (s->by_rule[k].rule[0] == '\0')
+		memcpy(s->by_rule[k].rule, reason, len);
+	s->by_rule[k].n++;
+}
+
+/* Remember a recycle or restart for `spoolbox status` and the metrics. */
 static void
 remember(struct broker *b, const struct inst *w, int restart,
     const char *reason)
 {
 	unsigned i = b->nrecent++ % 8;
+
+	if (!restart)
+		count_rule(w->slot, reason);
 
 	b->recent[i].at = now_wall_ms();
 	b->recent[i].kind = w->kind;
@@ -473,9 +498,17 @@ remember(struct broker *b, const struct inst *w, int restart,
 
 /* Graceful recycle of a serving process (see the file header). */
 void
-supervise_recycle(struct broker *b, struct inst *w, const char *why)
+supervise_recycle(struct broker *b, struct inst *w, const char *why,
+    const struct budget_over *over)
 {
 	struct slot *s = w->slot;
+	struct log_about a = { .kind = kind_name(w->kind), .inst = w->idx,
+		.pid = w->pid, .reason = why, .job = w->token ? w->job_id : 0 };
+	char rule[24];
+
+	/* The journal's SPOOLBOX_REASON is the rule, as the metrics'. */
+	snprintf(rule, sizeof(rule), "%.*s", (int)strcspn(why, ":"), why);
+	a.reason = rule;
 
 	if (w != s->cur || s->next != NULL || w->state != W_READY)
 		return; /* already on its way out */
@@ -484,8 +517,13 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why)
 	snprintf(s->last_reason, sizeof(s->last_reason), "%s", why);
 	snprintf(w->stop_reason, sizeof(w->stop_reason), "recycled: %s", why);
 	remember(b, w, 0, why);
-	log_info("recycling %s.%u pid %d: %s", kind_name(w->kind), w->idx,
-	    (int)w->pid, why);
+	if (over != NULL) {
+		a.reason = over->rule;
+		a.figure = over->figure;
+		a.budget = over->budget;
+	}
+	log_event(LOG_INFO, &a, "recycling %s.%u pid %d: %s",
+	    kind_name(w->kind), w->idx, (int)w->pid, why);
 	if (w->kind != SB__WORKER_KIND__LOCALSPL &&
 	    (s->next = spawn(b, s)) != NULL)
 		return; /* drained once the replacement is ready */
@@ -592,11 +630,16 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 		snprintf(s->last_reason, sizeof(s->last_reason), "crashed: %s",
 		    why);
 		remember(b, w, 1, s->last_reason);
-		log_warn("%s.%u pid %d %s", kind_name(w->kind), w->idx,
-		    (int)w->pid, why);
+		log_event(LOG_WARNING, &(struct log_about){ .kind =
+		    kind_name(w->kind), .inst = w->idx, .pid = w->pid,
+		    .job = w->token ? w->job_id : 0, .reason = "crashed" },
+		    "%s.%u pid %d %s", kind_name(w->kind), w->idx, (int)w->pid,
+		    why);
 	} else {
-		log_info("%s.%u pid %d ended (%s): %s", kind_name(w->kind),
-		    w->idx, (int)w->pid, why,
+		log_event(LOG_INFO, &(struct log_about){ .kind =
+		    kind_name(w->kind), .inst = w->idx, .pid = w->pid },
+		    "%s.%u pid %d ended (%s): %s", kind_name(w->kind), w->idx,
+		    (int)w->pid, why,
 		    w->stop_reason[0] ? w->stop_reason : "stopped");
 	}
 	fill_loss(w, crash ? s->last_reason
@@ -615,13 +658,20 @@ void
 supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 {
 	struct budget_sample smp;
+	struct budget_over over = { 0 };
 	char why[256];
 
 	/* Before its Hello a process may still be the broker's fork, with
 	 * the broker's fds: nothing to measure yet. */
 	if (w->state == W_STARTING)
 		return;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	proc_sample(w);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	b->samples++;
+	b->sample_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+	    (t1.tv_nsec - t0.tv_nsec));
 	if (w->state != W_READY || w != w->slot->cur)
 		return; /* already on its way out */
 	smp.private_bytes = w->private_bytes;
@@ -634,17 +684,28 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 	    : 0;
 	smp.idle_ms = w->token == 0 ? now - w->idle_since : 0;
 	smp.extra = w->idx >= b->cfg.workers[w->kind].instances;
+	if (w->limit_stale && w->slot->next == NULL) {
+		w->limit_stale = 0;
+		supervise_recycle(b, w, "memory_limit: raised past what a "
+		    "running process may be given; a new one takes it", NULL);
+		return;
+	}
 	switch (budget_check(&b->cfg.workers[w->kind], &smp, why,
-	    sizeof(why))) {
+	    sizeof(why), &over)) {
 	case BUDGET_KILL:
-		log_warn("%s.%u pid %d killed: %s", kind_name(w->kind), w->idx,
+		log_event(LOG_WARNING, &(struct log_about){ .kind =
+		    kind_name(w->kind), .inst = w->idx, .pid = w->pid,
+		    .job = w->token ? w->job_id : 0, .reason = over.rule,
+		    .figure = over.figure, .budget = over.budget },
+		    "%s.%u pid %d killed: %s", kind_name(w->kind), w->idx,
 		    (int)w->pid, why);
+		count_rule(w->slot, why);
 		w->slot->recycles++;
 		supervise_stop(b, w, why);
 		break;
 	case BUDGET_RECYCLE:
 		if (w->slot->next == NULL) /* else one is already starting */
-			supervise_recycle(b, w, why);
+			supervise_recycle(b, w, why, &over);
 		break;
 	case BUDGET_RETIRE:
 		/* Not needed now: it drains and its slot sleeps until work
@@ -906,6 +967,7 @@ send_configure(struct broker *b, struct inst *w)
 		c.n_listen = listener_sockets(b, w, ls, lp);
 		c.listen = lp;
 		c.allow = b->cfg.lsn_allow;
+		c.metrics_allow = b->cfg.lsn_metrics_allow;
 		c.max_clients = (uint32_t)b->cfg.lsn_max_clients;
 		c.max_clients_per_host = (uint32_t)b->cfg.lsn_max_clients_per_host;
 		c.step_timeout_ms = b->cfg.lsn_step_timeout;

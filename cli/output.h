@@ -14,7 +14,6 @@ void output_workers(const Sb__WorkersRep *r, int json);
 void output_status(const char *sock, const Sb__WorkersRep *w,
     const Sb__QueuesRep *q);
 /* Both, in Prometheus' text exposition format. */
-void output_metrics(const Sb__WorkersRep *w, const Sb__QueuesRep *q);
 const char *output_state_name(int state);
 /* s for a terminal: control characters and invalid UTF-8 escaped, at
  * most width characters (0: all); into buf. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "output.h"
 #include "sbclient.h"
 #include "util.h"
@@ -348,7 +349,7 @@ cmd_metrics(void)
 	sb_env *w, *q;
 
 	ask_both(&w, &q);
-	output_metrics(w->workers_rep, q->queues_rep);
+	metrics_write(stdout, w->workers_rep, q->queues_rep);
 	chan_free(w);
 	chan_free(q);
 	return 0;

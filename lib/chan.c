@@ -106,6 +106,7 @@ chan_is_client_request(const sb_env *e)
 	case SB__ENVELOPE__BODY_JOBS_REQ:
 	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
+	case SB__ENVELOPE__BODY_WORKERS_REQ:
 		return 1;
 	default:
 		return 0;

@@ -14,7 +14,7 @@
 
 #include "proto/spoolbox.pb-c.h"
 
-#define SB_PROTOCOL_VERSION 7
+#define SB_PROTOCOL_VERSION 8
 /* The uid of every job from the network (Caller, in the proto). */
 #define SB_NET_UID 0xfffffffeu
 #define SB_CHUNK_SIZE (256 * 1024)

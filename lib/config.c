@@ -549,6 +549,9 @@ listener_key(struct parse_ctx *p, const char *key, const char *val)
 	if (strcmp(key, "allow") == 0)
 		return allow_list(p, key, val, p->c->lsn_allow,
 		    sizeof(p->c->lsn_allow));
+	if (strcmp(key, "metrics_allow") == 0)
+		return allow_list(p, key, val, p->c->lsn_metrics_allow,
+		    sizeof(p->c->lsn_metrics_allow));
 	if ((k = key_find(listener_keys, key)) != NULL)
 		return key_set(k, p->c, val, p->err, sizeof(p->err)) == 0;
 	return set_err(p, "unknown key '%s' in [listener]", key);

@@ -119,6 +119,7 @@ struct sb_config {
 	struct sb_listen listen[SB_LISTEN_MAX];
 	size_t nlisten;
 	char lsn_allow[1024];         /* CIDR list, checked */
+	char lsn_metrics_allow[1024]; /* GET /metrics: CIDR list; "": nobody */
 	uint64_t lsn_max_clients;     /* connections at once, in all */
 	uint64_t lsn_max_clients_per_host;
 	uint64_t lsn_step_timeout;    /* ms for one protocol step */

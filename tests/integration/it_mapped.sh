@@ -81,6 +81,18 @@ done
 id=$(sb submit -q lpd -t text "$T/text")
 wait_completed "$id"
 
+# A reload that changes nothing changes no limit; a memory_limit raised
+# live is more than a running worker may be given without
+# CAP_SYS_RESOURCE: a new process takes it, and says why.
+kill -HUP "$SB_PID"
+sb budget lprmon memory_limit=300M >/dev/null
+for _ in $(seq 100); do
+	sb workers | grep -q "^lprmon .*memory_limit: raised" && break
+	sleep 0.05
+done
+sb workers | grep -q "^lprmon .*memory_limit: raised" || fail "lprmon kept its old limit: $(sb workers)"
+for _ in $(seq 200); do sb workers | grep -q "^lprmon .* ready " && break; sleep 0.05; done
+
 pids=$(sb workers | awk 'NR > 1 && $3 > 0 { print $3 }')
 stop_spoolboxd
 for p in $pids; do

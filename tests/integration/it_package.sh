@@ -5,7 +5,12 @@
 # pass systemd-analyze verify; and the installed binaries, run from the
 # unpacked package with the packaged config (its paths moved into the
 # test's directory, a queue added as a conf.d drop-in), print a job end
-# to end. (Built once, in the release pass; systemd does not run here.)
+# to end. Then the package's whole life in a throwaway copy of this
+# machine (pkg-in-root.sh): install, the service as its unit runs it,
+# jobs queued with the printer down, an upgrade over the running service,
+# every job printed once, remove, purge. Last, systemd booted in a
+# container (tests/nspawn-boot.sh) installs it and runs the real units
+# (pkg-in-systemd.sh). (Built once, in the release pass.)
 . "$(dirname "$0")/lib.sh"
 skip_if_sanitized "the package is built from the release configuration"
 for t in dpkg-buildpackage lintian scdoc dh; do
@@ -55,4 +60,34 @@ id=$(pk submit -q files -t raw "$T/doc.txt") || fail "submit to the packaged spo
 pk wait "$id" --timeout 60 || fail "job $id did not complete"
 cmp -s "$T/doc.txt" "$T/out/job-$id.prn" || fail "job $id did not land byte-exact"
 log "the packaged binaries printed job $id"
+stop_spoolboxd
+
+# A newer version of the same package, for the upgrade.
+dpkg-deb -R "$deb" "$T/v2"
+v=$(awk '/^Version:/ { print $2 }' "$T/v2/DEBIAN/control")
+sed -i "s/^Version: .*/Version: $v+upgrade1/" "$T/v2/DEBIAN/control"
+dpkg-deb -b "$T/v2" "$T/spoolbox-v2.deb" >/dev/null
+# The root sees only $T of the host.
+cp "$SRC/tests/lpd-loopback.sh" "$SRC/tests/integration/pkg-in-root.sh" "$T/"
+T=$T DEB=$deb DEB2=$T/spoolbox-v2.deb LPORT=$(free_port) NJOBS=5 \
+	bash "$SRC/tests/throwaway-root.sh" "$T/throwaway" "$T" \
+	bash "$T/pkg-in-root.sh" >"$T/in-root.log" 2>&1 ||
+	{ cat "$T/in-root.log"; fail "the package's life in a throwaway root"; }
+sed 's/^/  /' "$T/in-root.log"
+
+# Under the real service manager: systemd booted in a container.
+if ! command -v systemd-nspawn >/dev/null; then
+	log "no systemd-nspawn (systemd-container): the unit was not started under systemd"
+	log PASS
+	exit 0
+fi
+LPORT=$(free_port)
+lpd_loopback_start "$T/lpd2" "$LPORT" q
+wait_port "$LPORT"
+cp "$SRC/tests/integration/pkg-in-systemd.sh" "$T/"
+bash "$SRC/tests/nspawn-boot.sh" "$T/nspawn" "$T" "$T/pkg-in-systemd.sh" \
+	"T=$T" "DEB=$deb" "LPORT=$LPORT" "LPD_DIR=$T/lpd2" >"$T/boot.log" 2>&1 </dev/null || true
+[ "$(cat "$T/systemd-result" 2>/dev/null)" = PASS ] ||
+	{ tail -n 30 "$T/boot.log"; cat "$T/nspawn-unit.log" 2>/dev/null; fail "under systemd: $(cat "$T/systemd-result" 2>/dev/null || echo 'the test unit did not run')"; }
+sed 's/^/  /' "$T/nspawn-unit.log"
 log PASS

@@ -32,7 +32,8 @@ setup(void)
 
 START_TEST(test_within_budget)
 {
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL),
+	    BUDGET_OK);
 	ck_assert_str_eq(why, "");
 }
 END_TEST
@@ -41,7 +42,7 @@ START_TEST(test_memory_limit_kills)
 {
 	smp.private_bytes = 33 * MiB;
 	smp.fds = 100; /* over the handle budget too: the limit wins */
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)),
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL),
 	    BUDGET_KILL);
 	ck_assert_str_eq(why,
 	    "memory_limit: private bytes 33.0 MiB > limit 32.0 MiB");
@@ -50,41 +51,47 @@ END_TEST
 
 START_TEST(test_memory_budget_recycles)
 {
+	struct budget_over over = { 0 };
+
 	smp.private_bytes = 9 * MiB;
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)),
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), &over),
 	    BUDGET_RECYCLE);
 	ck_assert_str_eq(why,
 	    "memory_budget: private bytes 9.0 MiB > budget 8.0 MiB");
+	/* The journal's fields: the rule, the figure, the budget. */
+	ck_assert_str_eq(over.rule, "memory_budget");
+	ck_assert_uint_eq(over.figure, 9 * MiB);
+	ck_assert_uint_eq(over.budget, 8 * MiB);
 	/* At the budget is within it. */
 	smp.private_bytes = 8 * MiB;
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL), BUDGET_OK);
 }
 END_TEST
 
 START_TEST(test_handles_and_jobs)
 {
 	smp.fds = 17;
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)),
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL),
 	    BUDGET_RECYCLE);
 	ck_assert_str_eq(why, "handle_budget: 17 open fds > budget 16");
 	smp.fds = 16;
 	smp.jobs = 100;
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)),
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL),
 	    BUDGET_RECYCLE);
 	ck_assert_str_eq(why, "max_jobs: 100 jobs >= 100");
 	bg.max_jobs = 0; /* off */
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL), BUDGET_OK);
 }
 END_TEST
 
 START_TEST(test_lifetime)
 {
 	smp.lifetime = 4000;
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)),
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL),
 	    BUDGET_RECYCLE);
 	ck_assert_str_eq(why, "max_lifetime: up 5000ms > 4000ms (with jitter)");
 	smp.lifetime = 0; /* off */
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL), BUDGET_OK);
 }
 END_TEST
 
@@ -92,13 +99,13 @@ START_TEST(test_idle_only_for_extra_instances)
 {
 	smp.idle_ms = 2000;
 	/* The first instance stays, however idle. */
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL), BUDGET_OK);
 	smp.extra = 1;
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)),
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL),
 	    BUDGET_RETIRE);
 	ck_assert_str_eq(why, "max_idle: idle 2000ms > 1000ms");
 	smp.idle_ms = 0; /* busy */
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL), BUDGET_OK);
 }
 END_TEST
 
@@ -108,7 +115,7 @@ START_TEST(test_zero_budget_is_off)
 	smp.private_bytes = 1ULL << 40;
 	smp.fds = 60000;
 	smp.jobs = 1000000;
-	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why)), BUDGET_OK);
+	ck_assert_int_eq(budget_check(&bg, &smp, why, sizeof(why), NULL), BUDGET_OK);
 }
 END_TEST
 

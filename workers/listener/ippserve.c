@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "listener.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1259,13 +1260,78 @@ respond_ipp(struct req *r)
 	return 0;
 }
 
-/* GET or HEAD: a line about the queue (printer-more-info); 0 to go on. */
+/* The broker's answer to body (WorkersReq or QueuesReq), of that type;
+ * NULL when there is none. */
+static sb_env *
+ask(struct req *r, sb_env *e, int want)
+{
+	char who[160];
+	sb_env *a;
+
+	lsn_identity(who, sizeof(who), "metrics", r->c->peer_str);
+	a = lsn_call(r->c->l, e, who, ANSWER_MS);
+	if (a != NULL && (int)a->body_case != want) {
+		chan_free(a);
+		a = NULL;
+	}
+	return a;
+}
+
+/* GET /metrics: `spoolbox metrics`' text, to addresses in metrics_allow. */
+static int
+http_metrics(struct req *r)
+{
+	Sb__WorkersReq wr = SB__WORKERS_REQ__INIT;
+	Sb__QueuesReq qr = SB__QUEUES_REQ__INIT;
+	sb_env e, *w = NULL, *q = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rv;
+
+	if (!cidr_list_match(&r->c->l->metrics_allow,
+		(const struct sockaddr *)&r->c->peer)) {
+		log_warn("ipp %s: GET /metrics refused: not in [listener] "
+			 "metrics_allow", r->c->peer_str);
+		return respond_text(r, HTTP_STATUS_FORBIDDEN, "text/plain",
+		    "403 - Forbidden\n");
+	}
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_WORKERS_REQ;
+	e.workers_req = &wr;
+	w = ask(r, &e, SB__ENVELOPE__BODY_WORKERS_REP);
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
+	e.queues_req = &qr;
+	if (w != NULL)
+		q = ask(r, &e, SB__ENVELOPE__BODY_QUEUES_REP);
+	if (q == NULL || (f = open_memstream(&text, &len)) == NULL) {
+		rv = respond_text(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "text/plain", "503 - the spooler did not answer\n");
+	} else {
+		metrics_write(f, w->workers_rep, q->queues_rep);
+		fclose(f);
+		rv = respond_text(r, HTTP_STATUS_OK, METRICS_CONTENT_TYPE,
+		    text);
+	}
+	free(text);
+	if (w != NULL)
+		chan_free(w);
+	if (q != NULL)
+		chan_free(q);
+	return rv;
+}
+
+/* GET or HEAD: a line about the queue (printer-more-info), or the
+ * metrics; 0 to go on. */
 static int
 http_get(struct req *r, const char *resource)
 {
 	char text[512];
 	const struct lsn_queue *q;
 
+	if (strcmp(resource, "/metrics") == 0)
+		return http_metrics(r);
 	if (strncmp(resource, "/printers/", 10) != 0 ||
 	    (q = lsn_queue(r->c->l, resource + 10)) == NULL)
 		return respond_text(r, HTTP_STATUS_NOT_FOUND, "text/plain",

@@ -435,6 +435,9 @@ take_config(struct lsn *l)
 
 	if (cidr_list_parse(c->allow, &l->allow, why, sizeof(why)) != 0)
 		fatal("[listener] allow: %s", why);
+	if (cidr_list_parse(c->metrics_allow, &l->metrics_allow, why,
+		sizeof(why)) != 0)
+		fatal("[listener] metrics_allow: %s", why);
 	l->queues = calloc(c->n_queues ? c->n_queues : 1, sizeof(*l->queues));
 	if (l->queues == NULL)
 		fatal("out of memory");
@@ -454,6 +457,7 @@ from_broker(struct lsn *l, sb_env *e)
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REP:
+	case SB__ENVELOPE__BODY_WORKERS_REP:
 	case SB__ENVELOPE__BODY_ERROR_REP:
 		deliver(l, e);
 		return;

@@ -34,6 +34,7 @@ struct lsn {
 	int proto[SB_LISTEN_MAX];
 	size_t nfd;
 	struct cidr_list allow;
+	struct cidr_list metrics_allow; /* GET /metrics */
 	struct lsn_queue *queues;
 	size_t nqueues;
 	int wake[2];              /* a Drain wakes the accept thread */

@@ -93,11 +93,18 @@ void store_path(const struct store *s, const struct job *j, const char *ext,
     char *buf, size_t len);
 int store_job_final(const struct job *j);
 
+/* Submit-to-delivered latency buckets (ms), as the metrics show them. */
+#define SPL_LATENCY_BOUNDS 14
+extern const uint32_t spl_latency_bounds_ms[SPL_LATENCY_BOUNDS];
+
 struct queue {
 	const Sb__QueueConfig *cfg;
 	int stopped;
 	char reason[512];
-	uint64_t completed;
+	uint64_t completed;         /* since this process started: */
+	uint64_t failed, retries;
+	uint64_t latency_le[SPL_LATENCY_BOUNDS]; /* delivered within bound */
+	uint64_t latency_sum_ms;
 	char printer_state[256];    /* remote: as the printer last said */
 	uint32_t takes;             /* remote: types the printer takes, 0: ? */
 };

@@ -519,6 +519,13 @@ request_queues(struct spl *s, const sb_env *e)
 		qi->state = q->stopped ? "stopped" : "ready";
 		qi->reason = (char *)q->reason;
 		qi->completed = q->completed;
+		qi->failed = q->failed;
+		qi->retries = q->retries;
+		qi->n_latency_bounds_ms = SPL_LATENCY_BOUNDS;
+		qi->latency_bounds_ms = (uint32_t *)spl_latency_bounds_ms;
+		qi->n_latency_le = SPL_LATENCY_BOUNDS;
+		qi->latency_le = (uint64_t *)q->latency_le;
+		qi->latency_sum_ms = q->latency_sum_ms;
 		qi->printer_state = (char *)q->printer_state;
 		qi->takes = q->takes;
 		for (struct job *j = s->store.jobs; j != NULL; j = j->next) {

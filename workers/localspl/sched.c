@@ -207,8 +207,20 @@ sched_abort(struct spl *s, const struct job *j, const char *why)
 void
 sched_finish(struct spl *s, struct job *j, int state)
 {
+	struct queue *q = spl_queue(s, j->queue);
+
 	j->state = state;
 	j->finished = now_wall_ms();
+	if (q != NULL && state == SB__JOB_STATE__COMPLETED) {
+		uint64_t ms = j->finished > j->submitted
+		    ? (uint64_t)(j->finished - j->submitted) : 0;
+		q->completed++;
+		q->latency_sum_ms += ms;
+		for (int i = 0; i < SPL_LATENCY_BOUNDS; i++)
+			q->latency_le[i] += ms <= spl_latency_bounds_ms[i];
+	} else if (q != NULL && state == SB__JOB_STATE__ABORTED) {
+		q->failed++;
+	}
 	/* The final record first, the data after: killed in between, the
 	 * next start finds a final job and drops what is left of its data
 	 * (store_open); the other way round it would find a job to print
@@ -240,6 +252,9 @@ job_by_token(struct spl *s, uint64_t token)
 	return NULL;
 }
 
+const uint32_t spl_latency_bounds_ms[SPL_LATENCY_BOUNDS] = { 1, 2, 5, 10,
+	25, 50, 100, 250, 500, 1000, 5000, 30000, 300000, 3600000 };
+
 /* A failed attempt: wait and retry, or apply the queue's error_policy. */
 static void
 retry_or_give_up(struct spl *s, struct job *j, struct queue *q)
@@ -247,6 +262,7 @@ retry_or_give_up(struct spl *s, struct job *j, struct queue *q)
 	const Sb__QueueConfig *c = q->cfg;
 
 	j->attempts++;
+	q->retries++;
 	if (c->error_policy != SB__ERROR_POLICY__RETRY &&
 	    j->attempts >= c->retry_limit) {
 		if (c->error_policy == SB__ERROR_POLICY__ABORT_JOB) {
@@ -306,8 +322,7 @@ sched_output_chunk(struct spl *s, const sb_env *e)
 
 /* A delivery or conversion succeeded. */
 static void
-job_done_ok(struct spl *s, struct job *j, struct queue *q,
-    const Sb__JobDone *d)
+job_done_ok(struct spl *s, struct job *j, const Sb__JobDone *d)
 {
 	if (d->stage == SB__STAGE__CONVERT) {
 		if (j->counting)
@@ -321,8 +336,6 @@ job_done_ok(struct spl *s, struct job *j, struct queue *q,
 	}
 	snprintf(j->landed, sizeof(j->landed), "%s", d->landed);
 	j->last_error[0] = '\0';
-	if (q != NULL)
-		q->completed++;
 	sched_finish(s, j, SB__JOB_STATE__COMPLETED);
 }
 
@@ -382,7 +395,7 @@ sched_job_done(struct spl *s, const sb_env *e)
 	j->early = 0;
 	switch (result) {
 	case SB__RESULT__OK:
-		job_done_ok(s, j, q, d);
+		job_done_ok(s, j, d);
 		break;
 	case SB__RESULT__INTERRUPTED:
 		if (d->stage == SB__STAGE__CONVERT &&
@@ -448,7 +461,6 @@ deliver_here(struct spl *s, struct job *j, struct queue *q)
 	if (fileport_deliver(j, q) == 0) {
 		close_job_files(j);
 		j->last_error[0] = '\0';
-		q->completed++;
 		sched_finish(s, j, SB__JOB_STATE__COMPLETED);
 	} else {
 		close_job_files(j);

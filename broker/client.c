@@ -519,6 +519,7 @@ client_msg(struct broker *b, nng_msg *m)
 	case SB__ENVELOPE__BODY_JOBS_REQ:
 	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
+	case SB__ENVELOPE__BODY_QUEUE_CTL_REQ:
 		forward_local(b, m, e, (uid_t)uid);
 		break;
 	case SB__ENVELOPE__BODY_WORKERS_REQ:

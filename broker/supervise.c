@@ -886,6 +886,8 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->description = (char *)q->description;
 		c->max_job_size = q->max_job_size;
 		c->max_upload_ms = q->max_upload_time;
+		c->max_jobs_queued = q->max_jobs_queued;
+		c->max_jobs_per_user = q->max_jobs_per_user;
 		c->shared = q->shared != 0;
 		c->pin_sha256 = (char *)q->pin_sha256;
 		c->sides = (char *)q->sides;

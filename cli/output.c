@@ -138,64 +138,93 @@ iso_time(int64_t ms, char *buf, size_t len)
 }
 
 void
-output_jobs(const Sb__JobsRep *r, int json)
+output_jobs_begin(int json, int attempts)
 {
-	char sub[32], fin[32], nxt[32], t[256], d[4096], u[256];
-
 	if (json)
 		putchar('[');
+	else if (attempts)
+		printf("%-8s %-12s %-10s %-10s %10s %-10s %5s %8s  %-20s %s\n",
+		    "ID", "QUEUE", "STATE", "USER", "SIZE", "TYPE", "PAGES",
+		    "ATTEMPTS", "TITLE", "DETAIL");
 	else
 		printf("%-8s %-12s %-10s %-10s %10s %-10s %5s  %-20s %s\n",
 		    "ID", "QUEUE", "STATE", "USER", "SIZE", "TYPE", "PAGES",
 		    "TITLE", "DETAIL");
+}
+
+static void
+job_json(const Sb__JobInfo *j)
+{
+	char sub[32], fin[32], nxt[32];
+
+	iso_time(j->submitted, sub, sizeof(sub));
+	iso_time(j->finished, fin, sizeof(fin));
+	iso_time(j->next_attempt, nxt, sizeof(nxt));
+	printf("{\"id\":%llu", (unsigned long long)j->id);
+	json_kv_str("queue", j->queue, 1);
+	json_kv_str("state", output_state_name(j->state), 1);
+	json_kv_str("title", j->title, 1);
+	json_kv_str("user", j->user, 1);
+	json_kv_u("uid", j->uid);
+	json_kv_u("size", j->size);
+	json_kv_u("copies", j->copies);
+	json_kv_str("datatype", datatype_name(j->datatype), 1);
+	json_kv_str("printed_as", datatype_name(!j->converted
+		? j->datatype
+		: j->out_type), 1);
+	json_kv_u("priority", j->priority);
+	json_kv_u("attempts", j->attempts);
+	json_kv_u("pages", j->pages);
+	json_kv_str("last_error", j->last_error, 1);
+	json_kv_str("landed", j->landed, 1);
+	json_kv_str("submitted", sub, 1);
+	json_kv_str("finished", fin, 1);
+	json_kv_str("next_attempt", nxt, 1);
+	putchar('}');
+}
+
+/* One page; *first: nothing printed yet (JSON's commas). */
+void
+output_jobs_page(const Sb__JobsRep *r, int json, int attempts, int *first)
+{
+	char t[256], d[4096], u[256], pages[16], tries[16];
+
 	for (size_t i = 0; i < r->n_jobs; i++) {
 		const Sb__JobInfo *j = r->jobs[i];
-		if (!json) {
-			const char *detail = j->state == SB__JOB_STATE__COMPLETED
-			    ? j->landed
-			    : j->last_error;
-			/* %-20s pads by bytes; a UTF-8 title may show
-			 * narrower, never longer than 20 characters. */
-			char pages[16] = "-";
-			if (j->pages > 0)
-				snprintf(pages, sizeof(pages), "%u", j->pages);
-			printf("%-8llu %-12s %-10s %-10s %10llu %-10s %5s  "
-			    "%-20s %s\n",
-			    (unsigned long long)j->id, j->queue,
-			    output_state_name(j->state),
-			    output_safe(j->user, 0, u, sizeof(u)),
-			    (unsigned long long)j->size,
-			    datatype_name(j->datatype), pages,
-			    output_safe(j->title, 20, t, sizeof(t)),
-			    output_safe(detail, 0, d, sizeof(d)));
+		if (json) {
+			if (!*first)
+				putchar(',');
+			job_json(j);
+			*first = 0;
 			continue;
 		}
-		iso_time(j->submitted, sub, sizeof(sub));
-		iso_time(j->finished, fin, sizeof(fin));
-		iso_time(j->next_attempt, nxt, sizeof(nxt));
-		printf("%s{\"id\":%llu", i ? "," : "",
-		    (unsigned long long)j->id);
-		json_kv_str("queue", j->queue, 1);
-		json_kv_str("state", output_state_name(j->state), 1);
-		json_kv_str("title", j->title, 1);
-		json_kv_str("user", j->user, 1);
-		json_kv_u("uid", j->uid);
-		json_kv_u("size", j->size);
-		json_kv_u("copies", j->copies);
-		json_kv_str("datatype", datatype_name(j->datatype), 1);
-		json_kv_str("printed_as", datatype_name(!j->converted
-			? j->datatype
-			: j->out_type), 1);
-		json_kv_u("priority", j->priority);
-		json_kv_u("attempts", j->attempts);
-		json_kv_u("pages", j->pages);
-		json_kv_str("last_error", j->last_error, 1);
-		json_kv_str("landed", j->landed, 1);
-		json_kv_str("submitted", sub, 1);
-		json_kv_str("finished", fin, 1);
-		json_kv_str("next_attempt", nxt, 1);
-		putchar('}');
+		const char *detail = j->state == SB__JOB_STATE__COMPLETED
+		    ? j->landed
+		    : j->last_error;
+		/* %-20s pads by bytes; a UTF-8 title may show narrower,
+		 * never longer than 20 characters. */
+		snprintf(pages, sizeof(pages), "-");
+		if (j->pages > 0)
+			snprintf(pages, sizeof(pages), "%u", j->pages);
+		snprintf(tries, sizeof(tries), "%u", j->attempts);
+		printf("%-8llu %-12s %-10s %-10s %10llu %-10s %5s%s%*s  %-20s "
+		    "%s\n",
+		    (unsigned long long)j->id, j->queue,
+		    output_state_name(j->state),
+		    output_safe(j->user, 0, u, sizeof(u)),
+		    (unsigned long long)j->size, datatype_name(j->datatype),
+		    pages, attempts ? " " : "", attempts ? 8 : 0,
+		    attempts ? tries : "", output_safe(j->title, 20, t,
+						sizeof(t)),
+		    output_safe(detail, 0, d, sizeof(d)));
+		*first = 0;
 	}
+	fflush(stdout);
+}
+
+void
+output_jobs_end(int json)
+{
 	if (json)
 		puts("]");
 }
@@ -203,7 +232,7 @@ output_jobs(const Sb__JobsRep *r, int json)
 void
 output_queues(const Sb__QueuesRep *r, int json)
 {
-	char why[2048], ps[512];
+	char why[2048], ps[512], rj[512];
 
 	if (json)
 		putchar('[');
@@ -213,12 +242,15 @@ output_queues(const Sb__QueuesRep *r, int json)
 	for (size_t i = 0; i < r->n_queues; i++) {
 		const Sb__QueueInfo *q = r->queues[i];
 		if (!json) {
-			printf("%-12s %-8s %7u %6u %9llu  %-11s %s%s%s%s%s",
+			printf("%-12s %-8s %7u %6u %9llu  %-11s %s%s%s%s%s%s%s",
 			    q->name, q->state, q->pending, q->active,
 			    (unsigned long long)q->completed,
 			    datatype_name(q->datatype), q->uri,
 			    q->reason[0] ? "  " : "",
 			    output_safe(q->reason, 0, why, sizeof(why)),
+			    q->accepting ? "" : "  rejecting: ",
+			    q->accepting ? "" : output_safe(q->reject_reason,
+							0, rj, sizeof(rj)),
 			    q->printer_state[0] ? "  printer: " : "",
 			    output_safe(q->printer_state, 0, ps, sizeof(ps)));
 			for (size_t k = 0; k < q->n_inbound; k++)
@@ -232,6 +264,8 @@ output_queues(const Sb__QueuesRep *r, int json)
 		json_kv_str("name", q->name, 0);
 		json_kv_str("state", q->state, 1);
 		json_kv_str("reason", q->reason, 1);
+		printf(",\"accepting\":%s", q->accepting ? "true" : "false");
+		json_kv_str("reject_reason", q->reject_reason, 1);
 		json_kv_str("uri", q->uri, 1);
 		json_kv_str("datatype", datatype_name(q->datatype), 1);
 		json_kv_u("pending", q->pending);

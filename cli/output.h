@@ -6,7 +6,11 @@
 
 #include "chan.h"
 
-void output_jobs(const Sb__JobsRep *r, int json);
+/* A listing in pages: begin, each page, end (JSON streams as one array). */
+void output_jobs_begin(int json, int attempts);
+void output_jobs_page(const Sb__JobsRep *r, int json, int attempts,
+    int *first);
+void output_jobs_end(int json);
 void output_queues(const Sb__QueuesRep *r, int json);
 void output_workers(const Sb__WorkersRep *r, int json);
 /* One screen: the broker at sock, workers with budget use, queues, the

@@ -3,6 +3,7 @@
  * requests to spoolboxd over its client socket; the broker decides who the
  * caller is. Exit status 0 on success, else 1 with one line on stderr.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,9 +43,12 @@ usage(void)
 	fputs("usage: spoolbox [-s SOCKET] COMMAND ...\n"
 	      "  submit -q QUEUE [-t TYPE] [-T TITLE] [-n COPIES]"
 	      " [-p PRIORITY] [FILE|-]...\n"
-	      "  jobs [-q QUEUE] [-a] [--json]\n"
+	      "  jobs [-q QUEUE] [-a] [--json] [--limit N] [--after JOBID]\n"
+	      "       [-u|--user USER] [--state STATE[,...]] [--since WHEN]\n"
 	      "  wait JOBID [--timeout SECONDS]\n"
-	      "  cancel JOBID | hold JOBID | release JOBID\n"
+	      "  cancel JOBID | hold JOBID | release JOBID | move JOBID QUEUE\n"
+	      "  cancel --all -q QUEUE\n"
+	      "  queue enable|disable|accept|reject QUEUE [--reason TEXT]\n"
 	      "  queues [--json]\n"
 	      "  workers [--json]\n"
 	      "  budget KIND [KEY=VALUE]...\n"
@@ -172,35 +176,113 @@ has_flag(int argc, char **argv, const char *flag)
 	return 0;
 }
 
+/* --state NAME[,NAME...] into r's states. */
+static void
+parse_states(char *list, Sb__JobsReq *r, Sb__JobState *states, size_t max)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(list, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		int k;
+		for (k = 1; k <= 8; k++)
+			if (strcmp(t, output_state_name(k)) == 0)
+				break;
+		if (k > 8 || r->n_states == max)
+			die("'%s' is not a job state (pending, processing, "
+			    "printing, completed, held, canceled, aborted, "
+			    "retry-wait)", t);
+		states[r->n_states++] = (Sb__JobState)k;
+	}
+	r->states = states;
+}
+
+/* --since: a duration back from now ("2h") or a local date and time
+ * ("2026-11-26", "2026-11-26T08:30"); unix ms. */
+static int64_t
+parse_since(const char *s)
+{
+	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S",
+		"%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	uint64_t ago;
+	struct tm tm;
+
+	if (parse_duration_ms(s, &ago) == 0)
+		return now_wall_ms() - (int64_t)ago;
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		const char *end;
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_isdst = -1;
+		if ((end = strptime(s, fmts[i], &tm)) != NULL && *end == '\0')
+			return (int64_t)mktime(&tm) * 1000;
+	}
+	die("--since '%s': give a duration (2h) or a date (2026-11-26, "
+	    "2026-11-26T08:30)", s);
+}
+
 static int
 cmd_jobs(int argc, char **argv)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "after", required_argument, NULL, 'A' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "since", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 } };
 	Sb__JobsReq r = SB__JOBS_REQ__INIT;
+	Sb__JobState states[16];
 	sb_env req, *rep;
-	int c, json = 0;
+	int c, json = 0, first = 1, more;
+	uint64_t v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "q:a", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:au:", opts, NULL)) != -1) {
 		if (c == 'q')
 			r.queue = optarg;
 		else if (c == 'a')
 			r.all = 1;
 		else if (c == 'j')
 			json = 1;
+		else if (c == 'l' && parse_uint(optarg, UINT32_MAX, &v) == 0 &&
+		    v > 0)
+			r.limit = (uint32_t)v;
+		else if (c == 'A')
+			r.after_id = parse_job_id(optarg);
+		else if (c == 'u')
+			r.user = optarg;
+		else if (c == 'S')
+			parse_states(optarg, &r, states, 16);
+		else if (c == 's')
+			r.since = parse_since(optarg);
 		else
 			usage();
 	}
+	if (optind != argc)
+		usage();
 	connect_broker();
 	chan_env_init(&req);
 	req.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
 	req.jobs_req = &r;
-	rep = call(&req);
-	if (rep->body_case != SB__ENVELOPE__BODY_JOBS_REP)
-		die("unexpected answer %s", chan_body_name(rep));
-	output_jobs(rep->jobs_rep, json);
-	chan_free(rep);
+	output_jobs_begin(json, r.all);
+	/* Page after page, printed as it comes; --limit: one page. */
+	do {
+		rep = call(&req);
+		if (rep->body_case != SB__ENVELOPE__BODY_JOBS_REP)
+			die("unexpected answer %s", chan_body_name(rep));
+		output_jobs_page(rep->jobs_rep, json, r.all, &first);
+		more = rep->jobs_rep->more && rep->jobs_rep->n_jobs > 0;
+		if (more)
+			r.after_id = rep->jobs_rep->jobs[
+			    rep->jobs_rep->n_jobs - 1]->id;
+		chan_free(rep);
+	} while (more && r.limit == 0);
+	output_jobs_end(json);
+	if (more && !json)
+		fprintf(stderr, "spoolbox: more after job %llu (--after %llu)\n",
+		    (unsigned long long)r.after_id,
+		    (unsigned long long)r.after_id);
 	return 0;
 }
 
@@ -269,20 +351,59 @@ cmd_wait(int argc, char **argv)
 	}
 }
 
+/* cancel|hold|release JOBID, move JOBID QUEUE, cancel --all -q QUEUE. */
 static int
 cmd_job_ctl(int argc, char **argv, int action)
 {
 	Sb__JobCtlReq r = SB__JOB_CTL_REQ__INIT;
 	sb_env req, *rep;
 
-	if (argc != 2)
-		usage();
-	r.job_id = parse_job_id(argv[1]);
 	r.action = action;
+	if (action == SB__JOB_ACTION__CANCEL && argc == 4 &&
+	    strcmp(argv[1], "--all") == 0 && strcmp(argv[2], "-q") == 0) {
+		r.queue = argv[3];
+	} else if (action == SB__JOB_ACTION__MOVE && argc == 3) {
+		r.job_id = parse_job_id(argv[1]);
+		r.queue = argv[2];
+	} else if (action != SB__JOB_ACTION__MOVE && argc == 2) {
+		r.job_id = parse_job_id(argv[1]);
+	} else {
+		usage();
+	}
 	connect_broker();
 	chan_env_init(&req);
 	req.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
 	req.job_ctl_req = &r;
+	rep = call(&req);
+	if (r.job_id == 0 && rep->body_case == SB__ENVELOPE__BODY_JOBS_REP)
+		printf("%u job(s) canceled\n", rep->jobs_rep->count);
+	chan_free(rep);
+	return 0;
+}
+
+/* queue enable|disable|accept|reject QUEUE [--reason TEXT] */
+static int
+cmd_queue(int argc, char **argv)
+{
+	static const char *const verbs[] = { "", "enable", "disable", "accept",
+		"reject" };
+	Sb__QueueCtlReq r = SB__QUEUE_CTL_REQ__INIT;
+	sb_env req, *rep;
+
+	if (argc != 3 && !(argc == 5 && strcmp(argv[3], "--reason") == 0))
+		usage();
+	for (int k = 1; k <= 4; k++)
+		if (strcmp(argv[1], verbs[k]) == 0)
+			r.action = (Sb__QueueAction)k;
+	if (r.action == SB__QUEUE_ACTION__QUEUE_ACTION_NONE)
+		usage();
+	r.queue = argv[2];
+	if (argc == 5)
+		r.reason = argv[4];
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_QUEUE_CTL_REQ;
+	req.queue_ctl_req = &r;
 	rep = call(&req);
 	chan_free(rep);
 	return 0;
@@ -458,6 +579,10 @@ main(int argc, char **argv)
 		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__HOLD);
 	if (strcmp(argv[0], "release") == 0)
 		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__RELEASE);
+	if (strcmp(argv[0], "move") == 0)
+		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__MOVE);
+	if (strcmp(argv[0], "queue") == 0)
+		return cmd_queue(argc, argv);
 	if (strcmp(argv[0], "queues") == 0)
 		return cmd_queues(argc, argv);
 	if (strcmp(argv[0], "workers") == 0)

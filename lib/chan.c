@@ -186,10 +186,15 @@ validate_configure(const Sb__Configure *c, char *err, size_t errlen)
 static int
 validate_job_ctl(const Sb__JobCtlReq *r, char *err, size_t errlen)
 {
-	CHECK(r->job_id != 0, "job control: no job id");
+	CHECK(r->job_id != 0 || (r->action == SB__JOB_ACTION__CANCEL &&
+				   r->queue[0] != '\0'),
+	    "job control: no job id");
 	CHECK(r->action >= SB__JOB_ACTION__CANCEL &&
-		r->action <= SB__JOB_ACTION__RELEASE,
+		r->action <= SB__JOB_ACTION__MOVE,
 	    "job control: action %d out of range", r->action);
+	CHECK(str_ok(r->queue), "job control: queue name too long");
+	CHECK(r->action != SB__JOB_ACTION__MOVE || r->queue[0] != '\0',
+	    "job control: move needs a queue");
 	return 0;
 }
 
@@ -265,6 +270,16 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 		return validate_dispatch(e, err, errlen);
 	case SB__ENVELOPE__BODY_BUDGET_REQ:
 		return validate_budget(e->budget_req, err, errlen);
+	case SB__ENVELOPE__BODY_QUEUE_CTL_REQ:
+		CHECK(str_ok(e->queue_ctl_req->queue) &&
+		    strlen(e->queue_ctl_req->reason) < 256,
+		    "queue: name or reason too long");
+		return 0;
+	case SB__ENVELOPE__BODY_JOBS_REQ:
+		CHECK(str_ok(e->jobs_req->queue) && str_ok(e->jobs_req->user),
+		    "jobs: queue or user too long");
+		CHECK(e->jobs_req->n_states <= 16, "jobs: too many states");
+		return 0;
 	case SB__ENVELOPE__BODY_BUDGET_REP:
 	case SB__ENVELOPE__BODY_RELOAD_REQ:
 	case SB__ENVELOPE__BODY_RELOAD_REP:
@@ -272,7 +287,6 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 	case SB__ENVELOPE__BODY_DRAINED:
 	case SB__ENVELOPE__BODY_DRAIN:
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
-	case SB__ENVELOPE__BODY_JOBS_REQ:
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
 	case SB__ENVELOPE__BODY_QUEUES_REP:

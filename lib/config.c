@@ -63,6 +63,8 @@ static const struct sb_budget_key spooler_keys[] = {
 	{ "max_clients_per_user", C(max_clients_per_user), KEY_COUNT, 65536,
 	    1 },
 	{ "max_job_size", C(max_job_size), KEY_SIZE, 1ULL << 50, 0 },
+	{ "max_jobs_queued", C(max_jobs_queued), KEY_COUNT, 1ULL << 40, 0 },
+	{ "max_jobs_per_user", C(max_jobs_per_user), KEY_COUNT, 1ULL << 40, 0 },
 	{ "max_upload_seconds", C(max_upload_time), KEY_TIME, 86400000, 1000 },
 	{ "max_uploads", C(max_uploads), KEY_COUNT, 4096, 1 },
 	{ "max_uploads_per_user", C(max_uploads_per_user), KEY_COUNT, 4096,
@@ -87,6 +89,8 @@ static const struct sb_budget_key queue_keys[] = {
 	{ "retry_limit", Q(retry_limit), KEY_COUNT, 1000000, 0 },
 	{ "max_job_size", Q(max_job_size), KEY_SIZE, 1ULL << 50, 0 },
 	{ "max_upload_seconds", Q(max_upload_time), KEY_TIME, 86400000, 1000 },
+	{ "max_jobs_queued", Q(max_jobs_queued), KEY_COUNT, 1ULL << 40, 0 },
+	{ "max_jobs_per_user", Q(max_jobs_per_user), KEY_COUNT, 1ULL << 40, 0 },
 	{ NULL, 0, KEY_COUNT, 0, 0 },
 };
 #undef Q
@@ -670,6 +674,8 @@ queue_add(struct parse_ctx *p, const char *name)
 	strcpy(nq->paper, "a4");
 	nq->max_job_size = UINT64_MAX;    /* [spooler]'s, once read */
 	nq->max_upload_time = UINT64_MAX;
+	nq->max_jobs_queued = UINT64_MAX;
+	nq->max_jobs_per_user = UINT64_MAX;
 	return nq;
 }
 
@@ -993,6 +999,10 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 			q->max_job_size = c->max_job_size;
 		if (q->max_upload_time == UINT64_MAX)
 			q->max_upload_time = c->max_upload_time;
+		if (q->max_jobs_queued == UINT64_MAX)
+			q->max_jobs_queued = c->max_jobs_queued;
+		if (q->max_jobs_per_user == UINT64_MAX)
+			q->max_jobs_per_user = c->max_jobs_per_user;
 	}
 	/* A descriptor per connection, and room for the rest. */
 	if (c->nlisten > 0 &&

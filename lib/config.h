@@ -67,6 +67,8 @@ struct sb_queue {
 	uint64_t retry_limit;
 	uint64_t max_job_size;     /* bytes; 0: no limit */
 	uint64_t max_upload_time;  /* ms an upload may take */
+	uint64_t max_jobs_queued;  /* unfinished jobs; 0: no limit */
+	uint64_t max_jobs_per_user;
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
 	int landscape;          /* orientation = landscape */
@@ -103,6 +105,8 @@ struct sb_config {
 	uint64_t max_clients_per_user;
 	uint64_t max_job_size;        /* queue default; 0: no limit */
 	uint64_t max_upload_time;     /* queue default, ms */
+	uint64_t max_jobs_queued;     /* queue default; 0: no limit */
+	uint64_t max_jobs_per_user;   /* queue default; 0: no limit */
 	uint64_t max_uploads;         /* unfinished uploads in all */
 	uint64_t max_uploads_per_user;
 	enum sandbox_mode sandbox;

@@ -72,6 +72,7 @@ localspl_from_broker(struct spl *s, sb_env *e)
 	case SB__ENVELOPE__BODY_JOBS_REQ:
 	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
+	case SB__ENVELOPE__BODY_QUEUE_CTL_REQ:
 		/* Client requests come only with the caller attached. */
 		if (e->caller == NULL)
 			worker_violation(s->w, e);
@@ -81,6 +82,8 @@ localspl_from_broker(struct spl *s, sb_env *e)
 			request_jobs(s, e);
 		else if (e->body_case == SB__ENVELOPE__BODY_JOB_CTL_REQ)
 			request_job_ctl(s, e);
+		else if (e->body_case == SB__ENVELOPE__BODY_QUEUE_CTL_REQ)
+			request_queue_ctl(s, e);
 		else
 			request_queues(s, e);
 		break;
@@ -115,6 +118,7 @@ localspl_run(struct worker *w, void *magic)
 		s.queues[i].cfg = w->cfg->queues[i];
 	if (store_open(&s.store, w->cfg->spool_dir, err, sizeof(err)) != 0)
 		fatal("%s", err);
+	request_load_queue_states(&s);
 	/* The single writer of the store drains by stopping at once: the
 	 * broker holds work for it meanwhile. */
 	while (!w->draining) {

@@ -89,6 +89,11 @@ void store_drop_output(struct store *s, struct job *j);
 /* Forget the job entirely (record too) and free it. */
 void store_job_delete(struct store *s, struct job *j);
 struct job *store_job(struct store *s, uint64_t id);
+/* A small state file of the spooler's own (the queues' states), durable;
+ * get: malloc'd, NULL when there is none. */
+int store_put_state(struct store *s, const char *name, const void *buf,
+    size_t len);
+uint8_t *store_get_state(struct store *s, const char *name, size_t *len);
 void store_path(const struct store *s, const struct job *j, const char *ext,
     char *buf, size_t len);
 int store_job_final(const struct job *j);
@@ -99,8 +104,12 @@ extern const uint32_t spl_latency_bounds_ms[SPL_LATENCY_BOUNDS];
 
 struct queue {
 	const Sb__QueueConfig *cfg;
-	int stopped;
+	int stopped;                /* no delivery: an error policy's... */
 	char reason[512];
+	int disabled;               /* ...or an admin's (spoolbox queue) */
+	char disabled_reason[256];
+	int rejecting;              /* new jobs refused, saying why */
+	char reject_reason[256];
 	uint64_t completed;         /* since this process started: */
 	uint64_t failed, retries;
 	uint64_t latency_le[SPL_LATENCY_BOUNDS]; /* delivered within bound */
@@ -149,6 +158,9 @@ void request_submit(struct spl *s, const sb_env *e);
 void request_jobs(struct spl *s, const sb_env *e);
 void request_job_ctl(struct spl *s, const sb_env *e);
 void request_queues(struct spl *s, const sb_env *e);
+void request_queue_ctl(struct spl *s, const sb_env *e);
+/* The admins' queue states (disable, reject), as saved in the spool. */
+void request_load_queue_states(struct spl *s);
 
 /* sched.c */
 /* What to start next on q: the head job to deliver (NULL: none now) and

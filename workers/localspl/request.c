@@ -93,6 +93,39 @@ settle_type(struct spl *s, const sb_env *e, struct job *j,
 	return -1;
 }
 
+/* max_jobs_queued, max_jobs_per_user: counted only when a limit is set
+ * (a pass over the jobs in memory). 0, or -1 after an answer. */
+static int
+queue_has_room(struct spl *s, const sb_env *e, const struct queue *q)
+{
+	uint64_t all = 0, mine = 0;
+
+	if (q->cfg->max_jobs_queued == 0 && q->cfg->max_jobs_per_user == 0)
+		return 0;
+	for (const struct job *j = s->store.jobs; j != NULL; j = j->next)
+		if (!store_job_final(j) && strcmp(j->queue, q->cfg->name) == 0) {
+			all++;
+			mine += owns(j, e->caller);
+		}
+	if (q->cfg->max_jobs_queued != 0 && all >= q->cfg->max_jobs_queued) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		    "queue %s holds %llu jobs (max_jobs_queued = %llu); job "
+		    "not accepted", q->cfg->name, (unsigned long long)all,
+		    (unsigned long long)q->cfg->max_jobs_queued);
+		return -1;
+	}
+	if (q->cfg->max_jobs_per_user != 0 &&
+	    mine >= q->cfg->max_jobs_per_user) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		    "queue %s holds %llu of your jobs (max_jobs_per_user = "
+		    "%llu); job not accepted", q->cfg->name,
+		    (unsigned long long)mine,
+		    (unsigned long long)q->cfg->max_jobs_per_user);
+		return -1;
+	}
+	return 0;
+}
+
 /* A new job with the request's attributes; head: its first bytes. */
 static struct job *
 upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
@@ -108,7 +141,13 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 		    "unknown queue '%s'", r->queue);
 		return NULL;
 	}
-	if (upload_allowed(s, e) != 0)
+	if (q->rejecting) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+		    "queue %s is not accepting jobs%s%s", r->queue,
+		    q->reject_reason[0] ? ": " : "", q->reject_reason);
+		return NULL;
+	}
+	if (upload_allowed(s, e) != 0 || queue_has_room(s, e, q) != 0)
 		return NULL;
 	if ((j = store_job_new(&s->store, err, sizeof(err))) == NULL) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
@@ -365,7 +404,8 @@ request_submit(struct spl *s, const sb_env *e)
 
 /* Answer with the jobs in infos[0..n). */
 static void
-send_jobs(struct spl *s, uint64_t id, Sb__JobInfo *infos, size_t n)
+send_jobs(struct spl *s, uint64_t id, Sb__JobInfo *infos, size_t n,
+    int more)
 {
 	Sb__JobsRep rep = SB__JOBS_REP__INIT;
 	Sb__JobInfo **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
@@ -377,6 +417,7 @@ send_jobs(struct spl *s, uint64_t id, Sb__JobInfo *infos, size_t n)
 		ptrs[i] = &infos[i];
 	rep.n_jobs = n;
 	rep.jobs = ptrs;
+	rep.more = more;
 	chan_env_init(&out);
 	out.body_case = SB__ENVELOPE__BODY_JOBS_REP;
 	out.jobs_rep = &rep;
@@ -400,18 +441,38 @@ hide_private(Sb__JobInfo *r, const Sb__Caller *caller)
 	r->last_error = r->last_error[0] ? private : r->last_error;
 }
 
+/* Does j match every filter of r? */
+static int
+job_matches(const Sb__JobsReq *r, const struct job *j)
+{
+	int state_ok = r->n_states == 0;
+
+	for (size_t i = 0; i < r->n_states; i++)
+		state_ok |= (int)r->states[i] == j->state;
+	return !j->uploading && (r->job_id == 0 || j->id == r->job_id) &&
+	    j->id > r->after_id &&
+	    (r->queue[0] == '\0' || strcmp(r->queue, j->queue) == 0) &&
+	    (r->user[0] == '\0' || strcmp(r->user, j->user) == 0) &&
+	    j->submitted >= r->since && state_ok &&
+	    (r->job_id != 0 || r->all || r->n_states > 0 ||
+		!store_job_final(j));
+}
+
 void
 request_jobs(struct spl *s, const sb_env *e)
 {
 	const Sb__JobsReq *r = e->jobs_req;
 	Sb__JobInfo *infos = NULL;
 	size_t n = 0, cap = 0, bytes = 0;
+	int more = 0;
 
 	for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
-		if (j->uploading || (r->job_id != 0 && j->id != r->job_id) ||
-		    (r->queue[0] != '\0' && strcmp(r->queue, j->queue) != 0) ||
-		    (r->job_id == 0 && !r->all && store_job_final(j)))
+		if (!job_matches(r, j))
 			continue;
+		if (r->limit != 0 && n == r->limit) {
+			more = 1;
+			break;
+		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
 			infos = realloc(infos, cap * sizeof(*infos));
@@ -421,17 +482,64 @@ request_jobs(struct spl *s, const sb_env *e)
 		store_job_info(j, &infos[n]);
 		hide_private(&infos[n], e->caller);
 		bytes += sb__job_info__get_packed_size(&infos[n]) + 8;
-		/* One answer must fit one message: the newest are cut. */
-		if (bytes > SB_MSG_MAX - 4096)
+		/* One answer must fit one message: the rest is the next
+		 * page's (after the last id here). */
+		if (bytes > SB_MSG_MAX - 4096) {
+			more = 1;
 			break;
+		}
 		n++;
 	}
 	if (r->job_id != 0 && n == 0)
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
 		    "no job %llu", (unsigned long long)r->job_id);
 	else
-		send_jobs(s, e->id, infos, n);
+		send_jobs(s, e->id, infos, n, more);
 	free(infos);
+}
+
+/* j to the queue the request names, if it may go there now; 0, or -1
+ * after an error answer. */
+static int
+job_move(struct spl *s, const sb_env *e, struct job *j)
+{
+	const char *to = e->job_ctl_req->queue;
+	struct queue *q = spl_queue(s, to);
+
+	if (q == NULL) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+		    "unknown queue '%s'", to);
+		return -1;
+	}
+	if (j->token != 0) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+		    "job %llu is being printed; cancel it, or move it after",
+		    (unsigned long long)j->id);
+		return -1;
+	}
+	if (q->rejecting) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+		    "queue %s is not accepting jobs%s%s", to,
+		    q->reject_reason[0] ? ": " : "", q->reject_reason);
+		return -1;
+	}
+	if (!spl_queue_accepts(q, j->datatype)) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+		    "queue %s cannot print %s", to,
+		    datatype_name(j->datatype));
+		return -1;
+	}
+	/* What was converted was converted for the old queue's printer. */
+	store_drop_output(&s->store, j);
+	j->converted = 0;
+	j->counted = 0;
+	j->out_type = SB__DATA_TYPE__DT_NONE;
+	j->attempts = 0;
+	j->next_attempt = 0;
+	if (j->state == SB__JOB_STATE__RETRY_WAIT)
+		j->state = SB__JOB_STATE__PENDING;
+	snprintf(j->queue, sizeof(j->queue), "%s", to);
+	return 0;
 }
 
 /* Apply one control action to j; 0, or -1 after an error answer. */
@@ -452,6 +560,10 @@ job_ctl(struct spl *s, const sb_env *e, struct job *j)
 		}
 		j->state = SB__JOB_STATE__HELD;
 		break;
+	case SB__JOB_ACTION__MOVE:
+		if (job_move(s, e, j) != 0)
+			return -1;
+		break;
 	case SB__JOB_ACTION__RELEASE:
 		if (j->state != SB__JOB_STATE__HELD) {
 			spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
@@ -469,6 +581,37 @@ job_ctl(struct spl *s, const sb_env *e, struct job *j)
 	return 0;
 }
 
+/* cancel --all -q QUEUE: every unfinished job there the caller may
+ * cancel (an admin: all of them). */
+static void
+cancel_all(struct spl *s, const sb_env *e)
+{
+	const char *queue = e->job_ctl_req->queue;
+	Sb__JobsRep rep = SB__JOBS_REP__INIT;
+	struct job *j, *next;
+	sb_env out;
+
+	if (spl_queue(s, queue) == NULL) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+		    "unknown queue '%s'", queue);
+		return;
+	}
+	for (j = s->store.jobs; j != NULL; j = next) {
+		next = j->next; /* a canceled job stays; none is freed here */
+		if (j->uploading || store_job_final(j) ||
+		    strcmp(j->queue, queue) != 0 ||
+		    (!owns(j, e->caller) && !e->caller->admin))
+			continue;
+		job_set_error(j, "canceled by %s", e->caller->user);
+		sched_finish(s, j, SB__JOB_STATE__CANCELED);
+		rep.count++;
+	}
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_JOBS_REP;
+	out.jobs_rep = &rep;
+	spl_send(s, &out, e->id);
+}
+
 void
 request_job_ctl(struct spl *s, const sb_env *e)
 {
@@ -476,6 +619,10 @@ request_job_ctl(struct spl *s, const sb_env *e)
 	struct job *j = store_job(&s->store, r->job_id);
 	Sb__JobInfo info;
 
+	if (r->job_id == 0) {
+		cancel_all(s, e);
+		return;
+	}
 	if (j == NULL || j->uploading) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
 		    "no job %llu", (unsigned long long)r->job_id);
@@ -495,7 +642,7 @@ request_job_ctl(struct spl *s, const sb_env *e)
 	if (job_ctl(s, e, j) != 0)
 		return;
 	store_job_info(j, &info);
-	send_jobs(s, e->id, &info, 1);
+	send_jobs(s, e->id, &info, 1, 0);
 }
 
 void
@@ -516,8 +663,12 @@ request_queues(struct spl *s, const sb_env *e)
 		qi->name = q->cfg->name;
 		qi->uri = q->cfg->uri;
 		qi->datatype = q->cfg->datatype;
-		qi->state = q->stopped ? "stopped" : "ready";
-		qi->reason = (char *)q->reason;
+		qi->state = q->stopped ? "stopped" : q->disabled ? "disabled"
+							    : "ready";
+		qi->reason = (char *)(q->stopped ? q->reason
+						 : q->disabled_reason);
+		qi->accepting = !q->rejecting;
+		qi->reject_reason = (char *)q->reject_reason;
 		qi->completed = q->completed;
 		qi->failed = q->failed;
 		qi->retries = q->retries;
@@ -550,4 +701,131 @@ request_queues(struct spl *s, const sb_env *e)
 	spl_send(s, &out, e->id);
 	free(infos);
 	free(ptrs);
+}
+
+#define QUEUE_STATES "queues.state"
+
+void
+request_load_queue_states(struct spl *s)
+{
+	Sb__QueueStates *st;
+	size_t len;
+	uint8_t *buf = store_get_state(&s->store, QUEUE_STATES, &len);
+
+	if (buf == NULL)
+		return;
+	if ((st = sb__queue_states__unpack(NULL, len, buf)) == NULL) {
+		log_error("%s/%s is not a queue state file; queues start "
+			  "enabled and accepting", s->store.dir, QUEUE_STATES);
+		free(buf);
+		return;
+	}
+	for (size_t i = 0; i < st->n_queues; i++) {
+		const Sb__QueueState *x = st->queues[i];
+		struct queue *q = spl_queue(s, x->name);
+		if (q == NULL)
+			continue; /* a queue no longer configured */
+		q->disabled = x->disabled;
+		snprintf(q->disabled_reason, sizeof(q->disabled_reason), "%s",
+		    x->disabled_reason);
+		q->rejecting = x->rejecting;
+		snprintf(q->reject_reason, sizeof(q->reject_reason), "%s",
+		    x->reject_reason);
+	}
+	sb__queue_states__free_unpacked(st, NULL);
+	free(buf);
+}
+
+/* Every queue's state, durably, before the admin hears it took. */
+static int
+save_queue_states(struct spl *s)
+{
+	Sb__QueueStates st = SB__QUEUE_STATES__INIT;
+	Sb__QueueState *v = calloc(s->nqueues ? s->nqueues : 1, sizeof(*v));
+	Sb__QueueState **p = calloc(s->nqueues ? s->nqueues : 1, sizeof(*p));
+	uint8_t *buf;
+	size_t len;
+	int rv;
+
+	if (v == NULL || p == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < s->nqueues; i++) {
+		struct queue *q = &s->queues[i];
+		sb__queue_state__init(&v[i]);
+		v[i].name = (char *)q->cfg->name;
+		v[i].disabled = q->disabled;
+		v[i].disabled_reason = q->disabled_reason;
+		v[i].rejecting = q->rejecting;
+		v[i].reject_reason = q->reject_reason;
+		p[i] = &v[i];
+	}
+	st.n_queues = s->nqueues;
+	st.queues = p;
+	len = sb__queue_states__get_packed_size(&st);
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		fatal("out of memory");
+	sb__queue_states__pack(&st, buf);
+	rv = store_put_state(&s->store, QUEUE_STATES, buf, len);
+	free(buf);
+	free(v);
+	free(p);
+	return rv;
+}
+
+void
+request_queue_ctl(struct spl *s, const sb_env *e)
+{
+	const Sb__QueueCtlReq *r = e->queue_ctl_req;
+	struct queue *q = spl_queue(s, r->queue);
+	struct queue was;
+
+	if (!e->caller->admin) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
+		    "permission denied: only an admin changes a queue");
+		return;
+	}
+	if (q == NULL) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+		    "unknown queue '%s'", r->queue);
+		return;
+	}
+	was = *q;
+	switch (r->action) {
+	case SB__QUEUE_ACTION__Q_ENABLE:
+		/* Also what restarts a queue its error policy stopped. */
+		q->disabled = q->stopped = 0;
+		q->disabled_reason[0] = q->reason[0] = '\0';
+		break;
+	case SB__QUEUE_ACTION__Q_DISABLE:
+		q->disabled = 1;
+		snprintf(q->disabled_reason, sizeof(q->disabled_reason),
+		    "disabled by %s%s%s", e->caller->user,
+		    r->reason[0] ? ": " : "", r->reason);
+		break;
+	case SB__QUEUE_ACTION__Q_ACCEPT:
+		q->rejecting = 0;
+		q->reject_reason[0] = '\0';
+		break;
+	case SB__QUEUE_ACTION__Q_REJECT:
+		q->rejecting = 1;
+		snprintf(q->reject_reason, sizeof(q->reject_reason), "%s",
+		    r->reason[0] ? r->reason : "rejected by an admin");
+		break;
+	default:
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+		    "bad queue action");
+		return;
+	}
+	if (save_queue_states(s) != 0) {
+		int err = errno;
+		*q = was;
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
+		    "saving the queue's state: %s; nothing changed",
+		    strerror(err));
+		return;
+	}
+	log_info("queue %s: %s by %s", q->cfg->name,
+	    q->rejecting ? "rejecting" : q->disabled ? "disabled" : "ready",
+	    e->caller->user);
+	request_queues(s, e);
 }

@@ -593,7 +593,7 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 		if (job_before(j, head))
 			head = j;
 	}
-	if (q->stopped || head == NULL)
+	if (q->stopped || q->disabled || head == NULL)
 		return;
 	/* Convert ahead of delivery, a few jobs at a time, in order. */
 	while (converting < CONVERT_AHEAD &&

@@ -71,6 +71,35 @@ out:
 	return rv;
 }
 
+int
+store_put_state(struct store *s, const char *name, const void *buf,
+    size_t len)
+{
+	return write_file_atomic(s, name, buf, len, 1);
+}
+
+uint8_t *
+store_get_state(struct store *s, const char *name, size_t *len)
+{
+	uint8_t *buf = NULL;
+	struct stat st;
+	int fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC);
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size < (1 << 20) &&
+	    (buf = malloc((size_t)st.st_size + 1)) != NULL &&
+	    pread(fd, buf, (size_t)st.st_size, 0) == st.st_size) {
+		*len = (size_t)st.st_size;
+	} else {
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	return buf;
+}
+
 static int
 seq_reserve(struct store *s)
 {

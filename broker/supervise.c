@@ -739,6 +739,16 @@ tick_draining(struct inst *w, uint64_t now)
 	}
 }
 
+/* A slot that should have a process and has none: it is started at its
+ * restart_at. (Not a dormant extra slot, nor a failed kind's: those wait
+ * for work or an admin, and must not wake the loop.) */
+static int
+slot_waits(const struct broker *b, const struct slot *s)
+{
+	return s->cur == NULL && s->next == NULL && !b->stopping &&
+	    !s->dormant && b->failed[s->kind][0] == '\0';
+}
+
 void
 supervise_tick(struct broker *b, uint64_t now)
 {
@@ -746,9 +756,7 @@ supervise_tick(struct broker *b, uint64_t now)
 
 	for (size_t i = 0; i < b->nslots; i++) {
 		struct slot *s = &b->slots[i];
-		if (s->cur == NULL && s->next == NULL && !b->stopping &&
-		    !s->dormant && b->failed[s->kind][0] == '\0' &&
-		    now >= s->restart_at) {
+		if (slot_waits(b, s) && now >= s->restart_at) {
 			s->cur = spawn(b, s);
 			if (s->cur == NULL)
 				s->restart_at = now + 1000;
@@ -776,7 +784,7 @@ supervise_next_timeout(const struct broker *b, uint64_t now)
 	uint64_t next = b->next_sample;
 
 	for (size_t i = 0; i < b->nslots; i++)
-		if (b->slots[i].cur == NULL && b->slots[i].restart_at < next)
+		if (slot_waits(b, &b->slots[i]) && b->slots[i].restart_at < next)
 			next = b->slots[i].restart_at;
 	for (size_t i = 0; i < b->ninsts; i++)
 		if (b->insts[i].state == W_DRAINING &&

@@ -15,6 +15,14 @@ write_config "[listener]" "ipp = 127.0.0.1:$IPORT, [::1]:$IPORT" "allow = 127.0.
 	"retry_limit = 2" "error_policy = abort-job"
 start_spoolboxd
 
+# An idle broker sleeps in poll: over 2 s it uses well under a tenth of a
+# CPU (it once spun on a dormant extra slot's restart time of 0).
+ticks() { awk '{ print $14 + $15 }' "/proc/$SB_PID/stat"; }
+t0=$(ticks)
+sleep 2
+used=$(( $(ticks) - t0 ))
+[ "$used" -le 20 ] || fail "the idle broker used $used ticks of CPU in 2 s"
+
 metric() { # NAME LABEL-SUBSTRING < metrics: the value
 	awk -v n="$1" -v l="$2" 'index($0, n "{") == 1 && index($0, l) { print $NF; exit }'
 }

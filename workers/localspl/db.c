@@ -1,0 +1,416 @@
+/*
+ * db: see db.h.
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "util.h"
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *put, *del, *meta_get, *meta_set;
+	uint64_t next_id;
+	int in_tx;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS jobs ("
+    " id INTEGER PRIMARY KEY,"
+    " queue TEXT NOT NULL,"
+    " state INTEGER NOT NULL,"
+    " final INTEGER NOT NULL,"
+    " priority INTEGER NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " submitted INTEGER NOT NULL,"
+    " finished INTEGER NOT NULL,"
+    " rec BLOB NOT NULL);"
+    /* scheduling: a queue's unfinished jobs by priority, then id */
+    "CREATE INDEX IF NOT EXISTS jobs_sched ON jobs"
+    " (queue, final, priority DESC, id);"
+    "CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, id);"
+    /* retention: finished jobs by when */
+    "CREATE INDEX IF NOT EXISTS jobs_done ON jobs (final, finished);"
+    "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);";
+
+static int
+fail_db(struct db *d, char *err, size_t len, const char *what)
+{
+	return fail_why(err, len, "job database: %s: %s", what,
+	    d->h != NULL ? sqlite3_errmsg(d->h) : "out of memory");
+}
+
+static int
+exec(struct db *d, const char *sql, char *err, size_t len)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	fail_why(err, len, "job database: %s", msg != NULL ? msg : sql);
+	sqlite3_free(msg);
+	return -1;
+}
+
+int
+db_open(struct db **out, const char *path, char *err, size_t errlen)
+{
+	struct db *d = calloc(1, sizeof(*d));
+
+	*out = NULL;
+	err[0] = '\0';
+	if (d == NULL)
+		return fail_why(err, errlen, "job database: out of memory");
+	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE |
+		SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail_db(d, err, errlen, path);
+		db_close(d);
+		return -1;
+	}
+	/* WAL: readers never wait; FULL: a commit is on the disk when it
+	 * returns (the WAL is fsynced at every commit). */
+	if (exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		    "PRAGMA foreign_keys=OFF;", err, errlen) != 0 ||
+	    exec(d, schema, err, errlen) != 0 ||
+	    sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO jobs VALUES "
+		"(?,?,?,?,?,?,?,?,?)", -1, &d->put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->h, "DELETE FROM jobs WHERE id = ?", -1,
+		&d->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->h, "SELECT max(coalesce((SELECT v FROM meta"
+		" WHERE k = 'next_id'), 1), coalesce((SELECT max(id) FROM"
+		" jobs), 0) + 1)", -1, &d->meta_get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO meta VALUES "
+		"('next_id', ?)", -1, &d->meta_set, NULL) != SQLITE_OK) {
+		if (err[0] == '\0')
+			fail_db(d, err, errlen, "preparing");
+		db_close(d);
+		return -1;
+	}
+	if (sqlite3_step(d->meta_get) == SQLITE_ROW)
+		d->next_id = (uint64_t)sqlite3_column_int64(d->meta_get, 0);
+	sqlite3_reset(d->meta_get);
+	if (d->next_id == 0)
+		d->next_id = 1;
+	*out = d;
+	return 0;
+}
+
+void
+db_close(struct db *d)
+{
+	if (d == NULL)
+		return;
+	sqlite3_finalize(d->put);
+	sqlite3_finalize(d->del);
+	sqlite3_finalize(d->meta_get);
+	sqlite3_finalize(d->meta_set);
+	sqlite3_close(d->h);
+	free(d);
+}
+
+uint64_t
+db_next_id(struct db *d)
+{
+	return d->next_id;
+}
+
+int
+db_begin(struct db *d, char *err, size_t errlen)
+{
+	if (d->in_tx)
+		return 0;
+	if (exec(d, "BEGIN IMMEDIATE", err, errlen) != 0)
+		return -1;
+	d->in_tx = 1;
+	return 0;
+}
+
+int
+db_put(struct db *d, const struct job *j, char *err, size_t errlen)
+{
+	Sb__JobInfo info;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	store_job_info(j, &info);
+	len = sb__job_info__get_packed_size(&info);
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return fail_why(err, errlen, "job database: out of memory");
+	sb__job_info__pack(&info, buf);
+	sqlite3_bind_int64(d->put, 1, (sqlite3_int64)j->id);
+	sqlite3_bind_text(d->put, 2, j->queue, -1, SQLITE_STATIC);
+	sqlite3_bind_int(d->put, 3, j->state);
+	sqlite3_bind_int(d->put, 4, store_job_final(j));
+	sqlite3_bind_int(d->put, 5, (int)j->priority);
+	sqlite3_bind_text(d->put, 6, j->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(d->put, 7, j->submitted);
+	sqlite3_bind_int64(d->put, 8, j->finished);
+	sqlite3_bind_blob(d->put, 9, buf, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(d->put);
+	sqlite3_reset(d->put);
+	sqlite3_clear_bindings(d->put);
+	free(buf);
+	if (rc != SQLITE_DONE)
+		return fail_db(d, err, errlen, "saving a job");
+	if (j->id >= d->next_id)
+		d->next_id = j->id + 1;
+	return 0;
+}
+
+int
+db_delete(struct db *d, uint64_t id, char *err, size_t errlen)
+{
+	int rc;
+
+	sqlite3_bind_int64(d->del, 1, (sqlite3_int64)id);
+	rc = sqlite3_step(d->del);
+	sqlite3_reset(d->del);
+	return rc == SQLITE_DONE ? 0 : fail_db(d, err, errlen, "deleting");
+}
+
+int
+db_commit(struct db *d, uint64_t next_id, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!d->in_tx && db_begin(d, err, errlen) != 0)
+		return -1;
+	if (next_id > d->next_id)
+		d->next_id = next_id;
+	sqlite3_bind_int64(d->meta_set, 1, (sqlite3_int64)d->next_id);
+	rc = sqlite3_step(d->meta_set);
+	sqlite3_reset(d->meta_set);
+	if (rc != SQLITE_DONE) {
+		fail_db(d, err, errlen, "saving the next id");
+		db_rollback(d);
+		return -1;
+	}
+	if (exec(d, "COMMIT", err, errlen) != 0) {
+		db_rollback(d);
+		return -1;
+	}
+	d->in_tx = 0;
+	return 0;
+}
+
+void
+db_rollback(struct db *d)
+{
+	if (d->in_tx)
+		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	d->in_tx = 0;
+}
+
+/* Each row's record (column col) as a job for fn; the count, or -1. */
+static long
+each(struct db *d, sqlite3_stmt *st, int col, db_each_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	long n = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, col);
+		size_t len = (size_t)sqlite3_column_bytes(st, col);
+		Sb__JobInfo *r = sb__job_info__unpack(NULL, len, blob);
+		struct job *j;
+		if (r == NULL) {
+			fail_why(err, errlen, "job database: job %lld: a "
+			    "record that does not decode",
+			    (long long)sqlite3_column_int64(st, 0));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if ((j = calloc(1, sizeof(*j))) == NULL)
+			fatal("out of memory");
+		store_job_from_info(j, r);
+		j->fd = j->out_fd = j->src_fd = -1;
+		sb__job_info__free_unpacked(r, NULL);
+		n++;
+		if (fn(arg, j) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail_db(d, err, errlen, "reading");
+		n = -1;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+long
+db_page(struct db *d, const struct db_filter *f, size_t limit,
+    db_each_fn fn, void *arg, char *err, size_t errlen)
+{
+	char sql[1024];
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int k = 1;
+
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+	    "SELECT id, rec FROM jobs WHERE id > ?");
+	if (f->queue != NULL && f->queue[0] != '\0')
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		    " AND queue = ?");
+	if (f->owner != NULL && f->owner[0] != '\0')
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		    " AND owner = ?");
+	if (f->unfinished)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		    " AND final = 0");
+	if (f->since != 0)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		    " AND submitted >= ?");
+	if (f->nstates > 0) {
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		    " AND state IN (");
+		for (size_t i = 0; i < f->nstates && i < 16; i++)
+			n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%d",
+			    i ? "," : "", f->states[i]);
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, ")");
+	}
+	snprintf(sql + n, sizeof(sql) - n, " ORDER BY id%s",
+	    limit ? " LIMIT ?" : "");
+	if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail_db(d, err, errlen, "listing");
+	sqlite3_bind_int64(st, k++, (sqlite3_int64)f->after_id);
+	if (f->queue != NULL && f->queue[0] != '\0')
+		sqlite3_bind_text(st, k++, f->queue, -1, SQLITE_STATIC);
+	if (f->owner != NULL && f->owner[0] != '\0')
+		sqlite3_bind_text(st, k++, f->owner, -1, SQLITE_STATIC);
+	if (f->since != 0)
+		sqlite3_bind_int64(st, k++, f->since);
+	if (limit)
+		sqlite3_bind_int64(st, k++, (sqlite3_int64)limit);
+	return each(d, st, 1, fn, arg, err, errlen);
+}
+
+long
+db_ahead(struct db *d, const char *queue, uint32_t prio, uint64_t id,
+    size_t limit, db_each_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	/* (priority DESC, id ASC) after the one given: the index's order. */
+	if (sqlite3_prepare_v2(d->h, "SELECT id, rec FROM jobs WHERE queue = ?"
+		" AND final = 0 AND (priority < ? OR (priority = ? AND id > ?))"
+		" ORDER BY priority DESC, id LIMIT ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return fail_db(d, err, errlen, "scheduling");
+	sqlite3_bind_text(st, 1, queue, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)prio);
+	sqlite3_bind_int(st, 3, (int)prio);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
+	return each(d, st, 1, fn, arg, err, errlen);
+}
+
+int
+db_count(struct db *d, const char *queue, const char *owner, uint64_t *all,
+    uint64_t *mine)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*all = *mine = 0;
+	if (sqlite3_prepare_v2(d->h, "SELECT count(*), coalesce(sum(owner = ?),"
+		" 0) FROM jobs WHERE queue = ? AND final = 0", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, owner != NULL ? owner : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, queue, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*all = (uint64_t)sqlite3_column_int64(st, 0);
+		*mine = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+struct prune_ctx {
+	db_each_fn fn;
+	void *arg;
+	uint64_t *ids;
+	size_t n;
+};
+
+static int
+collect(void *arg, struct job *j)
+{
+	struct prune_ctx *c = arg;
+
+	c->ids[c->n++] = j->id;
+	if (c->fn != NULL)
+		c->fn(c->arg, j);
+	else
+		free(j);
+	return 0;
+}
+
+long
+db_prune(struct db *d, uint64_t keep, int64_t older_than, size_t max,
+    db_each_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct prune_ctx c = { .fn = fn, .arg = arg };
+	sqlite3_stmt *st;
+	long n;
+
+	if (max == 0)
+		return 0;
+	if ((c.ids = calloc(max, sizeof(*c.ids))) == NULL)
+		return fail_why(err, errlen, "job database: out of memory");
+	/* Finished jobs, oldest first, that are beyond the newest keep or
+	 * finished before older_than. */
+	if (sqlite3_prepare_v2(d->h, "SELECT id, rec FROM jobs WHERE final = 1"
+		" AND (finished < ? OR id NOT IN (SELECT id FROM jobs WHERE"
+		" final = 1 ORDER BY finished DESC, id DESC LIMIT ?))"
+		" ORDER BY finished, id LIMIT ?", -1, &st, NULL) != SQLITE_OK) {
+		free(c.ids);
+		return fail_db(d, err, errlen, "retention");
+	}
+	sqlite3_bind_int64(st, 1, older_than);
+	sqlite3_bind_int64(st, 2, keep > INT64_MAX ? INT64_MAX
+						    : (sqlite3_int64)keep);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	n = each(d, st, 1, collect, &c, err, errlen);
+	if (n > 0 && db_begin(d, err, errlen) == 0) {
+		for (size_t i = 0; i < c.n; i++)
+			if (db_delete(d, c.ids[i], err, errlen) != 0) {
+				db_rollback(d);
+				n = -1;
+				break;
+			}
+		if (n > 0 && db_commit(d, 0, err, errlen) != 0)
+			n = -1;
+	}
+	free(c.ids);
+	return n;
+}
+
+int
+db_check(struct db *d, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(d->h, "PRAGMA integrity_check", -1, &st,
+		NULL) != SQLITE_OK)
+		return fail_db(d, err, errlen, "integrity check");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		ok = r != NULL && strcmp(r, "ok") == 0;
+		if (!ok)
+			fail_why(err, errlen, "job database: %s",
+			    r != NULL ? r : "?");
+	}
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}

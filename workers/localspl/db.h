@@ -1,0 +1,69 @@
+/*
+ * db: the job records in SQLite (SPOOL/jobs/jobs.db), for a store that
+ * holds 100,000 jobs without holding them in memory (issue 15). WAL mode
+ * with synchronous=FULL: a commit is on stable storage when db_commit()
+ * returns. One row per job: the columns the store asks by (queue, state,
+ * priority, owner, submission and finish times) beside the whole record
+ * as a JobInfo protobuf (store_job_info(), the one mapping). Writes are
+ * grouped: db_begin(), any number of db_put()/db_delete(), one
+ * db_commit(), which is what group commit needs. Ids never go back: the
+ * highest id handed out is kept with each commit (db_next_id()).
+ * Not yet the store localspl uses: the next step wires it in.
+ * Reports: every failure as a one-line reason in err.
+ */
+#ifndef SB_DB_H
+#define SB_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "localspl.h"
+
+struct db;
+
+/* Filters of a listing page; "", 0: no filter. */
+struct db_filter {
+	const char *queue;
+	const char *owner;
+	const int *states;      /* nstates sb.JobState values */
+	size_t nstates;
+	int unfinished;         /* only jobs not yet final */
+	uint64_t after_id;
+	int64_t since;          /* submitted at or after (unix ms) */
+};
+
+/* Called for each job found; j is the callee's (free() it) */
+typedef int (*db_each_fn)(void *arg, struct job *j);
+
+int db_open(struct db **out, const char *path, char *err, size_t errlen);
+void db_close(struct db *d);
+
+int db_begin(struct db *d, char *err, size_t errlen);
+int db_put(struct db *d, const struct job *j, char *err, size_t errlen);
+int db_delete(struct db *d, uint64_t id, char *err, size_t errlen);
+/* Durable on return; ids up to next_id - 1 are never handed out again. */
+int db_commit(struct db *d, uint64_t next_id, char *err, size_t errlen);
+void db_rollback(struct db *d);
+/* Above every id committed or handed out before. */
+uint64_t db_next_id(struct db *d);
+
+/* Jobs matching f in id order, at most limit (0: all); fn returning
+ * non-zero stops. The number found, or -1. */
+long db_page(struct db *d, const struct db_filter *f, size_t limit,
+    db_each_fn fn, void *arg, char *err, size_t errlen);
+/* The queue's next unfinished jobs to schedule: by priority (higher
+ * first), then id, after (priority, id) = (prio, id) exclusive. */
+long db_ahead(struct db *d, const char *queue, uint32_t prio, uint64_t id,
+    size_t limit, db_each_fn fn, void *arg, char *err, size_t errlen);
+/* Unfinished jobs of queue, and of owner among them. */
+int db_count(struct db *d, const char *queue, const char *owner,
+    uint64_t *all, uint64_t *mine);
+/* Finished jobs beyond the newest keep, and those finished before
+ * older_than (0: none by age): deleted, at most max in one go; fn sees
+ * each first (to drop its files). The number deleted, or -1. */
+long db_prune(struct db *d, uint64_t keep, int64_t older_than, size_t max,
+    db_each_fn fn, void *arg, char *err, size_t errlen);
+/* PRAGMA integrity_check: 0 when "ok". */
+int db_check(struct db *d, char *err, size_t errlen);
+
+#endif

@@ -14,7 +14,7 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
 	systemd-container curl libsqlite3-dev
 
-.PHONY: all deps build demo check check-sanitize fuzz bench package clean
+.PHONY: all deps build demo check check-sanitize fuzz bench bench-store package clean
 
 all: build
 
@@ -73,6 +73,12 @@ package: deps
 
 bench: build
 	bash bench/run-throughput.sh $(BUILD)
+
+# The job store at scale (issue 15): QUEUED jobs held (100000 for the
+# full run; the default is a quicker 10000).
+QUEUED ?= 10000
+bench-store: build
+	bash bench/store.sh $(BUILD) $(QUEUED)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) build-pkg

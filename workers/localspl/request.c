@@ -93,6 +93,30 @@ settle_type(struct spl *s, const sb_env *e, struct job *j,
 	return -1;
 }
 
+/* The queue a request names; NULL after an error answer. */
+static struct queue *
+queue_named(struct spl *s, const sb_env *e, const char *name)
+{
+	struct queue *q = spl_queue(s, name);
+
+	if (q == NULL)
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
+		    "unknown queue '%s'", name);
+	return q;
+}
+
+/* Does q take new jobs? 0, or -1 after an answer with its reason. */
+static int
+queue_accepting(struct spl *s, const sb_env *e, const struct queue *q)
+{
+	if (!q->rejecting)
+		return 0;
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+	    "queue %s is not accepting jobs%s%s", q->cfg->name,
+	    q->reject_reason[0] ? ": " : "", q->reject_reason);
+	return -1;
+}
+
 /* max_jobs_queued, max_jobs_per_user: counted only when a limit is set
  * (a pass over the jobs in memory). 0, or -1 after an answer. */
 static int
@@ -132,22 +156,12 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
     size_t headlen)
 {
 	const Sb__SubmitReq *r = e->submit_req;
-	struct queue *q = spl_queue(s, r->queue);
+	struct queue *q = queue_named(s, e, r->queue);
 	char err[256];
 	struct job *j;
 
-	if (q == NULL) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
-		    "unknown queue '%s'", r->queue);
-		return NULL;
-	}
-	if (q->rejecting) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
-		    "queue %s is not accepting jobs%s%s", r->queue,
-		    q->reject_reason[0] ? ": " : "", q->reject_reason);
-		return NULL;
-	}
-	if (upload_allowed(s, e) != 0 || queue_has_room(s, e, q) != 0)
+	if (q == NULL || queue_accepting(s, e, q) != 0 ||
+	    upload_allowed(s, e) != 0 || queue_has_room(s, e, q) != 0)
 		return NULL;
 	if ((j = store_job_new(&s->store, err, sizeof(err))) == NULL) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
@@ -504,25 +518,18 @@ static int
 job_move(struct spl *s, const sb_env *e, struct job *j)
 {
 	const char *to = e->job_ctl_req->queue;
-	struct queue *q = spl_queue(s, to);
+	struct queue *q = queue_named(s, e, to);
 
-	if (q == NULL) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
-		    "unknown queue '%s'", to);
+	if (q == NULL)
 		return -1;
-	}
 	if (j->token != 0) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
 		    "job %llu is being printed; cancel it, or move it after",
 		    (unsigned long long)j->id);
 		return -1;
 	}
-	if (q->rejecting) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
-		    "queue %s is not accepting jobs%s%s", to,
-		    q->reject_reason[0] ? ": " : "", q->reject_reason);
+	if (queue_accepting(s, e, q) != 0)
 		return -1;
-	}
 	if (!spl_queue_accepts(q, j->datatype)) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
 		    "queue %s cannot print %s", to,
@@ -588,24 +595,35 @@ cancel_all(struct spl *s, const sb_env *e)
 {
 	const char *queue = e->job_ctl_req->queue;
 	Sb__JobsRep rep = SB__JOBS_REP__INIT;
-	struct job *j, *next;
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	struct job *j;
 	sb_env out;
 
-	if (spl_queue(s, queue) == NULL) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
-		    "unknown queue '%s'", queue);
+	if (queue_named(s, e, queue) == NULL)
 		return;
-	}
-	for (j = s->store.jobs; j != NULL; j = next) {
-		next = j->next; /* a canceled job stays; none is freed here */
+	/* The ids first: each sched_finish() may prune history, which
+	 * frees finished jobs anywhere in the list. */
+	for (j = s->store.jobs; j != NULL; j = j->next) {
 		if (j->uploading || store_job_final(j) ||
 		    strcmp(j->queue, queue) != 0 ||
 		    (!owns(j, e->caller) && !e->caller->admin))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((ids = realloc(ids, cap * sizeof(*ids))) == NULL)
+				fatal("out of memory");
+		}
+		ids[n++] = j->id;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((j = store_job(&s->store, ids[i])) == NULL)
 			continue;
 		job_set_error(j, "canceled by %s", e->caller->user);
 		sched_finish(s, j, SB__JOB_STATE__CANCELED);
 		rep.count++;
 	}
+	free(ids);
 	chan_env_init(&out);
 	out.body_case = SB__ENVELOPE__BODY_JOBS_REP;
 	out.jobs_rep = &rep;
@@ -776,19 +794,15 @@ void
 request_queue_ctl(struct spl *s, const sb_env *e)
 {
 	const Sb__QueueCtlReq *r = e->queue_ctl_req;
-	struct queue *q = spl_queue(s, r->queue);
-	struct queue was;
+	struct queue *q, was;
 
 	if (!e->caller->admin) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
 		    "permission denied: only an admin changes a queue");
 		return;
 	}
-	if (q == NULL) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
-		    "unknown queue '%s'", r->queue);
+	if ((q = queue_named(s, e, r->queue)) == NULL)
 		return;
-	}
 	was = *q;
 	switch (r->action) {
 	case SB__QUEUE_ACTION__Q_ENABLE:

@@ -36,6 +36,7 @@
 
 #include "chan.h"
 #include "config.h"
+#include "log.h"
 
 enum inst_state { W_FREE, W_STARTING, W_READY, W_DRAINING };
 
@@ -310,7 +311,6 @@ struct budget_sample {
 	uint64_t idle_ms;        /* 0 when busy */
 	int extra;               /* an instance beyond `instances` */
 };
-/* Pure: what bg says about s; why names the rule, figure and budget. */
 /* What a verdict other than BUDGET_OK is about: its rule, the figure
  * measured and the budget it passed (the journal's fields). */
 struct budget_over {
@@ -318,6 +318,7 @@ struct budget_over {
 	uint64_t figure, budget;
 };
 
+/* Pure: what bg says about s; why names the rule, figure and budget. */
 enum budget_verdict budget_check(const struct sb_budget *bg,
     const struct budget_sample *s, char *why, size_t len,
     struct budget_over *over);
@@ -339,6 +340,8 @@ int supervise_msg(struct broker *b, struct inst *w, sb_env *e);
 void supervise_reap(struct broker *b, struct inst *w, struct loss *lost);
 void supervise_stop(struct broker *b, struct inst *w, const char *reason);
 void supervise_unfail(struct broker *b, int kind);
+/* The journal's fields for a line about w: kind, instance, pid, job. */
+struct log_about supervise_about(const struct inst *w);
 /* over: the budget rule passed (NULL: an admin's or a reload's). */
 void supervise_recycle(struct broker *b, struct inst *w, const char *why,
     const struct budget_over *over);

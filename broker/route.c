@@ -244,6 +244,20 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 	return NULL;
 }
 
+/* A dispatch that did not succeed, with its job and queue (the journal's
+ * fields): w's job, which its JobDone d just ended. */
+static void
+log_failed(const struct inst *w, const Sb__JobDone *d)
+{
+	struct log_about a = supervise_about(w);
+
+	a.job = w->job_id; /* the token is already cleared */
+	a.queue = w->queue;
+	log_event(LOG_WARNING, &a, "job %llu (queue %s): %s.%u pid %d: %s",
+	    (unsigned long long)w->job_id, w->queue, kind_name(w->kind),
+	    w->idx, (int)w->pid, d->error[0] ? d->error : "failed");
+}
+
 /* printproc, lprmon, remote -> broker: only about their own dispatch. */
 static void
 from_job_worker(struct broker *b, struct inst *w, sb_env *e)
@@ -279,14 +293,7 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 		if (e->job_done->result == SB__RESULT__OK)
 			w->slot->crashes = 0;
 		else
-			log_event(LOG_WARNING, &(struct log_about){
-			    .kind = kind_name(w->kind), .inst = w->idx,
-			    .pid = w->pid, .job = w->job_id, .queue = w->queue },
-			    "job %llu (queue %s): %s.%u pid %d: %s",
-			    (unsigned long long)w->job_id, w->queue,
-			    kind_name(w->kind), w->idx, (int)w->pid,
-			    e->job_done->error[0] ? e->job_done->error
-						  : "failed");
+			log_failed(w, e->job_done);
 	}
 	if (spl != NULL)
 		supervise_send(b, spl, e);

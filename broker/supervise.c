@@ -457,23 +457,38 @@ supervise_grow(struct broker *b, int kind)
 	return 0;
 }
 
-/* A recycle's count by its rule: what its reason says before ':'. */
+/* The rule a reason names: what it says before its colon ("max_jobs",
+ * "reload"...), as the metrics and the journal label it. */
+static void
+rule_of(const char *reason, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)strcspn(reason, ":"), reason);
+}
+
+/* What the journal says a line about w is about: its kind, instance,
+ * pid and job; the caller adds the rest. */
+struct log_about
+supervise_about(const struct inst *w)
+{
+	return (struct log_about){ .kind = kind_name(w->kind), .inst = w->idx,
+		.pid = w->pid, .job = w->token ? w->job_id : 0 };
+}
+
+/* A recycle's count by its rule. */
 static void
 count_rule(struct slot *s, const char *reason)
 {
-	size_t len = strcspn(reason, ":");
+	char rule[sizeof(s->by_rule[0].rule)];
 	unsigned k;
 
-	if (len >= sizeof(s->by_rule[0].rule))
-		len = sizeof(s->by_rule[0].rule) - 1;
+	rule_of(reason, rule, sizeof(rule));
 	for (k = 0; k < 8 && s->by_rule[k].rule[0] != '\0'; k++)
-		if (strncmp(s->by_rule[k].rule, reason, len) == 0 &&
-		    s->by_rule[k].rule[len] == '\0')
+		if (strcmp(s->by_rule[k].rule, rule) == 0)
 			break;
 	if (k == 8) /* more rules than there are: fold into the last */
 		k = 7;
 	if (s->by_rule[k].rule[0] == '\0')
-		memcpy(s->by_rule[k].rule, reason, len);
+		memcpy(s->by_rule[k].rule, rule, sizeof(rule));
 	s->by_rule[k].n++;
 }
 
@@ -502,13 +517,8 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why,
     const struct budget_over *over)
 {
 	struct slot *s = w->slot;
-	struct log_about a = { .kind = kind_name(w->kind), .inst = w->idx,
-		.pid = w->pid, .reason = why, .job = w->token ? w->job_id : 0 };
-	char rule[24];
-
-	/* The journal's SPOOLBOX_REASON is the rule, as the metrics'. */
-	snprintf(rule, sizeof(rule), "%.*s", (int)strcspn(why, ":"), why);
-	a.reason = rule;
+	struct log_about a = supervise_about(w);
+	char rule[sizeof(s->by_rule[0].rule)];
 
 	if (w != s->cur || s->next != NULL || w->state != W_READY)
 		return; /* already on its way out */
@@ -517,8 +527,9 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why,
 	snprintf(s->last_reason, sizeof(s->last_reason), "%s", why);
 	snprintf(w->stop_reason, sizeof(w->stop_reason), "recycled: %s", why);
 	remember(b, w, 0, why);
+	rule_of(why, rule, sizeof(rule));
+	a.reason = rule;
 	if (over != NULL) {
-		a.reason = over->rule;
 		a.figure = over->figure;
 		a.budget = over->budget;
 	}
@@ -630,16 +641,15 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 		snprintf(s->last_reason, sizeof(s->last_reason), "crashed: %s",
 		    why);
 		remember(b, w, 1, s->last_reason);
-		log_event(LOG_WARNING, &(struct log_about){ .kind =
-		    kind_name(w->kind), .inst = w->idx, .pid = w->pid,
-		    .job = w->token ? w->job_id : 0, .reason = "crashed" },
-		    "%s.%u pid %d %s", kind_name(w->kind), w->idx, (int)w->pid,
-		    why);
+		struct log_about a = supervise_about(w);
+		a.reason = "crashed";
+		log_event(LOG_WARNING, &a, "%s.%u pid %d %s",
+		    kind_name(w->kind), w->idx, (int)w->pid, why);
 	} else {
-		log_event(LOG_INFO, &(struct log_about){ .kind =
-		    kind_name(w->kind), .inst = w->idx, .pid = w->pid },
-		    "%s.%u pid %d ended (%s): %s", kind_name(w->kind), w->idx,
-		    (int)w->pid, why,
+		struct log_about a = supervise_about(w);
+		a.job = 0;
+		log_event(LOG_INFO, &a, "%s.%u pid %d ended (%s): %s",
+		    kind_name(w->kind), w->idx, (int)w->pid, why,
 		    w->stop_reason[0] ? w->stop_reason : "stopped");
 	}
 	fill_loss(w, crash ? s->last_reason
@@ -692,17 +702,18 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 	}
 	switch (budget_check(&b->cfg.workers[w->kind], &smp, why,
 	    sizeof(why), &over)) {
-	case BUDGET_KILL:
-		log_event(LOG_WARNING, &(struct log_about){ .kind =
-		    kind_name(w->kind), .inst = w->idx, .pid = w->pid,
-		    .job = w->token ? w->job_id : 0, .reason = over.rule,
-		    .figure = over.figure, .budget = over.budget },
-		    "%s.%u pid %d killed: %s", kind_name(w->kind), w->idx,
-		    (int)w->pid, why);
+	case BUDGET_KILL: {
+		struct log_about a = supervise_about(w);
+		a.reason = over.rule;
+		a.figure = over.figure;
+		a.budget = over.budget;
+		log_event(LOG_WARNING, &a, "%s.%u pid %d killed: %s",
+		    kind_name(w->kind), w->idx, (int)w->pid, why);
 		count_rule(w->slot, why);
 		w->slot->recycles++;
 		supervise_stop(b, w, why);
 		break;
+	}
 	case BUDGET_RECYCLE:
 		if (w->slot->next == NULL) /* else one is already starting */
 			supervise_recycle(b, w, why, &over);

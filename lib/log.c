@@ -49,9 +49,12 @@ log_set_debug(int on)
 }
 
 static void
-log_vline(int prio, const struct log_about *a, const char *level,
-    const char *fmt, va_list ap)
+log_vline(int prio, const struct log_about *a, const char *fmt, va_list ap)
 {
+	/* The line's word for its priority (syslog.h's order). */
+	static const char *const levels[] = { "fatal: ", "fatal: ",
+		"fatal: ", "error: ", "warning: ", "", "", "debug: " };
+	const char *level = levels[prio & 7];
 	char line[1024];
 	int n;
 
@@ -72,30 +75,28 @@ log_vline(int prio, const struct log_about *a, const char *level,
 	fprintf(stderr, "%s\n", line);
 }
 
-#define LOG_FN(name, prio, level)                     \
-	void name(const char *fmt, ...)               \
-	{                                             \
-		va_list ap;                           \
-		va_start(ap, fmt);                    \
-		log_vline(prio, NULL, level, fmt, ap); \
-		va_end(ap);                           \
+#define LOG_FN(name, prio)                       \
+	void name(const char *fmt, ...)          \
+	{                                        \
+		va_list ap;                      \
+		va_start(ap, fmt);               \
+		log_vline(prio, NULL, fmt, ap);  \
+		va_end(ap);                      \
 	}
 
-LOG_FN(log_info, LOG_INFO, "")
-LOG_FN(log_warn, LOG_WARNING, "warning: ")
-LOG_FN(log_error, LOG_ERR, "error: ")
+LOG_FN(log_info, LOG_INFO)
+LOG_FN(log_warn, LOG_WARNING)
+LOG_FN(log_error, LOG_ERR)
 
 void
 log_event(int prio, const struct log_about *a, const char *fmt, ...)
 {
-	static const char *const levels[] = { "fatal: ", "fatal: ",
-		"fatal: ", "error: ", "warning: ", "", "", "debug: " };
 	va_list ap;
 
 	if (prio == LOG_DEBUG && !log_debug_on)
 		return;
 	va_start(ap, fmt);
-	log_vline(prio, a, levels[prio & 7], fmt, ap);
+	log_vline(prio, a, fmt, ap);
 	va_end(ap);
 }
 
@@ -107,7 +108,7 @@ log_debug(const char *fmt, ...)
 	if (!log_debug_on)
 		return;
 	va_start(ap, fmt);
-	log_vline(LOG_DEBUG, NULL, "debug: ", fmt, ap);
+	log_vline(LOG_DEBUG, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -117,7 +118,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vline(LOG_CRIT, NULL, "fatal: ", fmt, ap);
+	log_vline(LOG_CRIT, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -473,6 +473,20 @@ wanted(void *ra, ipp_t *dst, ipp_attribute_t *attr)
 	return ra == NULL || cupsArrayFind(ra, (void *)ippGetName(attr)) != NULL;
 }
 
+/* The broker's answer to e, asked as user, if it is of type want (a
+ * QueuesRep, a WorkersRep); NULL otherwise. */
+static sb_env *
+ask(struct req *r, sb_env *e, const char *user, int want)
+{
+	sb_env *a = lsn_call(r->c->l, e, user, ANSWER_MS);
+
+	if (a != NULL && (int)a->body_case != want) {
+		chan_free(a);
+		a = NULL;
+	}
+	return a;
+}
+
 /* localspl's view of the queue (NULL when it does not answer). */
 static sb_env *
 queue_info(struct req *r, const Sb__QueueInfo **qi)
@@ -484,9 +498,8 @@ queue_info(struct req *r, const Sb__QueueInfo **qi)
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
 	e.queues_req = &qr;
-	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
-	if (a == NULL || a->body_case != SB__ENVELOPE__BODY_QUEUES_REP)
-		return a;
+	if ((a = ask(r, &e, r->user, SB__ENVELOPE__BODY_QUEUES_REP)) == NULL)
+		return NULL;
 	for (size_t i = 0; i < a->queues_rep->n_queues; i++)
 		if (strcmp(a->queues_rep->queues[i]->name, r->q->cfg->name) == 0)
 			*qi = a->queues_rep->queues[i];
@@ -1260,23 +1273,6 @@ respond_ipp(struct req *r)
 	return 0;
 }
 
-/* The broker's answer to body (WorkersReq or QueuesReq), of that type;
- * NULL when there is none. */
-static sb_env *
-ask(struct req *r, sb_env *e, int want)
-{
-	char who[160];
-	sb_env *a;
-
-	lsn_identity(who, sizeof(who), "metrics", r->c->peer_str);
-	a = lsn_call(r->c->l, e, who, ANSWER_MS);
-	if (a != NULL && (int)a->body_case != want) {
-		chan_free(a);
-		a = NULL;
-	}
-	return a;
-}
-
 /* GET /metrics: `spoolbox metrics`' text, to addresses in metrics_allow. */
 static int
 http_metrics(struct req *r)
@@ -1284,7 +1280,7 @@ http_metrics(struct req *r)
 	Sb__WorkersReq wr = SB__WORKERS_REQ__INIT;
 	Sb__QueuesReq qr = SB__QUEUES_REQ__INIT;
 	sb_env e, *w = NULL, *q = NULL;
-	char *text = NULL;
+	char *text = NULL, who[160];
 	size_t len = 0;
 	FILE *f;
 	int rv;
@@ -1296,15 +1292,16 @@ http_metrics(struct req *r)
 		return respond_text(r, HTTP_STATUS_FORBIDDEN, "text/plain",
 		    "403 - Forbidden\n");
 	}
+	lsn_identity(who, sizeof(who), "metrics", r->c->peer_str);
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REQ;
 	e.workers_req = &wr;
-	w = ask(r, &e, SB__ENVELOPE__BODY_WORKERS_REP);
+	w = ask(r, &e, who, SB__ENVELOPE__BODY_WORKERS_REP);
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
 	e.queues_req = &qr;
 	if (w != NULL)
-		q = ask(r, &e, SB__ENVELOPE__BODY_QUEUES_REP);
+		q = ask(r, &e, who, SB__ENVELOPE__BODY_QUEUES_REP);
 	if (q == NULL || (f = open_memstream(&text, &len)) == NULL) {
 		rv = respond_text(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "text/plain", "503 - the spooler did not answer\n");

@@ -12,9 +12,9 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
 	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev clang \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
-	systemd-container curl libsqlite3-dev
+	systemd-container curl libsqlite3-dev sqlite3
 
-.PHONY: all deps build demo check check-sanitize fuzz bench bench-store package clean
+.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale package clean
 
 all: build
 
@@ -79,6 +79,16 @@ bench: build
 QUEUED ?= 10000
 bench-store: build
 	bash bench/store.sh $(BUILD) $(QUEUED)
+
+# The suite's it_scale (10,000 jobs) and it_storekill (50 kills) at full
+# size: SCALE_JOBS jobs held, restarted and printed; KILLS kills.
+SCALE_JOBS ?= 100000
+KILLS ?= 200
+scale: build
+	BUILD=$(abspath $(BUILD)) SCALE_JOBS=$(SCALE_JOBS) \
+		bash tests/integration/it_scale.sh
+	BUILD=$(abspath $(BUILD)) KILLS=$(KILLS) \
+		bash tests/integration/it_storekill.sh
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) build-pkg

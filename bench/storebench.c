@@ -9,7 +9,9 @@
  *       CLIENTS processes (sbclient is one caller per process), each with
  *       its own connection, submit N jobs of 1 KiB in all, back to back;
  *       a job counts once its id is back (on stable storage); prints
- *       durable submits/s.
+ *       durable submits/s. With SB_ACK_LOG=FILE set, each client appends
+ *       every id it got back to FILE, and a failure (the spooler killed
+ *       under it) only makes it connect again: the chaos test's client.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -74,6 +76,9 @@ client_main(struct client *c)
 		.datatype = SB__DATA_TYPE__RAW, .title = "storebench",
 		.filename = "storebench", .copies = 1, .priority = 50 };
 	char err[512], buf[1024];
+	const char *ack_log = getenv("SB_ACK_LOG");
+	int logfd = ack_log != NULL ? open(ack_log, O_WRONLY | O_APPEND |
+	    O_CREAT, 0644) : -1;
 	nng_socket s;
 	int fd;
 
@@ -89,12 +94,27 @@ client_main(struct client *c)
 		return;
 	}
 	for (int i = 0; i < c->n; i++) {
+		uint64_t id;
 		lseek(fd, 0, SEEK_SET);
-		if (sbclient_submit(s, fd, &j, err, sizeof(err)) == 0) {
+		id = sbclient_submit(s, fd, &j, err, sizeof(err));
+		if (id != 0 && logfd >= 0) {
+			int len = snprintf(buf, sizeof(buf), "%llu\n",
+			    (unsigned long long)id);
+			if (write(logfd, buf, (size_t)len) != len)
+				c->failed++;
+		} else if (id == 0 && logfd >= 0) {
+			/* Killed under us: again, on a new connection. */
+			nng_close(s);
+			usleep(20000);
+			while (sbclient_open(&s, c->sock, err, sizeof(err)) != 0)
+				usleep(20000);
+		} else if (id == 0) {
 			fprintf(stderr, "submit: %s\n", err);
 			c->failed++;
 		}
 	}
+	if (logfd >= 0)
+		close(logfd);
 	close(fd);
 	nng_close(s);
 }

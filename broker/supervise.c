@@ -907,6 +907,8 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->max_upload_ms = q->max_upload_time;
 		c->max_jobs_queued = q->max_jobs_queued;
 		c->max_jobs_per_user = q->max_jobs_per_user;
+		c->keep_jobs = q->keep_jobs;
+		c->keep_ms = q->keep_days * 86400000ULL;
 		c->shared = q->shared != 0;
 		c->pin_sha256 = (char *)q->pin_sha256;
 		c->sides = (char *)q->sides;

@@ -57,7 +57,9 @@ static const struct sb_budget_key spooler_keys[] = {
 	{ "sample_interval", C(sample_interval), KEY_TIME, 3600000, 10 },
 	{ "io_timeout", C(io_timeout), KEY_TIME, 3600000, 100 },
 	{ "connect_timeout", C(connect_timeout), KEY_TIME, 3600000, 100 },
-	{ "history", C(history_limit), KEY_COUNT, 10000000, 0 },
+	{ "history", C(history_limit), KEY_COUNT, 100000000, 0 },
+	{ "keep_jobs", C(history_limit), KEY_COUNT, 100000000, 0 },
+	{ "keep_days", C(keep_days), KEY_COUNT, 36500, 0 },
 	{ "history_per_user", C(history_per_user), KEY_COUNT, 10000000, 0 },
 	{ "max_clients", C(max_clients), KEY_COUNT, 65536, 8 },
 	{ "max_clients_per_user", C(max_clients_per_user), KEY_COUNT, 65536,
@@ -91,6 +93,8 @@ static const struct sb_budget_key queue_keys[] = {
 	{ "max_upload_seconds", Q(max_upload_time), KEY_TIME, 86400000, 1000 },
 	{ "max_jobs_queued", Q(max_jobs_queued), KEY_COUNT, 1ULL << 40, 0 },
 	{ "max_jobs_per_user", Q(max_jobs_per_user), KEY_COUNT, 1ULL << 40, 0 },
+	{ "keep_jobs", Q(keep_jobs), KEY_COUNT, 100000000, 0 },
+	{ "keep_days", Q(keep_days), KEY_COUNT, 36500, 0 },
 	{ NULL, 0, KEY_COUNT, 0, 0 },
 };
 #undef Q
@@ -332,7 +336,10 @@ budget_defaults(struct sb_budget *b, int kind)
 		b->handle_budget = 160;
 		b->drain_timeout = 3600000;
 	}
-	b->max_jobs = 10000;
+	/* localspl's memory is bounded by its look-ahead, not by the jobs
+	 * it has taken: a backlog of 100,000 must not recycle it ten times
+	 * (its memory and handle budgets still do, on a leak). */
+	b->max_jobs = kind == SB__WORKER_KIND__LOCALSPL ? 1000000 : 10000;
 	b->max_lifetime = 0;
 	b->lifetime_jitter = 60000;
 	b->max_idle = 300000;
@@ -676,6 +683,8 @@ queue_add(struct parse_ctx *p, const char *name)
 	nq->max_upload_time = UINT64_MAX;
 	nq->max_jobs_queued = UINT64_MAX;
 	nq->max_jobs_per_user = UINT64_MAX;
+	nq->keep_jobs = UINT64_MAX;
+	nq->keep_days = UINT64_MAX;
 	return nq;
 }
 
@@ -1003,6 +1012,10 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 			q->max_jobs_queued = c->max_jobs_queued;
 		if (q->max_jobs_per_user == UINT64_MAX)
 			q->max_jobs_per_user = c->max_jobs_per_user;
+		if (q->keep_jobs == UINT64_MAX)
+			q->keep_jobs = c->history_limit;
+		if (q->keep_days == UINT64_MAX)
+			q->keep_days = c->keep_days;
 	}
 	/* A descriptor per connection, and room for the rest. */
 	if (c->nlisten > 0 &&

@@ -69,6 +69,8 @@ struct sb_queue {
 	uint64_t max_upload_time;  /* ms an upload may take */
 	uint64_t max_jobs_queued;  /* unfinished jobs; 0: no limit */
 	uint64_t max_jobs_per_user;
+	uint64_t keep_jobs;           /* finished jobs kept (history) */
+	uint64_t keep_days;           /* ... and for how long; 0: no limit */
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
 	int landscape;          /* orientation = landscape */
@@ -99,7 +101,8 @@ struct sb_config {
 	uint64_t sample_interval;
 	uint64_t io_timeout;
 	uint64_t connect_timeout;     /* reaching a printer, ms */
-	uint64_t history_limit;
+	uint64_t history_limit;       /* keep_jobs (alias: history) */
+	uint64_t keep_days;           /* queue default; 0: no age limit */
 	uint64_t history_per_user;    /* finished jobs kept per user */
 	uint64_t max_clients;         /* client connections in all */
 	uint64_t max_clients_per_user;

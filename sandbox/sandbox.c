@@ -79,11 +79,13 @@ static const char *const common_calls[] = { "read", "write", "readv",
 	/* glibc's qsort asks sysconf(_SC_PHYS_PAGES) for arrays > 1 KiB */
 	"sysinfo", NULL };
 
+/* SQLite (the job database) adds faccessat* (does a -wal exist?) and
+ * fchown (as root it gives a new -wal the database's owner). */
 static const char *const localspl_calls[] = { "openat", "pwrite64",
 	"fsync", "fdatasync", "rename", "renameat", "renameat2", "unlink",
 	"unlinkat", "mkdir", "mkdirat", "getdents64", "ftruncate",
 	"copy_file_range", "sendfile", "sync_file_range", "fstatfs", "access",
-	NULL };
+	"faccessat", "faccessat2", "fchown", NULL };
 
 /* sendfile: the job's data, from the descriptor the broker passed, to
  * the printer's socket without a copy through user space. */

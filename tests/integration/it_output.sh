@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 make_user
 
-write_config "history = 10" "[queue.out]" "uri = file://$T/out"
+write_config "keep_jobs = 10" "history_per_user = 5" "[queue.out]" "uri = file://$T/out"
 start_spoolboxd
 echo hello >"$T/doc.txt"
 chmod 644 "$T/doc.txt"
@@ -41,12 +41,17 @@ jq -r ".[] | select(.id == $a) | .landed" "$T/user.json" | has "^$T/out/" ||
 sb jobs -a --json | jq -e ".[] | select(.id == $a) | .title | startswith(\"evil\")" >/dev/null ||
 	fail "an admin does not see the user's title"
 
-# History: root fills it; the user's finished jobs stay.
+# History: root fills it; the user's finished jobs stay (each owner keeps
+# at most history_per_user, pruned in the background).
 for i in $(seq 1 4); do sbu submit -q out -t raw "$T/doc.txt"; done >"$T/user.ids"
 mapfile -t mine <"$T/user.ids"
 wait_completed "${mine[@]}"
 # (each waited for at once: root's own oldest are pruned as it goes)
 for i in $(seq 1 20); do wait_completed "$(sb submit -q out -t raw "$T/doc.txt")"; done
+for _ in $(seq 50); do
+	[ "$(sb jobs -a --json | jq length)" -eq 10 ] && break
+	sleep 0.1
+done
 kept=$(sb jobs -a --json | jq "[.[] | select(.user == \"$TEST_USER\")] | length")
 [ "$kept" -eq 5 ] || fail "root's jobs evicted the user's history: $kept of 5 left"
 [ "$(sb jobs -a --json | jq length)" -eq 10 ] || fail "history not held to 10"

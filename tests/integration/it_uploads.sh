@@ -17,7 +17,7 @@ out=$(head -c 1G /dev/zero | sbu submit -q out -t raw - 2>&1) &&
 	fail "a 1 GiB job was accepted"
 echo "$out" | has "larger than queue out's max_job_size (8388608 bytes)" ||
 	fail "oversized upload said: $out"
-[ -z "$(ls "$T/spool/jobs" | grep -v -e seq)" ] ||
+[ -z "$(ls "$T/spool/jobs" | grep -v -e "^jobs\.db")" ] ||
 	fail "the refused upload left $(ls "$T/spool/jobs")"
 
 # Unfinished uploads: four are the user's share.

@@ -67,7 +67,7 @@ put_all(struct db *d, struct job *v, size_t n)
 	ck_assert_int_eq(db_begin(d, err, sizeof(err)), 0);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(db_put(d, &v[i], err, sizeof(err)), 0);
-	ck_assert_int_eq(db_commit(d, 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(db_commit(d, 0, 1, err, sizeof(err)), 0);
 }
 
 START_TEST(test_commit_reopen)
@@ -116,7 +116,7 @@ START_TEST(test_group_commit_boundary)
 	ck_assert_uint_eq(s.ids[0], 1);
 	/* Ids handed out up to 9 (uploads not yet committed), then a
 	 * commit: a restart starts at 10. */
-	ck_assert_int_eq(db_commit(d, 10, err, sizeof(err)), 0);
+	ck_assert_int_eq(db_commit(d, 10, 1, err, sizeof(err)), 0);
 	db_close(d);
 	ck_assert_int_eq(db_open(&d, path, err, sizeof(err)), 0);
 	ck_assert_uint_eq(db_next_id(d), 10);
@@ -170,18 +170,20 @@ END_TEST
 
 START_TEST(test_ahead_and_count)
 {
-	struct job v[5] = { job(1, "q", "alice", SB__JOB_STATE__PENDING, 50, 1),
+	struct job v[6] = { job(1, "q", "alice", SB__JOB_STATE__PENDING, 50, 1),
 		job(2, "q", "bob", SB__JOB_STATE__PENDING, 90, 2),
 		job(3, "q", "alice", SB__JOB_STATE__COMPLETED, 99, 3),
 		job(4, "q", "alice", SB__JOB_STATE__PENDING, 50, 4),
+		job(6, "q", "bob", SB__JOB_STATE__HELD, 95, 6),
 		job(5, "r", "alice", SB__JOB_STATE__PENDING, 99, 5) };
 	struct seen s = { 0 };
 	uint64_t all, mine;
 	struct db *d;
 
 	ck_assert_int_eq(db_open(&d, path, err, sizeof(err)), 0);
-	put_all(d, v, 5);
-	/* Higher priority first, then id; finished and other queues out. */
+	put_all(d, v, 6);
+	/* Higher priority first, then id; finished, held and other queues
+	 * out. */
 	ck_assert_int_eq(db_ahead(d, "q", 101, 0, 10, see, &s, err,
 			     sizeof(err)), 3);
 	ck_assert_uint_eq(s.ids[0], 2);
@@ -193,7 +195,7 @@ START_TEST(test_ahead_and_count)
 			     sizeof(err)), 1);
 	ck_assert_uint_eq(s.ids[0], 4);
 	ck_assert_int_eq(db_count(d, "q", "alice", &all, &mine), 0);
-	ck_assert_uint_eq(all, 3);
+	ck_assert_uint_eq(all, 4);
 	ck_assert_uint_eq(mine, 2);
 	db_close(d);
 }
@@ -213,19 +215,31 @@ START_TEST(test_retention)
 	ck_assert_int_eq(db_open(&d, path, err, sizeof(err)), 0);
 	put_all(d, v, 50);
 	/* Keep the newest 30 finished: the 10 oldest go, in order. */
-	ck_assert_int_eq(db_prune(d, 30, 0, 100, see, &gone, err,
+	ck_assert_int_eq(db_prune(d, "q", 30, 0, 100, see, &gone, err,
 			     sizeof(err)), 10);
 	ck_assert_uint_eq(gone.ids[0], 1);
 	ck_assert_uint_eq(gone.ids[9], 10);
 	/* By age: finished before 1025 (jobs 11..15 finished 1020..1024). */
 	gone.n = 0;
-	ck_assert_int_eq(db_prune(d, 1000, 1025, 100, see, &gone, err,
+	ck_assert_int_eq(db_prune(d, "q", 1000, 1025, 100, see, &gone, err,
 			     sizeof(err)), 5);
 	/* At most max in one go. */
 	gone.n = 0;
-	ck_assert_int_eq(db_prune(d, 0, 0, 7, see, &gone, err, sizeof(err)), 7);
+	ck_assert_int_eq(db_prune(d, "q", 0, 0, 7, see, &gone, err,
+			     sizeof(err)), 7);
+	/* Another queue's history is its own. */
+	ck_assert_int_eq(db_prune(d, "other", 0, 0, 100, see, &gone, err,
+			     sizeof(err)), 0);
+	ck_assert_int_eq(db_commit(d, 0, 1, err, sizeof(err)), 0);
 	ck_assert_int_eq(db_page(d, &f, 0, see, &(struct seen){ 0 }, err,
 			     sizeof(err)), 28);
+	/* Per owner: alice keeps her newest 5 finished ones. */
+	ck_assert_int_eq(db_prune_owners(d, 5, 100, NULL, NULL, err,
+			     sizeof(err)), 13);
+	ck_assert_int_eq(db_commit(d, 0, 1, err, sizeof(err)), 0);
+	f.unfinished = 0;
+	ck_assert_int_eq(db_page(d, &f, 0, see, &(struct seen){ 0 }, err,
+			     sizeof(err)), 15);
 	ck_assert_int_eq(db_check(d, err, sizeof(err)), 0);
 	db_close(d);
 }

@@ -17,7 +17,6 @@ static void
 setup(void)
 {
 	memset(&s, 0, sizeof(s));
-	s.store.tail = &s.store.jobs;
 	qc.name = "office";
 	qc.datatype = SB__DATA_TYPE__RAW;
 	memset(&q, 0, sizeof(q));
@@ -34,7 +33,7 @@ teardown(void)
 	}
 }
 
-/* A pending job of the queue, appended in id order. */
+/* A pending job of the queue, in memory. */
 static struct job *
 add(uint64_t id, const char *queue, unsigned prio, int datatype)
 {
@@ -46,9 +45,7 @@ add(uint64_t id, const char *queue, unsigned prio, int datatype)
 	j->priority = prio;
 	j->datatype = datatype;
 	j->state = SB__JOB_STATE__PENDING;
-	j->fd = j->out_fd = -1;
-	*s.store.tail = j;
-	s.store.tail = &j->next;
+	store_adopt(&s.store, j);
 	return j;
 }
 

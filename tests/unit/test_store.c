@@ -1,4 +1,5 @@
-/* store: durable job records, id reservation, recovery at start-up. */
+/* store: group commit, recovery at start-up, the sweep, the import of
+ * the file store. */
 #include <check.h>
 
 #include "runner.h"
@@ -35,71 +36,147 @@ exists(const char *name)
 	return stat(p, &st) == 0;
 }
 
-START_TEST(test_commit_and_reload)
+static struct job *
+committed(struct store *s, const char *title, int state)
+{
+	char err[256];
+	struct job *j = store_job_new(s, err, sizeof(err));
+
+	ck_assert_ptr_nonnull(j);
+	strcpy(j->queue, "q");
+	strcpy(j->title, title);
+	j->state = state;
+	ck_assert_int_eq(store_append(s, j, "abc", 3), 0);
+	ck_assert_int_eq(store_commit(s, j), 0);
+	return j;
+}
+
+static void
+sweep_all(struct store *s)
+{
+	while (store_sweep(s, 7))
+		;
+}
+
+START_TEST(test_group_commit_boundary)
 {
 	struct store s;
 	struct job *j;
 	char err[256];
 
 	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
-	j = store_job_new(&s, err, sizeof(err));
-	ck_assert_ptr_nonnull(j);
+	j = committed(&s, "hello", SB__JOB_STATE__PRINTING);
 	ck_assert_uint_eq(j->id, 1);
-	strcpy(j->queue, "q");
-	strcpy(j->title, "hello");
-	j->state = SB__JOB_STATE__PRINTING;
-	ck_assert_int_eq(store_append(&s, j, "ab", 2), 0);
-	ck_assert_int_eq(store_append(&s, j, "c", 1), 0);
-	ck_assert_uint_eq(j->size, 3);
 	/* No fd is held between chunks. */
 	ck_assert_int_eq(j->fd, -1);
-	ck_assert_int_eq(store_commit(&s, j), 0);
-	/* Never acknowledged: data without a record. */
-	j = store_job_new(&s, err, sizeof(err));
-	ck_assert_uint_eq(j->id, 2);
-	store_close(&s);
-	ck_assert(exists("2.data"));
+	committed(&s, "also", SB__JOB_STATE__PENDING);
+	/* One commit for both: what a pass of the event loop does. */
+	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
+	/* Synced but not committed when the process dies: never
+	 * acknowledged, so it may be lost; and an upload in progress. */
+	ck_assert_uint_eq(committed(&s, "lost", SB__JOB_STATE__PENDING)->id,
+	    3);
+	ck_assert_uint_eq(store_job_new(&s, err, sizeof(err))->id, 4);
+	store_close(&s); /* no flush: as killed */
+	ck_assert(exists("3.data"));
+	ck_assert(exists("4.data"));
 
 	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
-	j = store_job(&s, 1);
+	/* Nothing in memory until asked for. */
+	ck_assert_ptr_null(store_job(&s, 1));
+	j = store_lookup(&s, 1);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_str_eq(j->title, "hello");
 	ck_assert_uint_eq(j->size, 3);
 	/* A dispatch cut short resumes as pending. */
 	ck_assert_int_eq(j->state, SB__JOB_STATE__PENDING);
-	ck_assert_ptr_null(store_job(&s, 2));
-	ck_assert(!exists("2.data"));
-	/* Ids are never reused, not even the abandoned upload's. */
-	j = store_job_new(&s, err, sizeof(err));
-	ck_assert_uint_gt(j->id, 2);
+	ck_assert_ptr_nonnull(store_lookup(&s, 2));
+	ck_assert_ptr_null(store_lookup(&s, 3));
+	ck_assert_ptr_null(store_lookup(&s, 4));
+	sweep_all(&s);
+	ck_assert(exists("1.data"));
+	ck_assert(!exists("3.data"));
+	ck_assert(!exists("4.data"));
+	/* Ids are never handed out twice: not even an upload's. */
+	ck_assert_uint_gt(store_job_new(&s, err, sizeof(err))->id, 4);
 	store_close(&s);
 }
 END_TEST
 
-START_TEST(test_delete_and_unreadable_record)
+START_TEST(test_finished_data_swept_and_delete)
 {
 	struct store s;
 	struct job *j;
+	char err[256];
+
+	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
+	j = committed(&s, "done", SB__JOB_STATE__PENDING);
+	j->state = SB__JOB_STATE__COMPLETED;
+	ck_assert_int_eq(store_save(&s, j), 0);
+	j = committed(&s, "gone", SB__JOB_STATE__PENDING);
+	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
+	store_job_delete(&s, j);
+	ck_assert(!exists("2.data"));
+	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
+	store_close(&s); /* killed before job 1's data was dropped */
+
+	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
+	sweep_all(&s);
+	ck_assert(!exists("1.data"));
+	ck_assert_ptr_null(store_lookup(&s, 2));
+	ck_assert_int_eq(store_lookup(&s, 1)->state, SB__JOB_STATE__COMPLETED);
+	store_close(&s);
+}
+END_TEST
+
+/* An ID.rec of the file store, as it wrote them. */
+static void
+write_rec(uint64_t id, const char *title)
+{
+	struct job j = { .id = id, .state = SB__JOB_STATE__PENDING };
+	Sb__JobInfo r;
+	uint8_t buf[4096];
+	char p[256];
+	size_t len;
+	int fd;
+
+	strcpy(j.queue, "q");
+	strcpy(j.title, title);
+	store_job_info(&j, &r);
+	len = sb__job_info__pack(&r, buf);
+	snprintf(p, sizeof(p), "%s/jobs/%llu.rec", dir, (unsigned long long)id);
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+START_TEST(test_import_file_store)
+{
+	struct store s;
 	char err[256], p[256];
 	int fd;
 
-	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
-	j = store_job_new(&s, err, sizeof(err));
-	ck_assert_int_eq(store_commit(&s, j), 0);
-	ck_assert(exists("1.rec"));
-	store_job_delete(&s, j);
-	ck_assert(!exists("1.rec"));
-	ck_assert(!exists("1.data"));
-	store_close(&s);
-
+	snprintf(p, sizeof(p), "%s/jobs", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	write_rec(7, "seven");
+	write_rec(1030, "late");
 	snprintf(p, sizeof(p), "%s/jobs/9.rec", dir);
 	fd = open(p, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_eq(write(fd, "\xff\xff\xff\xff", 4), 4);
 	close(fd);
-	/* A corrupt record is skipped (and left for an admin), not fatal. */
+	snprintf(p, sizeof(p), "%s/jobs/seq", dir);
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_eq(write(fd, "2048\n", 5), 5);
+	close(fd);
+
 	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
-	ck_assert_ptr_null(store_job(&s, 9));
+	ck_assert_str_eq(store_lookup(&s, 7)->title, "seven");
+	ck_assert_str_eq(store_lookup(&s, 1030)->title, "late");
+	ck_assert(!exists("7.rec"));
+	ck_assert(!exists("seq"));
+	/* A corrupt record is left for an admin, not fatal. */
 	ck_assert(exists("9.rec"));
+	ck_assert_uint_gt(store_job_new(&s, err, sizeof(err))->id, 1030);
 	store_close(&s);
 }
 END_TEST
@@ -122,8 +199,9 @@ main(void)
 	TCase *tc = tcase_create("store");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_commit_and_reload);
-	tcase_add_test(tc, test_delete_and_unreadable_record);
+	tcase_add_test(tc, test_group_commit_boundary);
+	tcase_add_test(tc, test_finished_data_swept_and_delete);
+	tcase_add_test(tc, test_import_file_store);
 	tcase_add_test(tc, test_unwritable_spool);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);

@@ -4,6 +4,8 @@
 #include "db.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,11 @@
 
 struct db {
 	sqlite3 *h;
-	sqlite3_stmt *put, *del, *meta_get, *meta_set;
+	sqlite3_stmt *put, *del, *meta_get, *meta_set, *final;
 	uint64_t next_id;
 	int in_tx;
+	int walfd;              /* the WAL, to sync a durable commit; -1 */
+	char wal[4200];
 };
 
 static const char schema[] =
@@ -37,13 +41,21 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, id);"
     /* retention: finished jobs by when */
     "CREATE INDEX IF NOT EXISTS jobs_done ON jobs (final, finished);"
+    /* the few a crash left at work */
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state) WHERE final = 0;"
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);";
 
 static int
 fail_db(struct db *d, char *err, size_t len, const char *what)
 {
-	return fail_why(err, len, "job database: %s: %s", what,
-	    d->h != NULL ? sqlite3_errmsg(d->h) : "out of memory");
+	int sys = d->h != NULL ? sqlite3_system_errno(d->h) : 0;
+
+	if (d->h == NULL)
+		return fail_why(err, len, "job database: %s: out of memory",
+		    what);
+	return fail_why(err, len, "job database: %s: %s (%d)%s%s", what,
+	    sqlite3_errmsg(d->h), sqlite3_extended_errcode(d->h),
+	    sys != 0 ? ": " : "", sys != 0 ? strerror(sys) : "");
 }
 
 static int
@@ -67,15 +79,24 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 	err[0] = '\0';
 	if (d == NULL)
 		return fail_why(err, errlen, "job database: out of memory");
+	d->walfd = -1;
+	snprintf(d->wal, sizeof(d->wal), "%s-wal", path);
 	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE |
 		SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		fail_db(d, err, errlen, path);
 		db_close(d);
 		return -1;
 	}
-	/* WAL: readers never wait; FULL: a commit is on the disk when it
-	 * returns (the WAL is fsynced at every commit). */
-	if (exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	/* A localspl killed with its broker may hold the lock a moment
+	 * longer than its successor takes to start. */
+	sqlite3_busy_timeout(d->h, 5000);
+	/* WAL: readers never wait. NORMAL: a commit is in order in the
+	 * WAL (never corrupt); a durable one also syncs the WAL, which is
+	 * what FULL does at every commit (db_commit()). */
+	/* temp_store: the sandbox has no temporary directory, and what
+	 * SQLite keeps there (statement journals) is small. */
+	if (exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		    "PRAGMA temp_store=MEMORY;"
 		    "PRAGMA foreign_keys=OFF;", err, errlen) != 0 ||
 	    exec(d, schema, err, errlen) != 0 ||
 	    sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO jobs VALUES "
@@ -86,7 +107,9 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 		" WHERE k = 'next_id'), 1), coalesce((SELECT max(id) FROM"
 		" jobs), 0) + 1)", -1, &d->meta_get, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO meta VALUES "
-		"('next_id', ?)", -1, &d->meta_set, NULL) != SQLITE_OK) {
+		"('next_id', ?)", -1, &d->meta_set, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->h, "SELECT final FROM jobs WHERE id = ?", -1,
+		&d->final, NULL) != SQLITE_OK) {
 		if (err[0] == '\0')
 			fail_db(d, err, errlen, "preparing");
 		db_close(d);
@@ -110,7 +133,10 @@ db_close(struct db *d)
 	sqlite3_finalize(d->del);
 	sqlite3_finalize(d->meta_get);
 	sqlite3_finalize(d->meta_set);
+	sqlite3_finalize(d->final);
 	sqlite3_close(d->h);
+	if (d->walfd >= 0)
+		close(d->walfd);
 	free(d);
 }
 
@@ -118,6 +144,24 @@ uint64_t
 db_next_id(struct db *d)
 {
 	return d->next_id;
+}
+
+int
+db_in_tx(const struct db *d)
+{
+	return d->in_tx;
+}
+
+int
+db_final(struct db *d, uint64_t id)
+{
+	int rv = -1;
+
+	sqlite3_bind_int64(d->final, 1, (sqlite3_int64)id);
+	if (sqlite3_step(d->final) == SQLITE_ROW)
+		rv = sqlite3_column_int(d->final, 0) != 0;
+	sqlite3_reset(d->final);
+	return rv;
 }
 
 int
@@ -176,7 +220,8 @@ db_delete(struct db *d, uint64_t id, char *err, size_t errlen)
 }
 
 int
-db_commit(struct db *d, uint64_t next_id, char *err, size_t errlen)
+db_commit(struct db *d, uint64_t next_id, int durable, char *err,
+    size_t errlen)
 {
 	int rc;
 
@@ -197,6 +242,16 @@ db_commit(struct db *d, uint64_t next_id, char *err, size_t errlen)
 		return -1;
 	}
 	d->in_tx = 0;
+	if (!durable)
+		return 0;
+	/* The WAL holds every commit so far, in order: one sync makes this
+	 * one durable and those before it. (Its file stays while the
+	 * database is open.) */
+	if (d->walfd < 0)
+		d->walfd = open(d->wal, O_RDONLY | O_CLOEXEC);
+	if (d->walfd < 0 || fdatasync(d->walfd) != 0)
+		return fail_why(err, errlen, "job database: syncing %s: %s",
+		    d->wal, strerror(errno));
 	return 0;
 }
 
@@ -292,8 +347,10 @@ db_page(struct db *d, const struct db_filter *f, size_t limit,
 	return each(d, st, 1, fn, arg, err, errlen);
 }
 
+_Static_assert(SB__JOB_STATE__HELD == 5, "db_ahead's query says 5");
+
 long
-db_ahead(struct db *d, const char *queue, uint32_t prio, uint64_t id,
+db_ahead(struct db *d, const char *queue, int64_t prio, uint64_t id,
     size_t limit, db_each_fn fn, void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -301,12 +358,13 @@ db_ahead(struct db *d, const char *queue, uint32_t prio, uint64_t id,
 	/* (priority DESC, id ASC) after the one given: the index's order. */
 	if (sqlite3_prepare_v2(d->h, "SELECT id, rec FROM jobs WHERE queue = ?"
 		" AND final = 0 AND (priority < ? OR (priority = ? AND id > ?))"
+		" AND state <> 5" /* SB__JOB_STATE__HELD: released, it comes */
 		" ORDER BY priority DESC, id LIMIT ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return fail_db(d, err, errlen, "scheduling");
 	sqlite3_bind_text(st, 1, queue, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)prio);
-	sqlite3_bind_int(st, 3, (int)prio);
+	sqlite3_bind_int64(st, 2, prio);
+	sqlite3_bind_int64(st, 3, prio);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
 	return each(d, st, 1, fn, arg, err, errlen);
@@ -335,64 +393,85 @@ db_count(struct db *d, const char *queue, const char *owner, uint64_t *all,
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-struct prune_ctx {
-	db_each_fn fn;
-	void *arg;
-	uint64_t *ids;
-	size_t n;
-};
-
-static int
-collect(void *arg, struct job *j)
+/* Delete the rows st selects (id first), at most max; fn sees each
+ * first. In the open transaction. The number deleted, or -1. */
+static long
+delete_selected(struct db *d, sqlite3_stmt *st, size_t max, db_each_fn fn,
+    void *arg, char *err, size_t errlen)
 {
-	struct prune_ctx *c = arg;
+	uint64_t *ids = calloc(max ? max : 1, sizeof(*ids));
+	long n = 0;
+	int rc;
 
-	c->ids[c->n++] = j->id;
-	if (c->fn != NULL)
-		c->fn(c->arg, j);
-	else
-		free(j);
-	return 0;
+	if (ids == NULL) {
+		sqlite3_finalize(st);
+		return fail_why(err, errlen, "job database: out of memory");
+	}
+	while ((size_t)n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[n++] = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (n > 0 && db_begin(d, err, errlen) != 0)
+		n = -1;
+	for (long i = 0; i < n; i++) {
+		if (fn != NULL) {
+			struct job *j = calloc(1, sizeof(*j));
+			if (j == NULL)
+				fatal("out of memory");
+			j->id = ids[i];
+			j->fd = j->out_fd = j->src_fd = -1;
+			fn(arg, j);
+		}
+		if (db_delete(d, ids[i], err, errlen) != 0) {
+			n = -1;
+			break;
+		}
+	}
+	free(ids);
+	return n;
 }
 
 long
-db_prune(struct db *d, uint64_t keep, int64_t older_than, size_t max,
-    db_each_fn fn, void *arg, char *err, size_t errlen)
+db_prune(struct db *d, const char *queue, uint64_t keep, int64_t older_than,
+    size_t max, db_each_fn fn, void *arg, char *err, size_t errlen)
 {
-	struct prune_ctx c = { .fn = fn, .arg = arg };
 	sqlite3_stmt *st;
-	long n;
 
 	if (max == 0)
 		return 0;
-	if ((c.ids = calloc(max, sizeof(*c.ids))) == NULL)
-		return fail_why(err, errlen, "job database: out of memory");
-	/* Finished jobs, oldest first, that are beyond the newest keep or
-	 * finished before older_than. */
-	if (sqlite3_prepare_v2(d->h, "SELECT id, rec FROM jobs WHERE final = 1"
-		" AND (finished < ? OR id NOT IN (SELECT id FROM jobs WHERE"
-		" final = 1 ORDER BY finished DESC, id DESC LIMIT ?))"
-		" ORDER BY finished, id LIMIT ?", -1, &st, NULL) != SQLITE_OK) {
-		free(c.ids);
+	/* The queue's finished jobs, oldest first, beyond the newest keep
+	 * or finished before older_than. */
+	if (sqlite3_prepare_v2(d->h, "SELECT id FROM jobs WHERE final = 1"
+		" AND queue = ?1 AND (finished < ?2 OR id NOT IN (SELECT id FROM"
+		" jobs WHERE final = 1 AND queue = ?1 ORDER BY finished DESC,"
+		" id DESC LIMIT ?3)) ORDER BY finished, id LIMIT ?4", -1, &st,
+		NULL) != SQLITE_OK)
 		return fail_db(d, err, errlen, "retention");
-	}
-	sqlite3_bind_int64(st, 1, older_than);
-	sqlite3_bind_int64(st, 2, keep > INT64_MAX ? INT64_MAX
+	sqlite3_bind_text(st, 1, queue, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, older_than);
+	sqlite3_bind_int64(st, 3, keep > INT64_MAX ? INT64_MAX
 						    : (sqlite3_int64)keep);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	n = each(d, st, 1, collect, &c, err, errlen);
-	if (n > 0 && db_begin(d, err, errlen) == 0) {
-		for (size_t i = 0; i < c.n; i++)
-			if (db_delete(d, c.ids[i], err, errlen) != 0) {
-				db_rollback(d);
-				n = -1;
-				break;
-			}
-		if (n > 0 && db_commit(d, 0, err, errlen) != 0)
-			n = -1;
-	}
-	free(c.ids);
-	return n;
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	return delete_selected(d, st, max, fn, arg, err, errlen);
+}
+
+long
+db_prune_owners(struct db *d, uint64_t keep, size_t max, db_each_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (max == 0)
+		return 0;
+	/* Each owner's finished jobs beyond their newest keep. */
+	if (sqlite3_prepare_v2(d->h, "SELECT id FROM (SELECT id, row_number()"
+		" OVER (PARTITION BY owner ORDER BY finished DESC, id DESC) AS"
+		" n FROM jobs WHERE final = 1) WHERE n > ? LIMIT ?", -1, &st,
+		NULL) != SQLITE_OK)
+		return fail_db(d, err, errlen, "retention");
+	sqlite3_bind_int64(st, 1, keep > INT64_MAX ? INT64_MAX
+						    : (sqlite3_int64)keep);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	return delete_selected(d, st, max, fn, arg, err, errlen);
 }
 
 int

@@ -1,14 +1,13 @@
 /*
  * db: the job records in SQLite (SPOOL/jobs/jobs.db), for a store that
- * holds 100,000 jobs without holding them in memory (issue 15). WAL mode
- * with synchronous=FULL: a commit is on stable storage when db_commit()
- * returns. One row per job: the columns the store asks by (queue, state,
+ * holds 100,000 jobs without holding them in memory (issue 15). WAL
+ * mode: a durable commit is on stable storage when db_commit() returns.
+ * One row per job: the columns the store asks by (queue, state,
  * priority, owner, submission and finish times) beside the whole record
  * as a JobInfo protobuf (store_job_info(), the one mapping). Writes are
  * grouped: db_begin(), any number of db_put()/db_delete(), one
  * db_commit(), which is what group commit needs. Ids never go back: the
  * highest id handed out is kept with each commit (db_next_id()).
- * Not yet the store localspl uses: the next step wires it in.
  * Reports: every failure as a one-line reason in err.
  */
 #ifndef SB_DB_H
@@ -41,28 +40,41 @@ void db_close(struct db *d);
 int db_begin(struct db *d, char *err, size_t errlen);
 int db_put(struct db *d, const struct job *j, char *err, size_t errlen);
 int db_delete(struct db *d, uint64_t id, char *err, size_t errlen);
-/* Durable on return; ids up to next_id - 1 are never handed out again. */
-int db_commit(struct db *d, uint64_t next_id, char *err, size_t errlen);
+/* Ids up to next_id - 1 are never handed out again. durable: on stable
+ * storage on return, with every commit before it; otherwise in order
+ * only (a crash of the machine may take back the last ones, never
+ * corrupt; a process crash loses nothing). */
+int db_commit(struct db *d, uint64_t next_id, int durable, char *err,
+    size_t errlen);
 void db_rollback(struct db *d);
 /* Above every id committed or handed out before. */
 uint64_t db_next_id(struct db *d);
+/* Is a transaction open (a write not yet committed)? */
+int db_in_tx(const struct db *d);
+/* Job id: 1 finished, 0 not, -1 no such job. */
+int db_final(struct db *d, uint64_t id);
 
 /* Jobs matching f in id order, at most limit (0: all); fn returning
  * non-zero stops. The number found, or -1. */
 long db_page(struct db *d, const struct db_filter *f, size_t limit,
     db_each_fn fn, void *arg, char *err, size_t errlen);
-/* The queue's next unfinished jobs to schedule: by priority (higher
- * first), then id, after (priority, id) = (prio, id) exclusive. */
-long db_ahead(struct db *d, const char *queue, uint32_t prio, uint64_t id,
+/* The queue's next unfinished jobs to schedule, not held: by priority
+ * (higher first), then id, after (priority, id) = (prio, id) exclusive. */
+long db_ahead(struct db *d, const char *queue, int64_t prio, uint64_t id,
     size_t limit, db_each_fn fn, void *arg, char *err, size_t errlen);
 /* Unfinished jobs of queue, and of owner among them. */
 int db_count(struct db *d, const char *queue, const char *owner,
     uint64_t *all, uint64_t *mine);
-/* Finished jobs beyond the newest keep, and those finished before
- * older_than (0: none by age): deleted, at most max in one go; fn sees
- * each first (to drop its files). The number deleted, or -1. */
-long db_prune(struct db *d, uint64_t keep, int64_t older_than, size_t max,
-    db_each_fn fn, void *arg, char *err, size_t errlen);
+/* The queue's finished jobs beyond its newest keep, and those finished
+ * before older_than (0: none by age), oldest first: deleted in the open
+ * transaction (begun if none is), at most max; fn sees each first (only
+ * its id is filled in). The number deleted, or -1. */
+long db_prune(struct db *d, const char *queue, uint64_t keep,
+    int64_t older_than, size_t max, db_each_fn fn, void *arg, char *err,
+    size_t errlen);
+/* Likewise each owner's finished jobs beyond their newest keep. */
+long db_prune_owners(struct db *d, uint64_t keep, size_t max, db_each_fn fn,
+    void *arg, char *err, size_t errlen);
 /* PRAGMA integrity_check: 0 when "ok". */
 int db_check(struct db *d, char *err, size_t errlen);
 

@@ -63,6 +63,9 @@ job_set_error(struct job *j, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Messages handled before their changes are committed together. */
+#define PASS_MAX 64
+
 /* The one place localspl decides what a message from the broker means. */
 static void
 localspl_from_broker(struct spl *s, sb_env *e)
@@ -116,20 +119,36 @@ localspl_run(struct worker *w, void *magic)
 		fatal("out of memory");
 	for (size_t i = 0; i < s.nqueues; i++)
 		s.queues[i].cfg = w->cfg->queues[i];
+	for (size_t i = 0; i < s.nqueues; i++)
+		sched_window_reset(&s.queues[i]);
 	if (store_open(&s.store, w->cfg->spool_dir, err, sizeof(err)) != 0)
 		fatal("%s", err);
 	request_load_queue_states(&s);
+	sched_settle(&s); /* each queue's look-ahead */
 	/* The single writer of the store drains by stopping at once: the
 	 * broker holds work for it meanwhile. */
 	while (!w->draining) {
 		int t = sched_timeout(&s), u = request_expire_uploads(&s);
-		sched_run(&s);
+		unsigned n = 0;
+		int busy = sched_run(&s) > 0;
 		if (t < 0 || (u >= 0 && u < t))
 			t = u;
-		if (worker_next(w, t, &e) == WORKER_MSG)
+		if (busy)
+			t = 0; /* what it did may let the next start */
+		if (s.store.sweep != NULL)
+			t = store_sweep(&s.store, 256) ? 0 : t;
+		/* A pass: what has arrived, up to PASS_MAX messages, then
+		 * one commit for all of it (group commit). */
+		while (n < PASS_MAX && !w->draining &&
+		    worker_next(w, n == 0 ? t : 0, &e) == WORKER_MSG) {
 			localspl_from_broker(&s, e);
+			n++;
+		}
+		request_commit(&s);
 	}
+	request_commit(&s);
 	store_close(&s.store);
+	free(s.acks);
 	free(s.queues);
 	worker_drained(w);
 }

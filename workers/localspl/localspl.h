@@ -59,13 +59,30 @@ struct job {
 void store_job_info(const struct job *j, Sb__JobInfo *r);
 void store_job_from_info(struct job *j, const Sb__JobInfo *r);
 
+struct db;
+
+/*
+ * The job store: records in SPOOL/jobs/jobs.db (db.c), data in files
+ * beside it (ID.data as submitted, ID.out converted). In memory only the
+ * resident jobs: uploads, jobs at work, and each queue's look-ahead
+ * (sched.c decides which). Every change is written into the open
+ * transaction at once; store_flush() commits it, once per pass of the
+ * event loop, which is the group commit: a job is acknowledged only
+ * after the flush that holds it.
+ */
 struct store {
 	char dir[4096];     /* SPOOL/jobs */
 	int dir_fd;
+	struct db *db;
 	uint64_t next_id;
-	uint64_t reserved;  /* ids below this are on disk as used */
-	struct job *jobs;   /* ascending id */
-	struct job **tail;
+	uint64_t reserved;  /* ids below are committed as used */
+	struct job *jobs;   /* resident, in no order */
+	size_t resident;
+	int fresh;          /* new data files: the directory is synced */
+	int broken;         /* a write failed: roll back, write again */
+	void *sweep;        /* DIR: debris of before the start, removed a
+			     * little at a time; NULL when done */
+	uint64_t sweep_below;
 };
 
 int store_open(struct store *s, const char *spool_dir, char *err,
@@ -79,16 +96,35 @@ int store_append(struct store *s, struct job *j, const void *buf,
 /* Append size bytes of the file in (from its start), copied in the
  * kernel; in stays the caller's. */
 int store_copy(struct store *s, struct job *j, int in, uint64_t size);
-/* Data and record on stable storage; the job is acknowledged after. */
+/* The upload is complete: its data synced and its record written; it is
+ * durable (and may be acknowledged) after the next store_flush(). */
 int store_commit(struct store *s, struct job *j);
-/* Rewrite the record; durable: fsync file and directory too. */
-int store_save(struct store *s, struct job *j, int durable);
+/* The record into the open transaction. */
+int store_save(struct store *s, struct job *j);
+/* Commit: the directory (new names) and the database; 0, or -1 with the
+ * reason (the changes stay in memory and go with the next flush).
+ * durable: on stable storage on return (anything acknowledged to a
+ * client: new jobs, job and queue control); otherwise state changes of
+ * the scheduler's own, synced with the next durable commit (a machine
+ * crash may take back the last: a job then prints again, as a crash
+ * before a printer's answer does anyway). */
+int store_flush(struct store *s, int durable, char *err, size_t errlen);
 /* Drop the job's data and output files (record stays for history). */
 void store_drop_data(struct store *s, struct job *j);
 void store_drop_output(struct store *s, struct job *j);
 /* Forget the job entirely (record too) and free it. */
 void store_job_delete(struct store *s, struct job *j);
+/* A resident job; NULL when it is not in memory. */
 struct job *store_job(struct store *s, uint64_t id);
+/* Any job: resident, or read from the database into memory (until the
+ * next settle decides it is not needed); NULL: no such job. */
+struct job *store_lookup(struct store *s, uint64_t id);
+/* A job read from the database, made resident. */
+void store_adopt(struct store *s, struct job *j);
+/* Out of memory (not off the disk) and freed. */
+void store_evict(struct store *s, struct job *j);
+/* Remove up to budget files of what a crash left; 1 while more remain. */
+int store_sweep(struct store *s, unsigned budget);
 /* A small state file of the spooler's own (the queues' states), durable;
  * get: malloc'd, NULL when there is none. */
 int store_put_state(struct store *s, const char *name, const void *buf,
@@ -114,6 +150,9 @@ struct queue {
 	uint64_t failed, retries;
 	uint64_t latency_le[SPL_LATENCY_BOUNDS]; /* delivered within bound */
 	uint64_t latency_sum_ms;
+	int64_t ahead_prio;         /* look-ahead: every waiting job up to */
+	uint64_t ahead_id;          /* (prio, id) in scheduling order is in */
+	int ahead_all;              /* memory; or all of them (sched.c) */
 	char printer_state[256];    /* remote: as the printer last said */
 	uint32_t takes;             /* remote: types the printer takes, 0: ? */
 };
@@ -126,6 +165,16 @@ struct spl {
 	size_t nqueues;
 	uint64_t next_token;    /* dispatch tokens: random start, never reused */
 	void *magic;            /* libmagic, loaded before the sandbox; NULL */
+	uint64_t finished;      /* jobs finished since the last retention */
+	int64_t retain_at;      /* ... and when it runs again anyway */
+	struct spl_ack *acks;   /* submits answered after the next commit */
+	size_t nacks, acks_cap;
+	int store_failed;       /* the last commit failed (said once) */
+};
+
+struct spl_ack {
+	uint64_t msg;           /* the request's envelope id */
+	uint64_t job;
 };
 
 /* sched.c: the type q's printer gets j in (j's own when it goes as it
@@ -155,6 +204,9 @@ void job_set_error(struct job *j, const char *fmt, ...)
 /* Remove uploads past their time; ms until the next one is due (-1). */
 int request_expire_uploads(struct spl *s);
 void request_submit(struct spl *s, const sb_env *e);
+/* End of a pass: commit, then answer the submits it made durable (or
+ * refuse them), then settle memory and run retention. */
+void request_commit(struct spl *s);
 void request_jobs(struct spl *s, const sb_env *e);
 void request_job_ctl(struct spl *s, const sb_env *e);
 void request_queues(struct spl *s, const sb_env *e);
@@ -172,9 +224,17 @@ struct sched_pick {
 };
 void sched_pick(struct spl *s, const struct queue *q, int64_t now,
     struct sched_pick *out);
-void sched_run(struct spl *s);
+/* Start what may start now; how many were (a file: delivery finishes
+ * at once, and the next may follow). */
+int sched_run(struct spl *s);
 int sched_timeout(struct spl *s);
 void sched_finish(struct spl *s, struct job *j, int state);
+/* After a commit: finished, held and out-of-window jobs leave memory
+ * (a finished one's data with it); each queue's look-ahead is read. */
+void sched_settle(struct spl *s);
+void sched_window_reset(struct queue *q);
+/* History retention, a batch at a time (see sched.c). */
+void sched_retain(struct spl *s);
 /* Tell the worker on j's dispatch to stop (through the broker). */
 void sched_abort(struct spl *s, const struct job *j, const char *why);
 void sched_output_chunk(struct spl *s, const sb_env *e);

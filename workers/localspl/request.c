@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "fdpass.h"
+#include "db.h"
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
@@ -118,7 +119,7 @@ queue_accepting(struct spl *s, const sb_env *e, const struct queue *q)
 }
 
 /* max_jobs_queued, max_jobs_per_user: counted only when a limit is set
- * (a pass over the jobs in memory). 0, or -1 after an answer. */
+ * (in the database's index). 0, or -1 after an answer. */
 static int
 queue_has_room(struct spl *s, const sb_env *e, const struct queue *q)
 {
@@ -126,11 +127,13 @@ queue_has_room(struct spl *s, const sb_env *e, const struct queue *q)
 
 	if (q->cfg->max_jobs_queued == 0 && q->cfg->max_jobs_per_user == 0)
 		return 0;
-	for (const struct job *j = s->store.jobs; j != NULL; j = j->next)
-		if (!store_job_final(j) && strcmp(j->queue, q->cfg->name) == 0) {
-			all++;
-			mine += owns(j, e->caller);
-		}
+	if (db_count(s->store.db, q->cfg->name, e->caller->user, &all,
+		&mine) != 0) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
+		    "job store: counting queue %s failed; job not accepted",
+		    q->cfg->name);
+		return -1;
+	}
 	if (q->cfg->max_jobs_queued != 0 && all >= q->cfg->max_jobs_queued) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
 		    "queue %s holds %llu jobs (max_jobs_queued = %llu); job "
@@ -284,7 +287,50 @@ commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 		io_error(s, e, j);
 		return;
 	}
-	reply_submit(s, e, j, 1);
+	/* Answered after the pass's commit (request_commit). */
+	if (s->nacks == s->acks_cap) {
+		s->acks_cap = s->acks_cap ? 2 * s->acks_cap : 64;
+		s->acks = realloc(s->acks, s->acks_cap * sizeof(*s->acks));
+		if (s->acks == NULL)
+			fatal("out of memory");
+	}
+	s->acks[s->nacks++] = (struct spl_ack){ e->id, j->id };
+}
+
+void
+request_commit(struct spl *s)
+{
+	char err[512];
+	int failed = store_flush(&s->store, s->nacks > 0, err,
+	    sizeof(err)) != 0;
+
+	for (size_t i = 0; i < s->nacks; i++) {
+		struct job *j = store_job(&s->store, s->acks[i].job);
+		if (j == NULL)
+			continue;
+		if (!failed) {
+			reply_submit(s, &(sb_env){ .id = s->acks[i].msg }, j,
+			    1);
+			continue;
+		}
+		if (j->token != 0)
+			sched_abort(s, j, "the job could not be stored");
+		spl_reply_error(s, s->acks[i].msg, SB__ERROR_CODE__E_IO,
+		    "%s; job not accepted", err);
+		store_job_delete(&s->store, j);
+	}
+	s->nacks = 0;
+	if (failed) {
+		if (!s->store_failed)
+			log_error("%s", err);
+		s->store_failed = 1;
+		return;
+	}
+	if (s->store_failed)
+		log_info("job store: writing again");
+	s->store_failed = 0;
+	sched_settle(s);
+	sched_retain(s);
 }
 
 /* A first dispatch of j before its data is in the spool, reading the
@@ -455,61 +501,86 @@ hide_private(Sb__JobInfo *r, const Sb__Caller *caller)
 	r->last_error = r->last_error[0] ? private : r->last_error;
 }
 
-/* Does j match every filter of r? */
-static int
-job_matches(const Sb__JobsReq *r, const struct job *j)
-{
-	int state_ok = r->n_states == 0;
+/* A listing page being gathered. */
+struct page {
+	const sb_env *e;
+	Sb__JobInfo *infos;
+	struct job **jobs;      /* what infos point into */
+	size_t n, cap, bytes;
+	int more;
+};
 
-	for (size_t i = 0; i < r->n_states; i++)
-		state_ok |= (int)r->states[i] == j->state;
-	return !j->uploading && (r->job_id == 0 || j->id == r->job_id) &&
-	    j->id > r->after_id &&
-	    (r->queue[0] == '\0' || strcmp(r->queue, j->queue) == 0) &&
-	    (r->user[0] == '\0' || strcmp(r->user, j->user) == 0) &&
-	    j->submitted >= r->since && state_ok &&
-	    (r->job_id != 0 || r->all || r->n_states > 0 ||
-		!store_job_final(j));
+static int
+page_add(void *arg, struct job *j)
+{
+	struct page *p = arg;
+	const Sb__JobsReq *r = p->e->jobs_req;
+	Sb__JobInfo *info;
+
+	if (r->limit != 0 && p->n == r->limit) {
+		p->more = 1;
+		free(j);
+		return 1;
+	}
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		p->infos = realloc(p->infos, p->cap * sizeof(*p->infos));
+		p->jobs = realloc(p->jobs, p->cap * sizeof(*p->jobs));
+		if (p->infos == NULL || p->jobs == NULL)
+			fatal("out of memory");
+	}
+	info = &p->infos[p->n];
+	store_job_info(j, info);
+	hide_private(info, p->e->caller);
+	p->bytes += sb__job_info__get_packed_size(info) + 8;
+	/* One answer must fit one message: the rest is the next page's
+	 * (after the last id here). */
+	if (p->bytes > SB_MSG_MAX - 4096) {
+		p->more = 1;
+		free(j);
+		return 1;
+	}
+	p->jobs[p->n++] = j;
+	return 0;
 }
 
 void
 request_jobs(struct spl *s, const sb_env *e)
 {
 	const Sb__JobsReq *r = e->jobs_req;
-	Sb__JobInfo *infos = NULL;
-	size_t n = 0, cap = 0, bytes = 0;
-	int more = 0;
+	struct page p = { .e = e };
+	struct db_filter f = { .queue = r->queue, .owner = r->user,
+		.states = (const int *)r->states, .nstates = r->n_states,
+		.unfinished = !r->all && r->n_states == 0,
+		.after_id = r->after_id, .since = r->since };
+	char err[512];
 
-	for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
-		if (!job_matches(r, j))
-			continue;
-		if (r->limit != 0 && n == r->limit) {
-			more = 1;
-			break;
+	_Static_assert(sizeof(*r->states) == sizeof(int), "JobState is int");
+	if (r->job_id != 0) {
+		/* One job, whatever its state. */
+		f = (struct db_filter){ .after_id = r->job_id - 1 };
+		if (db_page(s->store.db, &f, 1, page_add, &p, err,
+			sizeof(err)) >= 0 && p.n == 1 &&
+		    p.jobs[0]->id != r->job_id) {
+			free(p.jobs[0]);
+			p.n = 0;
 		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			infos = realloc(infos, cap * sizeof(*infos));
-			if (infos == NULL)
-				fatal("out of memory");
-		}
-		store_job_info(j, &infos[n]);
-		hide_private(&infos[n], e->caller);
-		bytes += sb__job_info__get_packed_size(&infos[n]) + 8;
-		/* One answer must fit one message: the rest is the next
-		 * page's (after the last id here). */
-		if (bytes > SB_MSG_MAX - 4096) {
-			more = 1;
-			break;
-		}
-		n++;
+		p.more = 0;
+	} else if (db_page(s->store.db, &f, r->limit ? r->limit + 1 : 0,
+		       page_add, &p, err, sizeof(err)) < 0) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
+		goto out;
 	}
-	if (r->job_id != 0 && n == 0)
+	if (r->job_id != 0 && p.n == 0)
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_NOT_FOUND,
 		    "no job %llu", (unsigned long long)r->job_id);
 	else
-		send_jobs(s, e->id, infos, n, more);
-	free(infos);
+		send_jobs(s, e->id, p.infos, p.n, p.more);
+out:
+	for (size_t i = 0; i < p.n; i++)
+		free(p.jobs[i]);
+	free(p.infos);
+	free(p.jobs);
 }
 
 /* j to the queue the request names, if it may go there now; 0, or -1
@@ -584,57 +655,89 @@ job_ctl(struct spl *s, const sb_env *e, struct job *j)
 		    "bad action");
 		return -1;
 	}
-	store_save(&s->store, j, 0);
+	store_save(&s->store, j);
 	return 0;
 }
 
+static int
+collect_id(void *arg, struct job *j)
+{
+	struct page *p = arg;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 256;
+		if ((p->jobs = realloc(p->jobs, p->cap * sizeof(*p->jobs))) ==
+		    NULL)
+			fatal("out of memory");
+	}
+	p->jobs[p->n++] = (struct job *)(uintptr_t)j->id;
+	free(j);
+	return 0;
+}
+
+/* Commit what a request changed before it is answered; 0, or -1 after
+ * an error answer. */
+static int
+commit_now(struct spl *s, const sb_env *e)
+{
+	char err[512];
+
+	if (store_flush(&s->store, 1, err, sizeof(err)) == 0)
+		return 0;
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
+	return -1;
+}
+
 /* cancel --all -q QUEUE: every unfinished job there the caller may
- * cancel (an admin: all of them). */
+ * cancel (an admin: all of them). Ids first (rows are not changed under
+ * a running query), then in batches, each committed and let go of, so
+ * a queue of 100,000 never sits in memory. */
 static void
 cancel_all(struct spl *s, const sb_env *e)
 {
 	const char *queue = e->job_ctl_req->queue;
+	struct db_filter f = { .queue = queue, .unfinished = 1,
+		.owner = e->caller->admin ? NULL : e->caller->user };
 	Sb__JobsRep rep = SB__JOBS_REP__INIT;
-	uint64_t *ids = NULL;
-	size_t n = 0, cap = 0;
+	struct page ids = { .e = e };
+	char err[512];
 	struct job *j;
 	sb_env out;
 
 	if (queue_named(s, e, queue) == NULL)
 		return;
-	/* The ids first: each sched_finish() may prune history, which
-	 * frees finished jobs anywhere in the list. */
-	for (j = s->store.jobs; j != NULL; j = j->next) {
-		if (j->uploading || store_job_final(j) ||
-		    strcmp(j->queue, queue) != 0 ||
-		    (!owns(j, e->caller) && !e->caller->admin))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if ((ids = realloc(ids, cap * sizeof(*ids))) == NULL)
-				fatal("out of memory");
-		}
-		ids[n++] = j->id;
+	if (db_page(s->store.db, &f, 0, collect_id, &ids, err,
+		sizeof(err)) < 0) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
+		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if ((j = store_job(&s->store, ids[i])) == NULL)
+	for (size_t i = 0; i < ids.n; i++) {
+		j = store_lookup(&s->store, (uint64_t)(uintptr_t)ids.jobs[i]);
+		if (j == NULL || j->uploading || store_job_final(j) ||
+		    (!owns(j, e->caller) && !e->caller->admin))
 			continue;
 		job_set_error(j, "canceled by %s", e->caller->user);
 		sched_finish(s, j, SB__JOB_STATE__CANCELED);
 		rep.count++;
+		if (rep.count % 512 == 0 || i + 1 == ids.n) {
+			if (commit_now(s, e) != 0)
+				goto out;
+			sched_settle(s);
+		}
 	}
-	free(ids);
 	chan_env_init(&out);
 	out.body_case = SB__ENVELOPE__BODY_JOBS_REP;
 	out.jobs_rep = &rep;
 	spl_send(s, &out, e->id);
+out:
+	free(ids.jobs);
 }
 
 void
 request_job_ctl(struct spl *s, const sb_env *e)
 {
 	const Sb__JobCtlReq *r = e->job_ctl_req;
-	struct job *j = store_job(&s->store, r->job_id);
+	struct job *j = store_lookup(&s->store, r->job_id);
 	Sb__JobInfo info;
 
 	if (r->job_id == 0) {
@@ -657,7 +760,7 @@ request_job_ctl(struct spl *s, const sb_env *e)
 		    "job %llu is already final", (unsigned long long)j->id);
 		return;
 	}
-	if (job_ctl(s, e, j) != 0)
+	if (job_ctl(s, e, j) != 0 || commit_now(s, e) != 0)
 		return;
 	store_job_info(j, &info);
 	send_jobs(s, e->id, &info, 1, 0);
@@ -670,6 +773,7 @@ request_queues(struct spl *s, const sb_env *e)
 	size_t nq = s->nqueues;
 	Sb__QueueInfo *infos = calloc(nq ? nq : 1, sizeof(*infos));
 	Sb__QueueInfo **ptrs = calloc(nq ? nq : 1, sizeof(*ptrs));
+	uint64_t all, mine;
 	sb_env out;
 
 	if (infos == NULL || ptrs == NULL)
@@ -706,9 +810,11 @@ request_queues(struct spl *s, const sb_env *e)
 				qi->upload_bytes += j->size;
 			} else if (j->token != 0)
 				qi->active++;
-			else
-				qi->pending++;
 		}
+		/* The rest of the unfinished ones, most not in memory. */
+		if (db_count(s->store.db, qi->name, NULL, &all, &mine) == 0 &&
+		    all > qi->active)
+			qi->pending = all - qi->active;
 		ptrs[i] = qi;
 	}
 	rep.n_queues = nq;

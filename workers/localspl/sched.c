@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "fdpass.h"
+#include "db.h"
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
@@ -113,72 +114,6 @@ needs_pass(const struct job *j, const struct queue *q)
 		    j->datatype == SB__DATA_TYPE__POSTSCRIPT));
 }
 
-/* Finished jobs of uid still kept, counted in a small table. */
-struct user_count {
-	uint32_t uid;
-	uint64_t n;
-};
-
-static uint64_t *
-user_slot(struct user_count **t, size_t *n, uint32_t uid)
-{
-	for (size_t i = 0; i < *n; i++)
-		if ((*t)[i].uid == uid)
-			return &(*t)[i].n;
-	*t = realloc(*t, (*n + 1) * sizeof(**t));
-	if (*t == NULL)
-		fatal("out of memory");
-	(*t)[*n].uid = uid;
-	(*t)[*n].n = 0;
-	return &(*t)[(*n)++].n;
-}
-
-/* The oldest finished job of uid that may go; NULL: none. */
-static struct job *
-oldest_final(struct spl *s, uint32_t uid)
-{
-	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
-		if (j->uid == uid && store_job_final(j) && j->token == 0 &&
-		    !j->committing)
-			return j;
-	return NULL;
-}
-
-/* History: at most history_per_user finished jobs of each user (0: no
- * such cap) and history_limit in all. Over the limit, the user who has
- * the most goes first, so one user's jobs never push out another's. */
-static void
-prune_history(struct spl *s)
-{
-	const Sb__Configure *c = s->w->cfg;
-	struct user_count *users = NULL;
-	size_t nusers = 0;
-	uint64_t final = 0;
-	struct job *j;
-
-	for (j = s->store.jobs; j != NULL; j = j->next)
-		if (store_job_final(j)) {
-			final++;
-			(*user_slot(&users, &nusers, j->uid))++;
-		}
-	for (;;) {
-		struct user_count *top = NULL;
-		for (size_t i = 0; i < nusers; i++)
-			if (top == NULL || users[i].n > top->n)
-				top = &users[i];
-		if (top == NULL || (final <= c->history_limit &&
-		    (c->history_per_user == 0 ||
-			top->n <= c->history_per_user)))
-			break;
-		if ((j = oldest_final(s, top->uid)) == NULL)
-			break;
-		store_job_delete(&s->store, j);
-		final--;
-		top->n--;
-	}
-	free(users);
-}
-
 static void
 close_job_files(struct job *j)
 {
@@ -221,16 +156,14 @@ sched_finish(struct spl *s, struct job *j, int state)
 	} else if (q != NULL && state == SB__JOB_STATE__ABORTED) {
 		q->failed++;
 	}
-	/* The final record first, the data after: killed in between, the
-	 * next start finds a final job and drops what is left of its data
-	 * (store_open); the other way round it would find a job to print
-	 * with nothing to print. */
-	if (store_save(&s->store, j, 0) != 0)
-		log_error("job %llu: saving record: %s",
-		    (unsigned long long)j->id, strerror(errno));
+	/* The final record first, the data after it is committed (by
+	 * sched_settle()): killed in between, the next start finds a final
+	 * job and its sweep drops what is left of its data; the other way
+	 * round it would find a job to print with nothing to print. */
+	store_save(&s->store, j);
+	s->finished++;
 	if (j->token == 0) {
 		close_job_files(j);
-		store_drop_data(&s->store, j);
 	} else {
 		/* Its worker stops; the JobDone that follows drops the data. */
 		sched_abort(s, j, state == SB__JOB_STATE__CANCELED
@@ -240,7 +173,6 @@ sched_finish(struct spl *s, struct job *j, int state)
 	if (state == SB__JOB_STATE__ABORTED)
 		log_warn("job %llu aborted: %s", (unsigned long long)j->id,
 		    j->last_error);
-	prune_history(s);
 }
 
 static struct job *
@@ -282,7 +214,7 @@ retry_or_give_up(struct spl *s, struct job *j, struct queue *q)
 		    (unsigned long long)j->id, j->last_error, j->attempts,
 		    (unsigned long long)c->retry_interval_ms);
 	}
-	store_save(&s->store, j, 0);
+	store_save(&s->store, j);
 }
 
 /* ---- the dispatches in flight ---- */
@@ -331,7 +263,7 @@ job_done_ok(struct spl *s, struct job *j, const Sb__JobDone *d)
 			j->converted = 1;
 		j->pages = d->pages;
 		j->state = SB__JOB_STATE__PENDING;
-		store_save(&s->store, j, 0);
+		store_save(&s->store, j);
 		return;
 	}
 	snprintf(j->landed, sizeof(j->landed), "%s", d->landed);
@@ -356,7 +288,7 @@ refused_for_type(struct spl *s, struct job *j, const struct queue *q)
 	    "it to %s", (unsigned long long)j->id, q->cfg->name,
 	    datatype_name(had), datatype_name(want));
 	j->state = SB__JOB_STATE__PENDING;
-	store_save(&s->store, j, 0);
+	store_save(&s->store, j);
 	return 1;
 }
 
@@ -372,10 +304,8 @@ sched_job_done(struct spl *s, const sb_env *e)
 		return; /* a dispatch from before a restart */
 	j->token = 0;
 	close_job_files(j);
-	if (store_job_final(j)) { /* canceled meanwhile */
-		store_drop_data(&s->store, j);
-		return;
-	}
+	if (store_job_final(j)) /* canceled meanwhile: sched_settle() */
+		return;             /* drops its data */
 	q = spl_queue(s, j->queue);
 	if (q != NULL && d->printer_state[0] != '\0')
 		snprintf(q->printer_state, sizeof(q->printer_state), "%s",
@@ -409,7 +339,7 @@ sched_job_done(struct spl *s, const sb_env *e)
 		log_info("job %llu interrupted (%s); dispatched again",
 		    (unsigned long long)j->id, d->error);
 		j->state = SB__JOB_STATE__PENDING;
-		store_save(&s->store, j, 0);
+		store_save(&s->store, j);
 		break;
 	case SB__RESULT__TRANSIENT:
 		if (q != NULL) {
@@ -509,6 +439,7 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	j->stage = stage;
 	j->state = stage == SB__STAGE__CONVERT ? SB__JOB_STATE__PROCESSING
 					       : SB__JOB_STATE__PRINTING;
+	store_save(&s->store, j); /* what listings show */
 	js.job_id = j->id;
 	js.stage = stage;
 	js.queue = q->cfg->name;
@@ -611,11 +542,12 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 	out->deliver = head;
 }
 
-void
+int
 sched_run(struct spl *s)
 {
 	int64_t now = now_wall_ms();
 	struct sched_pick p;
+	int started = 0;
 
 	for (size_t i = 0; i < s->nqueues; i++) {
 		struct queue *q = &s->queues[i];
@@ -624,7 +556,9 @@ sched_run(struct spl *s)
 			dispatch(s, p.convert[k], q, SB__STAGE__CONVERT);
 		if (p.deliver != NULL)
 			dispatch(s, p.deliver, q, SB__STAGE__DELIVER);
+		started += (int)p.nconvert + (p.deliver != NULL);
 	}
+	return started;
 }
 
 /* ms until the earliest retry is due; -1 when none is. */
@@ -640,4 +574,174 @@ sched_timeout(struct spl *s)
 	if (next == INT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
+}
+
+/* ---- what stays in memory ---- */
+
+/* Each queue's look-ahead: at least WINDOW_LOW waiting jobs in memory
+ * when there are that many, read WINDOW at a time; past WINDOW_MAX (new
+ * jobs ahead of the window), cut back to WINDOW. */
+#define WINDOW 32
+#define WINDOW_LOW 8
+#define WINDOW_MAX 128
+
+/* Is j within q's look-ahead: among the jobs every one of which, before
+ * (prio, id) in scheduling order, is in memory? */
+static int
+in_window(const struct queue *q, const struct job *j)
+{
+	return q->ahead_all || (int64_t)j->priority > q->ahead_prio ||
+	    ((int64_t)j->priority == q->ahead_prio && j->id <= q->ahead_id);
+}
+
+static int
+busy(const struct job *j)
+{
+	return j->uploading || j->committing || j->token != 0;
+}
+
+struct refill {
+	struct spl *s;
+	struct queue *q;
+	long n;
+};
+
+static int
+adopt(void *arg, struct job *j)
+{
+	struct refill *r = arg;
+
+	r->q->ahead_prio = j->priority;
+	r->q->ahead_id = j->id;
+	r->n++;
+	if (store_job(&r->s->store, j->id) != NULL)
+		free(j); /* in memory already (new, or at work) */
+	else
+		store_adopt(&r->s->store, j);
+	return 0;
+}
+
+static int
+cmp_sched(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a;
+	const struct job *y = *(struct job *const *)b;
+
+	return job_before(x, y) ? -1 : job_before(y, x);
+}
+
+/* Cut q's window back to its first WINDOW waiting jobs. */
+static void
+shrink(struct spl *s, struct queue *q, size_t n)
+{
+	struct job **v = calloc(n, sizeof(*v)), *j, *next;
+	size_t k = 0;
+
+	if (v == NULL)
+		fatal("out of memory");
+	for (j = s->store.jobs; j != NULL && k < n; j = j->next)
+		if (strcmp(j->queue, q->cfg->name) == 0 && waiting(j))
+			v[k++] = j;
+	qsort(v, k, sizeof(*v), cmp_sched);
+	q->ahead_all = 0;
+	q->ahead_prio = v[WINDOW - 1]->priority;
+	q->ahead_id = v[WINDOW - 1]->id;
+	free(v);
+	for (j = s->store.jobs; j != NULL; j = next) {
+		next = j->next;
+		if (strcmp(j->queue, q->cfg->name) == 0 && waiting(j) &&
+		    !busy(j) && !in_window(q, j))
+			store_evict(&s->store, j);
+	}
+}
+
+static void
+window(struct spl *s, struct queue *q)
+{
+	struct refill r = { s, q, 0 };
+	char err[512];
+	size_t n = 0;
+
+	for (const struct job *j = s->store.jobs; j != NULL; j = j->next)
+		n += strcmp(j->queue, q->cfg->name) == 0 && waiting(j);
+	if (n > WINDOW_MAX) {
+		shrink(s, q, n);
+		return;
+	}
+	if (n >= WINDOW_LOW || q->ahead_all)
+		return;
+	if (db_ahead(s->store.db, q->cfg->name, q->ahead_prio, q->ahead_id,
+		WINDOW, adopt, &r, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return;
+	}
+	if (r.n < WINDOW)
+		q->ahead_all = 1;
+}
+
+void
+sched_settle(struct spl *s)
+{
+	struct job *j, *next;
+
+	for (j = s->store.jobs; j != NULL; j = next) {
+		struct queue *q = spl_queue(s, j->queue);
+		next = j->next;
+		if (busy(j))
+			continue;
+		if (store_job_final(j)) {
+			/* Its final record is committed: the data goes. */
+			store_drop_data(&s->store, j);
+			store_evict(&s->store, j);
+		} else if (q == NULL || j->state == SB__JOB_STATE__HELD ||
+		    !in_window(q, j)) {
+			store_evict(&s->store, j);
+		}
+	}
+	for (size_t i = 0; i < s->nqueues; i++)
+		window(s, &s->queues[i]);
+}
+
+void
+sched_window_reset(struct queue *q)
+{
+	q->ahead_all = 0;
+	q->ahead_prio = INT64_MAX;
+	q->ahead_id = 0;
+}
+
+/* Retention: each queue keeps its newest keep_jobs finished jobs and
+ * none finished longer than keep_ms ago; each owner at most
+ * history_per_user (when set). Deleted RETAIN_BATCH at a time in the
+ * pass's transaction, at most once a second (or after as many jobs
+ * finished), so a submit never waits for a large prune. */
+#define RETAIN_BATCH 512
+
+void
+sched_retain(struct spl *s)
+{
+	const Sb__Configure *c = s->w->cfg;
+	int64_t now = now_wall_ms();
+	char err[512];
+	long n = 0, got = 0;
+
+	if (now < s->retain_at && s->finished < RETAIN_BATCH)
+		return;
+	s->finished = 0;
+	s->retain_at = now + 1000;
+	/* Owners first: one user's many jobs go before another's few. */
+	if (c->history_per_user != 0)
+		n = got = db_prune_owners(s->store.db, c->history_per_user,
+		    RETAIN_BATCH, NULL, NULL, err, sizeof(err));
+	for (size_t i = 0; i < s->nqueues && got >= 0; i++) {
+		const Sb__QueueConfig *q = s->queues[i].cfg;
+		got = db_prune(s->store.db, q->name, q->keep_jobs,
+		    q->keep_ms != 0 ? now - (int64_t)q->keep_ms : 0,
+		    RETAIN_BATCH, NULL, NULL, err, sizeof(err));
+		n += got > 0 ? got : 0;
+	}
+	if (got < 0)
+		log_error("%s", err);
+	else if (n > 0)
+		s->finished = RETAIN_BATCH; /* more may be due: again soon */
 }

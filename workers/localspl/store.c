@@ -1,11 +1,13 @@
 /*
- * store: the durable job store in SPOOL/jobs. Per job: ID.data (as
- * submitted), ID.out (converted, when the queue needs it) and ID.rec (a
- * JobInfo protobuf). A job exists once its record has been renamed into
- * place after fsync of data and record and of the directory; anything else
- * found at start-up (temporaries, data without a record) is debris of an
- * upload that was never acknowledged and is removed. Job ids come from
- * SPOOL/jobs/seq, reserved in blocks so an id is never handed out twice.
+ * store: the durable job store in SPOOL/jobs: the records in jobs.db
+ * (db.c), each job's data beside it (ID.data as submitted, ID.out
+ * converted). A job exists once its record is committed, after its data
+ * was synced and the directory too (for the data file's name); files of
+ * no job, or of a finished one (a crash between its final record and
+ * dropping its data), are swept up after the start, a few per pass.
+ * Job ids only go up: blocks of them are committed as used before they
+ * are handed out. The file store of earlier versions (ID.rec, seq) is
+ * imported at the first start.
  * Reports: I/O errors to the caller, debris removal in the log.
  */
 #define _GNU_SOURCE
@@ -19,11 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
 
-#define ID_BLOCK 1024
+#define ID_BLOCK 256
 
 void
 store_path(const struct store *s, const struct job *j, const char *ext,
@@ -100,20 +103,6 @@ store_get_state(struct store *s, const char *name, size_t *len)
 	return buf;
 }
 
-static int
-seq_reserve(struct store *s)
-{
-	char buf[32];
-	int n;
-
-	n = snprintf(buf, sizeof(buf), "%llu\n",
-	    (unsigned long long)(s->next_id + ID_BLOCK));
-	if (write_file_atomic(s, "seq", buf, (size_t)n, 1) != 0)
-		return -1;
-	s->reserved = s->next_id + ID_BLOCK;
-	return 0;
-}
-
 void
 store_job_info(const struct job *j, Sb__JobInfo *r)
 {
@@ -175,85 +164,9 @@ store_job_from_info(struct job *j, const Sb__JobInfo *r)
 	j->counted = r->counted;
 }
 
-int
-store_save(struct store *s, struct job *j, int durable)
-{
-	Sb__JobInfo r;
-	uint8_t buf[4096];
-	char name[32];
-	size_t len;
-
-	store_job_info(j, &r);
-	len = sb__job_info__get_packed_size(&r);
-	if (len > sizeof(buf)) {
-		errno = EOVERFLOW;
-		return -1;
-	}
-	sb__job_info__pack(&r, buf);
-	snprintf(name, sizeof(name), "%llu.rec", (unsigned long long)j->id);
-	return write_file_atomic(s, name, buf, len, durable);
-}
-
-static struct job *
-job_alloc(void)
-{
-	struct job *j = calloc(1, sizeof(*j));
-
-	if (j != NULL) {
-		j->fd = -1;
-		j->out_fd = -1;
-		j->src_fd = -1;
-	}
-	return j;
-}
-
-static void
-job_append(struct store *s, struct job *j)
-{
-	*s->tail = j;
-	s->tail = &j->next;
-}
-
-/* Read one record; NULL (and logged) when it is unreadable. */
-static struct job *
-load_record(struct store *s, const char *name)
-{
-	uint8_t buf[4096];
-	Sb__JobInfo *r;
-	struct job *j;
-	ssize_t n;
-	int fd;
-
-	fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0 || (r = sb__job_info__unpack(NULL, (size_t)n, buf)) ==
-		NULL) {
-		log_error("job record %s/%s is unreadable; left in place",
-		    s->dir, name);
-		return NULL;
-	}
-	if ((j = job_alloc()) == NULL)
-		fatal("out of memory");
-	store_job_from_info(j, r);
-	sb__job_info__free_unpacked(r, NULL);
-	return j;
-}
-
-static int
-cmp_job(const void *a, const void *b)
-{
-	const struct job *x = *(struct job *const *)a;
-	const struct job *y = *(struct job *const *)b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* A fresh stream over the store's directory, from its start. */
 static DIR *
-dir_stream(struct store *s)
+store_dir_stream(struct store *s)
 {
 	DIR *d;
 	int fd;
@@ -267,127 +180,206 @@ dir_stream(struct store *s)
 	return d;
 }
 
-/* Records into the list in id order; debris removed. */
-static int
-load_all(struct store *s)
+static struct job *
+job_alloc(void)
 {
-	struct job **v = NULL, *j;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
+	struct job *j = calloc(1, sizeof(*j));
 
-	if ((d = dir_stream(s)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		const char *dot = strrchr(de->d_name, '.');
-		if (dot == NULL || de->d_name[0] == '.')
-			continue;
-		if (strcmp(dot, ".tmp") == 0) {
-			unlinkat(s->dir_fd, de->d_name, 0);
-			continue;
-		}
-		if (strcmp(dot, ".rec") != 0)
-			continue;
-		if ((j = load_record(s, de->d_name)) == NULL)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((v = realloc(v, cap * sizeof(*v))) == NULL)
-				fatal("out of memory");
-		}
-		v[n++] = j;
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_job);
-	for (size_t i = 0; i < n; i++) {
-		/* A dispatch cut short by a crash is not the job's fault. */
-		if (v[i]->state == SB__JOB_STATE__PROCESSING ||
-		    v[i]->state == SB__JOB_STATE__PRINTING)
-			v[i]->state = SB__JOB_STATE__PENDING;
-		/* Finished, and killed before its data went: it goes now. */
-		if (store_job_final(v[i]))
-			store_drop_data(s, v[i]);
-		if (v[i]->id >= s->next_id)
-			s->next_id = v[i]->id + 1;
-		job_append(s, v[i]);
-	}
-	free(v);
+	if (j == NULL)
+		fatal("out of memory");
+	j->fd = j->out_fd = j->src_fd = -1;
+	return j;
+}
+
+static void
+job_link(struct store *s, struct job *j)
+{
+	j->next = s->jobs;
+	s->jobs = j;
+	s->resident++;
+}
+
+/* Note a failed write: the transaction is rolled back at the flush and
+ * every resident job is written again by the next one. */
+static int
+db_failed(struct store *s, const char *err)
+{
+	if (!s->broken)
+		log_error("%s", err);
+	s->broken = 1;
+	return -1;
+}
+
+int
+store_save(struct store *s, struct job *j)
+{
+	char err[512];
+
+	if (j->uploading)
+		return 0; /* not a job yet: its commit writes it */
+	if (db_begin(s->db, err, sizeof(err)) != 0 ||
+	    db_put(s->db, j, err, sizeof(err)) != 0)
+		return db_failed(s, err);
 	return 0;
 }
 
-/* Data files whose job has no record were never acknowledged. */
-static void
-remove_debris(struct store *s)
+int
+store_flush(struct store *s, int durable, char *err, size_t errlen)
 {
+	err[0] = '\0';
+	if (s->broken) {
+		/* What the failed transaction held is still in memory. */
+		db_rollback(s->db);
+		s->broken = 0;
+		for (struct job *j = s->jobs; j != NULL; j = j->next)
+			if (store_save(s, j) != 0)
+				break;
+	}
+	if (!s->broken && !db_in_tx(s->db) && !s->fresh)
+		return 0;
+	/* New names (data files) first, so a committed job's data is
+	 * found under its name after a crash. */
+	if (!s->broken && s->fresh && fsync(s->dir_fd) != 0) {
+		snprintf(err, errlen, "job store %s: %s", s->dir,
+		    strerror(errno));
+		s->broken = 1;
+	}
+	if (!s->broken && db_commit(s->db, s->reserved, durable || s->fresh,
+		err, errlen) == 0) {
+		s->fresh = 0;
+		return 0;
+	}
+	if (err[0] == '\0')
+		snprintf(err, errlen, "job store: the write failed");
+	s->broken = 1;
+	return -1;
+}
+
+/* The jobs left in PROCESSING or PRINTING by a crash (their dispatch is
+ * gone with it, which is not the job's fault), collected first: rows are
+ * not changed under a running query. */
+static int
+collect_crashed(void *arg, struct job *j)
+{
+	struct job **list = arg;
+
+	j->next = *list;
+	*list = j;
+	return 0;
+}
+
+/* The store of an earlier version: one ID.rec per job and a seq file.
+ * Its records go into the database once; the files after the commit. */
+static int
+import_records(struct store *s, char *err, size_t errlen)
+{
+	uint8_t buf[4096];
 	struct dirent *de;
+	long n = 0;
 	DIR *d;
 
-	if ((d = dir_stream(s)) == NULL)
-		return;
+	if (faccessat(s->dir_fd, "seq", F_OK, 0) != 0)
+		return 0;
+	if ((d = store_dir_stream(s)) == NULL)
+		return fail_why(err, errlen, "job store %s: %s", s->dir,
+		    strerror(errno));
 	while ((de = readdir(d)) != NULL) {
-		char *end;
-		unsigned long long id = strtoull(de->d_name, &end, 10);
-		if (end == de->d_name ||
-		    (strcmp(end, ".data") != 0 && strcmp(end, ".out") != 0))
+		const char *dot = strrchr(de->d_name, '.');
+		Sb__JobInfo *r;
+		struct job j;
+		ssize_t got;
+		int fd;
+		if (dot == NULL || strcmp(dot, ".rec") != 0 ||
+		    (fd = openat(s->dir_fd, de->d_name, O_RDONLY |
+			O_CLOEXEC)) < 0)
 			continue;
-		if (store_job(s, id) != NULL)
+		got = read(fd, buf, sizeof(buf));
+		close(fd);
+		if (got <= 0 || (r = sb__job_info__unpack(NULL, (size_t)got,
+				     buf)) == NULL) {
+			log_error("job record %s/%s is unreadable; left in "
+			    "place", s->dir, de->d_name);
 			continue;
-		log_info("removing %s: upload never acknowledged", de->d_name);
-		unlinkat(s->dir_fd, de->d_name, 0);
+		}
+		memset(&j, 0, sizeof(j));
+		store_job_from_info(&j, r);
+		sb__job_info__free_unpacked(r, NULL);
+		if (store_save(s, &j) != 0)
+			break;
+		n++;
 	}
 	closedir(d);
+	if (store_flush(s, 1, err, errlen) != 0)
+		return -1;
+	/* Committed: the imported files may go (a crash before this only
+	 * makes the next start import them again, to the same rows). */
+	if ((d = store_dir_stream(s)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			unsigned long long id = strtoull(de->d_name, &end, 10);
+			if (end != de->d_name && strcmp(end, ".rec") == 0 &&
+			    db_final(s->db, id) >= 0)
+				unlinkat(s->dir_fd, de->d_name, 0);
+		}
+		closedir(d);
+	}
+	unlinkat(s->dir_fd, "seq", 0);
+	fsync(s->dir_fd);
+	log_info("job store: %ld job records of the file store imported into "
+	    "%s/jobs.db", n, s->dir);
+	return 0;
 }
 
 int
 store_open(struct store *s, const char *spool_dir, char *err, size_t errlen)
 {
-	char buf[32];
-	ssize_t n;
-	int fd;
+	static const int crashed[] = { SB__JOB_STATE__PROCESSING,
+		SB__JOB_STATE__PRINTING };
+	struct db_filter f = { .states = crashed, .nstates = 2,
+		.unfinished = 1 };
+	struct job *crashed_jobs = NULL;
+	char path[4200];
+	long n;
 
 	memset(s, 0, sizeof(*s));
-	s->tail = &s->jobs;
-	s->next_id = 1;
+	s->dir_fd = -1;
+	err[0] = '\0';
 	snprintf(s->dir, sizeof(s->dir), "%s/jobs", spool_dir);
 	if (mkdir_p(s->dir, 0700) != 0 ||
 	    (s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-		0) {
-		snprintf(err, errlen, "job store %s: %s", s->dir,
+		0)
+		return fail_why(err, errlen, "job store %s: %s", s->dir,
 		    strerror(errno));
+	snprintf(path, sizeof(path), "%s/jobs.db", s->dir);
+	if (db_open(&s->db, path, err, errlen) != 0)
 		return -1;
-	}
-	if ((fd = openat(s->dir_fd, "seq", O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			s->next_id = strtoull(buf, NULL, 10);
-		}
-	}
-	if (s->next_id == 0)
-		s->next_id = 1;
-	if (load_all(s) != 0 || seq_reserve(s) != 0) {
-		snprintf(err, errlen, "job store %s: %s", s->dir,
-		    strerror(errno));
+	s->next_id = s->reserved = db_next_id(s->db);
+	if (import_records(s, err, errlen) != 0)
 		return -1;
+	n = db_page(s->db, &f, 0, collect_crashed, &crashed_jobs, err, errlen);
+	while (crashed_jobs != NULL) {
+		struct job *j = crashed_jobs;
+		crashed_jobs = j->next;
+		j->state = SB__JOB_STATE__PENDING;
+		store_save(s, j);
+		free(j);
 	}
-	remove_debris(s);
+	if (n < 0 || store_flush(s, 1, err, errlen) != 0)
+		return -1;
+	s->next_id = s->reserved = db_next_id(s->db);
+	s->sweep_below = s->next_id;
+	s->sweep = store_dir_stream(s);
 	return 0;
 }
 
 void
 store_close(struct store *s)
 {
-	while (s->jobs != NULL) {
-		struct job *j = s->jobs;
-		s->jobs = j->next;
-		if (j->fd >= 0)
-			close(j->fd);
-		if (j->out_fd >= 0)
-			close(j->out_fd);
-		free(j);
-	}
+	while (s->jobs != NULL)
+		store_evict(s, s->jobs);
+	if (s->sweep != NULL)
+		closedir(s->sweep);
+	db_close(s->db);
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
 }
@@ -401,22 +393,75 @@ store_job(struct store *s, uint64_t id)
 	return NULL;
 }
 
+static int
+take_one(void *arg, struct job *j)
+{
+	*(struct job **)arg = j;
+	return 1;
+}
+
+struct job *
+store_lookup(struct store *s, uint64_t id)
+{
+	struct db_filter f = { .after_id = id - 1 };
+	struct job *j = store_job(s, id), *got = NULL;
+	char err[512];
+
+	if (j != NULL || id == 0)
+		return j;
+	if (db_page(s->db, &f, 1, take_one, &got, err, sizeof(err)) < 0)
+		log_error("%s", err);
+	if (got == NULL)
+		return NULL;
+	if (got->id != id) {
+		free(got);
+		return NULL;
+	}
+	got->fd = got->out_fd = got->src_fd = -1;
+	job_link(s, got);
+	return got;
+}
+
+void
+store_adopt(struct store *s, struct job *j)
+{
+	j->fd = j->out_fd = j->src_fd = -1;
+	j->next = NULL;
+	job_link(s, j);
+}
+
+void
+store_evict(struct store *s, struct job *j)
+{
+	for (struct job **pp = &s->jobs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == j) {
+			*pp = j->next;
+			s->resident--;
+			break;
+		}
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->out_fd >= 0)
+		close(j->out_fd);
+	free(j);
+}
+
 struct job *
 store_job_new(struct store *s, char *err, size_t errlen)
 {
 	char name[32];
-	struct job *j;
+	struct job *j = job_alloc();
 	int fd;
 
-	if (s->next_id >= s->reserved && seq_reserve(s) != 0) {
-		snprintf(err, errlen, "job store: %s", strerror(errno));
-		return NULL;
-	}
-	if ((j = job_alloc()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	j->id = s->next_id++;
+	if (j->id >= s->reserved) {
+		/* Upload ids are handed out before their job is committed:
+		 * a block of them is kept with the next commit, so a restart
+		 * never hands one out again. */
+		s->reserved = j->id + ID_BLOCK;
+		s->fresh = 1;
+	}
 	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
 	/* Not held open: an upload costs no fd between its chunks. */
 	fd = openat(s->dir_fd, name,
@@ -428,7 +473,7 @@ store_job_new(struct store *s, char *err, size_t errlen)
 	}
 	close(fd);
 	j->uploading = 1;
-	job_append(s, j);
+	job_link(s, j);
 	return j;
 }
 
@@ -516,12 +561,13 @@ store_commit(struct store *s, struct job *j)
 
 	if (fd < 0)
 		return -1;
-	rv = fsync(fd);
+	rv = fdatasync(fd);
 	close(fd);
 	if (rv != 0)
 		return -1;
 	j->uploading = 0;
-	return store_save(s, j, 1);
+	s->fresh = 1;
+	return store_save(s, j);
 }
 
 void
@@ -546,23 +592,53 @@ store_drop_data(struct store *s, struct job *j)
 void
 store_job_delete(struct store *s, struct job *j)
 {
-	struct job **pp;
-	char name[32];
+	char err[512];
 
 	store_drop_data(s, j);
-	snprintf(name, sizeof(name), "%llu.rec", (unsigned long long)j->id);
-	unlinkat(s->dir_fd, name, 0);
-	for (pp = &s->jobs; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == j) {
-			*pp = j->next;
-			if (s->tail == &j->next)
-				s->tail = pp;
-			break;
+	if (!j->uploading && (db_begin(s->db, err, sizeof(err)) != 0 ||
+	    db_delete(s->db, j->id, err, sizeof(err)) != 0))
+		db_failed(s, err);
+	store_evict(s, j);
+}
+
+/* One file of the sweep: does it belong to no job that needs it? */
+static int
+debris(struct store *s, const char *name)
+{
+	char *end;
+	unsigned long long id = strtoull(name, &end, 10);
+	int final;
+
+	if (end == name)
+		return 0;
+	if (strcmp(end, ".tmp") != 0 && strcmp(end, ".out.tmp") != 0 &&
+	    strcmp(end, ".data") != 0 && strcmp(end, ".out") != 0)
+		return 0;
+	if (id >= s->sweep_below || store_job(s, id) != NULL)
+		return 0; /* an upload of this process, or a job at work */
+	final = db_final(s->db, id);
+	if (final == 0)
+		return 0;
+	log_info("removing %s: %s", name, final < 0
+	    ? "upload never acknowledged" : "its job is finished");
+	return 1;
+}
+
+int
+store_sweep(struct store *s, unsigned budget)
+{
+	struct dirent *de;
+
+	if (s->sweep == NULL)
+		return 0;
+	while (budget-- > 0) {
+		if ((de = readdir(s->sweep)) == NULL) {
+			closedir(s->sweep);
+			s->sweep = NULL;
+			return 0;
 		}
+		if (debris(s, de->d_name))
+			unlinkat(s->dir_fd, de->d_name, 0);
 	}
-	if (j->fd >= 0)
-		close(j->fd);
-	if (j->out_fd >= 0)
-		close(j->out_fd);
-	free(j);
+	return 1;
 }

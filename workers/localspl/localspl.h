@@ -41,6 +41,7 @@ struct job {
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
 	int committing;     /* being made durable: not to be finished */
+	int unsynced;       /* committed in this pass: data not yet synced */
 	int src_fd;         /* committing: the client's own file, read-only,
 			     * which a first dispatch may read while it is
 			     * copied; -1 */
@@ -96,8 +97,8 @@ int store_append(struct store *s, struct job *j, const void *buf,
 /* Append size bytes of the file in (from its start), copied in the
  * kernel; in stays the caller's. */
 int store_copy(struct store *s, struct job *j, int in, uint64_t size);
-/* The upload is complete: its data synced and its record written; it is
- * durable (and may be acknowledged) after the next store_flush(). */
+/* The upload is complete: its record written; it is durable (its data
+ * synced, and may be acknowledged) after the next store_flush(). */
 int store_commit(struct store *s, struct job *j);
 /* The record into the open transaction. */
 int store_save(struct store *s, struct job *j);

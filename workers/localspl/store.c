@@ -223,6 +223,60 @@ store_save(struct store *s, struct job *j)
 	return 0;
 }
 
+/* Open the job's data file for writing (append) or for fsync. */
+static int
+data_fd(struct store *s, const struct job *j, int flags)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
+	return openat(s->dir_fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
+	    flags);
+}
+
+/* Wait for the writeback of fds[0..n) and close them; 0 or -1. */
+static int
+sync_wait(int *fds, size_t n)
+{
+	int rv = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rv == 0 && fdatasync(fds[i]) != 0)
+			rv = -1;
+		close(fds[i]);
+	}
+	return rv;
+}
+
+/* The data of every job committed in this pass on stable storage: the
+ * writeback of all of them started first, then each waited for, so the
+ * filesystem's journal commits once for the batch, not once per job. */
+static int
+sync_data(struct store *s, char *err, size_t errlen)
+{
+	int fds[64], rv = 0;
+	size_t n = 0;
+
+	for (struct job *j = s->jobs; j != NULL && rv == 0; j = j->next) {
+		if (!j->unsynced)
+			continue;
+		if (n == sizeof(fds) / sizeof(fds[0])) {
+			rv = sync_wait(fds, n);
+			n = 0;
+		}
+		if (rv == 0 && (fds[n] = data_fd(s, j, 0)) < 0)
+			rv = -1;
+		else if (rv == 0)
+			sync_file_range(fds[n++], 0, 0, SYNC_FILE_RANGE_WRITE);
+	}
+	if (sync_wait(fds, n) != 0 || rv != 0)
+		return fail_why(err, errlen, "job store %s: %s", s->dir,
+		    strerror(errno));
+	for (struct job *j = s->jobs; j != NULL; j = j->next)
+		j->unsynced = 0;
+	return 0;
+}
+
 int
 store_flush(struct store *s, int durable, char *err, size_t errlen)
 {
@@ -237,8 +291,10 @@ store_flush(struct store *s, int durable, char *err, size_t errlen)
 	}
 	if (!s->broken && !db_in_tx(s->db) && !s->fresh)
 		return 0;
-	/* New names (data files) first, so a committed job's data is
-	 * found under its name after a crash. */
+	/* The new jobs' data, then their names, so a committed job's data
+	 * is found under its name after a crash. */
+	if (!s->broken && s->fresh && sync_data(s, err, errlen) != 0)
+		s->broken = 1;
 	if (!s->broken && s->fresh && fsync(s->dir_fd) != 0) {
 		snprintf(err, errlen, "job store %s: %s", s->dir,
 		    strerror(errno));
@@ -477,16 +533,6 @@ store_job_new(struct store *s, char *err, size_t errlen)
 	return j;
 }
 
-/* Open the job's data file for writing (append) or for fsync. */
-static int
-data_fd(struct store *s, const struct job *j, int flags)
-{
-	char name[32];
-
-	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
-	return openat(s->dir_fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
-	    flags);
-}
 
 int
 store_append(struct store *s, struct job *j, const void *buf, size_t len)
@@ -557,18 +603,12 @@ store_copy(struct store *s, struct job *j, int in, uint64_t size)
 int
 store_commit(struct store *s, struct job *j)
 {
-	int fd = data_fd(s, j, 0), rv;
-
-	if (fd < 0)
-		return -1;
-	rv = fdatasync(fd);
-	close(fd);
-	if (rv != 0)
-		return -1;
 	j->uploading = 0;
+	j->unsynced = 1;
 	s->fresh = 1;
 	return store_save(s, j);
 }
+
 
 void
 store_drop_output(struct store *s, struct job *j)

@@ -86,7 +86,8 @@ has "queue nobody: not in its allow list" "$T/spoolboxd.log" || fail "no log lin
 # byte is read.
 exec {fd}<>"/dev/tcp/::1/$LPORT"
 (printf '\2q\n' >&"$fd") 2>/dev/null || true # it may be closed already
-out=$(timeout 5 cat <&"$fd" | od -An -tx1 | tr -d ' \n')
+# (A reset instead of a close is as good: nothing was answered.)
+out=$({ timeout 5 cat <&"$fd" 2>/dev/null || true; } | od -An -tx1 | tr -d ' \n')
 exec {fd}>&-
 [ -z "$out" ] || fail "a peer outside [listener] allow got an answer: $out"
 has "refused ::1: not in \[listener\] allow" "$T/spoolboxd.log" || fail "no log line for ::1"
@@ -109,7 +110,8 @@ has "data file dfA002x cut short" "$T/spoolboxd.log" || fail "no log line for th
 # One byte a second: the step timeout (2 s) ends it.
 exec {fd}<>"/dev/tcp/127.0.0.1/$LPORT"
 for c in '\2' q x y; do (printf "$c" >&"$fd") 2>/dev/null || break; sleep 1; done
-out=$(timeout 5 cat <&"$fd" | od -An -tx1 | tr -d ' \n')
+# (A reset instead of a close is as good: nothing was answered.)
+out=$({ timeout 5 cat <&"$fd" 2>/dev/null || true; } | od -An -tx1 | tr -d ' \n')
 exec {fd}>&-
 has "no command: Connection timed out" "$T/spoolboxd.log" || fail "a slow client was not timed out"
 [ -z "$out" ] || fail "a slow client got an answer: $out"

@@ -340,7 +340,8 @@ chown_tree(int dir, const char *path, uid_t uid, gid_t gid, int depth)
 				close(c);
 			}
 		} else if (S_ISREG(st.st_mode)) {
-			if (fchownat(dir, de->d_name, uid, gid,
+			if ((st.st_uid != uid || st.st_gid != gid) &&
+			    fchownat(dir, de->d_name, uid, gid,
 				AT_SYMLINK_NOFOLLOW) != 0)
 				log_warn("chown %s: %s", sub, strerror(errno));
 		} else {
@@ -379,18 +380,23 @@ spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
     gid_t gid, char *why, size_t len)
 {
 	char jobs[PATH_MAX + 16];
-	int fd, sub;
+	struct stat st;
+	int fd, sub, same;
 
 	if ((fd = safe_dir(c->spool_dir, geteuid(), getegid(), 0755,
 		 SAFE_CREATE, why, len)) < 0)
 		return -1;
 	snprintf(jobs, sizeof(jobs), "%s/jobs", c->spool_dir);
+	/* Already localspl's: what is in it is too (it made it), and a
+	 * store of 100,000 jobs is not walked at every start. */
+	same = fstatat(fd, "jobs", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid == uid && st.st_gid == gid;
 	if ((sub = sub_dir(fd, c->spool_dir, "jobs", uid, gid, 0700, why,
 		 len)) < 0) {
 		close(fd);
 		return -1;
 	}
-	if (b->accounts == ACC_ROOT)
+	if (b->accounts == ACC_ROOT && !same)
 		chown_tree(sub, jobs, uid, gid, 0);
 	close(sub);
 	close(fd);

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+
 #include "broker.h"
 #include "log.h"
 #include "util.h"
@@ -332,6 +334,12 @@ main(int argc, char **argv)
 	listen_close(b);
 	client_close(b);
 	fdgate_close(b);
+#ifdef SPOOLBOX_SANITIZE
+	/* An answer nng took but had not sent when its socket closed is
+	 * freed by nng's own threads: let them finish, so the leak checker
+	 * does not see it as ours. */
+	nng_fini();
+#endif
 	if (b->limit == LIMIT_CGROUP1)
 		rmdir(b->cgroup_root);
 	config_free(&b->cfg);

@@ -349,6 +349,30 @@ db_page(struct db *d, const struct db_filter *f, size_t limit,
 
 _Static_assert(SB__JOB_STATE__HELD == 5, "db_ahead's query says 5");
 
+static int
+take_one(void *arg, struct job *j)
+{
+	*(struct job **)arg = j;
+	return 1;
+}
+
+struct job *
+db_get(struct db *d, uint64_t id, char *err, size_t errlen)
+{
+	struct db_filter f = { .after_id = id - 1 };
+	struct job *j = NULL;
+
+	err[0] = '\0';
+	if (id == 0 || db_page(d, &f, 1, take_one, &j, err, errlen) < 0 ||
+	    j == NULL)
+		return NULL;
+	if (j->id != id) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
 long
 db_ahead(struct db *d, const char *queue, int64_t prio, uint64_t id,
     size_t limit, db_each_fn fn, void *arg, char *err, size_t errlen)

@@ -58,6 +58,9 @@ int db_final(struct db *d, uint64_t id);
  * non-zero stops. The number found, or -1. */
 long db_page(struct db *d, const struct db_filter *f, size_t limit,
     db_each_fn fn, void *arg, char *err, size_t errlen);
+/* Job id (the caller's to free()); NULL: none, or an error in err
+ * (err[0] != '\0'). */
+struct job *db_get(struct db *d, uint64_t id, char *err, size_t errlen);
 /* The queue's next unfinished jobs to schedule, not held: by priority
  * (higher first), then id, after (priority, id) = (prio, id) exclusive. */
 long db_ahead(struct db *d, const char *queue, int64_t prio, uint64_t id,

@@ -78,7 +78,6 @@ struct store {
 	uint64_t next_id;
 	uint64_t reserved;  /* ids below are committed as used */
 	struct job *jobs;   /* resident, in no order */
-	size_t resident;
 	int fresh;          /* new data files: the directory is synced */
 	int broken;         /* a write failed: roll back, write again */
 	void *sweep;        /* DIR: debris of before the start, removed a

@@ -558,14 +558,10 @@ request_jobs(struct spl *s, const sb_env *e)
 	_Static_assert(sizeof(*r->states) == sizeof(int), "JobState is int");
 	if (r->job_id != 0) {
 		/* One job, whatever its state. */
-		f = (struct db_filter){ .after_id = r->job_id - 1 };
-		if (db_page(s->store.db, &f, 1, page_add, &p, err,
-			sizeof(err)) >= 0 && p.n == 1 &&
-		    p.jobs[0]->id != r->job_id) {
-			free(p.jobs[0]);
-			p.n = 0;
-		}
-		p.more = 0;
+		struct job *j = db_get(s->store.db, r->job_id, err,
+		    sizeof(err));
+		if (j != NULL)
+			page_add(&p, j);
 	} else if (db_page(s->store.db, &f, r->limit ? r->limit + 1 : 0,
 		       page_add, &p, err, sizeof(err)) < 0) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
@@ -659,18 +655,24 @@ job_ctl(struct spl *s, const sb_env *e, struct job *j)
 	return 0;
 }
 
+/* Job ids gathered from a listing. */
+struct ids {
+	uint64_t *v;
+	size_t n, cap;
+};
+
 static int
 collect_id(void *arg, struct job *j)
 {
-	struct page *p = arg;
+	struct ids *ids = arg;
 
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 256;
-		if ((p->jobs = realloc(p->jobs, p->cap * sizeof(*p->jobs))) ==
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? 2 * ids->cap : 256;
+		if ((ids->v = realloc(ids->v, ids->cap * sizeof(*ids->v))) ==
 		    NULL)
 			fatal("out of memory");
 	}
-	p->jobs[p->n++] = (struct job *)(uintptr_t)j->id;
+	ids->v[ids->n++] = j->id;
 	free(j);
 	return 0;
 }
@@ -699,7 +701,7 @@ cancel_all(struct spl *s, const sb_env *e)
 	struct db_filter f = { .queue = queue, .unfinished = 1,
 		.owner = e->caller->admin ? NULL : e->caller->user };
 	Sb__JobsRep rep = SB__JOBS_REP__INIT;
-	struct page ids = { .e = e };
+	struct ids ids = { 0 };
 	char err[512];
 	struct job *j;
 	sb_env out;
@@ -712,25 +714,28 @@ cancel_all(struct spl *s, const sb_env *e)
 		goto out;
 	}
 	for (size_t i = 0; i < ids.n; i++) {
-		j = store_lookup(&s->store, (uint64_t)(uintptr_t)ids.jobs[i]);
+		j = store_lookup(&s->store, ids.v[i]);
 		if (j == NULL || j->uploading || store_job_final(j) ||
 		    (!owns(j, e->caller) && !e->caller->admin))
 			continue;
 		job_set_error(j, "canceled by %s", e->caller->user);
 		sched_finish(s, j, SB__JOB_STATE__CANCELED);
-		rep.count++;
-		if (rep.count % 512 == 0 || i + 1 == ids.n) {
+		if (++rep.count % 512 == 0) {
 			if (commit_now(s, e) != 0)
 				goto out;
 			sched_settle(s);
 		}
 	}
+	/* The rest committed before the answer (the last ids may have been
+	 * skipped, so not at the loop's last turn). */
+	if (commit_now(s, e) != 0)
+		goto out;
 	chan_env_init(&out);
 	out.body_case = SB__ENVELOPE__BODY_JOBS_REP;
 	out.jobs_rep = &rep;
 	spl_send(s, &out, e->id);
 out:
-	free(ids.jobs);
+	free(ids.v);
 }
 
 void

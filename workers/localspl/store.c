@@ -196,7 +196,6 @@ job_link(struct store *s, struct job *j)
 {
 	j->next = s->jobs;
 	s->jobs = j;
-	s->resident++;
 }
 
 /* Note a failed write: the transaction is rolled back at the flush and
@@ -449,33 +448,19 @@ store_job(struct store *s, uint64_t id)
 	return NULL;
 }
 
-static int
-take_one(void *arg, struct job *j)
-{
-	*(struct job **)arg = j;
-	return 1;
-}
-
 struct job *
 store_lookup(struct store *s, uint64_t id)
 {
-	struct db_filter f = { .after_id = id - 1 };
-	struct job *j = store_job(s, id), *got = NULL;
+	struct job *j = store_job(s, id);
 	char err[512];
 
-	if (j != NULL || id == 0)
+	if (j != NULL)
 		return j;
-	if (db_page(s->db, &f, 1, take_one, &got, err, sizeof(err)) < 0)
+	if ((j = db_get(s->db, id, err, sizeof(err))) != NULL)
+		store_adopt(s, j);
+	else if (err[0] != '\0')
 		log_error("%s", err);
-	if (got == NULL)
-		return NULL;
-	if (got->id != id) {
-		free(got);
-		return NULL;
-	}
-	got->fd = got->out_fd = got->src_fd = -1;
-	job_link(s, got);
-	return got;
+	return j;
 }
 
 void
@@ -492,7 +477,6 @@ store_evict(struct store *s, struct job *j)
 	for (struct job **pp = &s->jobs; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == j) {
 			*pp = j->next;
-			s->resident--;
 			break;
 		}
 	}

@@ -373,6 +373,17 @@ reachable_by(const struct broker *b, const char *dir, uid_t uid, gid_t gid)
 	return ok;
 }
 
+/* Is name in dir uid's and gid's (absent counts when absent_ok)? */
+static int
+owned_by(int dir, const char *name, uid_t uid, gid_t gid, int absent_ok)
+{
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return absent_ok && errno == ENOENT;
+	return st.st_uid == uid && st.st_gid == gid;
+}
+
 /* The spool: the broker's, with jobs/ inside localspl's, and everything
  * below jobs/ too (a file: dir may sit beside it). */
 static int
@@ -380,22 +391,26 @@ spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
     gid_t gid, char *why, size_t len)
 {
 	char jobs[PATH_MAX + 16];
-	struct stat st;
 	int fd, sub, same;
 
 	if ((fd = safe_dir(c->spool_dir, geteuid(), getegid(), 0755,
 		 SAFE_CREATE, why, len)) < 0)
 		return -1;
 	snprintf(jobs, sizeof(jobs), "%s/jobs", c->spool_dir);
-	/* Already localspl's: what is in it is too (it made it), and a
-	 * store of 100,000 jobs is not walked at every start. */
-	same = fstatat(fd, "jobs", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(st.st_mode) && st.st_uid == uid && st.st_gid == gid;
+	/* Already localspl's, and its database too: what else is in it is
+	 * localspl's (it made it), and a store of 100,000 jobs is not
+	 * walked at every start. (A directory whose owner was set afresh,
+	 * by tmpfiles or an admin, over files of an earlier account is
+	 * walked.) */
+	same = owned_by(fd, "jobs", uid, gid, 0);
 	if ((sub = sub_dir(fd, c->spool_dir, "jobs", uid, gid, 0700, why,
 		 len)) < 0) {
 		close(fd);
 		return -1;
 	}
+	same = same && owned_by(sub, "jobs.db", uid, gid, 1) &&
+	    owned_by(sub, "jobs.db-wal", uid, gid, 1) &&
+	    owned_by(sub, "jobs.db-shm", uid, gid, 1);
 	if (b->accounts == ACC_ROOT && !same)
 		chown_tree(sub, jobs, uid, gid, 0);
 	close(sub);

@@ -25,6 +25,9 @@ finish() {
 }
 trap finish EXIT
 
+# A fresh install: the copy of this machine's /var may hold the spool of
+# a `make demo` run here, owned by accounts this root numbers otherwise.
+rm -rf /var/spool/spoolbox
 dpkg -i "$DEB" >"$T/dpkg-i.log" 2>&1 || { cat "$T/dpkg-i.log"; fail "dpkg -i failed"; }
 v1=$(dpkg-query -W -f='${Version}' spoolbox)
 for u in spoolbox spoolbox-spl spoolbox-pp spoolbox-lpr spoolbox-rem spoolbox-lsn; do

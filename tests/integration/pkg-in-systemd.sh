@@ -27,6 +27,9 @@ rm -f /usr/sbin/policy-rc.d
 systemctl disable --now cups.socket cups.path cups.service >/dev/null 2>&1 || true
 mkdir -p /etc/systemd/system/spoolbox.service.d
 printf '[Service]\nWatchdogSec=2s\n' >/etc/systemd/system/spoolbox.service.d/50-test.conf
+# A fresh install: the copy of this machine's /var may hold the spool of
+# a `make demo` run here, owned by accounts this root numbers otherwise.
+rm -rf /var/spool/spoolbox
 dpkg -i "$DEB" || fail "dpkg -i failed"
 for _ in $(seq 100); do
 	[ "$(systemctl is-active spoolbox.service)" = active ] && break

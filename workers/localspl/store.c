@@ -206,6 +206,7 @@ db_failed(struct store *s, const char *err)
 	if (!s->broken)
 		log_error("%s", err);
 	s->broken = 1;
+	errno = EIO; /* what the client hears; the log says which */
 	return -1;
 }
 

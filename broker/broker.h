@@ -87,6 +87,7 @@ struct inst {
 	uint64_t data_max;      /* the RLIMIT_DATA set on it; 0: none */
 	int limit_stale;        /* memory_limit rose past what we may raise */
 	uint64_t jobs;           /* jobs done by this process */
+	int measure_due;         /* jobs done in this batch of its messages */
 	uint64_t started_ms;
 	uint64_t idle_since;
 	uint64_t jitter;         /* added to max_lifetime for this process */

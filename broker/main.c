@@ -183,6 +183,10 @@ worker_readable(struct broker *b, struct inst *w)
 		else if ((answer = route_from_worker(b, w, e)) != NULL)
 			client_answer(b, answer);
 	}
+	if (w->measure_due) {
+		w->measure_due = 0;
+		supervise_measure(b, w, now_mono_ms());
+	}
 }
 
 /* A worker process ended: tell routing and the clients what it took. */

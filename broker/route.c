@@ -211,10 +211,12 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 	switch (e->body_case) {
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
 		/* localspl's unit of work: a job accepted into the store;
-		 * measured after each, like every worker's job. */
+		 * measured after the batch of answers this one came in
+		 * (worker_readable), not once per answer: one group commit
+		 * answers many submits at once. */
 		if (e->submit_rep->job_id != 0) {
 			w->jobs++;
-			supervise_measure(b, w, now_mono_ms());
+			w->measure_due = 1;
 		}
 		return e;
 	case SB__ENVELOPE__BODY_JOBS_REP:

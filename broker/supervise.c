@@ -255,6 +255,7 @@ inst_reset(struct broker *b, struct inst *w, struct slot *s, pid_t pid)
 	w->state = W_STARTING;
 	w->token = 0;
 	w->jobs = 0;
+	w->measure_due = 0;
 	w->killed = 0;
 	w->term_sent = 0;
 	w->private_bytes = 0;

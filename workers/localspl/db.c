@@ -19,6 +19,7 @@ struct db {
 	sqlite3 *h;
 	sqlite3_stmt *put, *del, *meta_get, *meta_set, *final;
 	uint64_t next_id;
+	uint64_t next_saved;    /* next_id as the last commit left it */
 	int in_tx;
 	int walfd;              /* the WAL, to sync a durable commit; -1 */
 	char wal[4200];
@@ -229,9 +230,15 @@ db_commit(struct db *d, uint64_t next_id, int durable, char *err,
 		return -1;
 	if (next_id > d->next_id)
 		d->next_id = next_id;
-	sqlite3_bind_int64(d->meta_set, 1, (sqlite3_int64)d->next_id);
-	rc = sqlite3_step(d->meta_set);
-	sqlite3_reset(d->meta_set);
+	/* Written when it moved: ids are reserved in blocks, so most
+	 * commits leave it, and its two pages stay out of the WAL. */
+	rc = SQLITE_DONE;
+	if (d->next_id != d->next_saved) {
+		sqlite3_bind_int64(d->meta_set, 1,
+		    (sqlite3_int64)d->next_id);
+		rc = sqlite3_step(d->meta_set);
+		sqlite3_reset(d->meta_set);
+	}
 	if (rc != SQLITE_DONE) {
 		fail_db(d, err, errlen, "saving the next id");
 		db_rollback(d);
@@ -242,6 +249,7 @@ db_commit(struct db *d, uint64_t next_id, int durable, char *err,
 		return -1;
 	}
 	d->in_tx = 0;
+	d->next_saved = d->next_id;
 	if (!durable)
 		return 0;
 	/* The WAL holds every commit so far, in order: one sync makes this

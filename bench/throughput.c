@@ -24,7 +24,7 @@
 
 #include "sbclient.h"
 
-static double *t_submit, *t_deliver;
+static double *t_submit, *t_deliver, *t_ack;
 static int njobs;
 static volatile int delivered;
 
@@ -122,6 +122,7 @@ main(int argc, char **argv)
 	}
 	t_submit = calloc((size_t)njobs, sizeof(double));
 	t_deliver = calloc((size_t)njobs, sizeof(double));
+	t_ack = calloc((size_t)njobs, sizeof(double));
 	lat = calloc((size_t)njobs, sizeof(double));
 	payload = malloc((size_t)size);
 	for (int i = 0; i < size; i++) /* text: lines of 64 */
@@ -157,6 +158,7 @@ main(int argc, char **argv)
 			    i, err, delivered);
 			return 1;
 		}
+		t_ack[i] = now_s() - t_submit[i];
 		for (int w = 0; paced && delivered <= i && w < 1000000; w++)
 			usleep(20);
 	}
@@ -185,6 +187,11 @@ main(int argc, char **argv)
 	       "max %.2f ms\n",
 	    lat[njobs / 2] * 1e3, lat[njobs * 99 / 100] * 1e3,
 	    lat[njobs - 1] * 1e3);
+	qsort(t_ack, (size_t)njobs, sizeof(double), cmp_d);
+	printf("submit-to-acknowledged latency: p50 %.2f ms, p99 %.2f ms, "
+	       "max %.2f ms\n",
+	    t_ack[njobs / 2] * 1e3, t_ack[njobs * 99 / 100] * 1e3,
+	    t_ack[njobs - 1] * 1e3);
 	nng_close(s);
 	return 0;
 }

@@ -245,8 +245,11 @@ int proc_send(struct inst *w, const sb_env *e);
 /* Next message from w: 1 with *out (the caller takes it), 0 when there
  * is none, -1 when it is malformed (why in err). */
 int proc_recv(struct inst *w, sb_env **out, char *err, size_t errlen);
-/* Private bytes and open fds into w->private_bytes, w->fds. */
-void proc_sample(struct inst *w);
+/* Private bytes and open fds into w->private_bytes, w->fds. With below
+ * != 0, smaps_rollup is read only when resident + swapped bytes (a bound
+ * on private bytes) reach below; else the last figure stays, capped at
+ * that bound. */
+void proc_sample(struct inst *w, uint64_t below);
 /* uid, seccomp, no_new_privs, CapEff and namespaces of w, as the kernel
  * shows them in /proc, into w->seen. */
 void proc_sandbox(struct inst *w);
@@ -349,8 +352,11 @@ void supervise_recycle(struct broker *b, struct inst *w, const char *why,
 /* Work for kind waits and no instance of it is free or starting: start
  * an extra one, up to max_instances. 1 when one was started. */
 int supervise_grow(struct broker *b, int kind);
-/* Sample w from /proc and act on its budget. */
-void supervise_measure(struct broker *b, struct inst *w, uint64_t now);
+/* Sample w from /proc and act on its budget. after_job: the sample that
+ * follows a job, taken on every one, so smaps_rollup is read only when
+ * the memory figures could be near a budget (proc_sample). */
+void supervise_measure(struct broker *b, struct inst *w, uint64_t now,
+    int after_job);
 /* Send to w, or stop it: a full channel means a hung worker; 0 or -1. */
 int supervise_send(struct broker *b, struct inst *w, const sb_env *e);
 void supervise_tick(struct broker *b, uint64_t now);

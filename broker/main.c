@@ -185,7 +185,7 @@ worker_readable(struct broker *b, struct inst *w)
 	}
 	if (w->measure_due) {
 		w->measure_due = 0;
-		supervise_measure(b, w, now_mono_ms());
+		supervise_measure(b, w, now_mono_ms(), 1);
 	}
 }
 

@@ -301,7 +301,7 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 		supervise_send(b, spl, e);
 	if (e->body_case == SB__ENVELOPE__BODY_JOB_DONE) {
 		/* Measure after every job, as well as every sample_interval. */
-		supervise_measure(b, w, now_mono_ms());
+		supervise_measure(b, w, now_mono_ms(), 1);
 		route_assign(b);
 	}
 out:

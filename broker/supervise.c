@@ -664,10 +664,22 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 	atomic_store(&w->expect_pid, 0);
 }
 
+/* The lowest memory figure w's budget acts on; 0: none. */
+static uint64_t
+memory_floor(const struct sb_budget *bg)
+{
+	if (bg->memory_budget == 0 || (bg->memory_limit != 0 &&
+	    bg->memory_limit < bg->memory_budget))
+		return bg->memory_limit;
+	return bg->memory_budget;
+}
+
 /* Sample w from /proc and act on what its budget says. */
 void
-supervise_measure(struct broker *b, struct inst *w, uint64_t now)
+supervise_measure(struct broker *b, struct inst *w, uint64_t now,
+    int after_job)
 {
+	uint64_t floor = memory_floor(&b->cfg.workers[w->kind]);
 	struct budget_sample smp;
 	struct budget_over over = { 0 };
 	char why[256];
@@ -678,7 +690,7 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now)
 		return;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	proc_sample(w);
+	proc_sample(w, !after_job ? 0 : floor != 0 ? floor : UINT64_MAX);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	b->samples++;
 	b->sample_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
@@ -784,7 +796,7 @@ supervise_tick(struct broker *b, uint64_t now)
 			continue;
 		tick_draining(w, now);
 		if (sample)
-			supervise_measure(b, w, now);
+			supervise_measure(b, w, now, 0);
 	}
 	if (sample)
 		b->next_sample = now + b->cfg.sample_interval;
@@ -1033,7 +1045,7 @@ static void
 sandboxed(struct inst *w, const Sb__Sandboxed *sb)
 {
 	proc_sandbox(w);
-	proc_sample(w); /* figures to show before the first sample */
+	proc_sample(w, 0); /* figures to show before the first sample */
 	snprintf(w->seccomp, sizeof(w->seccomp), "%s", sb->seccomp);
 	w->syscalls = sb->syscalls;
 	w->landlock_abi = sb->landlock_abi;

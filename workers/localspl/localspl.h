@@ -88,8 +88,9 @@ struct store {
 int store_open(struct store *s, const char *spool_dir, char *err,
     size_t errlen);
 void store_close(struct store *s);
-/* A new job with a fresh id and an empty data file (uploading). */
-struct job *store_job_new(struct store *s, char *err, size_t errlen);
+/* A new job with a fresh id (uploading); its data file is created by
+ * the first store_append or store_copy. */
+struct job *store_job_new(struct store *s);
 /* Append to an upload's data (no fd is kept between calls). */
 int store_append(struct store *s, struct job *j, const void *buf,
     size_t len);

@@ -160,16 +160,12 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 {
 	const Sb__SubmitReq *r = e->submit_req;
 	struct queue *q = queue_named(s, e, r->queue);
-	char err[256];
 	struct job *j;
 
 	if (q == NULL || queue_accepting(s, e, q) != 0 ||
 	    upload_allowed(s, e) != 0 || queue_has_room(s, e, q) != 0)
 		return NULL;
-	if ((j = store_job_new(&s->store, err, sizeof(err))) == NULL) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO, "%s", err);
-		return NULL;
-	}
+	j = store_job_new(&s->store);
 	snprintf(j->queue, sizeof(j->queue), "%s", r->queue);
 	snprintf(j->title, sizeof(j->title), "%s", r->title);
 	snprintf(j->filename, sizeof(j->filename), "%s", r->filename);

@@ -223,7 +223,8 @@ store_save(struct store *s, struct job *j)
 	return 0;
 }
 
-/* Open the job's data file for writing (append) or for fsync. */
+/* Open the job's data file for writing (O_CREAT, and O_APPEND for
+ * chunks) or for fsync. */
 static int
 data_fd(struct store *s, const struct job *j, int flags)
 {
@@ -231,7 +232,7 @@ data_fd(struct store *s, const struct job *j, int flags)
 
 	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
 	return openat(s->dir_fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
-	    flags);
+	    flags, 0600);
 }
 
 /* Wait for the writeback of fds[0..n) and close them; 0 or -1. */
@@ -489,11 +490,9 @@ store_evict(struct store *s, struct job *j)
 }
 
 struct job *
-store_job_new(struct store *s, char *err, size_t errlen)
+store_job_new(struct store *s)
 {
-	char name[32];
 	struct job *j = job_alloc();
-	int fd;
 
 	j->id = s->next_id++;
 	if (j->id >= s->reserved) {
@@ -503,26 +502,18 @@ store_job_new(struct store *s, char *err, size_t errlen)
 		s->reserved = j->id + ID_BLOCK;
 		s->fresh = 1;
 	}
-	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
-	/* Not held open: an upload costs no fd between its chunks. */
-	fd = openat(s->dir_fd, name,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "job store: %s", strerror(errno));
-		free(j);
-		return NULL;
-	}
-	close(fd);
+	/* Its data file comes with its first bytes (store_append,
+	 * store_copy): a delivery that starts from the client's file does
+	 * not wait for the filesystem to find an inode. */
 	j->uploading = 1;
 	job_link(s, j);
 	return j;
 }
 
-
 int
 store_append(struct store *s, struct job *j, const void *buf, size_t len)
 {
-	int fd = data_fd(s, j, O_APPEND), rv;
+	int fd = data_fd(s, j, O_APPEND | O_CREAT), rv;
 
 	if (fd < 0)
 		return -1;
@@ -574,7 +565,7 @@ copy_in(int out, loff_t out_off, int in, uint64_t size)
 int
 store_copy(struct store *s, struct job *j, int in, uint64_t size)
 {
-	int fd = data_fd(s, j, 0), rv;
+	int fd = data_fd(s, j, O_CREAT), rv;
 
 	if (fd < 0)
 		return -1;

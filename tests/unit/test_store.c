@@ -3,6 +3,7 @@
 #include <check.h>
 
 #include "runner.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "localspl.h"
+#include "syncer.h"
 
 static char dir[64];
 
@@ -182,6 +184,41 @@ START_TEST(test_import_file_store)
 }
 END_TEST
 
+/* The syncer syncs every item, files and a directory, and reports the
+ * first failure without skipping the others. */
+START_TEST(test_syncer)
+{
+	struct syncer *y = syncer_new();
+	struct sync_item items[40];
+	char p[4200];
+
+	ck_assert_ptr_nonnull(y);
+	for (int i = 0; i < 40; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", dir, i);
+		items[i].fd = i == 0 ? open(dir, O_RDONLY | O_DIRECTORY) :
+		    open(p, O_WRONLY | O_CREAT, 0600);
+		items[i].full = i == 0;
+		ck_assert_int_ge(items[i].fd, 0);
+		ck_assert_int_eq(write(items[i].fd, "x", i == 0 ? 0 : 1),
+		    i == 0 ? -1 : 1);
+	}
+	ck_assert_int_eq(syncer_run(y, items, 40), 0);
+	ck_assert_int_eq(syncer_run(y, items, 1), 0);
+	ck_assert_int_eq(syncer_run(y, items, 0), 0);
+	/* A bad fd in the middle: -1 with its errno; the rest still run. */
+	close(items[20].fd);
+	items[20].fd = 1000;
+	errno = 0;
+	ck_assert_int_eq(syncer_run(y, items, 40), -1);
+	ck_assert_int_eq(errno, EBADF);
+	ck_assert_int_eq(syncer_run(y, items + 21, 19), 0);
+	for (int i = 0; i < 40; i++)
+		if (i != 20)
+			close(items[i].fd);
+	syncer_free(y);
+}
+END_TEST
+
 START_TEST(test_unwritable_spool)
 {
 	struct store s;
@@ -204,6 +241,7 @@ main(void)
 	tcase_add_test(tc, test_finished_data_swept_and_delete);
 	tcase_add_test(tc, test_import_file_store);
 	tcase_add_test(tc, test_unwritable_spool);
+	tcase_add_test(tc, test_syncer);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);
 }

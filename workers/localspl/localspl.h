@@ -82,6 +82,7 @@ struct store {
 	int broken;         /* a write failed: roll back, write again */
 	void *sweep;        /* DIR: debris of before the start, removed a
 			     * little at a time; NULL when done */
+	struct syncer *syncer; /* syncs a commit's files at once */
 	uint64_t sweep_below;
 };
 

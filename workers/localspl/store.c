@@ -24,6 +24,7 @@
 #include "db.h"
 #include "localspl.h"
 #include "log.h"
+#include "syncer.h"
 #include "util.h"
 
 #define ID_BLOCK 256
@@ -235,44 +236,52 @@ data_fd(struct store *s, const struct job *j, int flags)
 	    flags, 0600);
 }
 
-/* Wait for the writeback of fds[0..n) and close them; 0 or -1. */
+/* Sync items[0..n) at the same time and close them; 0 or -1. The
+ * directory's item (full) is the store's own fd, kept open. */
 static int
-sync_wait(int *fds, size_t n)
+sync_close(struct store *s, struct sync_item *items, size_t n)
 {
-	int rv = 0;
+	int rv = syncer_run(s->syncer, items, n), e = errno;
 
-	for (size_t i = 0; i < n; i++) {
-		if (rv == 0 && fdatasync(fds[i]) != 0)
-			rv = -1;
-		close(fds[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (items[i].fd != s->dir_fd)
+			close(items[i].fd);
+	errno = e;
 	return rv;
 }
 
-/* The data of every job committed in this pass on stable storage: the
- * writeback of all of them started first, then each waited for, so the
- * filesystem's journal commits once for the batch, not once per job. */
+/* The data of every job committed in this pass on stable storage, and
+ * the directory with their names: the writeback of all of them started
+ * first, then all synced at the same time (syncer.c). */
 static int
 sync_data(struct store *s, char *err, size_t errlen)
 {
-	int fds[64], rv = 0;
+	struct sync_item items[65];
+	int e = 0;
 	size_t n = 0;
 
-	for (struct job *j = s->jobs; j != NULL && rv == 0; j = j->next) {
+	items[n++] = (struct sync_item){ s->dir_fd, 1 };
+	for (struct job *j = s->jobs; j != NULL && e == 0; j = j->next) {
 		if (!j->unsynced)
 			continue;
-		if (n == sizeof(fds) / sizeof(fds[0])) {
-			rv = sync_wait(fds, n);
+		if (n == sizeof(items) / sizeof(items[0])) {
+			if (sync_close(s, items, n) != 0)
+				e = errno;
 			n = 0;
 		}
-		if (rv == 0 && (fds[n] = data_fd(s, j, 0)) < 0)
-			rv = -1;
-		else if (rv == 0)
-			sync_file_range(fds[n++], 0, 0, SYNC_FILE_RANGE_WRITE);
+		if (e == 0 && (items[n].fd = data_fd(s, j, 0)) < 0)
+			e = errno;
+		else if (e == 0) {
+			sync_file_range(items[n].fd, 0, 0,
+			    SYNC_FILE_RANGE_WRITE);
+			items[n++].full = 0;
+		}
 	}
-	if (sync_wait(fds, n) != 0 || rv != 0)
+	if (sync_close(s, items, n) != 0 && e == 0)
+		e = errno;
+	if (e != 0)
 		return fail_why(err, errlen, "job store %s: %s", s->dir,
-		    strerror(errno));
+		    strerror(e));
 	for (struct job *j = s->jobs; j != NULL; j = j->next)
 		j->unsynced = 0;
 	return 0;
@@ -292,15 +301,10 @@ store_flush(struct store *s, int durable, char *err, size_t errlen)
 	}
 	if (!s->broken && !db_in_tx(s->db) && !s->fresh)
 		return 0;
-	/* The new jobs' data, then their names, so a committed job's data
-	 * is found under its name after a crash. */
+	/* The new jobs' data and their names before the commit, so a
+	 * committed job's data is found under its name after a crash. */
 	if (!s->broken && s->fresh && sync_data(s, err, errlen) != 0)
 		s->broken = 1;
-	if (!s->broken && s->fresh && fsync(s->dir_fd) != 0) {
-		snprintf(err, errlen, "job store %s: %s", s->dir,
-		    strerror(errno));
-		s->broken = 1;
-	}
 	if (!s->broken && db_commit(s->db, s->reserved, durable || s->fresh,
 		err, errlen) == 0) {
 		s->fresh = 0;
@@ -407,6 +411,8 @@ store_open(struct store *s, const char *spool_dir, char *err, size_t errlen)
 		0)
 		return fail_why(err, errlen, "job store %s: %s", s->dir,
 		    strerror(errno));
+	if ((s->syncer = syncer_new()) == NULL)
+		return fail_why(err, errlen, "job store: out of memory");
 	snprintf(path, sizeof(path), "%s/jobs.db", s->dir);
 	if (db_open(&s->db, path, err, errlen) != 0)
 		return -1;
@@ -434,6 +440,8 @@ store_close(struct store *s)
 {
 	while (s->jobs != NULL)
 		store_evict(s, s->jobs);
+	syncer_free(s->syncer);
+	s->syncer = NULL;
 	if (s->sweep != NULL)
 		closedir(s->sweep);
 	db_close(s->db);

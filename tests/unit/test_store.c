@@ -132,6 +132,60 @@ START_TEST(test_finished_data_swept_and_delete)
 }
 END_TEST
 
+static ino_t
+ino_of(const char *name)
+{
+	char p[4200];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/jobs/%s", dir, name);
+	ck_assert_int_eq(stat(p, &st), 0);
+	return st.st_ino;
+}
+
+/* A data file no job needs becomes an empty ID.spare, and the next new
+ * job's data is written into it (the same inode); a later process finds
+ * the spares with its sweep. */
+START_TEST(test_spare_data_files)
+{
+	struct store s;
+	struct job *j;
+	char err[256];
+	ino_t ino;
+
+	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
+	j = committed(&s, "first", SB__JOB_STATE__PENDING);
+	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
+	ino = ino_of("1.data");
+	store_job_delete(&s, j);
+	ck_assert(!exists("1.data"));
+	ck_assert_uint_eq(ino_of("1.spare"), ino);
+	j = committed(&s, "second", SB__JOB_STATE__PENDING);
+	ck_assert_uint_eq(j->id, 2);
+	ck_assert(!exists("1.spare"));
+	ck_assert_uint_eq(ino_of("2.data"), ino);
+	ck_assert_uint_eq(j->size, 3);
+	/* A second chunk appends; it does not take another spare. */
+	j = committed(&s, "third", SB__JOB_STATE__PENDING);
+	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
+	store_job_delete(&s, store_job(&s, 2));
+	ck_assert_int_eq(store_append(&s, j, "de", 2), 0);
+	ck_assert(exists("2.spare"));
+	ino = ino_of("2.spare");
+	store_close(&s);
+
+	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
+	sweep_all(&s);
+	ck_assert(exists("2.spare"));
+	j = store_job_new(&s);
+	ck_assert_int_eq(store_append(&s, j, "xyz", 3), 0);
+	ck_assert(!exists("2.spare"));
+	snprintf(err, sizeof(err), "%llu.data", (unsigned long long)j->id);
+	ck_assert_uint_eq(ino_of(err), ino);
+	store_close(&s);
+}
+END_TEST
+
 /* An ID.rec of the file store, as it wrote them. */
 static void
 write_rec(uint64_t id, const char *title)
@@ -242,6 +296,7 @@ main(void)
 	tcase_add_test(tc, test_import_file_store);
 	tcase_add_test(tc, test_unwritable_spool);
 	tcase_add_test(tc, test_syncer);
+	tcase_add_test(tc, test_spare_data_files);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);
 }

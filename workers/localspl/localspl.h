@@ -42,6 +42,7 @@ struct job {
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
 	int committing;     /* being made durable: not to be finished */
 	int unsynced;       /* committed in this pass: data not yet synced */
+	int created;        /* uploading: its data file exists */
 	int src_fd;         /* committing: the client's own file, read-only,
 			     * which a first dispatch may read while it is
 			     * copied; -1 */
@@ -83,6 +84,8 @@ struct store {
 	void *sweep;        /* DIR: debris of before the start, removed a
 			     * little at a time; NULL when done */
 	struct syncer *syncer; /* syncs a commit's files at once */
+	uint64_t spares[128]; /* ID.spare: emptied data files, reused */
+	unsigned nspares;
 	uint64_t sweep_below;
 };
 

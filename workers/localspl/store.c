@@ -518,10 +518,32 @@ store_job_new(struct store *s)
 	return j;
 }
 
+/* The upload's data file, opened for writing; created at its first
+ * bytes, from a spare when there is one (see retire_data). */
+static int
+data_write_fd(struct store *s, struct job *j, int flags)
+{
+	char name[32], spare[32];
+	int fd;
+
+	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
+	while (!j->created && s->nspares > 0) {
+		snprintf(spare, sizeof(spare), "%llu.spare",
+		    (unsigned long long)s->spares[--s->nspares]);
+		if (renameat2(s->dir_fd, spare, s->dir_fd, name,
+		    RENAME_NOREPLACE) == 0)
+			break;
+	}
+	fd = data_fd(s, j, flags | O_CREAT);
+	if (fd >= 0)
+		j->created = 1;
+	return fd;
+}
+
 int
 store_append(struct store *s, struct job *j, const void *buf, size_t len)
 {
-	int fd = data_fd(s, j, O_APPEND | O_CREAT), rv;
+	int fd = data_write_fd(s, j, O_APPEND), rv;
 
 	if (fd < 0)
 		return -1;
@@ -573,7 +595,7 @@ copy_in(int out, loff_t out_off, int in, uint64_t size)
 int
 store_copy(struct store *s, struct job *j, int in, uint64_t size)
 {
-	int fd = data_fd(s, j, O_CREAT), rv;
+	int fd = data_write_fd(s, j, 0), rv;
 
 	if (fd < 0)
 		return -1;
@@ -603,13 +625,58 @@ store_drop_output(struct store *s, struct job *j)
 	unlinkat(s->dir_fd, name, 0);
 }
 
+/* Is id in the pool of spares? */
+static int
+spare_pooled(const struct store *s, uint64_t id)
+{
+	for (unsigned i = 0; i < s->nspares; i++)
+		if (s->spares[i] == id)
+			return 1;
+	return 0;
+}
+
+/* A data file no job needs (ID.data, or an ID.spare found by the
+ * sweep): emptied and kept as ID.spare for a new job's data, up to the
+ * pool's size, else removed. A new file costs the filesystem an inode
+ * to find, which on ext4 without a journal means walking past every
+ * inode freed in the last seconds: a spooler that frees one per job
+ * printed would make each new job's creation slower. Ids are never
+ * reused, so the spare's name is free. */
+static void
+retire_data(struct store *s, uint64_t id, const char *name)
+{
+	char spare[32];
+	int pooled = spare_pooled(s, id), fd;
+
+	snprintf(spare, sizeof(spare), "%llu.spare", (unsigned long long)id);
+	if (pooled && strcmp(name, spare) == 0)
+		return; /* the sweep met one of this process's spares */
+	if (!pooled && s->nspares < sizeof(s->spares) / sizeof(s->spares[0]) &&
+	    (fd = openat(s->dir_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC)) >= 0) {
+		close(fd);
+		if (strcmp(name, spare) == 0 || renameat2(s->dir_fd, name,
+		    s->dir_fd, spare, RENAME_NOREPLACE) == 0) {
+			s->spares[s->nspares++] = id;
+			return;
+		}
+	}
+	unlinkat(s->dir_fd, name, 0);
+}
+
 void
 store_drop_data(struct store *s, struct job *j)
 {
 	char name[32];
 
 	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
-	unlinkat(s->dir_fd, name, 0);
+	/* Emptied only when no one reads it: a dispatch still at work
+	 * reads it through its own descriptor, which an unlink leaves
+	 * whole and a truncation would not. */
+	if (j->token == 0 && j->fd < 0 && (!j->uploading || j->created))
+		retire_data(s, j->id, name);
+	else
+		unlinkat(s->dir_fd, name, 0);
 	store_drop_output(s, j);
 }
 
@@ -635,6 +702,8 @@ debris(struct store *s, const char *name)
 
 	if (end == name)
 		return 0;
+	if (strcmp(end, ".spare") == 0)
+		return 1; /* an earlier process's: pooled again, or removed */
 	if (strcmp(end, ".tmp") != 0 && strcmp(end, ".out.tmp") != 0 &&
 	    strcmp(end, ".data") != 0 && strcmp(end, ".out") != 0)
 		return 0;
@@ -661,7 +730,13 @@ store_sweep(struct store *s, unsigned budget)
 			s->sweep = NULL;
 			return 0;
 		}
-		if (debris(s, de->d_name))
+		const char *ext = strchr(de->d_name, '.');
+		if (!debris(s, de->d_name))
+			continue;
+		if (strcmp(ext, ".data") == 0 || strcmp(ext, ".spare") == 0)
+			retire_data(s, strtoull(de->d_name, NULL, 10),
+			    de->d_name);
+		else
 			unlinkat(s->dir_fd, de->d_name, 0);
 	}
 	return 1;

@@ -26,7 +26,44 @@
 
 static double *t_submit, *t_deliver, *t_ack;
 static int njobs;
-static volatile int delivered;
+static int delivered; /* under mu; cv tells the paced client */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+
+static int
+delivered_now(void)
+{
+	int n;
+
+	pthread_mutex_lock(&mu);
+	n = delivered;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+/* Wait until more than n are delivered, up to ms; the count. A paced
+ * run waits here, not in a polling loop whose CPU would compete with
+ * the spooler it measures. */
+static int
+wait_delivered(int n, int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&mu);
+	while (delivered <= n &&
+	    pthread_cond_timedwait(&cv, &mu, &t) == 0)
+		;
+	n = delivered;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
 
 
 
@@ -60,7 +97,10 @@ sink_conn(int fd)
 				int i = atoi(j + 8);
 				if (i >= 0 && i < njobs && t_deliver[i] == 0) {
 					t_deliver[i] = now_s();
-					__sync_fetch_and_add(&delivered, 1);
+					pthread_mutex_lock(&mu);
+					delivered++;
+					pthread_cond_signal(&cv);
+					pthread_mutex_unlock(&mu);
 				}
 			}
 		}
@@ -155,19 +195,20 @@ main(int argc, char **argv)
 		t_submit[i] = now_s();
 		if (sbclient_submit(s, fd, &j, err, sizeof(err)) == 0) {
 			printf("stalled: submit %d failed: %s (%d delivered)\n",
-			    i, err, delivered);
+			    i, err, delivered_now());
 			return 1;
 		}
 		t_ack[i] = now_s() - t_submit[i];
-		for (int w = 0; paced && delivered <= i && w < 1000000; w++)
-			usleep(20);
+		if (paced)
+			wait_delivered(i, 20000);
 	}
 	double t_acked = now_s();
-	for (int w = 0; delivered < njobs && w < deadline_s * 200; w++)
-		usleep(5000);
-	if (delivered < njobs) {
+	for (int w = 0; wait_delivered(njobs - 1, 1000) < njobs &&
+	     w < deadline_s; w++)
+		;
+	if (delivered_now() < njobs) {
 		printf("stalled: only %d of %d delivered within %ds\n",
-		    delivered, njobs, deadline_s);
+		    delivered_now(), njobs, deadline_s);
 		return 1;
 	}
 	double last = 0;

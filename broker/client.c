@@ -412,18 +412,46 @@ forward(struct broker *b, const struct pending *from, sb_env *e,
 	e->caller = NULL; /* the caller's object: not for chan_free */
 }
 
+/* uid's account name (its number when it has none), from a cache of a
+ * few seconds: getpwuid reads /etc/passwd (or asks NSS) each time, and
+ * every request names its caller. The main thread's alone. */
+static const char *
+user_name(uid_t uid)
+{
+	enum { SLOTS = 16, TTL_MS = 10000 };
+	static struct {
+		uid_t uid;
+		uint64_t until;
+		char name[64];
+	} cache[SLOTS];
+	static unsigned next;
+	uint64_t now = now_mono_ms();
+	struct passwd *pw;
+
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (cache[i].until > now && cache[i].uid == uid)
+			return cache[i].name;
+	unsigned i = next++ % SLOTS;
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(cache[i].name, sizeof(cache[i].name), "%s",
+		    pw->pw_name);
+	else
+		snprintf(cache[i].name, sizeof(cache[i].name), "%u",
+		    (unsigned)uid);
+	cache[i].uid = uid;
+	cache[i].until = now + TTL_MS;
+	return cache[i].name;
+}
+
 /* A request of a local client, whose uid the ipc pipe told. */
 static void
 forward_local(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 {
 	struct pending from = { .hdr = hdr, .client_id = e->id };
 	Sb__Caller caller = SB__CALLER__INIT;
-	struct passwd *pw = getpwuid(uid);
 	char uname[64];
 
-	snprintf(uname, sizeof(uname), "%s", pw != NULL ? pw->pw_name : "?");
-	if (pw == NULL)
-		snprintf(uname, sizeof(uname), "%u", (unsigned)uid);
+	snprintf(uname, sizeof(uname), "%s", user_name(uid));
 	caller.uid = (uint32_t)uid;
 	caller.admin = gate_is_admin(b, uid);
 	caller.user = uname;

@@ -31,8 +31,23 @@ ms() { date +%s%3N; }
 ready() { for _ in $(seq 400); do sb workers 2>/dev/null | grep -q '^localspl .* ready ' && return; sleep 0.01; done; }
 
 echo "spool on: $(df --output=source,fstype "$T" | tail -1)"
+# Beside each rate: the device's cache flushes per job (field 16 of its
+# stat) and the CPU time the host took from this machine (steal, in
+# ticks of /proc/stat): on a VM whose CPU the host throttles, the rates
+# move with it.
+DEV=$(basename "$(df --output=source "$T" | tail -1)")
+STAT=/sys/class/block/$DEV/stat
+probe() { echo "$(awk '{print $16}' "$STAT" 2>/dev/null || echo 0) $(awk '/^cpu /{print $9}' /proc/stat)"; }
+phase() { # N COMMAND...: run it, then the flushes per job and the steal
+	local n=$1 f0 s0 f1 s1
+	shift
+	read -r f0 s0 < <(probe)
+	"$@"
+	read -r f1 s1 < <(probe)
+	echo "  ($(awk -v f=$((f1 - f0)) -v n="$n" 'BEGIN {printf "%.2f", f / n}') device flushes per job, $((s1 - s0)) ticks of steal)"
+}
 mkdir "$T/naive"
-"$BUILD/sb-storebench" naive "$T/naive" 2000
+phase 2000 "$BUILD/sb-storebench" naive "$T/naive" 2000
 # Its files stay until the end: on a filesystem without a journal, ext4
 # skips inodes freed in the last seconds when it allocates one, so
 # deleting 2000 here would slow the submits' file creation below.
@@ -41,7 +56,7 @@ start
 ready
 sb queue disable held --reason "bench: hold everything" >/dev/null
 for c in 1 8 32; do
-	"$BUILD/sb-storebench" submit "$T/run/spoolbox.sock" held "$c" 2000
+	phase 2000 "$BUILD/sb-storebench" submit "$T/run/spoolbox.sock" held "$c" 2000
 done
 have=$((3 * 2000))
 if [ "$QUEUED" -gt "$have" ]; then

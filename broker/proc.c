@@ -177,11 +177,11 @@ proc_sample(struct inst *w, uint64_t below)
 
 	if (w->pid <= 0)
 		return;
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)w->pid);
 	if (below != 0 && (bound = private_bound(w)) < below) {
 		if (w->private_bytes > bound)
 			w->private_bytes = bound;
-	} else if ((f = fopen((snprintf(path, sizeof(path),
-		"/proc/%d/smaps_rollup", (int)w->pid), path), "re")) != NULL) {
+	} else if ((f = fopen(path, "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
 			if (sscanf(line, "Private_Clean: %lu kB", &v) == 1 ||
 			    sscanf(line, "Private_Dirty: %lu kB", &v) == 1 ||

@@ -23,6 +23,7 @@
 #include "lpdwire.h"
 
 #include "sbclient.h"
+#include "util.h"
 
 static double *t_submit, *t_deliver, *t_ack;
 static int njobs;
@@ -47,15 +48,8 @@ delivered_now(void)
 static int
 wait_delivered(int n, int ms)
 {
-	struct timespec t;
+	struct timespec t = deadline_ms(CLOCK_REALTIME, ms);
 
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&mu);
 	while (delivered <= n &&
 	    pthread_cond_timedwait(&cv, &mu, &t) == 0)

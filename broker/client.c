@@ -415,7 +415,7 @@ forward(struct broker *b, const struct pending *from, sb_env *e,
 /* uid's account name (its number when it has none), from a cache of a
  * few seconds: getpwuid reads /etc/passwd (or asks NSS) each time, and
  * every request names its caller. The main thread's alone. */
-static const char *
+static char *
 user_name(uid_t uid)
 {
 	enum { SLOTS = 16, TTL_MS = 10000 };
@@ -449,12 +449,10 @@ forward_local(struct broker *b, nng_msg *hdr, sb_env *e, uid_t uid)
 {
 	struct pending from = { .hdr = hdr, .client_id = e->id };
 	Sb__Caller caller = SB__CALLER__INIT;
-	char uname[64];
 
-	snprintf(uname, sizeof(uname), "%s", user_name(uid));
 	caller.uid = (uint32_t)uid;
 	caller.admin = gate_is_admin(b, uid);
-	caller.user = uname;
+	caller.user = user_name(uid); /* stays until the next call */
 	forward(b, &from, e, &caller, uid);
 }
 

@@ -143,12 +143,7 @@ recv_answer(nng_socket s, nng_msg **m)
 	nng_recv_aio(s, aio);
 	pthread_mutex_lock(&done_mtx);
 	while (!done) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		ts = deadline_ms(CLOCK_REALTIME, 200);
 		pthread_cond_timedwait(&done_cv, &done_mtx, &ts);
 		if (!done && pipes_closed >= 3 && pipes_closed >= pipes_up) {
 			pthread_mutex_unlock(&done_mtx);

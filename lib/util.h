@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 int parse_size(const char *s, uint64_t *out);
 int parse_duration_ms(const char *s, uint64_t *out);
@@ -26,6 +27,9 @@ int uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen);
 
 uint64_t now_mono_ms(void);
 int64_t now_wall_ms(void);
+/* clock's time ms milliseconds from now: a deadline for
+ * pthread_cond_timedwait on a condition variable of that clock. */
+struct timespec deadline_ms(clockid_t clock, long ms);
 
 /* Write all of buf to fd, retrying short writes; 0 or -1 with errno. */
 int write_all(int fd, const void *buf, size_t len);

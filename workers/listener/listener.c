@@ -97,13 +97,7 @@ lsn_wait(struct lsn *l, uint64_t id, int timeout_ms)
 	struct lsn_waiter **pp, *wt = NULL;
 	sb_env *a;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	until = deadline_ms(CLOCK_MONOTONIC, timeout_ms);
 	pthread_mutex_lock(&l->mtx);
 	for (;;) {
 		for (pp = &l->waiters; (wt = *pp) != NULL; pp = &wt->next)

@@ -615,7 +615,6 @@ store_commit(struct store *s, struct job *j)
 	return store_save(s, j);
 }
 
-
 void
 store_drop_output(struct store *s, struct job *j)
 {

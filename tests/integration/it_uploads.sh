@@ -17,8 +17,9 @@ out=$(head -c 1G /dev/zero | sbu submit -q out -t raw - 2>&1) &&
 	fail "a 1 GiB job was accepted"
 echo "$out" | has "larger than queue out's max_job_size (8388608 bytes)" ||
 	fail "oversized upload said: $out"
-# Nothing of its data: an empty ID.spare (a file kept for the next job)
-# is all that may stay beside the database.
+# Nothing of its data: an ID.spare (a file kept for the next job),
+# emptied as it held more than 64 KiB, is all that may stay beside the
+# database.
 left=$(find "$T/spool/jobs" -maxdepth 1 -type f ! -name 'jobs.db*' \
 	! \( -name '*.spare' -empty \))
 [ -z "$left" ] || fail "the refused upload left $left"

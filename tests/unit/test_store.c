@@ -48,6 +48,7 @@ committed(struct store *s, const char *title, int state)
 	strcpy(j->title, title);
 	j->state = state;
 	ck_assert_int_eq(store_append(s, j, "abc", 3), 0);
+	ck_assert_int_eq(store_data_complete(s, j), 0);
 	ck_assert_int_eq(store_commit(s, j), 0);
 	return j;
 }
@@ -132,20 +133,37 @@ START_TEST(test_finished_data_swept_and_delete)
 }
 END_TEST
 
-static ino_t
-ino_of(const char *name)
+static struct stat
+stat_of(const char *name)
 {
 	char p[4200];
 	struct stat st;
 
 	snprintf(p, sizeof(p), "%s/jobs/%s", dir, name);
 	ck_assert_int_eq(stat(p, &st), 0);
-	return st.st_ino;
+	return st;
 }
 
-/* A data file no job needs becomes an empty ID.spare, and the next new
- * job's data is written into it (the same inode); a later process finds
- * the spares with its sweep. */
+/* ID.data holds exactly want. */
+static void
+assert_data(uint64_t id, const char *want)
+{
+	char p[4200], got[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/jobs/%llu.data", dir,
+	    (unsigned long long)id);
+	ck_assert_int_ge(fd = open(p, O_RDONLY), 0);
+	n = read(fd, got, sizeof(got));
+	close(fd);
+	ck_assert_int_eq(n, (ssize_t)strlen(want));
+	ck_assert(memcmp(got, want, (size_t)n) == 0);
+}
+
+/* A data file no job needs becomes ID.spare, and the next new job's data
+ * is written into it (the same inode), cut to the new job's size when its
+ * upload completes; a later process finds the spares with its sweep. */
 START_TEST(test_spare_data_files)
 {
 	struct store s;
@@ -154,24 +172,30 @@ START_TEST(test_spare_data_files)
 	ino_t ino;
 
 	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
-	j = committed(&s, "first", SB__JOB_STATE__PENDING);
+	j = store_job_new(&s);
+	ck_assert_int_eq(store_append(&s, j, "longer", 6), 0);
+	ck_assert_int_eq(store_data_complete(&s, j), 0);
+	ck_assert_int_eq(store_commit(&s, j), 0);
 	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
-	ino = ino_of("1.data");
+	ino = stat_of("1.data").st_ino;
 	store_job_delete(&s, j);
 	ck_assert(!exists("1.data"));
-	ck_assert_uint_eq(ino_of("1.spare"), ino);
-	j = committed(&s, "second", SB__JOB_STATE__PENDING);
-	ck_assert_uint_eq(j->id, 2);
+	ck_assert_uint_eq(stat_of("1.spare").st_ino, ino);
+	/* Small: it keeps its blocks, to be overwritten. */
+	ck_assert_int_eq(stat_of("1.spare").st_size, 6);
+	j = store_job_new(&s);
+	ck_assert_int_eq(store_append(&s, j, "ab", 2), 0);
+	ck_assert_int_eq(store_append(&s, j, "c", 1), 0); /* no 2nd spare */
 	ck_assert(!exists("1.spare"));
-	ck_assert_uint_eq(ino_of("2.data"), ino);
+	ck_assert_uint_eq(stat_of("2.data").st_ino, ino);
+	ck_assert_int_eq(store_data_complete(&s, j), 0);
+	ck_assert_int_eq(store_commit(&s, j), 0);
 	ck_assert_uint_eq(j->size, 3);
-	/* A second chunk appends; it does not take another spare. */
-	j = committed(&s, "third", SB__JOB_STATE__PENDING);
+	assert_data(2, "abc"); /* not "abcger": cut to size */
 	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
-	store_job_delete(&s, store_job(&s, 2));
-	ck_assert_int_eq(store_append(&s, j, "de", 2), 0);
+	store_job_delete(&s, j);
 	ck_assert(exists("2.spare"));
-	ino = ino_of("2.spare");
+	ino = stat_of("2.spare").st_ino;
 	store_close(&s);
 
 	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
@@ -181,7 +205,28 @@ START_TEST(test_spare_data_files)
 	ck_assert_int_eq(store_append(&s, j, "xyz", 3), 0);
 	ck_assert(!exists("2.spare"));
 	snprintf(err, sizeof(err), "%llu.data", (unsigned long long)j->id);
-	ck_assert_uint_eq(ino_of(err), ino);
+	ck_assert_uint_eq(stat_of(err).st_ino, ino);
+	store_close(&s);
+}
+END_TEST
+
+/* A large data file is emptied before it is kept: a spare must not hold
+ * disk space idle. */
+START_TEST(test_large_spare_emptied)
+{
+	static char big[100 << 10];
+	struct store s;
+	struct job *j;
+	char err[256];
+
+	ck_assert_int_eq(store_open(&s, dir, err, sizeof(err)), 0);
+	j = store_job_new(&s);
+	ck_assert_int_eq(store_append(&s, j, big, sizeof(big)), 0);
+	ck_assert_int_eq(store_data_complete(&s, j), 0);
+	ck_assert_int_eq(store_commit(&s, j), 0);
+	ck_assert_int_eq(store_flush(&s, 1, err, sizeof(err)), 0);
+	store_job_delete(&s, j);
+	ck_assert_int_eq(stat_of("1.spare").st_size, 0);
 	store_close(&s);
 }
 END_TEST
@@ -297,6 +342,7 @@ main(void)
 	tcase_add_test(tc, test_unwritable_spool);
 	tcase_add_test(tc, test_syncer);
 	tcase_add_test(tc, test_spare_data_files);
+	tcase_add_test(tc, test_large_spare_emptied);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);
 }

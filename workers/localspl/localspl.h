@@ -43,6 +43,8 @@ struct job {
 	int committing;     /* being made durable: not to be finished */
 	int unsynced;       /* committed in this pass: data not yet synced */
 	int created;        /* uploading: its data file exists */
+	uint64_t stale;     /* uploading: bytes its file held as a spare,
+			     * cut to size when the upload ends */
 	int src_fd;         /* committing: the client's own file, read-only,
 			     * which a first dispatch may read while it is
 			     * copied; -1 */
@@ -84,7 +86,7 @@ struct store {
 	void *sweep;        /* DIR: debris of before the start, removed a
 			     * little at a time; NULL when done */
 	struct syncer *syncer; /* syncs a commit's files at once */
-	uint64_t spares[128]; /* ID.spare: emptied data files, reused */
+	uint64_t spares[128]; /* ID.spare: data files no job needs, reused */
 	unsigned nspares;
 	uint64_t sweep_below;
 };
@@ -101,6 +103,10 @@ int store_append(struct store *s, struct job *j, const void *buf,
 /* Append size bytes of the file in (from its start), copied in the
  * kernel; in stays the caller's. */
 int store_copy(struct store *s, struct job *j, int in, uint64_t size);
+/* The upload's data is all there: its file cut to the job's size (a
+ * spare it was written into may have held more); before anything reads
+ * it. 0 or -1 (errno). */
+int store_data_complete(struct store *s, struct job *j);
 /* The upload is complete: its record written; it is durable (its data
  * synced, and may be acknowledged) after the next store_flush(). */
 int store_commit(struct store *s, struct job *j);

@@ -272,6 +272,12 @@ dispatch_before_commit(const struct queue *q)
 static void
 commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 {
+	if (store_data_complete(&s->store, j) != 0) {
+		if (j->token != 0)
+			sched_abort(s, j, "the job could not be stored");
+		io_error(s, e, j);
+		return;
+	}
 	j->uploading = 0;
 	j->committing = 1; /* never pruned or finished before the commit */
 	if (dispatch_before_commit(spl_queue(s, j->queue)))

@@ -28,6 +28,7 @@
 #include "util.h"
 
 #define ID_BLOCK 256
+#define SPARE_KEEP (64 << 10) /* a spare this small keeps its blocks */
 
 void
 store_path(const struct store *s, const struct job *j, const char *ext,
@@ -224,8 +225,8 @@ store_save(struct store *s, struct job *j)
 	return 0;
 }
 
-/* Open the job's data file for writing (O_CREAT, and O_APPEND for
- * chunks) or for fsync. */
+/* Open the job's data file for writing (with O_CREAT for the upload's
+ * first bytes), for fsync or to cut it to size. */
 static int
 data_fd(struct store *s, const struct job *j, int flags)
 {
@@ -518,32 +519,39 @@ store_job_new(struct store *s)
 	return j;
 }
 
-/* The upload's data file, opened for writing; created at its first
- * bytes, from a spare when there is one (see retire_data). */
+/* The upload's data file, opened for writing at its end; created at its
+ * first bytes, from a spare when there is one (see retire_data), whose
+ * old bytes are overwritten and cut off by store_data_complete(). */
 static int
-data_write_fd(struct store *s, struct job *j, int flags)
+data_write_fd(struct store *s, struct job *j)
 {
 	char name[32], spare[32];
-	int fd;
+	struct stat st;
+	int fd, reused = 0;
 
 	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
-	while (!j->created && s->nspares > 0) {
+	while (!j->created && !reused && s->nspares > 0) {
 		snprintf(spare, sizeof(spare), "%llu.spare",
 		    (unsigned long long)s->spares[--s->nspares]);
-		if (renameat2(s->dir_fd, spare, s->dir_fd, name,
-		    RENAME_NOREPLACE) == 0)
-			break;
+		reused = renameat2(s->dir_fd, spare, s->dir_fd, name,
+		    RENAME_NOREPLACE) == 0;
 	}
-	fd = data_fd(s, j, flags | O_CREAT);
-	if (fd >= 0)
-		j->created = 1;
+	if ((fd = data_fd(s, j, O_CREAT)) < 0)
+		return -1;
+	j->created = 1;
+	if (reused && fstat(fd, &st) == 0)
+		j->stale = (uint64_t)st.st_size;
+	if (lseek(fd, (off_t)j->size, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
 int
 store_append(struct store *s, struct job *j, const void *buf, size_t len)
 {
-	int fd = data_write_fd(s, j, O_APPEND), rv;
+	int fd = data_write_fd(s, j), rv;
 
 	if (fd < 0)
 		return -1;
@@ -559,15 +567,12 @@ store_append(struct store *s, struct job *j, const void *buf, size_t len)
  * sync_file_range was tried: it throttled the copy to the disk's speed
  * and delayed the delivery that overlaps the fsync; bench/large.sh.) */
 static int
-copy_in(int out, loff_t out_off, int in, uint64_t size)
+copy_in(int out, int in, uint64_t size)
 {
 	const uint64_t piece = 16 << 20;
 	loff_t off = 0;
 	int kernel = 1;
 
-	/* Not O_APPEND: copy_file_range refuses it (EBADF). */
-	if (lseek(out, out_off, SEEK_SET) != out_off)
-		return -1;
 	while ((uint64_t)off < size) {
 		uint64_t left = size - (uint64_t)off;
 		size_t n = left < piece ? left : piece;
@@ -595,14 +600,30 @@ copy_in(int out, loff_t out_off, int in, uint64_t size)
 int
 store_copy(struct store *s, struct job *j, int in, uint64_t size)
 {
-	int fd = data_write_fd(s, j, 0), rv;
+	int fd = data_write_fd(s, j), rv;
 
 	if (fd < 0)
 		return -1;
-	rv = copy_in(fd, (loff_t)j->size, in, size);
+	rv = copy_in(fd, in, size);
 	if (rv == 0)
 		j->size += size;
 	close(fd);
+	return rv;
+}
+
+int
+store_data_complete(struct store *s, struct job *j)
+{
+	int fd, rv;
+
+	if (j->stale <= j->size)
+		return 0;
+	if ((fd = data_fd(s, j, 0)) < 0)
+		return -1;
+	rv = ftruncate(fd, (off_t)j->size);
+	close(fd);
+	if (rv == 0)
+		j->stale = 0;
 	return rv;
 }
 
@@ -635,25 +656,32 @@ spare_pooled(const struct store *s, uint64_t id)
 }
 
 /* A data file no job needs (ID.data, or an ID.spare found by the
- * sweep): emptied and kept as ID.spare for a new job's data, up to the
- * pool's size, else removed. A new file costs the filesystem an inode
- * to find, which on ext4 without a journal means walking past every
- * inode freed in the last seconds: a spooler that frees one per job
- * printed would make each new job's creation slower. Ids are never
- * reused, so the spare's name is free. */
+ * sweep): kept as ID.spare for a new job's data, up to the pool's size,
+ * else removed. A new file costs the filesystem an inode to find, which
+ * on ext4 without a journal means walking past every inode freed in the
+ * last seconds: a spooler that freed one per job printed would make each
+ * new job's creation slower. A small spare keeps its blocks too, to be
+ * overwritten: freeing them costs as much again where the filesystem
+ * discards freed blocks at once (mounted with -o discard: 150 us a file
+ * here). A larger one is emptied: it would hold disk space idle. Ids are
+ * never reused, so the spare's name is free. */
 static void
 retire_data(struct store *s, uint64_t id, const char *name)
 {
 	char spare[32];
-	int pooled = spare_pooled(s, id), fd;
+	int pooled = spare_pooled(s, id), fd = -1;
+	struct stat st;
 
 	snprintf(spare, sizeof(spare), "%llu.spare", (unsigned long long)id);
 	if (pooled && strcmp(name, spare) == 0)
 		return; /* the sweep met one of this process's spares */
 	if (!pooled && s->nspares < sizeof(s->spares) / sizeof(s->spares[0]) &&
+	    fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && (st.st_size <= SPARE_KEEP ||
 	    (fd = openat(s->dir_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC)) >= 0) {
-		close(fd);
+	    O_CLOEXEC)) >= 0)) {
+		if (fd >= 0)
+			close(fd);
 		if (strcmp(name, spare) == 0 || renameat2(s->dir_fd, name,
 		    s->dir_fd, spare, RENAME_NOREPLACE) == 0) {
 			s->spares[s->nspares++] = id;

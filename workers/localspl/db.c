@@ -121,6 +121,18 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 	sqlite3_reset(d->meta_get);
 	if (d->next_id == 0)
 		d->next_id = 1;
+	/* The commit that fills the WAL to this many pages checkpoints it:
+	 * syncs the WAL, writes its pages into the database, syncs that,
+	 * and the next commit starts the WAL over with a synced header,
+	 * 1.5-2 ms in localspl's loop whatever the number of pages (perf
+	 * trace of bench/run-throughput.sh; it is the syncs). SQLite's
+	 * default, 1000 pages, came every 100-150 jobs printed (7-10 pages
+	 * each), which was the paced run's p99; 4000 pages (16 MiB of WAL,
+	 * read back in a restart after a crash) make it every 400-600. A thread
+	 * of its own cannot take it out of the loop: under a steady stream
+	 * its checkpoint never catches up with the commits, and the WAL
+	 * never starts over. */
+	sqlite3_wal_autocheckpoint(d->h, 4000);
 	*out = d;
 	return 0;
 }

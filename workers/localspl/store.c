@@ -664,8 +664,8 @@ spare_pooled(const struct store *s, uint64_t id)
  * overwritten: freeing them costs as much again where the filesystem
  * discards freed blocks at once (mounted with -o discard: 150 us a file
  * here). A larger one is emptied: it would hold disk space idle. Ids are
- * never reused, so the spare's name is free. */
-static void
+ * never reused, so the spare's name is free. 1: kept; 0: removed. */
+static int
 retire_data(struct store *s, uint64_t id, const char *name)
 {
 	char spare[32];
@@ -674,7 +674,7 @@ retire_data(struct store *s, uint64_t id, const char *name)
 
 	snprintf(spare, sizeof(spare), "%llu.spare", (unsigned long long)id);
 	if (pooled && strcmp(name, spare) == 0)
-		return; /* the sweep met one of this process's spares */
+		return 1; /* the sweep met one of this process's spares */
 	if (!pooled && s->nspares < sizeof(s->spares) / sizeof(s->spares[0]) &&
 	    fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(st.st_mode) && (st.st_size <= SPARE_KEEP ||
@@ -685,10 +685,11 @@ retire_data(struct store *s, uint64_t id, const char *name)
 		if (strcmp(name, spare) == 0 || renameat2(s->dir_fd, name,
 		    s->dir_fd, spare, RENAME_NOREPLACE) == 0) {
 			s->spares[s->nspares++] = id;
-			return;
+			return 1;
 		}
 	}
 	unlinkat(s->dir_fd, name, 0);
+	return 0;
 }
 
 void
@@ -719,29 +720,23 @@ store_job_delete(struct store *s, struct job *j)
 	store_evict(s, j);
 }
 
-/* One file of the sweep: does it belong to no job that needs it? */
-static int
-debris(struct store *s, const char *name)
+/* One file of the sweep (ID and the rest of its name, ext): why no job
+ * needs it ("" for an earlier process's spare), or NULL when one does. */
+static const char *
+debris(struct store *s, uint64_t id, const char *ext)
 {
-	char *end;
-	unsigned long long id = strtoull(name, &end, 10);
 	int final;
 
-	if (end == name)
-		return 0;
-	if (strcmp(end, ".spare") == 0)
-		return 1; /* an earlier process's: pooled again, or removed */
-	if (strcmp(end, ".tmp") != 0 && strcmp(end, ".out.tmp") != 0 &&
-	    strcmp(end, ".data") != 0 && strcmp(end, ".out") != 0)
-		return 0;
+	if (strcmp(ext, ".spare") == 0)
+		return ""; /* pooled again, or removed */
+	if (strcmp(ext, ".tmp") != 0 && strcmp(ext, ".out.tmp") != 0 &&
+	    strcmp(ext, ".data") != 0 && strcmp(ext, ".out") != 0)
+		return NULL;
 	if (id >= s->sweep_below || store_job(s, id) != NULL)
-		return 0; /* an upload of this process, or a job at work */
-	final = db_final(s->db, id);
-	if (final == 0)
-		return 0;
-	log_info("removing %s: %s", name, final < 0
-	    ? "upload never acknowledged" : "its job is finished");
-	return 1;
+		return NULL; /* an upload of this process, or a job at work */
+	if ((final = db_final(s->db, id)) == 0)
+		return NULL;
+	return final < 0 ? "upload never acknowledged" : "its job is finished";
 }
 
 int
@@ -752,19 +747,26 @@ store_sweep(struct store *s, unsigned budget)
 	if (s->sweep == NULL)
 		return 0;
 	while (budget-- > 0) {
+		const char *why;
+		char *ext;
+		uint64_t id;
+		int kept = 0;
+
 		if ((de = readdir(s->sweep)) == NULL) {
 			closedir(s->sweep);
 			s->sweep = NULL;
 			return 0;
 		}
-		const char *ext = strchr(de->d_name, '.');
-		if (!debris(s, de->d_name))
+		id = strtoull(de->d_name, &ext, 10);
+		if (ext == de->d_name || (why = debris(s, id, ext)) == NULL)
 			continue;
 		if (strcmp(ext, ".data") == 0 || strcmp(ext, ".spare") == 0)
-			retire_data(s, strtoull(de->d_name, NULL, 10),
-			    de->d_name);
+			kept = retire_data(s, id, de->d_name);
 		else
 			unlinkat(s->dir_fd, de->d_name, 0);
+		if (why[0] != '\0')
+			log_info("%s %s: %s", kept ? "keeping as a spare"
+			    : "removing", de->d_name, why);
 	}
 	return 1;
 }

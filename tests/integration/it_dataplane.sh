@@ -4,7 +4,8 @@
 # a real LPD server, from 0 bytes to 1 GiB, every spoolbox process's
 # memory flat and the spool holding one copy; a delivering lprmon holds
 # exactly one job descriptor (into the spool, read-only), none after; an
-# lprmon killed mid-sendfile gets its job dispatched again, whole.
+# lprmon killed mid-sendfile gets its job dispatched again, whole; a
+# job written into a longer one's spare data file is cut to its size.
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
@@ -44,7 +45,18 @@ if command -v strace >/dev/null; then
 	unset ASAN_OPTIONS
 fi
 log "0 B .. 3 chunks + 7: byte-exact by descriptor and by stream"
-
+# A small job's data file is kept for the next job's, whose bytes
+# overwrite it; the file is cut to the new job's size when its upload
+# is complete (under localspl's sandbox), before anything reads it.
+head -c 5000 /dev/urandom >"$T/s5000"
+head -c 10 /dev/urandom >"$T/s10"
+check "5000 B" "$T/s5000" "$(sb submit -q lpd -t raw "$T/s5000")"
+sb queue disable lpd >/dev/null
+id=$(cat "$T/s10" | sb submit -q lpd -t raw -)
+got=$(stat -c %s "$T/spool/jobs/$id.data")
+[ "$got" -eq 10 ] || fail "a 10-byte job's data file holds $got bytes"
+sb queue enable lpd >/dev/null
+check "10 B into a spare of 5000" "$T/s10" "$id"
 # 1 GiB each way, watching every process's private bytes and the spool.
 head -c 1G /dev/urandom >"$T/big"
 watch_workers "$T/big.json"

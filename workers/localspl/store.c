@@ -539,8 +539,9 @@ data_write_fd(struct store *s, struct job *j)
 	if ((fd = data_fd(s, j, O_CREAT)) < 0)
 		return -1;
 	j->created = 1;
-	if (reused && fstat(fd, &st) == 0)
-		j->stale = (uint64_t)st.st_size;
+	if (reused) /* unknown: cut it whatever it held */
+		j->stale = fstat(fd, &st) == 0 ? (uint64_t)st.st_size
+					       : UINT64_MAX;
 	if (lseek(fd, (off_t)j->size, SEEK_SET) < 0) {
 		close(fd);
 		return -1;

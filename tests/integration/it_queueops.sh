@@ -87,4 +87,9 @@ sbu submit -q tiny -t raw "$T/doc.txt" >/dev/null
 expect_err "max_jobs_per_user = 1" sbu submit -q tiny -t raw "$T/doc.txt"
 sb submit -q tiny -t raw "$T/doc.txt" >/dev/null
 expect_err "queue tiny holds 2 jobs (max_jobs_queued = 2)" sb submit -q tiny -t raw "$T/doc.txt"
+# A limit is said as it is, also to a stream: it is not the spooler
+# restarting, which the CLI waits out and then (a pipe cannot be read
+# again) reports as "the spooler restarted during the upload".
+piped() { cat "$T/doc.txt" | sb "$@"; }
+expect_err "queue tiny holds 2 jobs (max_jobs_queued = 2)" piped submit -q tiny -t raw -
 log "PASS: reject/accept, disable/enable across a restart, move, cancel --all, pages and filters, permission denied"

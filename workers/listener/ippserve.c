@@ -751,7 +751,8 @@ upload_failed(struct req *r, struct upload *u, const char *what)
 	    ? IPP_STATUS_ERROR_REQUEST_ENTITY
 	    : u->code == SB__ERROR_CODE__E_INVALID
 	    ? IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED
-	    : u->code == SB__ERROR_CODE__E_UNAVAILABLE
+	    : u->code == SB__ERROR_CODE__E_UNAVAILABLE ||
+		u->code == SB__ERROR_CODE__E_LIMIT
 	    ? IPP_STATUS_ERROR_BUSY
 	    : IPP_STATUS_ERROR_INTERNAL;
 
@@ -913,6 +914,7 @@ status_of(int code)
 	case SB__ERROR_CODE__E_STATE:
 		return IPP_STATUS_ERROR_NOT_POSSIBLE;
 	case SB__ERROR_CODE__E_UNAVAILABLE:
+	case SB__ERROR_CODE__E_LIMIT:
 		return IPP_STATUS_ERROR_BUSY;
 	default:
 		return IPP_STATUS_ERROR_BAD_REQUEST;

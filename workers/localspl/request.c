@@ -59,7 +59,7 @@ upload_allowed(struct spl *s, const sb_env *e)
 		return -1;
 	}
 	if (all >= c->max_uploads) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_LIMIT,
 		    "%u uploads are in progress (max_uploads = %u), try again",
 		    all, c->max_uploads);
 		return -1;
@@ -135,7 +135,7 @@ queue_has_room(struct spl *s, const sb_env *e, const struct queue *q)
 		return -1;
 	}
 	if (q->cfg->max_jobs_queued != 0 && all >= q->cfg->max_jobs_queued) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_LIMIT,
 		    "queue %s holds %llu jobs (max_jobs_queued = %llu); job "
 		    "not accepted", q->cfg->name, (unsigned long long)all,
 		    (unsigned long long)q->cfg->max_jobs_queued);
@@ -143,7 +143,7 @@ queue_has_room(struct spl *s, const sb_env *e, const struct queue *q)
 	}
 	if (q->cfg->max_jobs_per_user != 0 &&
 	    mine >= q->cfg->max_jobs_per_user) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_UNAVAILABLE,
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_LIMIT,
 		    "queue %s holds %llu of your jobs (max_jobs_per_user = "
 		    "%llu); job not accepted", q->cfg->name,
 		    (unsigned long long)mine,

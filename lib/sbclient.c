@@ -404,8 +404,10 @@ sbclient_submit(nng_socket s, int fd, const struct sbclient_job *j,
 	struct stat st;
 	int again, fallback = 0;
 
-	/* A regular file goes by descriptor; pipes and terminals stream. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	/* A regular file goes by descriptor, unless it is small enough to
+	 * go whole in one request; pipes and terminals stream. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > SB_INLINE_MAX) {
 		job = submit_fd(s, fd, j, &fallback, err, errlen);
 		if (job != 0 || !fallback)
 			return job;

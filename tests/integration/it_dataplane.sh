@@ -30,18 +30,25 @@ check() {
 C=262144
 for size in 0 1 $((C - 1)) $C $((C + 1)) $((3 * C + 7)); do
 	head -c "$size" /dev/urandom >"$T/f$size"
-	check "fd $size" "$T/f$size" "$(sb submit -q lpd -t raw "$T/f$size")"
+	check "file $size" "$T/f$size" "$(sb submit -q lpd -t raw "$T/f$size")"
 	check "stream $size" "$T/f$size" "$(cat "$T/f$size" | sb submit -q lpd -t raw -)"
 done
-# The file really went by descriptor (SCM_RIGHTS), stdin did not.
+# A regular file went by descriptor (SCM_RIGHTS), stdin did not, nor a
+# file of up to 64 KiB, which goes whole in the request.
 if command -v strace >/dev/null; then
 	export ASAN_OPTIONS=detect_leaks=0 # LeakSanitizer cannot run traced
-	strace -f -e trace=sendmsg -o "$T/st" "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" \
-		submit -q lpd -t raw "$T/f1" >/dev/null
+	id=$(strace -f -e trace=sendmsg -o "$T/st" "$BUILD/spoolbox" \
+		-s "$T/run/spoolbox.sock" submit -q lpd -t raw "$T/f$C")
 	has "SCM_RIGHTS" "$T/st" || fail "a regular file was not passed by descriptor"
-	cat "$T/f1" | strace -f -e trace=sendmsg -o "$T/st2" "$BUILD/spoolbox" \
-		-s "$T/run/spoolbox.sock" submit -q lpd -t raw - >/dev/null
+	check "fd $C traced" "$T/f$C" "$id"
+	id=$(cat "$T/f1" | strace -f -e trace=sendmsg -o "$T/st2" "$BUILD/spoolbox" \
+		-s "$T/run/spoolbox.sock" submit -q lpd -t raw -)
 	has "SCM_RIGHTS" "$T/st2" && fail "a pipe was passed by descriptor"
+	check "stream 1 traced" "$T/f1" "$id"
+	id=$(strace -f -e trace=sendmsg -o "$T/st3" "$BUILD/spoolbox" \
+		-s "$T/run/spoolbox.sock" submit -q lpd -t raw "$T/f1")
+	has "SCM_RIGHTS" "$T/st3" && fail "a 1-byte file was passed by descriptor"
+	check "inline 1 traced" "$T/f1" "$id"
 	unset ASAN_OPTIONS
 fi
 log "0 B .. 3 chunks + 7: byte-exact by descriptor and by stream"

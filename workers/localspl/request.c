@@ -244,9 +244,13 @@ reply_submit(struct spl *s, const sb_env *e, const struct job *j, int final)
 	spl_send(s, &out, e->id);
 }
 
+/* j could not be stored: a dispatch already at work on it is aborted,
+ * the client hears why, and the job is gone. */
 static void
 io_error(struct spl *s, const sb_env *e, struct job *j)
 {
+	if (j->token != 0)
+		sched_abort(s, j, "the job could not be stored");
 	spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
 	    "spool %s: %s; job not accepted", s->store.dir, strerror(errno));
 	store_job_delete(&s->store, j);
@@ -273,8 +277,6 @@ static void
 commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 {
 	if (store_data_complete(&s->store, j) != 0) {
-		if (j->token != 0)
-			sched_abort(s, j, "the job could not be stored");
 		io_error(s, e, j);
 		return;
 	}
@@ -284,8 +286,6 @@ commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 		sched_run(s);
 	j->committing = 0;
 	if (store_commit(&s->store, j) != 0) {
-		if (j->token != 0)
-			sched_abort(s, j, "the job could not be stored");
 		io_error(s, e, j);
 		return;
 	}
@@ -386,8 +386,6 @@ submit_by_fd(struct spl *s, const sb_env *e)
 	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
 		dispatch_early(s, j, fd, (uint64_t)st.st_size);
 	if (store_copy(&s->store, j, fd, (uint64_t)st.st_size) != 0) {
-		if (j->token != 0)
-			sched_abort(s, j, "the job could not be stored");
 		io_error(s, e, j);
 	} else {
 		commit_and_reply(s, e, j);

@@ -51,7 +51,7 @@ if command -v strace >/dev/null; then
 	check "inline 1 traced" "$T/f1" "$id"
 	unset ASAN_OPTIONS
 fi
-log "0 B .. 3 chunks + 7: byte-exact by descriptor and by stream"
+log "0 B .. 3 chunks + 7: byte-exact by descriptor (inline up to 64 KiB) and by stream"
 # A small job's data file is kept for the next job's, whose bytes
 # overwrite it; the file is cut to the new job's size when its upload
 # is complete (under localspl's sandbox), before anything reads it.

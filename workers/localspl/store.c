@@ -519,9 +519,10 @@ store_job_new(struct store *s)
 	return j;
 }
 
-/* The upload's data file, opened for writing at its end; created at its
- * first bytes, from a spare when there is one (see retire_data), whose
- * old bytes are overwritten and cut off by store_data_complete(). */
+/* The upload's data file, opened for writing just after the bytes the
+ * job has so far; created at its first bytes, from a spare when there is
+ * one (see retire_data), whose old bytes are overwritten and cut off by
+ * store_data_complete(). */
 static int
 data_write_fd(struct store *s, struct job *j)
 {

@@ -27,6 +27,7 @@
 #include "fdpass.h"
 #include "log.h"
 #include "util.h"
+#include "vocab.h"
 
 #define CLIENT_BATCH 16
 
@@ -523,7 +524,7 @@ client_msg(struct broker *b, nng_msg *m)
 		char why[160];
 		snprintf(why, sizeof(why), "spoolboxd refused the connection: "
 		    "too many connections (%s)", refused);
-		client_error(b, m, 0, SB__ERROR_CODE__E_PERM, why);
+		client_error(b, m, 0, SB__ERROR_CODE__E_LIMIT, why);
 		return;
 	}
 	if (nng_pipe_get_uint64(nng_msg_get_pipe(m), NNG_OPT_IPC_PEER_UID,
@@ -540,14 +541,12 @@ client_msg(struct broker *b, nng_msg *m)
 		sb__caller__free_unpacked(e->caller, NULL);
 		e->caller = NULL;
 	}
-	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_SUBMIT_REQ:
-	case SB__ENVELOPE__BODY_JOBS_REQ:
-	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
-	case SB__ENVELOPE__BODY_QUEUES_REQ:
-	case SB__ENVELOPE__BODY_QUEUE_CTL_REQ:
+	if (request_for_localspl(e)) {
 		forward_local(b, m, e, (uid_t)uid);
-		break;
+		chan_free(e);
+		return;
+	}
+	switch (e->body_case) {
 	case SB__ENVELOPE__BODY_WORKERS_REQ:
 		answer_workers(b, &(struct pending){ .hdr = m,
 		    .client_id = e->id });

@@ -28,6 +28,7 @@
 #include "broker.h"
 #include "log.h"
 #include "util.h"
+#include "vocab.h"
 
 static void
 usage(void)
@@ -178,7 +179,9 @@ worker_readable(struct broker *b, struct inst *w)
 		}
 		/* A listener asks on behalf of network clients. */
 		if (w->kind == SB__WORKER_KIND__LISTENER &&
-		    w->state != W_STARTING && chan_is_client_request(e))
+		    w->state != W_STARTING &&
+		    (request_for_localspl(e) ||
+			e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ))
 			client_from_listener(b, w, e);
 		else if ((answer = route_from_worker(b, w, e)) != NULL)
 			client_answer(b, answer);

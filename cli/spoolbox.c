@@ -20,6 +20,7 @@
 #include "output.h"
 #include "sbclient.h"
 #include "util.h"
+#include "vocab.h"
 
 static nng_socket S;
 static const char *sock_path;
@@ -287,13 +288,6 @@ cmd_jobs(int argc, char **argv)
 }
 
 static int
-final_state(int s)
-{
-	return s == SB__JOB_STATE__COMPLETED || s == SB__JOB_STATE__CANCELED ||
-	    s == SB__JOB_STATE__ABORTED;
-}
-
-static int
 cmd_wait(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -324,7 +318,7 @@ cmd_wait(int argc, char **argv)
 		    rep->jobs_rep->n_jobs != 1)
 			die("unexpected answer %s", chan_body_name(rep));
 		const Sb__JobInfo *j = rep->jobs_rep->jobs[0];
-		if (final_state(j->state)) {
+		if (job_state_final(j->state)) {
 			int ok = j->state == SB__JOB_STATE__COMPLETED;
 			char why[1024];
 			if (!ok)

@@ -98,21 +98,6 @@ chan_body_name(const sb_env *e)
 	return f != NULL ? f->name : "(unknown)";
 }
 
-int
-chan_is_client_request(const sb_env *e)
-{
-	switch (e->body_case) {
-	case SB__ENVELOPE__BODY_SUBMIT_REQ:
-	case SB__ENVELOPE__BODY_JOBS_REQ:
-	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
-	case SB__ENVELOPE__BODY_QUEUES_REQ:
-	case SB__ENVELOPE__BODY_WORKERS_REQ:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* Checks that fail set err and return -1 from chan_validate. */
 #define CHECK(cond, ...)                                  \
 	do {                                              \

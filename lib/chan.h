@@ -34,10 +34,6 @@
 
 typedef Sb__Envelope sb_env;
 
-/* Is e one of the requests a client (or the listener) may make of
- * localspl: submit, jobs, job control, queues? */
-int chan_is_client_request(const sb_env *e);
-
 /* A zeroed envelope with the protocol version set. */
 void chan_env_init(sb_env *e);
 

@@ -244,7 +244,7 @@ write_rec(uint64_t id, const char *title)
 
 	strcpy(j.queue, "q");
 	strcpy(j.title, title);
-	store_job_info(&j, &r);
+	job_to_info(&j, &r);
 	len = sb__job_info__pack(&r, buf);
 	snprintf(p, sizeof(p), "%s/jobs/%llu.rec", dir, (unsigned long long)id);
 	fd = open(p, O_WRONLY | O_CREAT, 0600);

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "vocab.h"
 
 #define ANSWER_MS 30000
 
@@ -1047,9 +1048,7 @@ get_jobs(struct req *r, uint64_t id)
 	} else {
 		for (size_t i = 0; i < a->jobs_rep->n_jobs; i++) {
 			const Sb__JobInfo *ji = a->jobs_rep->jobs[i];
-			int final = ji->state == SB__JOB_STATE__COMPLETED ||
-			    ji->state == SB__JOB_STATE__CANCELED ||
-			    ji->state == SB__JOB_STATE__ABORTED;
+			int final = job_state_final(ji->state);
 			if (id == 0 && final != completed)
 				continue;
 			if (mine != NULL && ippGetBoolean(mine, 0) &&

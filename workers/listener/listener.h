@@ -92,7 +92,7 @@ struct upload {
 	char err[256];
 };
 
-/* listener.c */
+/* lsn.c: below the protocol servers */
 const struct lsn_queue *lsn_queue(const struct lsn *l, const char *name);
 /* May peer print to q (NULL: to the listener at all)? */
 int lsn_allowed(const struct lsn *l, const struct lsn_queue *q,
@@ -112,6 +112,14 @@ void lsn_set_idle(struct conn *c, int idle);
 /* NAME@ADDRESS, NAME made safe (letters, digits, ._+- kept). */
 void lsn_identity(char *out, size_t len, const char *name,
     const char *addr);
+/* An answer from the broker: to the connection waiting for it. */
+void lsn_deliver(struct lsn *l, sb_env *e);
+/* Shut the sockets of steps past their deadline. */
+void lsn_end_late_steps(struct lsn *l);
+/* Admission of c (counts in all and per address); 0, or -1 with why. */
+int lsn_admit(struct lsn *l, struct conn *c, char *why, size_t len);
+/* c is done: it leaves the counts, and a drain may end. */
+void lsn_leave(struct lsn *l, struct conn *c);
 
 /* upload.c */
 void upload_init(struct upload *u, struct lsn *l, const char *user,
@@ -148,7 +156,7 @@ void ipp_close(void *http);
 /* Before the first connection: what does not change (printer-uuid). */
 void ipp_init(struct lsn *l);
 
-/* listener.c */
+/* listener.c: the role, on top */
 void listener_run(struct worker *w) __attribute__((noreturn));
 
 #endif

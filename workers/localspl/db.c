@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "vocab.h"
 
 struct db {
 	sqlite3 *h;
@@ -196,7 +197,7 @@ db_put(struct db *d, const struct job *j, char *err, size_t errlen)
 	size_t len;
 	int rc;
 
-	store_job_info(j, &info);
+	job_to_info(j, &info);
 	len = sb__job_info__get_packed_size(&info);
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		return fail_why(err, errlen, "job database: out of memory");
@@ -204,7 +205,7 @@ db_put(struct db *d, const struct job *j, char *err, size_t errlen)
 	sqlite3_bind_int64(d->put, 1, (sqlite3_int64)j->id);
 	sqlite3_bind_text(d->put, 2, j->queue, -1, SQLITE_STATIC);
 	sqlite3_bind_int(d->put, 3, j->state);
-	sqlite3_bind_int(d->put, 4, store_job_final(j));
+	sqlite3_bind_int(d->put, 4, job_state_final(j->state));
 	sqlite3_bind_int(d->put, 5, (int)j->priority);
 	sqlite3_bind_text(d->put, 6, j->user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(d->put, 7, j->submitted);
@@ -305,7 +306,7 @@ each(struct db *d, sqlite3_stmt *st, int col, db_each_fn fn, void *arg,
 		}
 		if ((j = calloc(1, sizeof(*j))) == NULL)
 			fatal("out of memory");
-		store_job_from_info(j, r);
+		job_from_info(j, r);
 		j->fd = j->out_fd = j->src_fd = -1;
 		sb__job_info__free_unpacked(r, NULL);
 		n++;

@@ -4,7 +4,7 @@
  * mode: a durable commit is on stable storage when db_commit() returns.
  * One row per job: the columns the store asks by (queue, state,
  * priority, owner, submission and finish times) beside the whole record
- * as a JobInfo protobuf (store_job_info(), the one mapping). Writes are
+ * as a JobInfo protobuf (job_to_info(), the one mapping). Writes are
  * grouped: db_begin(), any number of db_put()/db_delete(), one
  * db_commit(), which is what group commit needs. Ids never go back: the
  * highest id handed out is kept with each commit (db_next_id()).

@@ -8,7 +8,6 @@
  * Reports: every job that aborts or waits for a retry, with the reason.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,51 +16,7 @@
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
-
-struct queue *
-spl_queue(struct spl *s, const char *name)
-{
-	for (size_t i = 0; i < s->nqueues; i++)
-		if (strcmp(s->queues[i].cfg->name, name) == 0)
-			return &s->queues[i];
-	return NULL;
-}
-
-void
-spl_send(struct spl *s, sb_env *e, uint64_t id)
-{
-	e->id = id;
-	worker_send(s->w, e);
-}
-
-void
-spl_reply_error(struct spl *s, uint64_t id, int code, const char *fmt, ...)
-{
-	Sb__ErrorRep er = SB__ERROR_REP__INIT;
-	char msg[512];
-	va_list ap;
-	sb_env e;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_ERROR_REP;
-	e.error_rep = &er;
-	er.code = code;
-	er.message = msg;
-	spl_send(s, &e, id);
-}
-
-void
-job_set_error(struct job *j, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(j->last_error, sizeof(j->last_error), fmt, ap);
-	va_end(ap);
-}
+#include "vocab.h"
 
 /* Messages handled before their changes are committed together. */
 #define PASS_MAX 64
@@ -70,25 +25,24 @@ job_set_error(struct job *j, const char *fmt, ...)
 static void
 localspl_from_broker(struct spl *s, sb_env *e)
 {
+	/* Client requests come only with the caller attached. */
+	if (request_for_localspl(e) && e->caller == NULL)
+		worker_violation(s->w, e);
 	switch (e->body_case) {
 	case SB__ENVELOPE__BODY_SUBMIT_REQ:
+		request_submit(s, e);
+		break;
 	case SB__ENVELOPE__BODY_JOBS_REQ:
+		request_jobs(s, e);
+		break;
 	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
-	case SB__ENVELOPE__BODY_QUEUES_REQ:
+		request_job_ctl(s, e);
+		break;
 	case SB__ENVELOPE__BODY_QUEUE_CTL_REQ:
-		/* Client requests come only with the caller attached. */
-		if (e->caller == NULL)
-			worker_violation(s->w, e);
-		if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ)
-			request_submit(s, e);
-		else if (e->body_case == SB__ENVELOPE__BODY_JOBS_REQ)
-			request_jobs(s, e);
-		else if (e->body_case == SB__ENVELOPE__BODY_JOB_CTL_REQ)
-			request_job_ctl(s, e);
-		else if (e->body_case == SB__ENVELOPE__BODY_QUEUE_CTL_REQ)
-			request_queue_ctl(s, e);
-		else
-			request_queues(s, e);
+		request_queue_ctl(s, e);
+		break;
+	case SB__ENVELOPE__BODY_QUEUES_REQ:
+		request_queues(s, e);
 		break;
 	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
 		sched_output_chunk(s, e);

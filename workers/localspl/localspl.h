@@ -1,10 +1,13 @@
 /*
- * localspl internals, shared by localspl's files only:
+ * localspl internals, shared by localspl's files only. In layers, each
+ * calling only those below it (scripts/callcircles.sh checks):
  *   localspl.c  the role: its state, event loop and one dispatch switch
  *   request.c   client requests the broker forwards (submit, list, control)
  *   sched.c     which job runs next, and the dispatches' data and results
  *   fileport.c  delivery to file: queues
- *   store.c     the durable job store
+ *   spl.c       queue lookup, messages to the broker, type rules
+ *   store.c     the durable job store (files), over db.c (the records)
+ *   job.c       a job <-> its record, its error
  * The role's state is one struct spl, passed to each of them.
  */
 #ifndef SB_LOCALSPL_H
@@ -58,10 +61,12 @@ struct job {
 	struct job *next;
 };
 
-/* job <-> JobInfo (the record and the listing): the one mapping. The
- * JobInfo's strings point into j. */
-void store_job_info(const struct job *j, Sb__JobInfo *r);
-void store_job_from_info(struct job *j, const Sb__JobInfo *r);
+/* job.c: job <-> JobInfo (the record and the listing), the one mapping;
+ * the JobInfo's strings point into j. */
+void job_to_info(const struct job *j, Sb__JobInfo *r);
+void job_from_info(struct job *j, const Sb__JobInfo *r);
+void job_set_error(struct job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 struct db;
 
@@ -143,7 +148,6 @@ int store_put_state(struct store *s, const char *name, const void *buf,
 uint8_t *store_get_state(struct store *s, const char *name, size_t *len);
 void store_path(const struct store *s, const struct job *j, const char *ext,
     char *buf, size_t len);
-int store_job_final(const struct job *j);
 
 /* Submit-to-delivered latency buckets (ms), as the metrics show them. */
 #define SPL_LATENCY_BOUNDS 14
@@ -188,10 +192,12 @@ struct spl_ack {
 	uint64_t job;
 };
 
-/* sched.c: the type q's printer gets j in (j's own when it goes as it
+/* spl.c: the type q's printer gets j in (j's own when it goes as it
  * is); may q take a job of type from at all? */
 int spl_target_type(const struct job *j, const struct queue *q);
 int spl_queue_accepts(const struct queue *q, int from);
+/* Does q's printer take dt, as far as it said? */
+int spl_printer_takes(const struct queue *q, int dt);
 /* What the printer gets when j is delivered now. */
 int spl_delivered_type(const struct job *j, const struct queue *q);
 
@@ -203,13 +209,11 @@ void *detect_open(void);
 void detect_close(void *magic);
 int detect_type(void *magic, const uint8_t *p, size_t n);
 
-/* localspl.c: answers to the broker */
+/* spl.c: a queue by name; answers to the broker */
 struct queue *spl_queue(struct spl *s, const char *name);
 void spl_send(struct spl *s, sb_env *e, uint64_t id);
 void spl_reply_error(struct spl *s, uint64_t id, int code, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
-void job_set_error(struct job *j, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /* request.c */
 /* Remove uploads past their time; ms until the next one is due (-1). */

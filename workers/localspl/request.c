@@ -20,6 +20,7 @@
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
+#include "vocab.h"
 
 /* Is j the caller's? A local user by uid; a network client (uid
  * SB_NET_UID) by its NAME@ADDRESS. */
@@ -530,7 +531,7 @@ page_add(void *arg, struct job *j)
 			fatal("out of memory");
 	}
 	info = &p->infos[p->n];
-	store_job_info(j, info);
+	job_to_info(j, info);
 	hide_private(info, p->e->caller);
 	p->bytes += sb__job_info__get_packed_size(info) + 8;
 	/* One answer must fit one message: the rest is the next page's
@@ -715,7 +716,7 @@ cancel_all(struct spl *s, const sb_env *e)
 	}
 	for (size_t i = 0; i < ids.n; i++) {
 		j = store_lookup(&s->store, ids.v[i]);
-		if (j == NULL || j->uploading || store_job_final(j) ||
+		if (j == NULL || j->uploading || job_state_final(j->state) ||
 		    (!owns(j, e->caller) && !e->caller->admin))
 			continue;
 		job_set_error(j, "canceled by %s", e->caller->user);
@@ -760,14 +761,14 @@ request_job_ctl(struct spl *s, const sb_env *e)
 		    j->user);
 		return;
 	}
-	if (store_job_final(j)) {
+	if (job_state_final(j->state)) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
 		    "job %llu is already final", (unsigned long long)j->id);
 		return;
 	}
 	if (job_ctl(s, e, j) != 0 || commit_now(s, e) != 0)
 		return;
-	store_job_info(j, &info);
+	job_to_info(j, &info);
 	send_jobs(s, e->id, &info, 1, 0);
 }
 
@@ -808,7 +809,7 @@ request_queues(struct spl *s, const sb_env *e)
 		qi->takes = q->takes;
 		for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
 			if (strcmp(j->queue, qi->name) != 0 ||
-			    store_job_final(j))
+			    job_state_final(j->state))
 				continue;
 			if (j->uploading) {
 				qi->uploads++;

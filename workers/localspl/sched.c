@@ -26,75 +26,12 @@
 #include "localspl.h"
 #include "log.h"
 #include "util.h"
+#include "vocab.h"
 
 #define CONVERT_AHEAD 2
 /* A document the print processor dies on this often (a crash, a kill by
  * its memory_limit) is aborted: it would take every new one down too. */
 #define CONVERT_LOST_MAX 3
-
-#define TYPE_BIT(dt) (1u << (dt))
-
-/* Does the printer of q take dt, as far as it said? (Taking
- * application/octet-stream, RAW, is for printer languages: remote sends
- * those so; text or PDF goes to a printer that names it.) */
-static int
-printer_takes(const struct queue *q, int dt)
-{
-	return q->takes == 0 || (q->takes & TYPE_BIT(dt)) != 0 ||
-	    (datatype_printer_ready(dt) &&
-		(q->takes & TYPE_BIT(SB__DATA_TYPE__RAW)) != 0);
-}
-
-/* The queue's datatype when the config sets one; otherwise what the
- * printer said it takes (remote queues), PDF first; printer-ready data
- * and anything without a conversion go as they are. */
-int
-spl_target_type(const struct job *j, const struct queue *q)
-{
-	static const int preferred[] = { SB__DATA_TYPE__PDF,
-		SB__DATA_TYPE__POSTSCRIPT };
-	int dt = j->datatype;
-
-	if (datatype_printer_ready(dt))
-		return dt;
-	if (q->cfg->datatype != SB__DATA_TYPE__RAW)
-		return (int)q->cfg->datatype;
-	if (printer_takes(q, dt))
-		return dt;
-	for (size_t i = 0; i < 2; i++)
-		if (printer_takes(q, preferred[i]) &&
-		    conversion_exists(dt, preferred[i]))
-			return preferred[i];
-	return dt;
-}
-
-int
-spl_queue_accepts(const struct queue *q, int from)
-{
-	if (datatype_printer_ready(from))
-		return 1;
-	if (q->cfg->datatype != SB__DATA_TYPE__RAW)
-		return conversion_exists(from, (int)q->cfg->datatype);
-	for (int dt = 0; dt < 32; dt++)
-		if (printer_takes(q, dt) && conversion_exists(from, dt))
-			return 1;
-	return 0;
-}
-
-/* What j's output file holds. */
-static int
-out_type(const struct job *j, const struct queue *q)
-{
-	return j->out_type != SB__DATA_TYPE__DT_NONE
-	    ? j->out_type
-	    : (int)q->cfg->datatype;
-}
-
-int
-spl_delivered_type(const struct job *j, const struct queue *q)
-{
-	return j->converted ? out_type(j, q) : j->datatype;
-}
 
 /* Does j need converting before q's printer takes it? */
 static int
@@ -231,8 +168,8 @@ sched_output_chunk(struct spl *s, const sb_env *e)
 	ack.token = r->token;
 	ack.offset = r->offset;
 	if (j == NULL || j->stage != SB__STAGE__CONVERT || j->out_fd < 0 ||
-	    store_job_final(j)) {
-		ack.error = j != NULL && store_job_final(j) ? "job canceled"
+	    job_state_final(j->state)) {
+		ack.error = j != NULL && job_state_final(j->state) ? "job canceled"
 							     : "no such dispatch";
 	} else if (pwrite(j->out_fd, r->data.data, r->data.len,
 		       (off_t)r->offset) != (ssize_t)r->data.len) {
@@ -278,7 +215,7 @@ refused_for_type(struct spl *s, struct job *j, const struct queue *q)
 {
 	int had = spl_delivered_type(j, q), want;
 
-	if (q->takes == 0 || printer_takes(q, had))
+	if (q->takes == 0 || spl_printer_takes(q, had))
 		return 0;
 	j->converted = 0;
 	if ((want = spl_target_type(j, q)) == had)
@@ -304,7 +241,7 @@ sched_job_done(struct spl *s, const sb_env *e)
 		return; /* a dispatch from before a restart */
 	j->token = 0;
 	close_job_files(j);
-	if (store_job_final(j)) /* canceled meanwhile: sched_settle() */
+	if (job_state_final(j->state)) /* canceled meanwhile: sched_settle() */
 		return;             /* drops its data */
 	q = spl_queue(s, j->queue);
 	if (q != NULL && d->printer_state[0] != '\0')
@@ -479,7 +416,7 @@ job_before(const struct job *a, const struct job *b)
 static int
 waiting(const struct job *j)
 {
-	return !j->uploading && !store_job_final(j) &&
+	return !j->uploading && !job_state_final(j->state) &&
 	    j->state != SB__JOB_STATE__HELD;
 }
 
@@ -689,7 +626,7 @@ sched_settle(struct spl *s)
 		next = j->next;
 		if (busy(j))
 			continue;
-		if (store_job_final(j)) {
+		if (job_state_final(j->state)) {
 			/* Its final record is committed: the data goes. */
 			store_drop_data(&s->store, j);
 			store_evict(&s->store, j);

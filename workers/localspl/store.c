@@ -38,14 +38,6 @@ store_path(const struct store *s, const struct job *j, const char *ext,
 	    ext);
 }
 
-int
-store_job_final(const struct job *j)
-{
-	return j->state == SB__JOB_STATE__COMPLETED ||
-	    j->state == SB__JOB_STATE__CANCELED ||
-	    j->state == SB__JOB_STATE__ABORTED;
-}
-
 /* Write a small file durably: temp, fsync, rename, fsync directory. */
 static int
 write_file_atomic(struct store *s, const char *name, const void *buf,
@@ -103,67 +95,6 @@ store_get_state(struct store *s, const char *name, size_t *len)
 	}
 	close(fd);
 	return buf;
-}
-
-void
-store_job_info(const struct job *j, Sb__JobInfo *r)
-{
-	sb__job_info__init(r);
-	r->id = j->id;
-	r->queue = (char *)j->queue;
-	r->state = j->state;
-	r->title = (char *)j->title;
-	r->uid = j->uid;
-	r->user = (char *)j->user;
-	r->size = j->size;
-	r->copies = j->copies;
-	r->datatype = j->datatype;
-	r->priority = j->priority;
-	r->attempts = j->attempts;
-	r->last_error = (char *)j->last_error;
-	r->submitted = j->submitted;
-	r->finished = j->finished;
-	r->next_attempt = j->next_attempt;
-	r->pages = j->pages;
-	r->landed = (char *)j->landed;
-	r->converted = j->converted;
-	r->out_size = j->out_size;
-	r->filename = (char *)j->filename;
-	r->out_type = j->out_type;
-	r->counted = j->counted;
-}
-
-static void
-copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src != NULL ? src : "");
-}
-
-void
-store_job_from_info(struct job *j, const Sb__JobInfo *r)
-{
-	j->id = r->id;
-	copy_str(j->queue, sizeof(j->queue), r->queue);
-	j->state = r->state;
-	copy_str(j->title, sizeof(j->title), r->title);
-	j->uid = r->uid;
-	copy_str(j->user, sizeof(j->user), r->user);
-	j->size = r->size;
-	j->copies = r->copies;
-	j->datatype = r->datatype;
-	j->priority = r->priority;
-	j->attempts = r->attempts;
-	copy_str(j->last_error, sizeof(j->last_error), r->last_error);
-	j->submitted = r->submitted;
-	j->finished = r->finished;
-	j->next_attempt = r->next_attempt;
-	j->pages = r->pages;
-	copy_str(j->landed, sizeof(j->landed), r->landed);
-	j->converted = r->converted;
-	j->out_size = r->out_size;
-	copy_str(j->filename, sizeof(j->filename), r->filename);
-	j->out_type = r->out_type;
-	j->counted = r->counted;
 }
 
 /* A fresh stream over the store's directory, from its start. */
@@ -364,7 +295,7 @@ import_records(struct store *s, char *err, size_t errlen)
 			continue;
 		}
 		memset(&j, 0, sizeof(j));
-		store_job_from_info(&j, r);
+		job_from_info(&j, r);
 		sb__job_info__free_unpacked(r, NULL);
 		if (store_save(s, &j) != 0)
 			break;

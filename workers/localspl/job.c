@@ -1,0 +1,83 @@
+/*
+ * job: one job as localspl holds it, below the store (store.c, db.c) and
+ * everything that reads or changes jobs: the one mapping between a job and
+ * its record (Sb__JobInfo, also the listing), and setting its error.
+ * Reports: nothing.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "localspl.h"
+
+void
+job_to_info(const struct job *j, Sb__JobInfo *r)
+{
+	sb__job_info__init(r);
+	r->id = j->id;
+	r->queue = (char *)j->queue;
+	r->state = j->state;
+	r->title = (char *)j->title;
+	r->uid = j->uid;
+	r->user = (char *)j->user;
+	r->size = j->size;
+	r->copies = j->copies;
+	r->datatype = j->datatype;
+	r->priority = j->priority;
+	r->attempts = j->attempts;
+	r->last_error = (char *)j->last_error;
+	r->submitted = j->submitted;
+	r->finished = j->finished;
+	r->next_attempt = j->next_attempt;
+	r->pages = j->pages;
+	r->landed = (char *)j->landed;
+	r->converted = j->converted;
+	r->out_size = j->out_size;
+	r->filename = (char *)j->filename;
+	r->out_type = j->out_type;
+	r->counted = j->counted;
+}
+
+static void
+copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
+
+void
+job_from_info(struct job *j, const Sb__JobInfo *r)
+{
+	j->id = r->id;
+	copy_str(j->queue, sizeof(j->queue), r->queue);
+	j->state = r->state;
+	copy_str(j->title, sizeof(j->title), r->title);
+	j->uid = r->uid;
+	copy_str(j->user, sizeof(j->user), r->user);
+	j->size = r->size;
+	j->copies = r->copies;
+	j->datatype = r->datatype;
+	j->priority = r->priority;
+	j->attempts = r->attempts;
+	copy_str(j->last_error, sizeof(j->last_error), r->last_error);
+	j->submitted = r->submitted;
+	j->finished = r->finished;
+	j->next_attempt = r->next_attempt;
+	j->pages = r->pages;
+	copy_str(j->landed, sizeof(j->landed), r->landed);
+	j->converted = r->converted;
+	j->out_size = r->out_size;
+	copy_str(j->filename, sizeof(j->filename), r->filename);
+	j->out_type = r->out_type;
+	j->counted = r->counted;
+}
+
+void
+job_set_error(struct job *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(j->last_error, sizeof(j->last_error), fmt, ap);
+	va_end(ap);
+}
+

@@ -39,6 +39,7 @@
 #include <nng/nng.h>
 
 #include "broker.h"
+#include "kind.h"
 #include "fdpass.h"
 #include "sandbox.h"
 #include "log.h"
@@ -88,11 +89,16 @@ supervise_init(struct broker *b)
 	size_t n = 0, i = 0;
 
 	resolve_accounts(b);
-	/* The job store has one writer: localspl always runs alone. */
-	b->cfg.workers[SB__WORKER_KIND__LOCALSPL].instances = 1;
-	b->cfg.workers[SB__WORKER_KIND__LOCALSPL].max_instances = 0;
-	for (int k = 1; k < SB_KINDS; k++)
+	/* A singleton (the job store's one writer, the listener that holds
+	 * the ports) runs alone, whatever the config says. */
+	for (int k = 1; k < SB_KINDS; k++) {
+		if (kind_info(k)->singleton) {
+			b->cfg.workers[k].instances =
+			    b->cfg.workers[k].instances > 0;
+			b->cfg.workers[k].max_instances = 0;
+		}
 		n += slots_of(&b->cfg.workers[k]);
+	}
 	b->slots = calloc(n, sizeof(*b->slots));
 	/* Room for a replacement beside every process, and one spare. */
 	b->ninsts = 2 * n + 1;

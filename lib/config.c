@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "config.h"
+#include "kind.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -101,24 +102,6 @@ static const struct sb_budget_key queue_keys[] = {
 
 static const struct sb_budget_key *key_find(const struct sb_budget_key *table,
     const char *name);
-
-static const char *const kind_names[SB_KINDS] = { NULL, "localspl",
-	"printproc", "lprmon", "remote", "listener" };
-
-const char *
-kind_name(int kind)
-{
-	return kind > 0 && kind < SB_KINDS ? kind_names[kind] : "?";
-}
-
-int
-kind_from_name(const char *name)
-{
-	for (int k = 1; k < SB_KINDS; k++)
-		if (strcmp(name, kind_names[k]) == 0)
-			return k;
-	return 0;
-}
 
 static const char *const dt_names[] = { "none", "raw", "text", "auto",
 	"postscript", "pdf", "pcl", "pwg-raster", "urf", "png", "jpeg" };
@@ -306,48 +289,16 @@ config_budget_format(const struct sb_budget *b,
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
+/* A kind's defaults: its row in lib/kind.c. */
 static void
 budget_defaults(struct sb_budget *b, int kind)
 {
-	memset(b, 0, sizeof(*b));
-	b->instances = 1;
-	/* Delivery grows with the printers that are busy at once: one that
-	 * hangs delays only its own queue. */
-	b->max_instances = kind == SB__WORKER_KIND__LPRMON ||
-		kind == SB__WORKER_KIND__REMOTE
-	    ? 8
-	    : 0;
-	b->memory_budget = kind == SB__WORKER_KIND__LOCALSPL ? 32 << 20
-							     : 16 << 20;
-	/* printproc maps fonts and fontconfig's cache (pango): read-only
-	 * pages no other process maps count as private. */
-	if (kind == SB__WORKER_KIND__PRINTPROC)
-		b->memory_budget = 64 << 20;
+	*b = kind_info(kind)->defaults;
 #ifdef SPOOLBOX_SANITIZE
 	/* ASan's shadow memory and quarantine: ~20-40 MiB per process. */
 	b->memory_budget += 64 << 20;
 #endif
 	b->memory_limit = 4 * b->memory_budget;
-	b->handle_budget = kind == SB__WORKER_KIND__LOCALSPL ? 256 : 64;
-	/* The listener holds a descriptor per connection (max_clients, 64
-	 * by default), and a connection in progress finishes on the process
-	 * being recycled: a large upload takes a while. */
-	if (kind == SB__WORKER_KIND__LISTENER) {
-		b->handle_budget = 160;
-		b->drain_timeout = 3600000;
-	}
-	/* localspl's memory is bounded by its look-ahead, not by the jobs
-	 * it has taken: a backlog of 100,000 must not recycle it ten times
-	 * (its memory and handle budgets still do, on a leak). */
-	b->max_jobs = kind == SB__WORKER_KIND__LOCALSPL ? 1000000 : 10000;
-	b->max_lifetime = 0;
-	b->lifetime_jitter = 60000;
-	b->max_idle = 300000;
-	b->drain_timeout = 30000;
-	b->restart_backoff_min = 100;
-	b->restart_backoff_max = 30000;
-	b->crash_limit = 10;
-	b->crash_window = 60000;
 }
 
 /* Where a path-valued key was set, for errors found after parsing. */
@@ -805,13 +756,11 @@ config_defaults(struct sb_config *c)
 	c->max_uploads_per_user = 8;
 	c->sandbox = SBX_ENFORCE;
 	strcpy(c->kernel_limit, "auto");
-	for (int k = 1; k < SB_KINDS; k++)
+	for (int k = 1; k < SB_KINDS; k++) {
 		budget_defaults(&c->workers[k], k);
-	strcpy(c->users[SB__WORKER_KIND__LOCALSPL], "spoolbox-spl");
-	strcpy(c->users[SB__WORKER_KIND__PRINTPROC], "spoolbox-pp");
-	strcpy(c->users[SB__WORKER_KIND__LPRMON], "spoolbox-lpr");
-	strcpy(c->users[SB__WORKER_KIND__REMOTE], "spoolbox-rem");
-	strcpy(c->users[SB__WORKER_KIND__LISTENER], "spoolbox-lsn");
+		snprintf(c->users[k], sizeof(c->users[k]), "%s",
+		    kind_info(k)->account);
+	}
 	strcpy(c->lsn_allow, "127.0.0.0/8, ::1");
 	c->lsn_max_clients = 64;
 	c->lsn_max_clients_per_host = 16;

@@ -60,6 +60,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kind.h"
 #include "log.h"
 
 /* Everyone: memory, threads and nng's event loop, the broker channel. */
@@ -98,7 +99,6 @@ static const char *const network_calls[] = { "openat", "access", "bind",
 static const char *const listener_calls[] = { "accept4", "accept", NULL };
 
 struct policy {
-	const char *name;
 	const char *const *extra;   /* beyond common_calls */
 	int inet;                   /* may open AF_INET/AF_INET6 sockets */
 	int own_netns;              /* no network: a network namespace */
@@ -143,13 +143,19 @@ static const char *const printproc_calls[] = { "openat", "getdents64",
 	"readlink", "readlinkat", "access", "faccessat", "faccessat2",
 	"unlink", "unlinkat", "ftruncate", "dup2", NULL };
 
+/* One row per worker kind, indexed like lib/kind.c's table. */
 static const struct policy policies[] = {
-	[1] = { "localspl", localspl_calls, 0, 1, 0, NULL, 0, 0, 0 },
-	[2] = { "printproc", printproc_calls, 0, 1, 0, printproc_files, 1, 1,
-	    0 },
-	[3] = { "lprmon", network_calls, 1, 0, 0, resolver_files, 1, 0, 0 },
-	[4] = { "remote", network_calls, 1, 0, 0, remote_files, 1, 0, 0 },
-	[5] = { "listener", listener_calls, 0, 1, 1, NULL, 0, 0, 1 },
+	[SB__WORKER_KIND__LOCALSPL] = { .extra = localspl_calls,
+	    .own_netns = 1 },
+	[SB__WORKER_KIND__PRINTPROC] = { .extra = printproc_calls,
+	    .own_netns = 1, .files = printproc_files, .nss = 1,
+	    .scratch = 1 },
+	[SB__WORKER_KIND__LPRMON] = { .extra = network_calls, .inet = 1,
+	    .files = resolver_files, .nss = 1 },
+	[SB__WORKER_KIND__REMOTE] = { .extra = network_calls, .inet = 1,
+	    .files = remote_files, .nss = 1 },
+	[SB__WORKER_KIND__LISTENER] = { .extra = listener_calls,
+	    .own_netns = 1, .open_eacces = 1, .thread_per_fd = 1 },
 };
 #define NPOLICIES ((int)(sizeof(policies) / sizeof(policies[0])))
 
@@ -656,7 +662,8 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 		    seccomp_syscall_resolve_name(san[i]), 0);
 #endif
 	if (rv != 0)
-		fatal("seccomp rules for %s could not be built", p->name);
+		fatal("seccomp rules for %s could not be built",
+		    kind_name(spec->kind));
 	if (seccomp_load(ctx) != 0)
 		fatal("seccomp_load failed");
 	seccomp_release(ctx);
@@ -676,7 +683,8 @@ sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st)
 		fatal("no sandbox policy for kind %d", spec->kind);
 	p = &policies[spec->kind];
 	if (spec->mode == SBX_OFF) {
-		log_warn("sandbox off: %s runs unconfined", p->name);
+		log_warn("sandbox off: %s runs unconfined",
+		    kind_name(spec->kind));
 		return;
 	}
 	uid_t was = getuid();

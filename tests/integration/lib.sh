@@ -158,6 +158,23 @@ stop_spoolboxd() {
 	fi
 }
 
+# wait_until SECONDS WHAT CHECK...: run CHECK (a command, or one string of
+# shell to eval) every 50 ms until it succeeds; fail naming WHAT when
+# SECONDS pass first. With WHAT "-": return 1 instead, for a caller that
+# looks for itself.
+wait_until() {
+	local secs=$1 end=$((SECONDS + $1)) what=$2
+	shift 2
+	while :; do
+		if [ $# -eq 1 ]; then eval "$1" && return 0; else "$@" && return 0; fi
+		if [ "$SECONDS" -ge "$end" ]; then
+			[ "$what" = - ] && return 1
+			fail "$what: not within ${secs}s"
+		fi
+		sleep 0.05
+	done
+}
+
 worker_pid() { sb workers | awk -v k="$1" '$1 == k { print $3; exit }'; }
 
 # wait_completed ID...: every job completes (spoolbox wait exits 0).

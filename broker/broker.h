@@ -2,8 +2,9 @@
  * broker internals, shared by the broker's files only. The files form
  * layers; each calls only the ones below it, never up:
  *
- *   main.c       arguments, start-up, the poll loop, config reload; wires
- *                what a layer returns to the layer that needs it
+ *   main.c       arguments, start-up, the poll loop; wires what a layer
+ *                returns to the layer that needs it
+ *   reload.c     the config read again, applied live
  *   client.c     the client API on RUNTIME/spoolbox.sock
  *   route.c      job routing: messages from workers, JobStarts to idle
  *                workers, data and results by token
@@ -298,6 +299,10 @@ void notify_init(struct broker *b);
 void notify_tick(struct broker *b, uint64_t now);
 /* timeout shortened to the next WATCHDOG=1 */
 int notify_timeout(const struct broker *b, uint64_t now, int timeout);
+/* reload.c: re-read the config and apply it (systemd told around it);
+ * 0, or -1 with the old config kept; msg says what happened. */
+int reload_config(struct broker *b, char *msg, size_t len);
+
 void notify_reloading(struct broker *b);
 void notify_reloaded(struct broker *b, const char *msg);
 void notify_stopping(struct broker *b);

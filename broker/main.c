@@ -2,8 +2,8 @@
  * spoolboxd: the broker. Reads the config, creates the runtime directory,
  * starts one process per worker instance and supervises them, routes job
  * work between them and serves the client API. It never exits because a
- * worker did. This file is the top layer (see broker.h): the poll loop,
- * config reload, and the wiring of what one layer returns to another (a
+ * worker did. This file is the top layer (see broker.h): the poll loop
+ * and the wiring of what one layer returns to another (a
  * worker's answer for a client, what a dead worker took with it).
  * Usage: spoolboxd [-c CONFIG] [-f] [-d]
  * Reports: start-up failures (fatal), reloads, signals.
@@ -35,110 +35,6 @@ usage(void)
 {
 	fprintf(stderr, "usage: spoolboxd [-c CONFIG] [-f] [-d]\n");
 	exit(2);
-}
-
-static int
-queues_differ(const struct sb_config *a, const struct sb_config *c)
-{
-	if (a->nqueues != c->nqueues)
-		return 1;
-	return memcmp(a->queues, c->queues, a->nqueues * sizeof(*a->queues));
-}
-
-/* What a reload cannot change without a restart stays, with a note. */
-static void
-keep_fixed(const struct sb_config *old, struct sb_config *nc, char *notes,
-    size_t len)
-{
-	for (int k = 1; k < SB_KINDS; k++) {
-		if (k != SB__WORKER_KIND__LOCALSPL &&
-		    (nc->workers[k].instances != old->workers[k].instances ||
-			nc->workers[k].max_instances !=
-			    old->workers[k].max_instances))
-			snprintf(notes + strlen(notes), len - strlen(notes),
-			    "; %s instances change needs a restart",
-			    kind_name(k));
-		nc->workers[k].instances = old->workers[k].instances;
-		nc->workers[k].max_instances = old->workers[k].max_instances;
-	}
-	if (nc->nlisten != old->nlisten ||
-	    memcmp(nc->listen, old->listen, sizeof(nc->listen)) != 0)
-		snprintf(notes + strlen(notes), len - strlen(notes),
-		    "; listener address changes need a restart");
-	memcpy(nc->listen, old->listen, sizeof(nc->listen));
-	nc->nlisten = old->nlisten;
-	if (strcmp(nc->spool_dir, old->spool_dir) != 0 ||
-	    strcmp(nc->runtime_dir, old->runtime_dir) != 0)
-		snprintf(notes + strlen(notes), len - strlen(notes),
-		    "; spool_dir/runtime_dir changes need a restart");
-	memcpy(nc->spool_dir, old->spool_dir, sizeof(nc->spool_dir));
-	memcpy(nc->runtime_dir, old->runtime_dir, sizeof(nc->runtime_dir));
-}
-
-/* Re-read the config file; budgets and queues apply live. */
-static int
-reload(struct broker *b, char *msg, size_t len)
-{
-	struct sb_config nc;
-	const char *path = strcmp(b->cfg.path, "(default)") == 0
-	    ? NULL
-	    : b->cfg.path;
-	char err[1024], notes[512] = "";
-	int requeue, relisten;
-
-	if (config_load(&nc, path, err, sizeof(err)) != 0) {
-		snprintf(msg, len, "reload refused, old config kept: %s", err);
-		return -1;
-	}
-	keep_fixed(&b->cfg, &nc, notes, sizeof(notes));
-	if (dirs_spool(b, &nc, err, sizeof(err)) != 0) {
-		snprintf(msg, len, "reload refused, old config kept: %s", err);
-		config_free(&nc);
-		return -1;
-	}
-	requeue = queues_differ(&b->cfg, &nc);
-	relisten = requeue || strcmp(nc.lsn_allow, b->cfg.lsn_allow) != 0 ||
-	    strcmp(nc.lsn_metrics_allow, b->cfg.lsn_metrics_allow) != 0 ||
-	    nc.lsn_max_clients != b->cfg.lsn_max_clients ||
-	    nc.lsn_max_clients_per_host != b->cfg.lsn_max_clients_per_host ||
-	    nc.lsn_step_timeout != b->cfg.lsn_step_timeout;
-	config_free(&b->cfg);
-	b->cfg = nc;
-	for (int k = 1; k < SB_KINDS; k++) {
-		supervise_unfail(b, k);
-		budget_limit_update(b, k);
-	}
-	gate_update(b);
-	b->next_sample = 0;
-	/* localspl learns queues from Configure: recycle it to apply. */
-	for (size_t i = 0; i < b->nslots; i++)
-		if (requeue &&
-		    b->slots[i].kind == SB__WORKER_KIND__LOCALSPL &&
-		    b->slots[i].cur != NULL)
-			supervise_recycle(b, b->slots[i].cur,
-			    "reload: queues changed", NULL);
-	/* The listener too learns queues and limits from Configure. */
-	for (size_t i = 0; i < b->nslots; i++)
-		if (relisten &&
-		    b->slots[i].kind == SB__WORKER_KIND__LISTENER &&
-		    b->slots[i].cur != NULL)
-			supervise_recycle(b, b->slots[i].cur,
-			    "reload: its settings changed", NULL);
-	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
-	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
-	return 0;
-}
-
-/* A reload as systemd is told of it (RELOADING=1, then READY=1). */
-static int
-reload_notified(struct broker *b, char *msg, size_t len)
-{
-	int rv;
-
-	notify_reloading(b);
-	rv = reload(b, msg, len);
-	notify_reloaded(b, msg);
-	return rv;
 }
 
 static void
@@ -309,7 +205,7 @@ main(int argc, char **argv)
 	snprintf(b->exe_dir, sizeof(b->exe_dir), "%s", dirname(exe));
 	b->queued_tail = &b->queued;
 	b->client_fd = -1;
-	b->reload = reload_notified;
+	b->reload = reload_config;
 
 	b->accounts = geteuid() == 0 ? ACC_ROOT
 	    : system_instance()	     ? ACC_MAPPED

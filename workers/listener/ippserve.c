@@ -745,17 +745,36 @@ stream_document(struct req *r, struct upload *u)
 	return 0;
 }
 
+/* The IPP status a client gets for a spooler's error: the one map, for
+ * every operation. */
+static ipp_status_t
+ipp_status_of(int code)
+{
+	static const ipp_status_t st[] = {
+		[SB__ERROR_CODE__E_INVALID] = IPP_STATUS_ERROR_BAD_REQUEST,
+		[SB__ERROR_CODE__E_NOT_FOUND] = IPP_STATUS_ERROR_NOT_FOUND,
+		[SB__ERROR_CODE__E_PERM] = IPP_STATUS_ERROR_NOT_AUTHORIZED,
+		[SB__ERROR_CODE__E_IO] = IPP_STATUS_ERROR_INTERNAL,
+		[SB__ERROR_CODE__E_UNAVAILABLE] = IPP_STATUS_ERROR_BUSY,
+		[SB__ERROR_CODE__E_STATE] = IPP_STATUS_ERROR_NOT_POSSIBLE,
+		[SB__ERROR_CODE__E_LIMIT] = IPP_STATUS_ERROR_BUSY,
+		[SB__ERROR_CODE__E_TOO_LARGE] = IPP_STATUS_ERROR_REQUEST_ENTITY,
+		[SB__ERROR_CODE__E_QUOTA] = IPP_STATUS_ERROR_NOT_POSSIBLE,
+		[SB__ERROR_CODE__E_FORMAT] =
+		    IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
+	};
+
+	/* A code the table does not name is never "successful-ok". */
+	return code > 0 && (size_t)code < sizeof(st) / sizeof(st[0]) &&
+		st[code] != IPP_STATUS_OK
+	    ? st[code]
+	    : IPP_STATUS_ERROR_INTERNAL;
+}
+
 static void
 upload_failed(struct req *r, struct upload *u, const char *what)
 {
-	ipp_status_t st = u->code == SB__ERROR_CODE__E_PERM
-	    ? IPP_STATUS_ERROR_REQUEST_ENTITY
-	    : u->code == SB__ERROR_CODE__E_INVALID
-	    ? IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED
-	    : u->code == SB__ERROR_CODE__E_UNAVAILABLE ||
-		u->code == SB__ERROR_CODE__E_LIMIT
-	    ? IPP_STATUS_ERROR_BUSY
-	    : IPP_STATUS_ERROR_INTERNAL;
+	ipp_status_t st = ipp_status_of(u->code);
 
 	log_warn("ipp %s: %s for %s refused: %s", r->c->peer_str, what,
 	    r->q->cfg->name, u->err[0] ? u->err : "?");
@@ -904,23 +923,6 @@ close_job(struct req *r)
 	finish_created(r, &u);
 }
 
-static ipp_status_t
-status_of(int code)
-{
-	switch (code) {
-	case SB__ERROR_CODE__E_NOT_FOUND:
-		return IPP_STATUS_ERROR_NOT_FOUND;
-	case SB__ERROR_CODE__E_PERM:
-		return IPP_STATUS_ERROR_NOT_AUTHORIZED;
-	case SB__ERROR_CODE__E_STATE:
-		return IPP_STATUS_ERROR_NOT_POSSIBLE;
-	case SB__ERROR_CODE__E_UNAVAILABLE:
-	case SB__ERROR_CODE__E_LIMIT:
-		return IPP_STATUS_ERROR_BUSY;
-	default:
-		return IPP_STATUS_ERROR_BAD_REQUEST;
-	}
-}
 
 static void
 cancel_job(struct req *r)
@@ -965,7 +967,7 @@ cancel_one(struct req *r, uint64_t id)
 	if (a == NULL)
 		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
 	else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP)
-		status(r, status_of(a->error_rep->code), "%s",
+		status(r, ipp_status_of(a->error_rep->code), "%s",
 		    a->error_rep->message);
 	else
 		log_info("ipp %s: job %" PRIu64 " canceled by %s",
@@ -1043,7 +1045,7 @@ get_jobs(struct req *r, uint64_t id)
 	if (a == NULL) {
 		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
 	} else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP) {
-		status(r, status_of(a->error_rep->code), "%s",
+		status(r, ipp_status_of(a->error_rep->code), "%s",
 		    a->error_rep->message);
 	} else {
 		for (size_t i = 0; i < a->jobs_rep->n_jobs; i++) {

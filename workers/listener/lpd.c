@@ -81,6 +81,24 @@ ack(struct conn *c, char code)
 	return conn_write(c, &code, 1);
 }
 
+/* The acknowledgement of a job the spooler refused, by its error: the
+ * one map. RFC 1179 says only zero (taken) or not; LPRng's lpr reads
+ * \2 as "out of room" (too large, over a share, a full queue) and any
+ * other as a failure. */
+static char
+ack_of(int code)
+{
+	static const char acks[] = {
+		[SB__ERROR_CODE__E_TOO_LARGE] = '\2',
+		[SB__ERROR_CODE__E_QUOTA] = '\2',
+		[SB__ERROR_CODE__E_LIMIT] = '\2',
+	};
+
+	return code >= 0 && (size_t)code < sizeof(acks) && acks[code] != 0
+	    ? acks[code]
+	    : '\1';
+}
+
 /* The job's bytes are all here: hand it over, then acknowledge. */
 static int
 finish(struct conn *c, const char *queue, struct lpd_job *j)
@@ -105,7 +123,7 @@ finish(struct conn *c, const char *queue, struct lpd_job *j)
 		log_warn("lpd %s: job for %s refused: %s", c->peer_str, queue,
 		    j->up.err);
 		job_abandon(j);
-		ack(c, j->up.code == SB__ERROR_CODE__E_PERM ? '\2' : '\1');
+		ack(c, ack_of(j->up.code));
 		return -1;
 	}
 	log_info("lpd %s: job %" PRIu64 " for %s from %s (%" PRIu64

@@ -53,7 +53,7 @@ upload_allowed(struct spl *s, const sb_env *e)
 
 	count_uploads(s, e->caller, &all, &mine);
 	if (!e->caller->admin && mine >= c->max_uploads_per_user) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_QUOTA,
 		    "%u uploads of yours are unfinished "
 		    "(max_uploads_per_user = %u)", mine,
 		    c->max_uploads_per_user);
@@ -84,7 +84,7 @@ settle_type(struct spl *s, const sb_env *e, struct job *j,
 	j->datatype = detect_type(s->magic, head, headlen);
 	if (spl_queue_accepts(q, j->datatype))
 		return 0;
-	spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,
 	    "queue %s takes %s, and there is no conversion from %s; "
 	    "job not accepted", q->cfg->name,
 	    q->cfg->datatype != SB__DATA_TYPE__RAW
@@ -144,7 +144,7 @@ queue_has_room(struct spl *s, const sb_env *e, const struct queue *q)
 	}
 	if (q->cfg->max_jobs_per_user != 0 &&
 	    mine >= q->cfg->max_jobs_per_user) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_LIMIT,
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_QUOTA,
 		    "queue %s holds %llu of your jobs (max_jobs_per_user = "
 		    "%llu); job not accepted", q->cfg->name,
 		    (unsigned long long)mine,
@@ -221,7 +221,7 @@ too_big(struct spl *s, const struct job *j, size_t more)
 static void
 refuse_too_big(struct spl *s, const sb_env *e, struct job *j)
 {
-	spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_TOO_LARGE,
 	    "job larger than queue %s's max_job_size (%llu bytes); not "
 	    "accepted", j->queue,
 	    (unsigned long long)spl_queue(s, j->queue)->cfg->max_job_size);
@@ -599,7 +599,7 @@ job_move(struct spl *s, const sb_env *e, struct job *j)
 	if (queue_accepting(s, e, q) != 0)
 		return -1;
 	if (!spl_queue_accepts(q, j->datatype)) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,
 		    "queue %s cannot print %s", to,
 		    datatype_name(j->datatype));
 		return -1;

@@ -69,6 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c.l = &l;
 		c.peer.ss_family = AF_INET;
 		strcpy(c.peer_str, "127.0.0.1");
+		ipp_init(&l);
 	}
 	if (ippReadIO(&s, from_buf, 1, NULL, in) == IPP_STATE_DATA) {
 		out = ipp_check_request(&c, in);

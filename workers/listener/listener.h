@@ -24,6 +24,8 @@ enum lsn_proto { LSN_LPD, LSN_IPP };
 struct lsn_queue {
 	const Sb__QueueConfig *cfg;
 	struct cidr_list allow;   /* empty: the [listener] allow */
+	struct _ipp_s *ipp_attrs; /* its IPP printer attributes that do not
+				   * change (ippprinter.c) */
 };
 
 struct lsn_waiter;
@@ -153,7 +155,8 @@ struct _ipp_s *ipp_check_request(struct conn *c, struct _ipp_s *in);
 void *ipp_accept(int listen_fd);
 int ipp_fd(void *http);
 void ipp_close(void *http);
-/* Before the first connection: what does not change (printer-uuid). */
+/* Before the first connection: what does not change (each queue's
+ * printer attributes). */
 void ipp_init(struct lsn *l);
 
 /* listener.c: the role, on top */

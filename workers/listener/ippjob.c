@@ -1,0 +1,534 @@
+/*
+ * ippjob: the job operations (ippsrv.h). A document streams from
+ * httpRead2() into the job's upload (upload.c); the job is acknowledged
+ * (its job-id sent) only once localspl has it on stable storage. The
+ * owner checks are localspl's: it answers E_PERM, sent as
+ * client-error-not-authorized.
+ * Reports: a line per job taken, per refusal, per cancel.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "ippsrv.h"
+#include "log.h"
+#include "vocab.h"
+
+static void cancel_one(struct req *r, uint64_t id);
+
+static int
+ipp_job_state(int s)
+{
+	switch (s) {
+	case SB__JOB_STATE__HELD:
+		return IPP_JSTATE_HELD;
+	case SB__JOB_STATE__PROCESSING:
+	case SB__JOB_STATE__PRINTING:
+		return IPP_JSTATE_PROCESSING;
+	case SB__JOB_STATE__COMPLETED:
+		return IPP_JSTATE_COMPLETED;
+	case SB__JOB_STATE__CANCELED:
+		return IPP_JSTATE_CANCELED;
+	case SB__JOB_STATE__ABORTED:
+		return IPP_JSTATE_ABORTED;
+	default:
+		return IPP_JSTATE_PENDING;
+	}
+}
+
+static const char *
+job_reason(int s)
+{
+	switch (s) {
+	case SB__JOB_STATE__HELD:
+		return "job-hold-until-specified";
+	case SB__JOB_STATE__PROCESSING:
+	case SB__JOB_STATE__PRINTING:
+		return "job-printing";
+	case SB__JOB_STATE__COMPLETED:
+		return "job-completed-successfully";
+	case SB__JOB_STATE__CANCELED:
+		return "job-canceled-by-user";
+	case SB__JOB_STATE__ABORTED:
+		return "aborted-by-system";
+	case SB__JOB_STATE__RETRY_WAIT:
+		return "printer-stopped";
+	default:
+		return "job-queued";
+	}
+}
+
+/* A job's attributes into the response, as many as ra asks for. */
+static void
+add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
+{
+	char uri[1200], puri[1100], user[128];
+	ipp_t *a = ippNew();
+
+	printer_uri(r, puri, sizeof(puri));
+	snprintf(uri, sizeof(uri), "%s/%" PRIu64, puri, ji->id);
+	snprintf(user, sizeof(user), "%.*s", (int)strcspn(ji->user, "@"),
+	    ji->user);
+	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-id", (int)ji->id);
+	ippAddString(a, IPP_TAG_JOB, IPP_TAG_URI, "job-uri", NULL, uri);
+	ippAddString(a, IPP_TAG_JOB, IPP_TAG_URI, "job-printer-uri", NULL,
+	    puri);
+	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_ENUM, "job-state",
+	    ipp_job_state(ji->state));
+	ippAddString(a, IPP_TAG_JOB, IPP_TAG_KEYWORD, "job-state-reasons", NULL,
+	    job_reason(ji->state));
+	if (ji->last_error[0] != '\0')
+		ippAddString(a, IPP_TAG_JOB, IPP_TAG_TEXT, "job-state-message",
+		    NULL, ji->last_error);
+	ippAddString(a, IPP_TAG_JOB, IPP_TAG_NAME, "job-name", NULL,
+	    ji->title[0] ? ji->title : "untitled");
+	ippAddString(a, IPP_TAG_JOB, IPP_TAG_NAME, "job-originating-user-name",
+	    NULL, user);
+	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-k-octets",
+	    (int)((ji->size + 1023) / 1024));
+	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER, "copies",
+	    ji->copies ? (int)ji->copies : 1);
+	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER,
+	    "job-impressions-completed",
+	    ji->state == SB__JOB_STATE__COMPLETED ? (int)ji->pages : 0);
+	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-printer-up-time",
+	    (int)time(NULL));
+	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER, "time-at-creation",
+	    (int)(ji->submitted / 1000));
+	if (ji->finished > 0)
+		ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER,
+		    "time-at-completed", (int)(ji->finished / 1000));
+	else
+		ippAddOutOfBand(a, IPP_TAG_JOB, IPP_TAG_NOVALUE,
+		    "time-at-completed");
+	ippAddOutOfBand(a, IPP_TAG_JOB, IPP_TAG_NOVALUE, "time-at-processing");
+	if (sep)
+		ippAddSeparator(r->out);
+	ippCopyAttributes(r->out, a, 0, wanted, ra);
+	ippDelete(a);
+}
+
+/* The short answer to a job operation: job-id, job-uri, job-state. */
+static void
+job_answer(struct req *r, uint64_t id, int state)
+{
+	Sb__JobInfo ji = SB__JOB_INFO__INIT;
+
+	ji.id = id;
+	ji.state = state;
+	ji.user = r->user;
+	ji.title = (char *)"";
+	ji.last_error = (char *)"";
+	cups_array_t *ra = cupsArrayNew(name_cmp, NULL);
+	cupsArrayAdd(ra, "job-id");
+	cupsArrayAdd(ra, "job-uri");
+	cupsArrayAdd(ra, "job-state");
+	cupsArrayAdd(ra, "job-state-reasons");
+	add_job(r, &ji, ra, 0);
+	cupsArrayDelete(ra);
+}
+
+/* The job template attributes of a Print-Job, Validate-Job or
+ * Create-Job: 0 when every one can be honoured (or substituted without
+ * fidelity), -1 after an error status. */
+int
+check_template(struct req *r, int *copies, int *type)
+{
+	ipp_attribute_t *a;
+	const char *v;
+	int bad = 0;
+
+	*copies = 1;
+	*type = SB__DATA_TYPE__AUTO;
+	if ((a = ippFindAttribute(r->in, "compression", IPP_TAG_ZERO)) != NULL &&
+	    strcmp(ippGetString(a, 0, NULL) ? ippGetString(a, 0, NULL) : "",
+		"none") != 0) {
+		status(r, IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED,
+		    "compression '%s' is not supported",
+		    ippGetString(a, 0, NULL) ? ippGetString(a, 0, NULL) : "?");
+		ippCopyAttribute(r->out, a, 0);
+		return -1;
+	}
+	if ((a = ippFindAttribute(r->in, "document-format", IPP_TAG_ZERO)) !=
+	    NULL) {
+		v = ippGetString(a, 0, NULL);
+		*type = v != NULL ? format_type(v) : -1;
+		if (ippGetValueTag(a) != IPP_TAG_MIMETYPE || *type < 0 ||
+		    !takes(r->q, *type)) {
+			status(r, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
+			    "document-format '%s' is not supported by %s",
+			    v ? v : "?", r->q->cfg->name);
+			ippCopyAttribute(r->out, a, 0);
+			return -1;
+		}
+	}
+	if ((a = ippFindAttribute(r->in, "copies", IPP_TAG_ZERO)) != NULL) {
+		if (ippGetValueTag(a) != IPP_TAG_INTEGER || ippGetCount(a) != 1 ||
+		    ippGetInteger(a, 0) < 1 || ippGetInteger(a, 0) > 999)
+			bad = 1, ippCopyAttribute(r->out, a, 0);
+		else
+			*copies = ippGetInteger(a, 0);
+	}
+	if ((a = ippFindAttribute(r->in, "sides", IPP_TAG_ZERO)) != NULL &&
+	    (ippGetValueTag(a) != IPP_TAG_KEYWORD || ippGetCount(a) != 1 ||
+		(!ippContainsString(a, "one-sided") &&
+		    !ippContainsString(a, "two-sided-long-edge") &&
+		    !ippContainsString(a, "two-sided-short-edge"))))
+		bad = 1, ippCopyAttribute(r->out, a, 0);
+	if ((a = ippFindAttribute(r->in, "media", IPP_TAG_ZERO)) != NULL &&
+	    (ippGetCount(a) != 1 ||
+		(!ippContainsString(a, ipp_media[0]) &&
+		    !ippContainsString(a, ipp_media[1]))))
+		bad = 1, ippCopyAttribute(r->out, a, 0);
+	if ((a = ippFindAttribute(r->in, "job-name", IPP_TAG_ZERO)) != NULL &&
+	    ippGetValueTag(a) != IPP_TAG_NAME &&
+	    ippGetValueTag(a) != IPP_TAG_NAMELANG)
+		bad = 1, ippCopyAttribute(r->out, a, 0);
+	if (bad) {
+		/* Moved to the unsupported group, as IPP says. */
+		for (a = ippFirstAttribute(r->out); a != NULL;
+		    a = ippNextAttribute(r->out))
+			if (ippGetGroupTag(a) == IPP_TAG_OPERATION &&
+			    strcmp(ippGetName(a), "attributes-charset") != 0 &&
+			    strcmp(ippGetName(a),
+				"attributes-natural-language") != 0)
+				ippSetGroupTag(r->out, &a, IPP_TAG_UNSUPPORTED_GROUP);
+		if ((a = ippFindAttribute(r->in, "ipp-attribute-fidelity",
+			 IPP_TAG_BOOLEAN)) != NULL &&
+		    ippGetBoolean(a, 0)) {
+			status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
+			    "unsupported attributes or values");
+			return -1;
+		}
+		status(r, IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED, NULL);
+	}
+	return 0;
+}
+
+void
+validate_job(struct req *r)
+{
+	int copies, type;
+
+	if (check_template(r, &copies, &type) == 0 &&
+	    ippGetStatusCode(r->out) == IPP_STATUS_OK)
+		status(r, IPP_STATUS_OK, NULL);
+}
+
+static const char *
+job_title(struct req *r)
+{
+	ipp_attribute_t *a = ippFindAttribute(r->in, "job-name", IPP_TAG_NAME);
+
+	if (a == NULL)
+		a = ippFindAttribute(r->in, "document-name", IPP_TAG_NAME);
+	return a != NULL && ippGetString(a, 0, NULL) != NULL
+	    ? ippGetString(a, 0, NULL)
+	    : "";
+}
+
+/* The request's document into u, to its end; 0, or -1 (u->err, or the
+ * connection). */
+static int
+stream_document(struct req *r, struct upload *u)
+{
+	char buf[32768];
+	ssize_t n;
+
+	while ((n = httpRead2(r->http, buf, sizeof(buf))) > 0)
+		if (upload_write(u, buf, (size_t)n) != 0)
+			return -1;
+	/* End of input before the body's end (its length, or the last
+	 * chunk) is a client that went away: nothing of it is kept. */
+	if (n < 0 || httpGetState(r->http) == HTTP_STATE_POST_RECV) {
+		snprintf(u->err, sizeof(u->err), "the document was cut short");
+		u->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+upload_failed(struct req *r, struct upload *u, const char *what)
+{
+	ipp_status_t st = ipp_status_of(u->code);
+
+	log_warn("ipp %s: %s for %s refused: %s", r->c->peer_str, what,
+	    r->q->cfg->name, u->err[0] ? u->err : "?");
+	upload_abandon(u);
+	status(r, st, "%s", u->err[0] ? u->err : "not accepted");
+}
+
+void
+print_job(struct req *r)
+{
+	struct upload u;
+	int copies, type;
+	uint64_t id;
+
+	if (check_template(r, &copies, &type) != 0)
+		return;
+	if (httpGetState(r->http) != HTTP_STATE_POST_RECV) {
+		status(r, IPP_STATUS_ERROR_BAD_REQUEST, "no document");
+		return;
+	}
+	upload_init(&u, r->c->l, r->user, r->q->cfg->name, type);
+	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
+	u.copies = (unsigned)copies;
+	if (stream_document(r, &u) != 0 ||
+	    (id = upload_finish(&u, r->user)) == 0) {
+		upload_failed(r, &u, "Print-Job");
+		upload_free(&u);
+		return;
+	}
+	log_info("ipp %s: job %" PRIu64 " for %s from %s (%" PRIu64 " bytes)",
+	    r->c->peer_str, id, r->q->cfg->name, r->user, u.size);
+	upload_free(&u);
+	job_answer(r, id, SB__JOB_STATE__PENDING);
+}
+
+void
+create_job(struct req *r)
+{
+	struct upload u;
+	int copies, type;
+
+	if (check_template(r, &copies, &type) != 0)
+		return;
+	upload_init(&u, r->c->l, r->user, r->q->cfg->name, type);
+	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
+	u.copies = (unsigned)copies;
+	if (upload_start(&u) != 0) {
+		upload_failed(r, &u, "Create-Job");
+		upload_free(&u);
+		return;
+	}
+	upload_free(&u);
+	job_answer(r, u.id, SB__JOB_STATE__HELD);
+}
+
+/* The last document of a Create-Job's job is in u: make it a job. */
+static void
+finish_created(struct req *r, struct upload *u)
+{
+	uint64_t id = u->id, done;
+
+	if ((done = upload_finish(u, r->user)) == 0) {
+		/* Not an upload of this user's (any more). */
+		if (u->code == SB__ERROR_CODE__E_UNAVAILABLE)
+			u->code = SB__ERROR_CODE__E_NOT_FOUND;
+		log_warn("ipp %s: job %" PRIu64 ": %s", r->c->peer_str, id,
+		    u->err);
+		status(r, u->code == SB__ERROR_CODE__E_NOT_FOUND
+			? IPP_STATUS_ERROR_NOT_FOUND
+			: IPP_STATUS_ERROR_INTERNAL,
+		    "%s", u->err);
+		upload_free(u);
+		return;
+	}
+	log_info("ipp %s: job %" PRIu64 " for %s from %s (%" PRIu64 " bytes)",
+	    r->c->peer_str, done, r->q->cfg->name, r->user, u->size);
+	upload_free(u);
+	job_answer(r, done, SB__JOB_STATE__PENDING);
+}
+
+void
+send_document(struct req *r)
+{
+	ipp_attribute_t *last = ippFindAttribute(r->in, "last-document",
+	    IPP_TAG_BOOLEAN);
+	struct upload u;
+	uint64_t id = job_id(r);
+	int copies, type;
+
+	if (last == NULL) {
+		status(r, IPP_STATUS_ERROR_BAD_REQUEST, "no last-document");
+		return;
+	}
+	if (check_template(r, &copies, &type) != 0)
+		return;
+	upload_init(&u, r->c->l, r->user, r->q->cfg->name, type);
+	u.id = id;
+	u.copies = 0; /* as Create-Job said */
+	if (httpGetState(r->http) == HTTP_STATE_POST_RECV &&
+	    stream_document(r, &u) != 0) {
+		upload_failed(r, &u, "Send-Document");
+		upload_free(&u);
+		return;
+	}
+	if (!ippGetBoolean(last, 0)) {
+		status(r, IPP_STATUS_ERROR_MULTIPLE_JOBS_NOT_SUPPORTED,
+		    "one document per job");
+		upload_abandon(&u);
+		upload_free(&u);
+		return;
+	}
+	finish_created(r, &u);
+}
+
+/* Close-Job: the job Create-Job made has all its documents. */
+void
+close_job(struct req *r)
+{
+	struct upload u;
+	uint64_t id = job_id(r);
+
+	upload_init(&u, r->c->l, r->user, r->q->cfg->name, 0);
+	u.id = id;
+	u.copies = 0;
+	finish_created(r, &u);
+}
+
+void
+cancel_job(struct req *r)
+{
+	cancel_one(r, job_id(r));
+}
+
+static void
+cancel_one(struct req *r, uint64_t id)
+{
+	Sb__JobCtlReq ctl = SB__JOB_CTL_REQ__INIT;
+	sb_env e, *a;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
+	e.job_ctl_req = &ctl;
+	ctl.job_id = id;
+	ctl.action = SB__JOB_ACTION__CANCEL;
+	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
+	if (a != NULL && a->body_case == SB__ENVELOPE__BODY_ERROR_REP &&
+	    a->error_rep->code == SB__ERROR_CODE__E_NOT_FOUND) {
+		/* A Create-Job still waiting for its document is an upload. */
+		Sb__SubmitReq sr = SB__SUBMIT_REQ__INIT;
+		sr.upload = id;
+		sr.cancel = 1;
+		chan_env_init(&e);
+		e.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
+		e.submit_req = &sr;
+		sb_env *b = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
+		if (b != NULL && b->body_case == SB__ENVELOPE__BODY_SUBMIT_REP) {
+			chan_free(a);
+			a = b;
+		} else if (b != NULL) {
+			chan_free(b);
+		}
+	}
+	if (a == NULL)
+		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
+	else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP)
+		status(r, ipp_status_of(a->error_rep->code), "%s",
+		    a->error_rep->message);
+	else
+		log_info("ipp %s: job %" PRIu64 " canceled by %s",
+		    r->c->peer_str, id, r->user);
+	if (a != NULL)
+		chan_free(a);
+}
+
+/* Cancel-My-Jobs: every job of the requesting user not yet final, or
+ * those of job-ids. */
+void
+cancel_my_jobs(struct req *r)
+{
+	Sb__JobsReq jr = SB__JOBS_REQ__INIT;
+	ipp_attribute_t *ids = ippFindAttribute(r->in, "job-ids",
+	    IPP_TAG_INTEGER);
+	sb_env e, *a;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
+	e.jobs_req = &jr;
+	jr.queue = (char *)r->q->cfg->name;
+	if ((a = lsn_call(r->c->l, &e, r->user, ANSWER_MS)) == NULL ||
+	    a->body_case != SB__ENVELOPE__BODY_JOBS_REP) {
+		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
+		goto out;
+	}
+	for (size_t i = 0; i < a->jobs_rep->n_jobs; i++) {
+		const Sb__JobInfo *ji = a->jobs_rep->jobs[i];
+		int pick = ids == NULL;
+		for (int k = 0; ids != NULL && k < ippGetCount(ids); k++)
+			pick |= (uint64_t)ippGetInteger(ids, k) == ji->id;
+		if (pick && strcmp(ji->user, r->user) == 0)
+			cancel_one(r, ji->id);
+	}
+out:
+	if (a != NULL)
+		chan_free(a);
+}
+
+/* Get-Jobs (id 0) and Get-Job-Attributes (id). */
+static void
+jobs(struct req *r, uint64_t id)
+{
+	Sb__JobsReq jr = SB__JOBS_REQ__INIT;
+	ipp_attribute_t *which = ippFindAttribute(r->in, "which-jobs",
+	    IPP_TAG_KEYWORD);
+	ipp_attribute_t *lim = ippFindAttribute(r->in, "limit", IPP_TAG_INTEGER);
+	ipp_attribute_t *mine = ippFindAttribute(r->in, "my-jobs",
+	    IPP_TAG_BOOLEAN);
+	const char *w = which != NULL ? ippGetString(which, 0, NULL) : NULL;
+	int completed = w != NULL && strcmp(w, "completed") == 0, n = 0;
+	cups_array_t *ra;
+	sb_env e, *a;
+
+	if (w != NULL && !completed && strcmp(w, "not-completed") != 0) {
+		status(r, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES,
+		    "which-jobs '%s' is not supported", w);
+		ippCopyAttribute(r->out, which, 0);
+		return;
+	}
+	ra = ippCreateRequestedArray(r->in);
+	if (id == 0 && ippFindAttribute(r->in, "requested-attributes",
+			   IPP_TAG_KEYWORD) == NULL) {
+		ra = cupsArrayNew(name_cmp, NULL);
+		cupsArrayAdd(ra, "job-id");
+		cupsArrayAdd(ra, "job-uri");
+	}
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
+	e.jobs_req = &jr;
+	jr.queue = (char *)r->q->cfg->name;
+	jr.job_id = id;
+	jr.all = completed || id != 0;
+	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
+	if (a == NULL) {
+		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
+	} else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP) {
+		status(r, ipp_status_of(a->error_rep->code), "%s",
+		    a->error_rep->message);
+	} else {
+		for (size_t i = 0; i < a->jobs_rep->n_jobs; i++) {
+			const Sb__JobInfo *ji = a->jobs_rep->jobs[i];
+			int final = job_state_final(ji->state);
+			if (id == 0 && final != completed)
+				continue;
+			if (mine != NULL && ippGetBoolean(mine, 0) &&
+			    strcmp(ji->user, r->user) != 0)
+				continue;
+			if (lim != NULL && n >= ippGetInteger(lim, 0))
+				break;
+			add_job(r, ji, ra, n++ > 0);
+		}
+		status(r, IPP_STATUS_OK, NULL);
+	}
+	if (a != NULL)
+		chan_free(a);
+	cupsArrayDelete(ra);
+}
+
+void
+get_jobs(struct req *r)
+{
+	jobs(r, 0);
+}
+
+void
+get_job_attributes(struct req *r)
+{
+	jobs(r, job_id(r));
+}

@@ -1,0 +1,429 @@
+/*
+ * ippprinter: what a queue says of itself over IPP (RFC 8011, PWG
+ * 5100.14 IPP Everywhere). Everything that does not change while the
+ * listener runs is built once per queue (printer_build, at start; a
+ * reload starts a new listener); a request adds what depends on how the
+ * client reached us (the printer's URIs and uuid) and the live state
+ * from localspl, then takes what it asked for.
+ * Reports: a line per Identify-Printer.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config.h"
+#include "ippsrv.h"
+#include "log.h"
+
+const char *const ipp_media[2] = { "iso_a4_210x297mm",
+	"na_letter_8.5x11in" };
+
+/* Constant attributes by value type: one line each. */
+static const struct {
+	const char *name, *value;
+} keywords[] = {
+	{ "uri-security-supported", "none" },
+	{ "uri-authentication-supported", "requesting-user-name" },
+	{ "pdl-override-supported", "attempted" },
+	{ "compression-supported", "none" },
+	{ "media-col-supported", "media-size" },
+	{ "multiple-document-handling-default",
+	    "separate-documents-collated-copies" },
+	{ "job-sheets-default", "none" },
+	{ "job-sheets-supported", "none" },
+	/* spoolbox passes the job on and does not finish, bin or colour
+	 * it: what IPP Everywhere clients look for beyond RFC 8011. */
+	{ "output-bin-default", "face-down" },
+	{ "output-bin-supported", "face-down" },
+	{ "media-source-supported", "auto" },
+	{ "media-type-supported", "stationery" },
+	{ "identify-actions-default", "display" },
+	{ "identify-actions-supported", "display" },
+	{ "multiple-operation-time-out-action", "abort-job" },
+	{ "print-color-mode-default", "auto" },
+	{ "print-content-optimize-default", "auto" },
+	{ "print-content-optimize-supported", "auto" },
+	{ "print-rendering-intent-default", "auto" },
+	{ "print-rendering-intent-supported", "auto" },
+	{ "printer-get-attributes-supported", "document-format" },
+};
+static const struct {
+	const char *name;
+	int value;
+	ipp_tag_t tag;
+} numbers[] = {
+	{ "copies-default", 1, IPP_TAG_INTEGER },
+	{ "pages-per-minute", 1, IPP_TAG_INTEGER },
+	{ "job-priority-supported", 100, IPP_TAG_INTEGER },
+	{ "job-priority-default", 50, IPP_TAG_INTEGER },
+	{ "number-up-default", 1, IPP_TAG_INTEGER },
+	{ "number-up-supported", 1, IPP_TAG_INTEGER },
+	{ "media-bottom-margin-supported", 423, IPP_TAG_INTEGER },
+	{ "media-left-margin-supported", 423, IPP_TAG_INTEGER },
+	{ "media-right-margin-supported", 423, IPP_TAG_INTEGER },
+	{ "media-top-margin-supported", 423, IPP_TAG_INTEGER },
+	{ "print-quality-default", IPP_QUALITY_NORMAL, IPP_TAG_ENUM },
+	{ "finishings-default", IPP_FINISHINGS_NONE, IPP_TAG_ENUM },
+	{ "finishings-supported", IPP_FINISHINGS_NONE, IPP_TAG_ENUM },
+};
+static const struct {
+	const char *name;
+	int value;
+} booleans[] = {
+	{ "color-supported", 0 },
+	{ "multiple-document-jobs-supported", 0 },
+	{ "job-ids-supported", 1 },
+	{ "preferred-attributes-supported", 0 },
+	{ "page-ranges-supported", 0 },
+};
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *
+media_name(const struct lsn_queue *q)
+{
+	if (q->cfg->media[0] != '\0')
+		return q->cfg->media;
+	return strcasecmp(q->cfg->paper, "letter") == 0 ? ipp_media[1]
+							 : ipp_media[0];
+}
+
+static ipp_t *
+media_col(const char *name)
+{
+	ipp_t *col = ippNew(), *size = ippNew();
+	int letter = strcmp(name, ipp_media[1]) == 0;
+
+	ippAddInteger(size, IPP_TAG_ZERO, IPP_TAG_INTEGER, "x-dimension",
+	    letter ? 21590 : 21000);
+	ippAddInteger(size, IPP_TAG_ZERO, IPP_TAG_INTEGER, "y-dimension",
+	    letter ? 27940 : 29700);
+	ippAddCollection(col, IPP_TAG_ZERO, "media-size", size);
+	ippAddString(col, IPP_TAG_ZERO, IPP_TAG_KEYWORD, "media-size-name",
+	    NULL, name);
+	ippDelete(size);
+	return col;
+}
+
+/* The media offered, the default and ready ones, and their sizes. */
+static void
+media_attrs(const struct lsn_queue *q, ipp_t *a)
+{
+	const char *dmedia = media_name(q);
+	ipp_attribute_t *sizes = NULL, *db = NULL;
+	ipp_t *col;
+
+	for (size_t i = 0; i < N(ipp_media); i++) {
+		col = media_col(ipp_media[i]);
+		ipp_t *size = ippGetCollection(ippFindAttribute(col,
+		    "media-size", IPP_TAG_BEGIN_COLLECTION), 0);
+		if (sizes == NULL)
+			sizes = ippAddCollection(a, IPP_TAG_PRINTER,
+			    "media-size-supported", size);
+		else
+			ippSetCollection(a, &sizes, ippGetCount(sizes), size);
+		if (db == NULL)
+			db = ippAddCollection(a, IPP_TAG_PRINTER,
+			    "media-col-database", col);
+		else
+			ippSetCollection(a, &db, ippGetCount(db), col);
+		ippDelete(col);
+	}
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "media-default", NULL,
+	    dmedia);
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "media-supported",
+	    (int)N(ipp_media), NULL, ipp_media);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "media-ready", NULL,
+	    dmedia);
+	col = media_col(dmedia);
+	ippAddCollection(a, IPP_TAG_PRINTER, "media-col-default", col);
+	ippAddCollection(a, IPP_TAG_PRINTER, "media-col-ready", col);
+	ippDelete(col);
+}
+
+/* What a job on q may ask for, and what it gets when it does not. */
+static void
+template_attrs(const struct lsn_queue *q, ipp_t *a)
+{
+	static const char *const sides[] = { "one-sided",
+		"two-sided-long-edge", "two-sided-short-edge" };
+	static const char *const mdh[] = {
+		"separate-documents-collated-copies",
+		"separate-documents-uncollated-copies" };
+	static const char *const color_modes[] = { "auto", "monochrome" };
+	static const int orient[] = { IPP_ORIENT_PORTRAIT,
+		IPP_ORIENT_LANDSCAPE };
+	static const int quality[] = { IPP_QUALITY_DRAFT, IPP_QUALITY_NORMAL,
+		IPP_QUALITY_HIGH };
+	const char *fmts[IPP_NFORMATS];
+	size_t nf = formats_taken(q, fmts);
+
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE,
+	    "document-format-default", NULL, "application/octet-stream");
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE,
+	    "document-format-supported", (int)nf, NULL, fmts);
+	ippAddRange(a, IPP_TAG_PRINTER, "copies-supported", 1, 999);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-default", NULL,
+	    q->cfg->sides[0] ? q->cfg->sides : "one-sided");
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-supported",
+	    (int)N(sides), NULL, sides);
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_ENUM,
+	    "orientation-requested-default", q->cfg->landscape
+		? IPP_ORIENT_LANDSCAPE
+		: IPP_ORIENT_PORTRAIT);
+	ippAddIntegers(a, IPP_TAG_PRINTER, IPP_TAG_ENUM,
+	    "orientation-requested-supported", (int)N(orient), orient);
+	ippAddIntegers(a, IPP_TAG_PRINTER, IPP_TAG_ENUM,
+	    "print-quality-supported", (int)N(quality), quality);
+	ippAddResolution(a, IPP_TAG_PRINTER, "printer-resolution-default",
+	    IPP_RES_PER_INCH, 600, 600);
+	ippAddResolution(a, IPP_TAG_PRINTER, "printer-resolution-supported",
+	    IPP_RES_PER_INCH, 600, 600);
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "multiple-document-handling-supported", (int)N(mdh), NULL, mdh);
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "print-color-mode-supported", (int)N(color_modes), NULL,
+	    color_modes);
+}
+
+/* The server's own: versions, operations, charsets, jobs it lists. */
+static void
+server_attrs(const struct lsn *l, ipp_t *a)
+{
+	static const char *const charsets[] = { "us-ascii", "utf-8" };
+	static const char *const versions[] = { "1.1", "2.0" };
+	static const char *const which[] = { "completed", "not-completed" };
+	static const char *const creation[] = { "copies", "media", "media-col",
+		"sides", "orientation-requested", "print-quality",
+		"multiple-document-handling" };
+	static const int ops[] = { IPP_OP_PRINT_JOB, IPP_OP_VALIDATE_JOB,
+		IPP_OP_CREATE_JOB, IPP_OP_SEND_DOCUMENT, IPP_OP_CANCEL_JOB,
+		IPP_OP_GET_JOB_ATTRIBUTES, IPP_OP_GET_JOBS,
+		IPP_OP_GET_PRINTER_ATTRIBUTES, IPP_OP_CANCEL_MY_JOBS,
+		IPP_OP_CLOSE_JOB, IPP_OP_IDENTIFY_PRINTER };
+	time_t up = (time_t)(l->started_wall_ms / 1000);
+
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "ipp-versions-supported", (int)N(versions), NULL, versions);
+	ippAddIntegers(a, IPP_TAG_PRINTER, IPP_TAG_ENUM, "operations-supported",
+	    (int)N(ops), ops);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_CHARSET, "charset-configured",
+	    NULL, "utf-8");
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_CHARSET, "charset-supported",
+	    (int)N(charsets), NULL, charsets);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_LANGUAGE,
+	    "natural-language-configured", NULL, "en");
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_LANGUAGE,
+	    "generated-natural-language-supported", NULL, "en");
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "job-creation-attributes-supported", (int)N(creation), NULL,
+	    creation);
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "which-jobs-supported", (int)N(which), NULL, which);
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER,
+	    "multiple-operation-time-out",
+	    (int)(l->w->cfg->step_timeout_ms / 1000));
+	ippAddDate(a, IPP_TAG_PRINTER, "printer-config-change-date-time",
+	    ippTimeToDate(up));
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER,
+	    "printer-config-change-time", (int)up);
+	ippAddDate(a, IPP_TAG_PRINTER, "printer-state-change-date-time",
+	    ippTimeToDate(up));
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER,
+	    "printer-state-change-time", (int)up);
+}
+
+/* Who the queue is: names, make, device id, organization. */
+static void
+description_attrs(const struct lsn_queue *q, ipp_t *a)
+{
+	const Sb__QueueConfig *c = q->cfg;
+	char devid[256];
+
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_NAME, "printer-name", NULL,
+	    c->name);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-info", NULL,
+	    c->description[0] ? c->description : c->name);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-location",
+	    NULL, "");
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT,
+	    "printer-make-and-model", NULL, "spoolbox queue");
+	snprintf(devid, sizeof(devid), "MFG:spoolbox;MDL:%s;CMD:%s;", c->name,
+	    c->datatype == SB__DATA_TYPE__POSTSCRIPT ? "PS"
+	    : c->datatype == SB__DATA_TYPE__PDF	     ? "PDF"
+						     : "PDF,PS,PCL,PWGRaster,URF");
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-device-id",
+	    NULL, devid);
+	ippAddOutOfBand(a, IPP_TAG_PRINTER, IPP_TAG_UNKNOWN,
+	    "printer-geo-location");
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-organization",
+	    NULL, "");
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT,
+	    "printer-organizational-unit", NULL, "");
+}
+
+/* Raster goes to the printer as it is: what it takes is the printer's
+ * business; these are what IPP Everywhere printers do. */
+static void
+raster_attrs(const struct lsn_queue *q, ipp_t *a)
+{
+	static const char *const raster_types[] = { "black_1", "sgray_8",
+		"srgb_8" };
+	static const int res[] = { 300, 600 };
+
+	if (!takes(q, SB__DATA_TYPE__PWG_RASTER))
+		return;
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "ipp-features-supported", NULL, "ipp-everywhere");
+	ippAddResolutions(a, IPP_TAG_PRINTER,
+	    "pwg-raster-document-resolution-supported", (int)N(res),
+	    IPP_RES_PER_INCH, res, res);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "pwg-raster-document-sheet-back", NULL, "normal");
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "pwg-raster-document-type-supported", (int)N(raster_types), NULL,
+	    raster_types);
+}
+
+void
+printer_build(struct lsn *l)
+{
+	for (size_t i = 0; i < l->nqueues; i++) {
+		struct lsn_queue *q = &l->queues[i];
+		ipp_t *a = ippNew();
+		for (size_t k = 0; k < N(keywords); k++)
+			ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+			    keywords[k].name, NULL, keywords[k].value);
+		for (size_t k = 0; k < N(numbers); k++)
+			ippAddInteger(a, IPP_TAG_PRINTER, numbers[k].tag,
+			    numbers[k].name, numbers[k].value);
+		for (size_t k = 0; k < N(booleans); k++)
+			ippAddBoolean(a, IPP_TAG_PRINTER, booleans[k].name,
+			    (char)booleans[k].value);
+		description_attrs(q, a);
+		server_attrs(l, a);
+		template_attrs(q, a);
+		raster_attrs(q, a);
+		ippDelete(q->ipp_attrs);
+		q->ipp_attrs = a;
+	}
+}
+
+/* A stable printer-uuid for the queue as reached at host: FNV-1a of
+ * both, laid out as a UUID. */
+static void
+printer_uuid(const struct req *r, char *buf, size_t len)
+{
+	uint64_t h[2] = { 1469598103934665603ULL, 1099511628211ULL * 7 };
+	const char *parts[] = { "spoolbox", r->host, r->q->cfg->name };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < 3; i++)
+			for (const char *p = parts[i]; *p; p++) {
+				h[k] ^= (unsigned char)*p + (unsigned)k;
+				h[k] *= 1099511628211ULL;
+			}
+	snprintf(buf, len, "urn:uuid:%08x-%04x-5%03x-%04x-%012" PRIx64,
+	    (unsigned)(h[0] >> 32), (unsigned)(h[0] >> 16) & 0xffff,
+	    (unsigned)h[0] & 0xfff, 0x8000 | ((unsigned)(h[1] >> 48) & 0x3fff),
+	    (uint64_t)(h[1] & 0xffffffffffffULL));
+}
+
+/* What depends on how the client reached us, the live state, and the
+ * collections (libcups shares a collection between copies by a count it
+ * changes without a lock: each request builds its own). */
+static void
+request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
+{
+	char uri[1100], more[1100], uuid[64];
+	int stopped = qi != NULL && strcmp(qi->state, "ready") != 0;
+	int busy = qi != NULL && qi->active > 0;
+
+	printer_uri(r, uri, sizeof(uri));
+	snprintf(more, sizeof(more), "http://%s/printers/%s", r->host,
+	    r->q->cfg->name);
+	printer_uuid(r, uuid, sizeof(uuid));
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uri-supported",
+	    NULL, uri);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-more-info",
+	    NULL, more);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uuid", NULL,
+	    uuid);
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-state",
+	    stopped ? IPP_PSTATE_STOPPED
+	    : busy  ? IPP_PSTATE_PROCESSING
+		    : IPP_PSTATE_IDLE);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "printer-state-reasons", NULL, stopped ? "paused" : "none");
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-state-message",
+	    NULL, qi != NULL && qi->reason[0] ? qi->reason
+	    : stopped			      ? "stopped"
+					      : "ready");
+	ippAddBoolean(a, IPP_TAG_PRINTER, "printer-is-accepting-jobs", 1);
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "queued-job-count",
+	    qi != NULL ? (int)(qi->pending + qi->active) : 0);
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "printer-up-time",
+	    (int)time(NULL));
+	ippAddDate(a, IPP_TAG_PRINTER, "printer-current-time",
+	    ippTimeToDate(time(NULL)));
+	media_attrs(r->q, a);
+}
+
+ipp_t *
+printer_attrs(struct req *r, const Sb__QueueInfo *qi)
+{
+	ipp_t *a = ippNew();
+
+	/* The queue's own strings are shared, not copied: they live as long
+	 * as the process, and nothing writes them. */
+	ippCopyAttributes(a, r->q->ipp_attrs, 1, NULL, NULL);
+	request_attrs(r, qi, a);
+	return a;
+}
+
+/* localspl's view of the queue (NULL when it does not answer). */
+static sb_env *
+queue_info(struct req *r, const Sb__QueueInfo **qi)
+{
+	Sb__QueuesReq qr = SB__QUEUES_REQ__INIT;
+	sb_env e, *a;
+
+	*qi = NULL;
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
+	e.queues_req = &qr;
+	if ((a = ask(r, &e, r->user, SB__ENVELOPE__BODY_QUEUES_REP)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < a->queues_rep->n_queues; i++)
+		if (strcmp(a->queues_rep->queues[i]->name, r->q->cfg->name) == 0)
+			*qi = a->queues_rep->queues[i];
+	return a;
+}
+
+void
+get_printer_attributes(struct req *r)
+{
+	cups_array_t *ra = ippCreateRequestedArray(r->in);
+	const Sb__QueueInfo *qi;
+	sb_env *a = queue_info(r, &qi);
+	ipp_t *live = ippNew();
+
+	/* The constant part straight from the queue's, the rest built. */
+	ippCopyAttributes(r->out, r->q->ipp_attrs, 1, wanted, ra);
+	request_attrs(r, qi, live);
+	ippCopyAttributes(r->out, live, 0, wanted, ra);
+	ippDelete(live);
+	cupsArrayDelete(ra);
+	if (a != NULL)
+		chan_free(a);
+	status(r, IPP_STATUS_OK, NULL);
+}
+
+void
+identify_printer(struct req *r)
+{
+	log_info("ipp %s: %s asks printer %s to identify itself",
+	    r->c->peer_str, r->user, r->q->cfg->name);
+}

@@ -1,0 +1,158 @@
+/*
+ * ippreq: the basics of one IPP request (ippsrv.h): its status, asking
+ * the broker, the document formats a queue takes, job ids.
+ * Reports: nothing.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "ippsrv.h"
+
+/* MIME types and what spoolbox calls them; AUTO: detected. */
+static const struct {
+	const char *mime;
+	int type;
+} formats[] = {
+	{ "application/octet-stream", SB__DATA_TYPE__AUTO },
+	{ "application/pdf", SB__DATA_TYPE__PDF },
+	{ "application/postscript", SB__DATA_TYPE__POSTSCRIPT },
+	{ "text/plain", SB__DATA_TYPE__TEXT },
+	{ "image/jpeg", SB__DATA_TYPE__JPEG },
+	{ "image/png", SB__DATA_TYPE__PNG },
+	{ "application/vnd.hp-pcl", SB__DATA_TYPE__PCL },
+	{ "image/pwg-raster", SB__DATA_TYPE__PWG_RASTER },
+	{ "image/urf", SB__DATA_TYPE__URF },
+};
+_Static_assert(sizeof(formats) / sizeof(formats[0]) == IPP_NFORMATS,
+    "IPP_NFORMATS is the number of formats");
+
+void
+status(struct req *r, ipp_status_t st, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	ippSetStatusCode(r->out, st);
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ippAddString(r->out, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message",
+	    NULL, msg);
+}
+
+/* The IPP status a client gets for a spooler's error: the one map, for
+ * every operation. */
+ipp_status_t
+ipp_status_of(int code)
+{
+	static const ipp_status_t st[] = {
+		[SB__ERROR_CODE__E_INVALID] = IPP_STATUS_ERROR_BAD_REQUEST,
+		[SB__ERROR_CODE__E_NOT_FOUND] = IPP_STATUS_ERROR_NOT_FOUND,
+		[SB__ERROR_CODE__E_PERM] = IPP_STATUS_ERROR_NOT_AUTHORIZED,
+		[SB__ERROR_CODE__E_IO] = IPP_STATUS_ERROR_INTERNAL,
+		[SB__ERROR_CODE__E_UNAVAILABLE] = IPP_STATUS_ERROR_BUSY,
+		[SB__ERROR_CODE__E_STATE] = IPP_STATUS_ERROR_NOT_POSSIBLE,
+		[SB__ERROR_CODE__E_LIMIT] = IPP_STATUS_ERROR_BUSY,
+		[SB__ERROR_CODE__E_TOO_LARGE] = IPP_STATUS_ERROR_REQUEST_ENTITY,
+		[SB__ERROR_CODE__E_QUOTA] = IPP_STATUS_ERROR_NOT_POSSIBLE,
+		[SB__ERROR_CODE__E_FORMAT] =
+		    IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
+	};
+
+	/* A code the table does not name is never "successful-ok". */
+	return code > 0 && (size_t)code < sizeof(st) / sizeof(st[0]) &&
+		st[code] != IPP_STATUS_OK
+	    ? st[code]
+	    : IPP_STATUS_ERROR_INTERNAL;
+}
+
+/* The broker's answer to e, asked as user, if it is of type want (a
+ * QueuesRep, a WorkersRep); NULL otherwise. */
+sb_env *
+ask(struct req *r, sb_env *e, const char *user, int want)
+{
+	sb_env *a = lsn_call(r->c->l, e, user, ANSWER_MS);
+
+	if (a != NULL && (int)a->body_case != want) {
+		chan_free(a);
+		a = NULL;
+	}
+	return a;
+}
+
+void
+printer_uri(const struct req *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "ipp://%s/printers/%s", r->host, r->q->cfg->name);
+}
+
+/* Does q take documents of type t? A queue with a datatype takes what
+ * the print processor converts to it; a raw queue takes anything. */
+int
+takes(const struct lsn_queue *q, int t)
+{
+	int dt = (int)q->cfg->datatype;
+
+	if (t == SB__DATA_TYPE__AUTO || dt == SB__DATA_TYPE__RAW ||
+	    dt == SB__DATA_TYPE__DT_NONE)
+		return 1;
+	return conversion_exists(t, dt) || datatype_printer_ready(t);
+}
+
+/* -1: a format spoolbox does not know. */
+int
+format_type(const char *mime)
+{
+	for (size_t i = 0; i < IPP_NFORMATS; i++)
+		if (strcasecmp(mime, formats[i].mime) == 0)
+			return formats[i].type;
+	return -1;
+}
+
+size_t
+formats_taken(const struct lsn_queue *q, const char **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < IPP_NFORMATS; i++)
+		if (takes(q, formats[i].type))
+			out[n++] = formats[i].mime;
+	return n;
+}
+
+int
+name_cmp(void *a, void *b, void *data)
+{
+	(void)data;
+	return strcmp(a, b);
+}
+
+int
+wanted(void *ra, ipp_t *dst, ipp_attribute_t *attr)
+{
+	(void)dst;
+	return ra == NULL || cupsArrayFind(ra, (void *)ippGetName(attr)) != NULL;
+}
+
+/* job-id, or the number at the end of job-uri; 0: neither. */
+uint64_t
+job_id(struct req *r)
+{
+	ipp_attribute_t *a = ippFindAttribute(r->in, "job-id", IPP_TAG_INTEGER);
+	const char *u, *s;
+
+	if (a != NULL)
+		return ippGetInteger(a, 0) > 0 ? (uint64_t)ippGetInteger(a, 0) : 0;
+	if ((a = ippFindAttribute(r->in, "job-uri", IPP_TAG_URI)) == NULL ||
+	    (u = ippGetString(a, 0, NULL)) == NULL ||
+	    (s = strrchr(u, '/')) == NULL)
+		return 0;
+	return strtoull(s + 1, NULL, 10);
+}

@@ -1,0 +1,84 @@
+/*
+ * The listener's IPP server, internal to its files. In layers, each
+ * calling only those below it (as PAPPL splits its server):
+ *   ippserve.c    HTTP and dispatch: one operation table (operation ->
+ *                 handler, the attributes it needs), GET, the connection
+ *   ippjob.c      job operations: Print-Job, Create-Job, Send-Document,
+ *                 Cancel-Job, Get-Jobs...
+ *   ippprinter.c  printer attributes: built once per queue when the
+ *                 listener starts (a reload starts a new listener); each
+ *                 request adds only the live ones (state, counts, time)
+ *   ippreq.c      one request's basics: status, the broker, formats
+ */
+#ifndef SB_IPPSRV_H
+#define SB_IPPSRV_H
+
+#include <cups/cups.h>
+#include <cups/http.h>
+#include <cups/ipp.h>
+
+#include "listener.h"
+
+/* How long an operation waits for the spooler's answer. */
+#define ANSWER_MS 30000
+
+/* One request on one connection. */
+struct req {
+	struct conn *c;
+	http_t *http;
+	ipp_t *in, *out;
+	const struct lsn_queue *q;
+	char host[256];          /* as the client reached us (Host:) */
+	char user[128];          /* the network identity */
+	char name[64];           /* requesting-user-name */
+};
+
+/* ippreq.c */
+/* The response's status, and a status-message when fmt is not NULL. */
+void status(struct req *r, ipp_status_t st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The IPP status for a spooler's error (sb.ErrorCode): the one map. */
+ipp_status_t ipp_status_of(int code);
+/* The broker's answer to e, asked as user, if it is of type want (a
+ * QueuesRep, a WorkersRep); NULL otherwise. */
+sb_env *ask(struct req *r, sb_env *e, const char *user, int want);
+void printer_uri(const struct req *r, char *buf, size_t len);
+/* Does q take documents of type t? */
+int takes(const struct lsn_queue *q, int t);
+/* The sb.DataType of a MIME type; -1: one spoolbox does not know. */
+int format_type(const char *mime);
+/* The MIME types q takes, into out (room for every format); how many. */
+size_t formats_taken(const struct lsn_queue *q, const char **out);
+#define IPP_NFORMATS 9
+/* cupsArray helpers: names compared as strings; an attribute in ra. */
+int name_cmp(void *a, void *b, void *data);
+int wanted(void *ra, ipp_t *dst, ipp_attribute_t *attr);
+/* job-id, or the number at the end of job-uri; 0: neither. */
+uint64_t job_id(struct req *r);
+
+/* ippprinter.c */
+/* The media spoolbox offers: A4 and US Letter (paper_points()). */
+extern const char *const ipp_media[2];
+/* Build each queue's constant attributes (before any connection). */
+void printer_build(struct lsn *l);
+/* Every attribute of r's queue; qi: localspl's view (NULL: unknown).
+ * The caller's to ippDelete(). */
+ipp_t *printer_attrs(struct req *r, const Sb__QueueInfo *qi);
+void get_printer_attributes(struct req *r);
+void identify_printer(struct req *r);
+
+/* ippjob.c */
+/* The job template attributes: 0 when every one can be honoured (or
+ * substituted), -1 after an error status. */
+int check_template(struct req *r, int *copies, int *type);
+void validate_job(struct req *r);
+void print_job(struct req *r);
+void create_job(struct req *r);
+void send_document(struct req *r);
+void close_job(struct req *r);
+void cancel_job(struct req *r);
+void cancel_my_jobs(struct req *r);
+void get_job_attributes(struct req *r);
+void get_jobs(struct req *r);
+
+#endif

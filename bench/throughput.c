@@ -125,17 +125,64 @@ cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The sink's listening socket on 127.0.0.1:port; -1 after a message. */
+static int
+sink_listen(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(ls, 64) != 0) {
+		perror("sink bind");
+		return -1;
+	}
+	return ls;
+}
+
+/* What the run measured, from t_submit, t_ack and t_deliver. */
+static void
+report(int size, int paced, double t_acked)
+{
+	double *lat = calloc((size_t)njobs, sizeof(double));
+
+	double last = 0;
+	for (int i = 0; i < njobs; i++) {
+		lat[i] = t_deliver[i] - t_submit[i];
+		if (t_deliver[i] > last)
+			last = t_deliver[i];
+	}
+	qsort(lat, (size_t)njobs, sizeof(double), cmp_d);
+	printf("jobs: %d of %d bytes, each fsynced before its id was returned"
+	       "%s\n", njobs, size, paced ? " (paced: one at a time)" : "");
+	printf("submit rate: %.0f jobs/s (all acknowledged in %.3fs)\n",
+	    njobs / (t_acked - t_submit[0]), t_acked - t_submit[0]);
+	printf("throughput: %.0f jobs/s (first submit to last delivery %.3fs)\n",
+	    njobs / (last - t_submit[0]), last - t_submit[0]);
+	printf("submit-to-delivered latency: p50 %.2f ms, p99 %.2f ms, "
+	       "max %.2f ms\n",
+	    lat[njobs / 2] * 1e3, lat[njobs * 99 / 100] * 1e3,
+	    lat[njobs - 1] * 1e3);
+	qsort(t_ack, (size_t)njobs, sizeof(double), cmp_d);
+	printf("submit-to-acknowledged latency: p50 %.2f ms, p99 %.2f ms, "
+	       "max %.2f ms\n",
+	    t_ack[njobs / 2] * 1e3, t_ack[njobs * 99 / 100] * 1e3,
+	    t_ack[njobs - 1] * 1e3);
+	free(lat);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *sock = NULL, *queue = "bench";
-	int port = 0, size = 200, c, ls, one = 1, paced = 0, text = 0;
+	int port = 0, size = 200, c, ls, paced = 0, text = 0;
 	int deadline_s = 60;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char err[512], title[32], *payload;
 	nng_socket s;
 	pthread_t th;
-	double *lat;
 
 	njobs = 1000;
 	while ((c = getopt(argc, argv, "s:q:p:n:z:wxT:")) != -1) {
@@ -157,19 +204,11 @@ main(int argc, char **argv)
 	t_submit = calloc((size_t)njobs, sizeof(double));
 	t_deliver = calloc((size_t)njobs, sizeof(double));
 	t_ack = calloc((size_t)njobs, sizeof(double));
-	lat = calloc((size_t)njobs, sizeof(double));
 	payload = malloc((size_t)size);
 	for (int i = 0; i < size; i++) /* text: lines of 64 */
 		payload[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(ls, 64) != 0) {
-		perror("sink bind");
+	if ((ls = sink_listen(port)) < 0)
 		return 1;
-	}
 	pthread_create(&th, NULL, sink_main, &ls);
 	if (sbclient_open(&s, sock, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
@@ -205,28 +244,7 @@ main(int argc, char **argv)
 		    delivered_now(), njobs, deadline_s);
 		return 1;
 	}
-	double last = 0;
-	for (int i = 0; i < njobs; i++) {
-		lat[i] = t_deliver[i] - t_submit[i];
-		if (t_deliver[i] > last)
-			last = t_deliver[i];
-	}
-	qsort(lat, (size_t)njobs, sizeof(double), cmp_d);
-	printf("jobs: %d of %d bytes, each fsynced before its id was returned"
-	       "%s\n", njobs, size, paced ? " (paced: one at a time)" : "");
-	printf("submit rate: %.0f jobs/s (all acknowledged in %.3fs)\n",
-	    njobs / (t_acked - t_submit[0]), t_acked - t_submit[0]);
-	printf("throughput: %.0f jobs/s (first submit to last delivery %.3fs)\n",
-	    njobs / (last - t_submit[0]), last - t_submit[0]);
-	printf("submit-to-delivered latency: p50 %.2f ms, p99 %.2f ms, "
-	       "max %.2f ms\n",
-	    lat[njobs / 2] * 1e3, lat[njobs * 99 / 100] * 1e3,
-	    lat[njobs - 1] * 1e3);
-	qsort(t_ack, (size_t)njobs, sizeof(double), cmp_d);
-	printf("submit-to-acknowledged latency: p50 %.2f ms, p99 %.2f ms, "
-	       "max %.2f ms\n",
-	    t_ack[njobs / 2] * 1e3, t_ack[njobs * 99 / 100] * 1e3,
-	    t_ack[njobs - 1] * 1e3);
+	report(size, paced, t_acked);
 	nng_close(s);
 	return 0;
 }

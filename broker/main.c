@@ -168,18 +168,13 @@ raise_nofile(void)
 		log_warn("RLIMIT_NOFILE: %s", strerror(errno));
 }
 
-int
-main(int argc, char **argv)
+/* The options; the config file named (NULL: the embedded default). */
+static const char *
+parse_args(int argc, char **argv)
 {
-	static struct broker broker;
-	struct broker *b = &broker;
 	const char *config = NULL;
-	char err[1024], exe[PATH_MAX];
-	ssize_t n;
-	int c, rv;
+	int c;
 
-	log_init("spoolboxd");
-	notify_journal();
 	while ((c = getopt(argc, argv, "c:fdh")) != -1) {
 		switch (c) {
 		case 'c':
@@ -196,6 +191,22 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	return config;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct broker broker;
+	struct broker *b = &broker;
+	const char *config = NULL;
+	char err[1024], exe[PATH_MAX];
+	ssize_t n;
+	int rv;
+
+	log_init("spoolboxd");
+	notify_journal();
+	config = parse_args(argc, argv);
 	if (config_load(&b->cfg, config, err, sizeof(err)) != 0)
 		fatal("%s", err);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

@@ -19,7 +19,7 @@
 #define SB_NET_UID 0xfffffffeu
 #define SB_CHUNK_SIZE (256 * 1024)
 /* A regular file up to this size is submitted whole in its SubmitReq,
- * not by descriptor (sbclient_submit; docs/architecture.md). */
+ * not by descriptor (sbclient_submit; docs/messages.md). */
 #define SB_INLINE_MAX (64 * 1024)
 /* Largest encoded envelope: one chunk plus generous room for fields. */
 #define SB_MSG_MAX (SB_CHUNK_SIZE + 64 * 1024)

@@ -55,7 +55,7 @@ sb budget lprmon | has "^max_jobs  *777$" || fail "bad reload changed the budget
 sed -i '$d' "$T/spoolbox.conf"
 printf '[queue.files]\nuri = file://%s/out\n' "$T" >>"$T/spoolbox.conf"
 kill -HUP "$broker"
-for _ in $(seq 100); do sb queues 2>/dev/null | has "^files " && break; sleep 0.05; done
+wait_until 5 - 'sb queues 2>/dev/null | has "^files "' || true
 sb queues | has "^files " || fail "SIGHUP did not add the queue"
 id=$(sb submit -q files "$T/in/j1")
 wait_completed "$id"

@@ -13,10 +13,7 @@ write_config "[worker.remote]" "debug_crash_on_start = 1" "crash_limit = 3" \
 	"retry_interval = 100ms" "retry_limit = 1" "error_policy = abort-job"
 "$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f >>"$T/spoolboxd.log" 2>&1 &
 SB_PID=$!
-for _ in $(seq 200); do
-	sb workers 2>/dev/null | has "^remote .* failed " && break
-	sleep 0.05
-done
+wait_until 10 - 'sb workers 2>/dev/null | has "^remote .* failed "' || true
 sb workers | has "^remote .* failed .*remote failed: 4 crashes within 60000ms (crash_limit 3)" ||
 	fail "remote not marked failed: $(sb workers)"
 sb queues | has "^ipp .*stopped.*remote failed" || fail "ipp queue not stopped: $(sb queues)"
@@ -39,8 +36,7 @@ sleep 0.3
 
 # The admin fixes the budget: the kind comes back and its job finishes.
 sb budget remote debug_crash_on_start=0 >/dev/null
-for _ in $(seq 100); do sb workers | has "^remote .* ready " && break; sleep 0.05; done
-sb workers | has "^remote .* ready " || fail "remote did not come back"
+wait_until 5 "remote did not come back" 'sb workers | has "^remote .* ready "'
 # (Its "printer" is the LPD server: the job is delivered, and refused.)
 if sb wait "$ipp" --timeout 30 2>"$T/err"; then fail "ipp job completed?"; fi
 grep -q "job $ipp aborted: " "$T/err" || fail "ipp job: $(cat "$T/err")"

@@ -91,7 +91,7 @@ rm -f "$T/big"
 HOSTILE_PIDS="$HOSTILE_PIDS $!"
 head -c 60000000 /dev/urandom >"$T/mid"
 id=$(sb submit -q slow -t raw "$T/mid")
-for _ in $(seq 200); do sb workers | has "^lprmon .* busy " && break; sleep 0.02; done
+wait_until 4 - 'sb workers | has "^lprmon .* busy "' || true
 pid=$(worker_pid lprmon)
 sleep 0.3
 # The first dispatch reads the submitted file itself while it is copied

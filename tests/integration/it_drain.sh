@@ -26,10 +26,7 @@ sb workers | has -E '^printproc +0 +[0-9]+ +busy' || fail "printproc never got t
 kill -STOP "$spl"
 # Recycle printproc now: its replacement starts, the busy one is drained.
 sb budget printproc max_lifetime=10ms >/dev/null
-for _ in $(seq 100); do
-	grep -q "printproc.0 pid $old ended" "$T/spoolboxd.log" && break
-	sleep 0.1
-done
+wait_until 10 - 'grep -q "printproc.0 pid $old ended" "$T/spoolboxd.log"' || true
 sb budget printproc max_lifetime=0 >/dev/null
 kill -CONT "$spl"
 grep -q "printproc.0 pid $old ended" "$T/spoolboxd.log" ||

@@ -42,7 +42,7 @@ sb queues --json | jq -e '.[] | select(.name == "ipp") | .printer_state | test("
 # The server stops: retries; it comes back: the job prints.
 kill "$CUPS_PID"; wait "$CUPS_PID" 2>/dev/null || true
 id=$(sb submit -q ipp -t raw "$T/raw")
-for _ in $(seq 100); do sb jobs | has "^$id .*retry-wait" && break; sleep 0.1; done
+wait_until 10 - 'sb jobs | has "^$id .*retry-wait"' || true
 sb jobs | has "^$id .*retry-wait.*connect to 127.0.0.1:$CUPSP" || fail "job $id is not retrying: $(sb jobs)"
 cups_loopback_start "$T/cups" "$CUPSP" || fail "cupsd did not restart"
 HOSTILE_PIDS="$HOSTILE_PIDS $CUPS_PID"
@@ -56,10 +56,10 @@ expect_err "aborted: .*not-found\|aborted: .*does not exist" sb wait "$id" --tim
 # printer when the local job is canceled.
 head -c 8000000 /dev/urandom >"$T/big"
 id=$(sb submit -q slow -t raw "$T/big")
-for _ in $(seq 200); do sb workers | has "^remote .* busy " && break; sleep 0.05; done
+wait_until 10 - 'sb workers | has "^remote .* busy "' || true
 sleep 1
 sb cancel "$id" >/dev/null
-for _ in $(seq 100); do grep -q "remote job [0-9]* canceled\|aborted: canceled" "$T/spoolboxd.log" && break; sleep 0.1; done
+wait_until 10 - 'grep -q "remote job [0-9]* canceled\|aborted: canceled" "$T/spoolboxd.log"' || true
 rjob=$(ipptool -t "ipp://127.0.0.1:$CUPSP/printers/slow" /usr/share/cups/ipptool/get-jobs.test -d which-jobs=all 2>/dev/null | grep -c . || true)
 cat >"$T/jobs.test" <<'X'
 {

@@ -21,8 +21,7 @@ mkdir /run/systemd/journal
 JOURNALD=$!
 # cleanup reads the test's status from $?: keep it past the kill.
 trap 'rc=$?; kill $JOURNALD 2>/dev/null; wait $JOURNALD 2>/dev/null; (exit $rc); cleanup' EXIT
-for _ in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done
-[ -S /run/systemd/journal/stdout ] || fail "journald did not start: $(cat "$T/journald.log")"
+wait_until 5 'journald did not start: $(cat "$T/journald.log")' '[ -S /run/systemd/journal/stdout ]'
 entries() { journalctl -D /run/log/journal -o json --no-pager "$@" 2>/dev/null; }
 
 PORT=$(free_port) # nothing listens there: the delivery fails
@@ -44,10 +43,7 @@ id=$(sb submit -q ps -t text "$T/t.txt")
 wait_completed "$id"
 bad=$(sb submit -q dead -t raw "$T/t.txt")
 sb wait "$bad" --timeout 30 >/dev/null 2>&1 || true
-for _ in $(seq 100); do
-	entries SPOOLBOX_REASON=max_jobs | grep -q . && entries SPOOLBOX_JOB="$bad" | grep -q . && break
-	sleep 0.1
-done
+wait_until 10 - 'entries SPOOLBOX_REASON=max_jobs | grep -q . && entries SPOOLBOX_JOB="$bad" | grep -q .' || true
 
 # The recycle: one entry with every field.
 rec=$(entries SYSLOG_IDENTIFIER=spoolboxd SPOOLBOX_REASON=max_jobs | head -n 1)

@@ -42,10 +42,7 @@ done
 for i in $(seq 0 99); do
 	lprc lpr -P "q@127.0.0.1%$LPORT" -h "$T/in/j$i" || fail "lpr of job $i failed"
 done
-for _ in $(seq 600); do
-	[ "$(sb jobs -a -q q | grep -c completed)" -ge 100 ] && break
-	sleep 0.1
-done
+wait_until 60 - '[ "$(sb jobs -a -q q | grep -c completed)" -ge 100 ]' || true
 [ "$(sb jobs -a -q q | grep -c completed)" -eq 100 ] ||
 	fail "$(sb jobs -a -q q | grep -c completed) of 100 lpr jobs completed"
 want=$(for f in "$T"/in/j*; do md5sum <"$f"; done | sort)
@@ -58,13 +55,13 @@ log "100 lpr jobs arrived byte-exact downstream"
 # order, 3 copies.
 lprc lpr -P "q@127.0.0.1%$LPORT" -h -#3 -J twofiles "$T/in/j1" "$T/in/j2" ||
 	fail "lpr of two files failed"
-for _ in $(seq 100); do sb jobs -a -q q | has twofiles && break; sleep 0.1; done
+wait_until 10 - 'sb jobs -a -q q | has twofiles' || true
 sb jobs -a -q q --json | grep -o '{[^{]*"title":"twofiles"[^}]*' | has '"copies":3' ||
 	fail "two files with -#3 are not one job of 3 copies"
 
 # lpq lists held jobs; lprm removes one.
 for i in 1 2 3; do lprc lpr -P "dead@127.0.0.1%$LPORT" -h -J "dead$i" "$T/in/j$i"; done
-for _ in $(seq 50); do [ "$(sb jobs -q dead | grep -c dead)" -eq 3 ] && break; sleep 0.1; done
+wait_until 5 - '[ "$(sb jobs -q dead | grep -c dead)" -eq 3 ]' || true
 mapfile -t dead < <(sb jobs -q dead | awk '$2 == "dead" { print $1 }')
 [ "${#dead[@]}" -eq 3 ] || fail "3 jobs to dead expected, got ${#dead[@]}"
 sb hold "${dead[1]}" >/dev/null
@@ -126,11 +123,7 @@ lprc lpr -P "q@127.0.0.1%$LPORT" -h "$T/in/j5" || fail "lpr failed while 6 idle 
 for f in "${idle[@]}"; do exec {f}>&-; done
 has "closed an idle connection from 127.0.0.1 to make room" "$T/spoolboxd.log" ||
 	fail "no idle connection was closed"
-for _ in $(seq 100); do
-	[ "$(sb jobs -a -q q | grep -c completed)" -gt "$before" ] && break
-	sleep 0.1
-done
-[ "$(sb jobs -a -q q | grep -c completed)" -gt "$before" ] || fail "the job did not print"
+wait_until 10 "the job did not print" '[ "$(sb jobs -a -q q | grep -c completed)" -gt "$before" ]'
 log "hostile LPD input refused, idle connections did not block a client"
 
 # A recycle of the listener under a stream of lpr jobs: the port stays
@@ -146,10 +139,7 @@ sb budget listener max_lifetime=0 >/dev/null
 recycles=$(sb workers | awk '$1 == "listener" { print $10 }' | sort -n | tail -n 1)
 [ "$recycles" -ge 1 ] || fail "the listener was not recycled"
 [ "$ok" -eq 40 ] || fail "only $ok of 40 lpr runs succeeded across recycles"
-for _ in $(seq 300); do
-	[ "$(sb jobs -a -q q | grep -c completed)" -ge $((before + ok)) ] && break
-	sleep 0.1
-done
+wait_until 30 - '[ "$(sb jobs -a -q q | grep -c completed)" -ge $((before + ok)) ]' || true
 [ "$(sb jobs -a -q q | grep -c completed)" -eq $((before + ok)) ] ||
 	fail "$ok jobs acknowledged, $(($(sb jobs -a -q q | grep -c completed) - before)) printed"
 log "$ok jobs across $recycles listener recycles, none lost"

@@ -186,7 +186,7 @@ for q in viaipp vialpd; do
 	ipptool -t -f "$T/raw" -d filetype=application/octet-stream \
 		"ipp://127.0.0.1:$CUPSP/printers/$q" "$TESTS/print-job.test" >/dev/null ||
 		fail "printing to cupsd's $q failed"
-	for _ in $(seq 200); do [ "$(ls "$T/out" | wc -l)" -gt "$n" ] && break; sleep 0.1; done
+	wait_until 20 - '[ "$(ls "$T/out" | wc -l)" -gt "$n" ]' || true
 	f=$(ls -t "$T/out" | head -n 1)
 	cmp -s "$T/raw" "$T/out/$f" || fail "cupsd's $q job did not arrive byte-exact"
 	log "cupsd's $q backend printed to the listener"

@@ -86,12 +86,8 @@ wait_completed "$id"
 # CAP_SYS_RESOURCE: a new process takes it, and says why.
 kill -HUP "$SB_PID"
 sb budget lprmon memory_limit=300M >/dev/null
-for _ in $(seq 100); do
-	sb workers | grep -q "^lprmon .*memory_limit: raised" && break
-	sleep 0.05
-done
-sb workers | grep -q "^lprmon .*memory_limit: raised" || fail "lprmon kept its old limit: $(sb workers)"
-for _ in $(seq 200); do sb workers | grep -q "^lprmon .* ready " && break; sleep 0.05; done
+wait_until 5 'lprmon kept its old limit: $(sb workers)' 'sb workers | grep -q "^lprmon .*memory_limit: raised"'
+wait_until 10 - 'sb workers | grep -q "^lprmon .* ready "' || true
 
 pids=$(sb workers | awk 'NR > 1 && $3 > 0 { print $3 }')
 stop_spoolboxd

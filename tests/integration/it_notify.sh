@@ -7,7 +7,7 @@
 
 "$BUILD/tests/notifyrecv" "$T/notify.sock" >"$T/notify.out" 2>&1 &
 HOSTILE_PIDS="$HOSTILE_PIDS $!"
-for _ in $(seq 100); do [ -S "$T/notify.sock" ] && break; sleep 0.05; done
+wait_until 5 - '[ -S "$T/notify.sock" ]' || true
 write_config "[queue.q]" "uri = file://$T/out"
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 start_spoolboxd
 for _ in $(seq 100); do has '^READY=1' "$T/notify.out" && break; sleep 0.05; done

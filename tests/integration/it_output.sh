@@ -48,10 +48,7 @@ mapfile -t mine <"$T/user.ids"
 wait_completed "${mine[@]}"
 # (each waited for at once: root's own oldest are pruned as it goes)
 for i in $(seq 1 20); do wait_completed "$(sb submit -q out -t raw "$T/doc.txt")"; done
-for _ in $(seq 50); do
-	[ "$(sb jobs -a --json | jq length)" -eq 10 ] && break
-	sleep 0.1
-done
+wait_until 5 - '[ "$(sb jobs -a --json | jq length)" -eq 10 ]' || true
 kept=$(sb jobs -a --json | jq "[.[] | select(.user == \"$TEST_USER\")] | length")
 [ "$kept" -eq 5 ] || fail "root's jobs evicted the user's history: $kept of 5 left"
 [ "$(sb jobs -a --json | jq length)" -eq 10 ] || fail "history not held to 10"
@@ -63,10 +60,7 @@ if [ -d /sys/fs/cgroup/memory ] && grep -q "cgroup-v1" "$T/spoolboxd.log"; then
 	wait "$SB_PID" 2>/dev/null || true
 	SB_PID=
 	[ -d "/sys/fs/cgroup/memory/spoolbox-$dead" ] || fail "no cgroup left to clean"
-	for _ in $(seq 100); do
-		[ -z "$(cat /sys/fs/cgroup/memory/spoolbox-"$dead"/w*/cgroup.procs 2>/dev/null)" ] && break
-		sleep 0.05
-	done
+	wait_until 5 - '[ -z "$(cat /sys/fs/cgroup/memory/spoolbox-"$dead"/w*/cgroup.procs 2>/dev/null)" ]' || true
 	start_spoolboxd
 	[ ! -d "/sys/fs/cgroup/memory/spoolbox-$dead" ] ||
 		fail "the dead broker's cgroup spoolbox-$dead is still there"

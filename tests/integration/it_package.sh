@@ -52,7 +52,7 @@ printf '[queue.files]\nuri = file://%s/out\n' "$T" >"$T/etc/conf.d/50-files.conf
 SPOOLBOX_LIBEXEC=$T/root/usr/libexec/spoolbox \
 	"$T/root/usr/sbin/spoolboxd" -c "$T/etc/spoolbox.conf" -f >>"$T/spoolboxd.log" 2>&1 &
 SB_PID=$!
-for _ in $(seq 200); do [ -S "$T/run/spoolbox.sock" ] && break; sleep 0.05; done
+wait_until 10 - '[ -S "$T/run/spoolbox.sock" ]' || true
 pk() { "$T/root/usr/bin/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
 for _ in $(seq 100); do [ "$(pk workers 2>/dev/null | grep -c ' ready ')" -ge 4 ] && break; sleep 0.05; done
 printf 'printed by the packaged spoolbox\n' >"$T/doc.txt"

@@ -33,7 +33,7 @@ as_user mv "$T/p/spool" "$T/p/old"
 as_user ln -s "$T/victim" "$T/p/spool"
 expect_err "reload refused, old config kept: $T/p is owned by uid" sb reload
 kill -HUP "$SB_PID"
-for _ in $(seq 50); do grep -q "SIGHUP: reload refused" "$T/spoolboxd.log" && break; sleep 0.1; done
+wait_until 5 - 'grep -q "SIGHUP: reload refused" "$T/spoolboxd.log"' || true
 grep -q "SIGHUP: reload refused, old config kept: $T/p is owned by uid" "$T/spoolboxd.log" ||
 	fail "SIGHUP reload was not refused"
 [ "$(stat -c %u "$T/victim/sub")" -eq 0 ] || fail "a reload chowned the link's target"

@@ -95,8 +95,7 @@ expect_err "queue ps takes postscript, and there is no conversion from jpeg; job
 printf '%%!PS\n{ 1 pop } loop\n' >"$T/loop.ps"
 chmod 644 "$T/loop.ps"
 k=$(sb submit -q pdf "$T/loop.ps")
-for _ in $(seq 100); do sb jobs | has "^$k .*processing" && break; sleep 0.1; done
-sb jobs | has "^$k .*processing" || fail "the endless PostScript job $k is not being converted"
+wait_until 10 "the endless PostScript job $k is not being converted" 'sb jobs | has "^$k .*processing"'
 sb cancel "$k"
 m=$(sb submit -q pdf "$T/three.ps")
 wait_completed "$m"
@@ -116,6 +115,6 @@ for round in 1 2 3; do
 	kill -9 "$pid"
 	for _ in $(seq 100); do sb workers | awk '$1 == "printproc" { print $3 }' | has -vx "$pid" && break; sleep 0.1; done
 done
-for _ in $(seq 100); do sb jobs -a | has "^$n .*aborted" && break; sleep 0.1; done
+wait_until 10 - 'sb jobs -a | has "^$n .*aborted"' || true
 sb jobs -a | has "^$n .*aborted.*ended 3 times while converting" || fail "job $n not aborted after 3 lost conversions: $(sb jobs -a)"
 log "PASS: Unicode text to PDF ($pages pages, counted right), A4 and Letter; PDF to PostScript; images to PDF; pages counted; types detected; unconvertible refused"

@@ -90,7 +90,7 @@ for i in $(seq 1 300); do echo "$i" >"$T/many/$i"; done
 mapfile -t ids < <(sb submit -q ps -t raw "$T"/many/*)
 wait_completed "${ids[@]}"
 kill -9 "$(worker_pid localspl)"
-for _ in $(seq 100); do sb workers 2>/dev/null | has "^localspl .* ready " && break; sleep 0.05; done
+wait_until 5 - 'sb workers 2>/dev/null | has "^localspl .* ready "' || true
 c=$(sb submit -q ps -t raw "$T/many/1")
 wait_completed "$c"
 if grep -q "localspl.0 pid [0-9]* sandbox violation" "$T/spoolboxd.log"; then

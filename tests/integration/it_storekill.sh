@@ -31,10 +31,7 @@ for i in $(seq 1 "$KILLS"); do
 		wait "$SB_PID" 2>/dev/null || true
 		# Its workers die with it (PDEATHSIG); the next one starts
 		# when the old localspl is gone.
-		for _ in $(seq 200); do
-			[ -z "$spl" ] || gone "$spl" && break
-			sleep 0.01
-		done
+		wait_until 2 - '[ -z "$spl" ] || gone "$spl"' || true
 		start_spoolboxd
 	fi
 done

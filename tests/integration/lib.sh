@@ -160,8 +160,9 @@ stop_spoolboxd() {
 
 # wait_until SECONDS WHAT CHECK...: run CHECK (a command, or one string of
 # shell to eval) every 50 ms until it succeeds; fail naming WHAT when
-# SECONDS pass first. With WHAT "-": return 1 instead, for a caller that
-# looks for itself.
+# SECONDS pass first (WHAT is expanded then: single-quoted, a $(...) in it
+# shows the state at the failure). With WHAT "-": return 1 instead, for a
+# caller that looks for itself.
 wait_until() {
 	local secs=$1 end=$((SECONDS + $1)) what=$2
 	shift 2
@@ -169,7 +170,8 @@ wait_until() {
 		if [ $# -eq 1 ]; then eval "$1" && return 0; else "$@" && return 0; fi
 		if [ "$SECONDS" -ge "$end" ]; then
 			[ "$what" = - ] && return 1
-			fail "$what: not within ${secs}s"
+			eval "what=\"$what\""
+			fail "$what (waited ${secs}s)"
 		fi
 		sleep 0.05
 	done

@@ -16,10 +16,7 @@ start_spoolboxd
 head -c 200M < <(yes "a line of text to convert into PostScript, page by page") \
 	>"$T/big.txt"
 id=$(sb submit -q ps -t text "$T/big.txt")
-for _ in $(seq 400); do
-	sb workers | has -E '^printproc +0 +[0-9]+ +busy' && break
-	sleep 0.02
-done
+wait_until 8 - "sb workers | has -E '^printproc +0 +[0-9]+ +busy'" || true
 old=$(worker_pid printproc)
 spl=$(worker_pid localspl)
 sb workers | has -E '^printproc +0 +[0-9]+ +busy' || fail "printproc never got the job"

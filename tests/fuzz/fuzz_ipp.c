@@ -1,13 +1,15 @@
 /*
  * fuzz_ipp: libFuzzer target for the listener's IPP request handling: the
- * input is a request body as a client would POST it. libcups decodes it
- * (ippReadIO, as the server does); whatever decodes goes through the
+ * input is a request body as a client would POST it, read as the server
+ * reads it: bounded first (ipp_read_bounded), then decoded by libcups,
+ * on a thread with the stack and guard of a connection's (LSN_STACK); whatever decodes goes through the
  * listener's checks of the operation and job template attributes and,
  * for Get-Printer-Attributes, the printer's attributes (ipp_check_request),
  * and the response is encoded as it would be sent. None of it may read
  * or write out of bounds or leak (ASan, UBSan).
  * Build: cmake -DSPOOLBOX_FUZZ=ON with clang; run: fuzz_ipp -max_total_time=N.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -42,6 +44,34 @@ to_nowhere(void *ctx, ipp_uchar_t *buf, size_t len)
 	return (ssize_t)len;
 }
 
+struct run {
+	const uint8_t *data;
+	size_t size;
+	struct conn *c;
+};
+
+/* One input, as a connection's thread handles it. */
+static void *
+run_one(void *arg)
+{
+	struct run *r = arg;
+	struct src s = { r->data, r->size };
+	ipp_t *in = ippNew(), *out;
+	char why[128];
+
+	if (ipp_read_bounded(from_buf, &s, in, why, sizeof(why)) == 0) {
+		out = ipp_check_request(r->c, in);
+		ipp_state_t st;
+		ippSetState(out, IPP_STATE_IDLE);
+		while ((st = ippWriteIO(NULL, to_nowhere, 1, NULL, out)) !=
+		    IPP_STATE_DATA && st != IPP_STATE_ERROR)
+			;
+		ippDelete(out);
+	}
+	ippDelete(in);
+	return NULL;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,8 +81,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct lsn_queue q;
 	static struct lsn l;
 	static struct conn c;
-	struct src s = { data, size };
-	ipp_t *in = ippNew(), *out;
+	struct run r = { data, size, &c };
+	pthread_attr_t attr;
+	pthread_t t;
 
 	if (l.nqueues == 0) {
 		qc.name = (char *)"q";
@@ -71,15 +102,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strcpy(c.peer_str, "127.0.0.1");
 		ipp_init(&l);
 	}
-	if (ippReadIO(&s, from_buf, 1, NULL, in) == IPP_STATE_DATA) {
-		out = ipp_check_request(&c, in);
-		ipp_state_t st;
-		ippSetState(out, IPP_STATE_IDLE);
-		while ((st = ippWriteIO(NULL, to_nowhere, 1, NULL, out)) !=
-		    IPP_STATE_DATA && st != IPP_STATE_ERROR)
-			;
-		ippDelete(out);
-	}
-	ippDelete(in);
+	/* The production thread: its stack and guard (listener.c). */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, LSN_STACK);
+	pthread_attr_setguardsize(&attr, LSN_STACK_GUARD);
+	if (pthread_create(&t, &attr, run_one, &r) != 0)
+		__builtin_trap();
+	pthread_join(t, NULL);
+	pthread_attr_destroy(&attr);
 	return 0;
 }

@@ -97,7 +97,7 @@ http() { # BYTES: the status line of the answer
 }
 [ "$(http 'POST /printers/files HTTP/1.1\r\nHost: x\r\nContent-Type: application/ipp\r\nContent-Length: 5\r\n\r\nabcde')" = "HTTP/1.1 400 Bad Request" ] ||
 	fail "a malformed IPP request was not refused with 400"
-has "malformed or incomplete IPP request" "$T/spoolboxd.log" || fail "no log line for it"
+has "ipp 127.0.0.1: request refused: the request ended early" "$T/spoolboxd.log" || fail "no log line for it"
 [ "$(http 'POST /printers/files HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi')" = "HTTP/1.1 400 Bad Request" ] ||
 	fail "a POST that is not IPP was not refused with 400"
 [ "$(http 'BREW /pot HTCPCP/1.0\r\n\r\n')" = "HTTP/1.1 400 Bad Request" ] ||

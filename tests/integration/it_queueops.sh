@@ -41,8 +41,8 @@ sb queues | grep -q "^office *disabled .*disabled by root: paper jam" ||
 	fail "the disable did not survive a restart: $(sb queues)"
 
 # Another user's job: permission denied, nothing changes.
-expect_err "belongs to" sbu cancel "$held"
-expect_err "belongs to" sbu move "$held" files
+expect_err "is not yours" sbu cancel "$held"
+expect_err "is not yours" sbu move "$held" files
 [ "$(sb jobs --json | jq -r ".[] | select(.id == $held) | .queue")" = office ] ||
 	fail "a refused move moved job $held"
 

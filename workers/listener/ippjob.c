@@ -70,8 +70,15 @@ add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
 
 	printer_uri(r, puri, sizeof(puri));
 	snprintf(uri, sizeof(uri), "%s/%" PRIu64, puri, ji->id);
-	snprintf(user, sizeof(user), "%.*s", (int)strcspn(ji->user, "@"),
-	    ji->user);
+	/* Another user's job: its number and state, nothing of who or
+	 * what (as `spoolbox jobs` shows it to others). */
+	int mine = strcmp(ji->user, r->user) == 0;
+
+	if (mine)
+		snprintf(user, sizeof(user), "%.*s",
+		    (int)strcspn(ji->user, "@"), ji->user);
+	else
+		snprintf(user, sizeof(user), "(private)");
 	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-id", (int)ji->id);
 	ippAddString(a, IPP_TAG_JOB, IPP_TAG_URI, "job-uri", NULL, uri);
 	ippAddString(a, IPP_TAG_JOB, IPP_TAG_URI, "job-printer-uri", NULL,
@@ -84,7 +91,7 @@ add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
 		ippAddString(a, IPP_TAG_JOB, IPP_TAG_TEXT, "job-state-message",
 		    NULL, ji->last_error);
 	ippAddString(a, IPP_TAG_JOB, IPP_TAG_NAME, "job-name", NULL,
-	    ji->title[0] ? ji->title : "untitled");
+	    !mine ? "(private)" : ji->title[0] ? ji->title : "untitled");
 	ippAddString(a, IPP_TAG_JOB, IPP_TAG_NAME, "job-originating-user-name",
 	    NULL, user);
 	ippAddInteger(a, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-k-octets",

@@ -312,17 +312,36 @@ http_get(struct req *r, const char *resource)
 	    (q = lsn_queue(r->c->l, resource + 10)) == NULL)
 		return respond_text(r, HTTP_STATUS_NOT_FOUND, "text/plain",
 		    "404 - Not Found\n");
-	snprintf(text, sizeof(text), "spoolbox queue %s: %s\n", q->cfg->name,
-	    q->cfg->description[0] ? q->cfg->description : q->cfg->uri);
+	/* Not where it prints: the printer behind is the admin's business. */
+	snprintf(text, sizeof(text), "spoolbox queue %s%s%s\n", q->cfg->name,
+	    q->cfg->description[0] ? ": " : "", q->cfg->description);
 	return respond_text(r, HTTP_STATUS_OK, "text/plain", text);
 }
 
 /* ippRead() waits 10 s for bytes when a body ends before the message
  * does; httpRead2() says at once that there are none. */
 static ssize_t
-read_body(void *http, ipp_uchar_t *buf, size_t len)
+read_body(void *http, unsigned char *buf, size_t len)
 {
 	return httpRead2(http, (char *)buf, len);
+}
+
+/* Is the body's length said one way only (RFC 9112 6.3)? Both
+ * Content-Length and Transfer-Encoding, two lengths (libcups joins a
+ * repeated field with a comma), a length that is not a number, or a coding
+ * other than chunked: the body's end is ambiguous, so a request could be
+ * smuggled past a proxy in front; refused, and the connection closed. */
+static int
+framing_ok(http_t *http)
+{
+	const char *cl = httpGetField(http, HTTP_FIELD_CONTENT_LENGTH);
+	const char *te = httpGetField(http, HTTP_FIELD_TRANSFER_ENCODING);
+
+	if (cl[0] != '\0' && te[0] != '\0')
+		return 0;
+	if (te[0] != '\0')
+		return strcasecmp(te, "chunked") == 0;
+	return cl[strspn(cl, "0123456789")] == '\0' && strlen(cl) <= 18;
 }
 
 /* The request line and header, within the step (deadline): the state
@@ -357,6 +376,16 @@ read_head(struct req *r, char *resource, size_t len, uint64_t deadline)
 		    "400 - Bad Request\n");
 		return HTTP_STATE_ERROR;
 	}
+	if (!framing_ok(r->http)) {
+		log_warn("ipp %s: ambiguous HTTP framing (Content-Length "
+			 "'%s', Transfer-Encoding '%s'): refused",
+		    r->c->peer_str,
+		    httpGetField(r->http, HTTP_FIELD_CONTENT_LENGTH),
+		    httpGetField(r->http, HTTP_FIELD_TRANSFER_ENCODING));
+		respond_text(r, HTTP_STATUS_BAD_REQUEST, "text/plain",
+		    "400 - Bad Request\n");
+		return HTTP_STATE_ERROR;
+	}
 	snprintf(r->host, sizeof(r->host), "%s",
 	    httpGetField(r->http, HTTP_FIELD_HOST));
 	if (r->host[0] == '\0')
@@ -364,12 +393,13 @@ read_head(struct req *r, char *resource, size_t len, uint64_t deadline)
 	return st;
 }
 
-/* A POST's IPP message into r->in, within the step; 0, or -1 after any
- * answer it needed. */
+/* A POST's IPP message into r->in, bounded (ippread.c); each read waits
+ * at most the socket's timeout, and the step's deadline shuts the socket.
+ * 0, or -1 after any answer it needed. */
 static int
-read_ipp(struct req *r, uint64_t deadline)
+read_ipp(struct req *r)
 {
-	ipp_state_t is;
+	char why[128];
 
 	if (strcmp(httpGetField(r->http, HTTP_FIELD_CONTENT_TYPE),
 		"application/ipp") != 0) {
@@ -384,15 +414,11 @@ read_ipp(struct req *r, uint64_t deadline)
 	    httpWriteResponse(r->http, HTTP_STATUS_CONTINUE) < 0)
 		return -1;
 	r->in = ippNew();
-	while ((is = ippReadIO(r->http, read_body, 1, NULL, r->in)) !=
-	    IPP_STATE_DATA) {
-		if (is == IPP_STATE_ERROR || now_mono_ms() > deadline) {
-			log_warn("ipp %s: malformed or incomplete IPP request",
-			    r->c->peer_str);
-			respond_text(r, HTTP_STATUS_BAD_REQUEST, "text/plain",
-			    "400 - Bad Request\n");
-			return -1;
-		}
+	if (ipp_read_bounded(read_body, r->http, r->in, why, sizeof(why)) != 0) {
+		log_warn("ipp %s: request refused: %s", r->c->peer_str, why);
+		respond_text(r, HTTP_STATUS_BAD_REQUEST, "text/plain",
+		    "400 - Bad Request\n");
+		return -1;
 	}
 	return 0;
 }
@@ -420,7 +446,7 @@ one_request(struct req *r)
 		    "405 - Method Not Allowed\n");
 		return -1;
 	}
-	if (read_ipp(r, deadline) == 0) {
+	if (read_ipp(r) == 0) {
 		/* A document streams at its own pace: each read bounded by
 		 * the socket's timeout, the whole by max_upload_seconds. */
 		lsn_step(r->c, 0);

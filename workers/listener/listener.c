@@ -77,7 +77,8 @@ take(struct lsn *l, int fd, void *http, const struct sockaddr_storage *peer)
 	st->http = http;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_attr_setstacksize(&attr, LSN_STACK);
+	pthread_attr_setguardsize(&attr, LSN_STACK_GUARD);
 	if (pthread_create(&t, &attr, conn_thread, st) != 0) {
 		log_error("no thread for %s: %s", addr, strerror(errno));
 		pthread_attr_destroy(&attr);

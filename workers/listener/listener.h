@@ -151,6 +151,25 @@ void ipp_serve(struct conn *c, void *http);
  * the caller's to ippDelete(). For the fuzz target. */
 struct _ipp_s;
 struct _ipp_s *ipp_check_request(struct conn *c, struct _ipp_s *in);
+
+/* ippread.c: a request's attributes, bounded before libcups parses them
+ * (its parser recurses per nested collection): at most IPP_HEAD_MAX
+ * bytes, IPP_VALUES_MAX values, collections IPP_DEPTH_MAX deep (PWG's
+ * deepest, job-presets > media-col > media-size, is 3). Read through rd
+ * up to the end of the attributes (not the document); 0, or -1 with why.
+ * The fuzz target reads through it too, on a thread of LSN_STACK. */
+#define IPP_HEAD_MAX (256 * 1024)
+#define IPP_VALUES_MAX 4096
+#define IPP_DEPTH_MAX 8
+typedef ssize_t (*ipp_read_fn)(void *ctx, unsigned char *buf, size_t len);
+int ipp_read_bounded(ipp_read_fn rd, void *ctx, struct _ipp_s *in,
+    char *why, size_t whylen);
+
+/* A connection thread's stack, and the guard below it: a frame larger
+ * than the guard could step over it (hence also -fstack-clash-protection,
+ * CMakeLists.txt). */
+#define LSN_STACK (256 * 1024)
+#define LSN_STACK_GUARD (64 * 1024)
 /* libcups accepts IPP connections itself: the http_t *, or NULL. */
 void *ipp_accept(int listen_fd);
 int ipp_fd(void *http);

@@ -756,9 +756,9 @@ request_job_ctl(struct spl *s, const sb_env *e)
 		return;
 	}
 	if (!owns(j, e->caller) && !e->caller->admin) {
+		/* Who owns it is not the caller's to learn. */
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
-		    "job %llu belongs to %s", (unsigned long long)j->id,
-		    j->user);
+		    "job %llu is not yours", (unsigned long long)j->id);
 		return;
 	}
 	if (job_state_final(j->state)) {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "log.h"
 #include "util.h"
 
 static const char *const state_names[] = { "none", "pending", "processing",
@@ -24,32 +25,6 @@ output_state_name(int state)
 	return state >= 0 && state <= 8 ? state_names[state] : "?";
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one
- * (overlong forms, surrogates and values past U+10FFFF are not). */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0], n, min, v;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000, v = c & 0x07;
-	else
-		return 0;
-	for (unsigned i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return n;
-}
 
 static void
 json_str(const char *s)
@@ -58,7 +33,7 @@ json_str(const char *s)
 
 	putchar('"');
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = text_utf8_len(p);
 		if (n == 0) {
 			fputs("\\ufffd", stdout);
 			p++;
@@ -74,42 +49,6 @@ json_str(const char *s)
 	putchar('"');
 }
 
-/*
- * s made safe for a terminal, at most width characters (0: no limit):
- * control characters (C0, DEL, C1) and invalid bytes as \xNN, newlines
- * and tabs as \n and \t; everything else as is. Into buf (len >= 16).
- */
-const char *
-output_safe(const char *s, size_t width, char *buf, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	size_t o = 0, chars = 0;
-
-	while (*p && (width == 0 || chars < width)) {
-		size_t n = utf8_len(p);
-		char esc[16];
-		int c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
-		if (n == 0 || *p < 0x20 || *p == 0x7f || c1) {
-			if (*p == '\n' || *p == '\t')
-				snprintf(esc, sizeof(esc), "\\%c",
-				    *p == '\n' ? 'n' : 't');
-			else
-				snprintf(esc, sizeof(esc), "\\x%02x", *p);
-			n = c1 ? 2 : 1;
-		} else {
-			memcpy(esc, p, n);
-			esc[n] = '\0';
-		}
-		if (o + strlen(esc) + 1 > len)
-			break;
-		memcpy(buf + o, esc, strlen(esc));
-		o += strlen(esc);
-		p += n;
-		chars++;
-	}
-	buf[o] = '\0';
-	return buf;
-}
 
 static void
 json_kv_str(const char *k, const char *v, int comma)
@@ -211,12 +150,12 @@ output_jobs_page(const Sb__JobsRep *r, int json, int attempts, int *first)
 		    "%s\n",
 		    (unsigned long long)j->id, j->queue,
 		    output_state_name(j->state),
-		    output_safe(j->user, 0, u, sizeof(u)),
+		    text_safe(j->user, 0, u, sizeof(u)),
 		    (unsigned long long)j->size, datatype_name(j->datatype),
 		    pages, attempts ? " " : "", attempts ? 8 : 0,
-		    attempts ? tries : "", output_safe(j->title, 20, t,
+		    attempts ? tries : "", text_safe(j->title, 20, t,
 						sizeof(t)),
-		    output_safe(detail, 0, d, sizeof(d)));
+		    text_safe(detail, 0, d, sizeof(d)));
 		*first = 0;
 	}
 	fflush(stdout);
@@ -247,15 +186,15 @@ output_queues(const Sb__QueuesRep *r, int json)
 			    (unsigned long long)q->completed,
 			    datatype_name(q->datatype), q->uri,
 			    q->reason[0] ? "  " : "",
-			    output_safe(q->reason, 0, why, sizeof(why)),
+			    text_safe(q->reason, 0, why, sizeof(why)),
 			    q->accepting ? "" : "  rejecting: ",
-			    q->accepting ? "" : output_safe(q->reject_reason,
+			    q->accepting ? "" : text_safe(q->reject_reason,
 							0, rj, sizeof(rj)),
 			    q->printer_state[0] ? "  printer: " : "",
-			    output_safe(q->printer_state, 0, ps, sizeof(ps)));
+			    text_safe(q->printer_state, 0, ps, sizeof(ps)));
 			for (size_t k = 0; k < q->n_inbound; k++)
 				printf("%s%s", k ? " " : "  from: ",
-				    output_safe(q->inbound[k], 0, ps,
+				    text_safe(q->inbound[k], 0, ps,
 					sizeof(ps)));
 			putchar('\n');
 			continue;
@@ -314,7 +253,7 @@ output_workers(const Sb__WorkersRep *r, int json)
 			    priv, w->fds, (unsigned long long)w->jobs,
 			    (double)w->uptime_ms / 1000, w->restarts,
 			    w->recycles,
-			    output_safe(w->last_reason, 0, why, sizeof(why)));
+			    text_safe(w->last_reason, 0, why, sizeof(why)));
 			continue;
 		}
 		printf("%s{", i ? "," : "");
@@ -405,7 +344,7 @@ output_status(const char *sock, const Sb__WorkersRep *w,
 		printf("%-12s %-8s %7u %6u %9llu%s%s\n", x->name, x->state,
 		    x->pending, x->active, (unsigned long long)x->completed,
 		    x->reason[0] ? "  " : "",
-		    output_safe(x->reason, 0, why, sizeof(why)));
+		    text_safe(x->reason, 0, why, sizeof(why)));
 	}
 	printf("\nLAST RECYCLES AND RESTARTS\n");
 	if (w->n_recent == 0)
@@ -419,6 +358,6 @@ output_status(const char *sock, const Sb__WorkersRep *w,
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
 		printf("  %s %s.%u pid %u %s: %s\n", when,
 		    kind_name((int)e->kind), e->instance, e->pid, e->what,
-		    output_safe(e->reason, 0, why, sizeof(why)));
+		    text_safe(e->reason, 0, why, sizeof(why)));
 	}
 }

@@ -19,8 +19,5 @@ void output_status(const char *sock, const Sb__WorkersRep *w,
     const Sb__QueuesRep *q);
 /* Both, in Prometheus' text exposition format. */
 const char *output_state_name(int state);
-/* s for a terminal: control characters and invalid UTF-8 escaped, at
- * most width characters (0: all); into buf. */
-const char *output_safe(const char *s, size_t width, char *buf, size_t len);
 
 #endif

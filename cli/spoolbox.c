@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "sbclient.h"
+#include "log.h"
 #include "util.h"
 #include "vocab.h"
 
@@ -80,7 +81,7 @@ call(sb_env *req)
 		die("%s", err);
 	if (rep->body_case == SB__ENVELOPE__BODY_ERROR_REP) {
 		char why[1024];
-		die("%s", output_safe(rep->error_rep->message, 0, why,
+		die("%s", text_safe(rep->error_rep->message, 0, why,
 			      sizeof(why)));
 	}
 	return rep;
@@ -326,7 +327,7 @@ cmd_wait(int argc, char **argv)
 				    (unsigned long long)j->id,
 				    output_state_name(j->state),
 				    j->last_error[0] ? ": " : "",
-				    output_safe(j->last_error, 0, why,
+				    text_safe(j->last_error, 0, why,
 					sizeof(why)));
 			chan_free(rep);
 			return ok ? 0 : 1;

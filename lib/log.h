@@ -9,6 +9,7 @@
 #define SB_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
 
@@ -43,6 +44,13 @@ void log_event(int prio, const struct log_about *a, const char *fmt, ...)
  * them. */
 int log_journal_stream(void);
 void log_set_sink(log_sink_fn fn);
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+size_t text_utf8_len(const unsigned char *p);
+/* s made safe for a log line or a terminal, at most width characters (0:
+ * no limit): control characters (C0, DEL, C1) and invalid bytes as \xNN,
+ * newlines and tabs as \n and \t. Into buf (len >= 16). Every log line
+ * goes through it; the CLI's listings too. */
+const char *text_safe(const char *s, size_t width, char *buf, size_t len);
 void fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 

@@ -998,6 +998,8 @@ send_configure(struct broker *b, struct inst *w)
 		c.history_per_user = (uint32_t)b->cfg.history_per_user;
 		c.max_uploads = (uint32_t)b->cfg.max_uploads;
 		c.max_uploads_per_user = (uint32_t)b->cfg.max_uploads_per_user;
+		c.min_free_bytes = b->cfg.min_free_bytes;
+		c.min_free_permille = (uint32_t)b->cfg.min_free_permille;
 		c.n_queues = queue_configs(&b->cfg, &qs, &qp);
 		c.queues = qp;
 		c.n_rw_paths = config_localspl_paths(&b->cfg, rw);

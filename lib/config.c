@@ -361,6 +361,30 @@ allowed_prefixes(struct parse_ctx *p, const char *val)
 	return 1;
 }
 
+/* min_free_space: a size ("64M") or a share of the spool's filesystem
+ * ("5%", "0.5%"); 0 turns the reserve off. */
+static int
+free_space_key(struct parse_ctx *p, const char *val)
+{
+	size_t n = strlen(val);
+	char *end;
+
+	if (n > 1 && val[n - 1] == '%') {
+		double pc = strtod(val, &end);
+		if (end != val + n - 1 || !(pc >= 0 && pc <= 50))
+			return set_err(p, "bad min_free_space '%s' (a size, or "
+			    "0-50%%)", val);
+		p->c->min_free_permille = (uint64_t)(pc * 10 + 0.5);
+		p->c->min_free_bytes = 0;
+		return 1;
+	}
+	if (parse_size(val, &p->c->min_free_bytes) != 0)
+		return set_err(p, "bad min_free_space '%s' (a size, or 0-50%%)",
+		    val);
+	p->c->min_free_permille = 0;
+	return 1;
+}
+
 static int
 spooler_key(struct parse_ctx *p, const char *key, const char *val)
 {
@@ -381,6 +405,8 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 		return key_set(k, c, val, p->err, sizeof(p->err)) == 0;
 	} else if (strcmp(key, "allowed_prefixes") == 0) {
 		return allowed_prefixes(p, val);
+	} else if (strcmp(key, "min_free_space") == 0) {
+		return free_space_key(p, val);
 	} else if (strcmp(key, "kernel_limit") == 0) {
 		if (strcmp(val, "auto") != 0 && strcmp(val, "cgroup") != 0 &&
 		    strcmp(val, "rlimit") != 0 && strcmp(val, "none") != 0)
@@ -754,6 +780,11 @@ config_defaults(struct sb_config *c)
 	c->max_upload_time = 600000;
 	c->max_uploads = 64;
 	c->max_uploads_per_user = 8;
+	/* New jobs stop while the spool's disk has less free: cancels,
+	 * deletes and history keep working below it (store.c's reserve).
+	 * A size, not a share: a share of a large disk shared with other
+	 * things could stop printing while gigabytes are free. */
+	c->min_free_bytes = 64 << 20;
 	c->sandbox = SBX_ENFORCE;
 	strcpy(c->kernel_limit, "auto");
 	for (int k = 1; k < SB_KINDS; k++) {

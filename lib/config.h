@@ -112,6 +112,8 @@ struct sb_config {
 	uint64_t max_jobs_per_user;   /* queue default; 0: no limit */
 	uint64_t max_uploads;         /* unfinished uploads in all */
 	uint64_t max_uploads_per_user;
+	uint64_t min_free_bytes;      /* min_free_space as a size, or... */
+	uint64_t min_free_permille;   /* ...as a share of the spool's disk */
 	enum sandbox_mode sandbox;
 	char kernel_limit[16];  /* auto | cgroup | rlimit | none */
 	struct sb_budget workers[SB_KINDS];

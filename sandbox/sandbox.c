@@ -86,7 +86,7 @@ static const char *const localspl_calls[] = { "openat", "pwrite64",
 	"fsync", "fdatasync", "rename", "renameat", "renameat2", "unlink",
 	"unlinkat", "mkdir", "mkdirat", "getdents64", "ftruncate",
 	"copy_file_range", "sendfile", "sync_file_range", "fstatfs", "access",
-	"faccessat", "faccessat2", "fchown", NULL };
+	"faccessat", "faccessat2", "fchown", "fallocate", NULL };
 
 /* sendfile: the job's data, from the descriptor the broker passed, to
  * the printer's socket without a copy through user space. */

@@ -1,6 +1,7 @@
 #!/bin/bash
-# A full spool is a clean refusal: on a small tmpfs spool, submits past
-# its size fail with one line saying so, every job already taken stays
+# A full spool is a clean refusal: on a small tmpfs spool with no
+# min_free_space (it_fulldisk has one), submits past its size fail with
+# one line saying so, every job already taken stays
 # whole, and once space is freed (a job canceled) submits work again and
 # every job prints, byte for byte, to a real lpd.
 if [ -z "${SB_ENOSPC_NS:-}" ]; then
@@ -11,7 +12,7 @@ fi
 mkdir "$T/spool"
 mount -t tmpfs -o size=3m,mode=0755 spool "$T/spool"
 PORT=$(free_port)
-write_config "[queue.office]" "uri = lpd://127.0.0.1:$PORT/q" "retry_interval = 200ms" \
+write_config "min_free_space = 0" "[queue.office]" "uri = lpd://127.0.0.1:$PORT/q" "retry_interval = 200ms" \
 	"error_policy = retry"
 start_spoolboxd
 sb queue disable office --reason "filling the spool" >/dev/null

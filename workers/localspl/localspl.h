@@ -91,6 +91,7 @@ struct store {
 	void *sweep;        /* DIR: debris of before the start, removed a
 			     * little at a time; NULL when done */
 	struct syncer *syncer; /* syncs a commit's files at once */
+	int reserve_held;   /* STORE_RESERVE bytes held for a full disk */
 	uint64_t spares[128]; /* ID.spare: data files no job needs, reused */
 	unsigned nspares;
 	uint64_t sweep_below;
@@ -139,6 +140,11 @@ struct job *store_lookup(struct store *s, uint64_t id);
 void store_adopt(struct store *s, struct job *j);
 /* Out of memory (not off the disk) and freed. */
 void store_evict(struct store *s, struct job *j);
+/* min_free_space: how much the spool's disk has free (left) and keeps
+ * (want: bytes, or permille of it); 0 when there is no reserve or the
+ * disk does not say. */
+int store_free_space(struct store *s, uint64_t bytes, unsigned permille,
+    uint64_t *left, uint64_t *want);
 /* Remove up to budget files of what a crash left; 1 while more remain. */
 int store_sweep(struct store *s, unsigned budget);
 /* A small state file of the spooler's own (the queues' states), durable;

@@ -208,24 +208,35 @@ request_expire_uploads(struct spl *s)
 	return next - now > 60000 ? 60000 : (int)(next - now);
 }
 
-/* Would this chunk take the job past its queue's max_job_size? */
+/* Is there room for more bytes of j: within its queue's max_job_size,
+ * and with the spool's disk keeping min_free_space free after them? 0,
+ * or -1 after an answer (the upload removed). */
 static int
-too_big(struct spl *s, const struct job *j, size_t more)
+room_for(struct spl *s, const sb_env *e, struct job *j, uint64_t more)
 {
+	const Sb__Configure *c = s->w->cfg;
 	const struct queue *q = spl_queue(s, j->queue);
 	uint64_t max = q != NULL ? q->cfg->max_job_size : 0;
+	uint64_t left, want;
+	char a[32], b[32];
 
-	return max != 0 && j->size + more > max;
-}
-
-static void
-refuse_too_big(struct spl *s, const sb_env *e, struct job *j)
-{
-	spl_reply_error(s, e->id, SB__ERROR_CODE__E_TOO_LARGE,
-	    "job larger than queue %s's max_job_size (%llu bytes); not "
-	    "accepted", j->queue,
-	    (unsigned long long)spl_queue(s, j->queue)->cfg->max_job_size);
+	if (max != 0 && j->size + more > max) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_TOO_LARGE,
+		    "job larger than queue %s's max_job_size (%llu bytes); not "
+		    "accepted", j->queue, (unsigned long long)max);
+	} else if (store_free_space(&s->store, c->min_free_bytes,
+		       c->min_free_permille, &left, &want) == 0 ||
+	    left >= want + more) {
+		return 0;
+	} else {
+		format_size(left, a, sizeof(a));
+		format_size(want, b, sizeof(b));
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_LIMIT,
+		    "the spool's disk has %s free, min_free_space keeps %s; "
+		    "job not accepted", a, b);
+	}
 	store_job_delete(&s->store, j);
+	return -1;
 }
 
 /* The answer to a submit; job_id only once it is on stable storage. */
@@ -378,10 +389,8 @@ submit_by_fd(struct spl *s, const sb_env *e)
 	}
 	if ((j = upload_begin(s, e, head, (size_t)n)) == NULL)
 		goto out;
-	if (too_big(s, j, (uint64_t)st.st_size)) {
-		refuse_too_big(s, e, j);
+	if (room_for(s, e, j, (uint64_t)st.st_size) != 0)
 		goto out;
-	}
 	/* Delivery from the client's file may begin now, overlapping the
 	 * copy; the acknowledgement still waits for the copy's fsync. */
 	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
@@ -453,9 +462,9 @@ request_submit(struct spl *s, const sb_env *e)
 		if (settle_type(s, e, j, r->data.data, r->data.len) != 0)
 			return;
 	}
-	if (too_big(s, j, r->data.len))
-		refuse_too_big(s, e, j);
-	else if (store_append(&s->store, j, r->data.data, r->data.len) != 0)
+	if (room_for(s, e, j, r->data.len) != 0)
+		return;
+	if (store_append(&s->store, j, r->data.data, r->data.len) != 0)
 		io_error(s, e, j);
 	else if (r->final)
 		commit_and_reply(s, e, j);

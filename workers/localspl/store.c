@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -28,6 +29,11 @@
 #include "util.h"
 
 #define ID_BLOCK 256
+/* Room held for the records on a full disk: a cancel or a delete must
+ * always be written (it frees the job's data after). Released when a
+ * write finds the disk full, taken again when there is room. */
+#define RESERVE_NAME "space.reserve"
+#define RESERVE_SIZE (1 << 20)
 #define SPARE_KEEP (64 << 10) /* a spare this small keeps its blocks */
 
 void
@@ -143,6 +149,73 @@ db_failed(struct store *s, const char *err)
 	return -1;
 }
 
+/* Hold the reserve (after a start, or once a full disk has room again);
+ * quietly nothing when there is not room for it. */
+static void
+reserve_take(struct store *s)
+{
+	int fd;
+
+	if (s->reserve_held)
+		return;
+	fd = openat(s->dir_fd, RESERVE_NAME, O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (fallocate(fd, 0, 0, RESERVE_SIZE) == 0) {
+		s->reserve_held = 1;
+	} else {
+		unlinkat(s->dir_fd, RESERVE_NAME, 0);
+	}
+	close(fd);
+}
+
+int
+store_free_space(struct store *s, uint64_t bytes, unsigned permille,
+    uint64_t *left, uint64_t *want)
+{
+	struct statvfs v;
+
+	if ((bytes == 0 && permille == 0) || fstatvfs(s->dir_fd, &v) != 0)
+		return 0;
+	*left = (uint64_t)v.f_bavail * v.f_frsize;
+	*want = bytes != 0 ? bytes
+			   : (uint64_t)v.f_blocks * v.f_frsize / 1000 * permille;
+	return 1;
+}
+
+/* A write failed: if the disk is full, give the reserve back so the
+ * write can go through. 1 when there is room now. */
+static int
+reserve_release(struct store *s)
+{
+	struct statvfs v;
+
+	if (!s->reserve_held || fstatvfs(s->dir_fd, &v) != 0 ||
+	    (uint64_t)v.f_bavail * v.f_frsize >= RESERVE_SIZE)
+		return 0;
+	if (unlinkat(s->dir_fd, RESERVE_NAME, 0) != 0)
+		return 0;
+	s->reserve_held = 0;
+	log_warn("job store %s: the disk is full: writing into the %d MiB "
+		 "held for this", s->dir, RESERVE_SIZE >> 20);
+	return 1;
+}
+
+/* The open transaction again from memory: a failed write may have rolled
+ * it back (SQLite does on a full disk). 0 or -1 (err). */
+static int
+rewrite(struct store *s, char *err, size_t errlen)
+{
+	db_rollback(s->db);
+	s->broken = 0;
+	for (struct job *j = s->jobs; j != NULL; j = j->next)
+		if (!j->uploading && (db_begin(s->db, err, errlen) != 0 ||
+			db_put(s->db, j, err, errlen) != 0))
+			return -1;
+	return 0;
+}
+
 int
 store_save(struct store *s, struct job *j)
 {
@@ -150,10 +223,15 @@ store_save(struct store *s, struct job *j)
 
 	if (j->uploading)
 		return 0; /* not a job yet: its commit writes it */
-	if (db_begin(s->db, err, sizeof(err)) != 0 ||
-	    db_put(s->db, j, err, sizeof(err)) != 0)
-		return db_failed(s, err);
-	return 0;
+	if (db_begin(s->db, err, sizeof(err)) == 0 &&
+	    db_put(s->db, j, err, sizeof(err)) == 0)
+		return 0;
+	/* A full disk: with the reserve given back, the whole transaction
+	 * (j among it, resident or not) once more. */
+	if (reserve_release(s) && rewrite(s, err, sizeof(err)) == 0 &&
+	    db_put(s->db, j, err, sizeof(err)) == 0)
+		return 0;
+	return db_failed(s, err);
 }
 
 /* Open the job's data file for writing (with O_CREAT for the upload's
@@ -223,14 +301,9 @@ int
 store_flush(struct store *s, int durable, char *err, size_t errlen)
 {
 	err[0] = '\0';
-	if (s->broken) {
-		/* What the failed transaction held is still in memory. */
-		db_rollback(s->db);
-		s->broken = 0;
-		for (struct job *j = s->jobs; j != NULL; j = j->next)
-			if (store_save(s, j) != 0)
-				break;
-	}
+	/* What the failed transaction held is still in memory. */
+	if (s->broken && rewrite(s, err, errlen) != 0)
+		s->broken = 1;
 	if (!s->broken && !db_in_tx(s->db) && !s->fresh)
 		return 0;
 	/* The new jobs' data and their names before the commit, so a
@@ -239,6 +312,13 @@ store_flush(struct store *s, int durable, char *err, size_t errlen)
 		s->broken = 1;
 	if (!s->broken && db_commit(s->db, s->reserved, durable || s->fresh,
 		err, errlen) == 0) {
+		s->fresh = 0;
+		reserve_take(s);
+		return 0;
+	}
+	/* A full disk: once more, into the reserve. */
+	if (!s->broken && reserve_release(s) && rewrite(s, err, errlen) == 0 &&
+	    db_commit(s->db, s->reserved, 1, err, errlen) == 0) {
 		s->fresh = 0;
 		return 0;
 	}
@@ -364,6 +444,7 @@ store_open(struct store *s, const char *spool_dir, char *err, size_t errlen)
 	s->next_id = s->reserved = db_next_id(s->db);
 	s->sweep_below = s->next_id;
 	s->sweep = store_dir_stream(s);
+	reserve_take(s);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ cat >"$T/spoolbox.conf" <<CONF
 [spooler]
 spool_dir = $T/spool
 runtime_dir = $T/run
+max_jobs_queued = 0
 [queue.held]
 uri = lpd://127.0.0.1:9/q
 CONF

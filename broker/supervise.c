@@ -926,6 +926,9 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->max_upload_ms = q->max_upload_time;
 		c->max_jobs_queued = q->max_jobs_queued;
 		c->max_jobs_per_user = q->max_jobs_per_user;
+		c->max_bytes_per_user = q->max_bytes_per_user;
+		c->max_jobs_per_host = q->max_jobs_per_host;
+		c->max_bytes_per_host = q->max_bytes_per_host;
 		c->keep_jobs = q->keep_jobs;
 		c->keep_ms = q->keep_days * 86400000ULL;
 		c->shared = q->shared != 0;

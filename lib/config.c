@@ -68,6 +68,9 @@ static const struct sb_budget_key spooler_keys[] = {
 	{ "max_job_size", C(max_job_size), KEY_SIZE, 1ULL << 50, 0 },
 	{ "max_jobs_queued", C(max_jobs_queued), KEY_COUNT, 1ULL << 40, 0 },
 	{ "max_jobs_per_user", C(max_jobs_per_user), KEY_COUNT, 1ULL << 40, 0 },
+	{ "max_bytes_per_user", C(max_bytes_per_user), KEY_SIZE, 1ULL << 60, 0 },
+	{ "max_jobs_per_host", C(max_jobs_per_host), KEY_COUNT, 1ULL << 40, 0 },
+	{ "max_bytes_per_host", C(max_bytes_per_host), KEY_SIZE, 1ULL << 60, 0 },
 	{ "max_upload_seconds", C(max_upload_time), KEY_TIME, 86400000, 1000 },
 	{ "max_uploads", C(max_uploads), KEY_COUNT, 4096, 1 },
 	{ "max_uploads_per_user", C(max_uploads_per_user), KEY_COUNT, 4096,
@@ -94,6 +97,9 @@ static const struct sb_budget_key queue_keys[] = {
 	{ "max_upload_seconds", Q(max_upload_time), KEY_TIME, 86400000, 1000 },
 	{ "max_jobs_queued", Q(max_jobs_queued), KEY_COUNT, 1ULL << 40, 0 },
 	{ "max_jobs_per_user", Q(max_jobs_per_user), KEY_COUNT, 1ULL << 40, 0 },
+	{ "max_bytes_per_user", Q(max_bytes_per_user), KEY_SIZE, 1ULL << 60, 0 },
+	{ "max_jobs_per_host", Q(max_jobs_per_host), KEY_COUNT, 1ULL << 40, 0 },
+	{ "max_bytes_per_host", Q(max_bytes_per_host), KEY_SIZE, 1ULL << 60, 0 },
 	{ "keep_jobs", Q(keep_jobs), KEY_COUNT, 100000000, 0 },
 	{ "keep_days", Q(keep_days), KEY_COUNT, 36500, 0 },
 	{ NULL, 0, KEY_COUNT, 0, 0 },
@@ -660,6 +666,9 @@ queue_add(struct parse_ctx *p, const char *name)
 	nq->max_upload_time = UINT64_MAX;
 	nq->max_jobs_queued = UINT64_MAX;
 	nq->max_jobs_per_user = UINT64_MAX;
+	nq->max_bytes_per_user = UINT64_MAX;
+	nq->max_jobs_per_host = UINT64_MAX;
+	nq->max_bytes_per_host = UINT64_MAX;
 	nq->keep_jobs = UINT64_MAX;
 	nq->keep_days = UINT64_MAX;
 	return nq;
@@ -780,6 +789,15 @@ config_defaults(struct sb_config *c)
 	c->max_upload_time = 600000;
 	c->max_uploads = 64;
 	c->max_uploads_per_user = 8;
+	/* Shares of the spool, not unlimited: a queue's unfinished jobs in
+	 * all, of one owner (admins' are not counted) and of one network
+	 * address, in jobs and in bytes as submitted (a sparse file counts
+	 * its length). */
+	c->max_jobs_queued = 100000;
+	c->max_jobs_per_user = 1000;
+	c->max_bytes_per_user = 8ULL << 30;
+	c->max_jobs_per_host = 1000;
+	c->max_bytes_per_host = 8ULL << 30;
 	/* New jobs stop while the spool's disk has less free: cancels,
 	 * deletes and history keep working below it (store.c's reserve).
 	 * A size, not a share: a share of a large disk shared with other
@@ -992,6 +1010,12 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 			q->max_jobs_queued = c->max_jobs_queued;
 		if (q->max_jobs_per_user == UINT64_MAX)
 			q->max_jobs_per_user = c->max_jobs_per_user;
+		if (q->max_bytes_per_user == UINT64_MAX)
+			q->max_bytes_per_user = c->max_bytes_per_user;
+		if (q->max_jobs_per_host == UINT64_MAX)
+			q->max_jobs_per_host = c->max_jobs_per_host;
+		if (q->max_bytes_per_host == UINT64_MAX)
+			q->max_bytes_per_host = c->max_bytes_per_host;
 		if (q->keep_jobs == UINT64_MAX)
 			q->keep_jobs = c->history_limit;
 		if (q->keep_days == UINT64_MAX)

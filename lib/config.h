@@ -69,6 +69,9 @@ struct sb_queue {
 	uint64_t max_upload_time;  /* ms an upload may take */
 	uint64_t max_jobs_queued;  /* unfinished jobs; 0: no limit */
 	uint64_t max_jobs_per_user;
+	uint64_t max_bytes_per_user;  /* their bytes (apparent size) */
+	uint64_t max_jobs_per_host;   /* network jobs of one address */
+	uint64_t max_bytes_per_host;
 	uint64_t keep_jobs;           /* finished jobs kept (history) */
 	uint64_t keep_days;           /* ... and for how long; 0: no limit */
 	int error_policy;       /* sb.ErrorPolicy */
@@ -110,6 +113,9 @@ struct sb_config {
 	uint64_t max_upload_time;     /* queue default, ms */
 	uint64_t max_jobs_queued;     /* queue default; 0: no limit */
 	uint64_t max_jobs_per_user;   /* queue default; 0: no limit */
+	uint64_t max_bytes_per_user;  /* queue defaults, likewise */
+	uint64_t max_jobs_per_host;
+	uint64_t max_bytes_per_host;
 	uint64_t max_uploads;         /* unfinished uploads in all */
 	uint64_t max_uploads_per_user;
 	uint64_t min_free_bytes;      /* min_free_space as a size, or... */

@@ -7,6 +7,10 @@
 # refused (RFC 9112 6.3) and the connection closed;
 # a queue's page does not show where it prints; a refused cancel does not
 # name the job's owner; Get-Jobs shows other users as "(private)".
+# Quotas hold for the network: an LPD client is counted by the name its
+# control file gives (which arrives last), an IPP client by its address
+# whatever names it gives; a local user's bytes count a sparse file's
+# length.
 . "$(dirname "$0")/lib.sh"
 command -v ipptool >/dev/null || { log "SKIP: cups-ipp-utils is not installed"; exit 77; }
 
@@ -16,7 +20,9 @@ write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "lpd = 127.0.0.1:$LPORT" \
 	"step_timeout = 5s" \
 	"[queue.files]" "uri = file://$T/out" \
 	"[queue.dead]" "uri = lpd://127.0.0.1:$(free_port)/secretq" \
-	"retry_interval = 1h"
+	"retry_interval = 1h" \
+	"[queue.quota]" "uri = lpd://127.0.0.1:$(free_port)/x" "retry_interval = 1h" \
+	"max_jobs_per_user = 3" "max_jobs_per_host = 5" "max_bytes_per_user = 200K"
 mkdir -p "$T/out"
 start_spoolboxd
 wait_port "$IPORT"
@@ -123,4 +129,45 @@ has "job-originating-user-name (nameWithoutLanguage) = (private)" "$T/jobs.out" 
 	fail "another user's job is not private: $(grep -A3 job-id "$T/jobs.out")"
 has -v "local job\|= root" "$T/jobs.out" || fail "Get-Jobs shows another user's details: $(cat "$T/jobs.out")"
 log "network clients see no upstream URI, no owner, no other users' details"
+
+# 4. Quotas. LPD: five jobs from alice, three taken.
+ok=0
+for i in 1 2 3 4 5; do
+	if lprc lpr -P "quota@127.0.0.1%$LPORT" -U alice "$T/lpd.txt" 2>/dev/null; then ok=$((ok + 1)); fi
+done
+[ "$ok" -eq 3 ] || fail "$ok of 5 LPD jobs from alice taken with max_jobs_per_user = 3"
+[ "$(sb jobs -q quota | grep -c 'alice@127.0.0.1')" -eq 3 ] || fail "alice's jobs: $(sb jobs -q quota)"
+has "max_jobs_per_user = 3" "$T/spoolboxd.log" || fail "the refusal does not name the quota"
+# IPP: other names from the same address count for it: 2 more, then no.
+ipp_print() { # NAME: Print-Job as NAME; its status
+	ipptool -tv -d user="$1" -f "$T/lpd.txt" "$URI/quota" /dev/stdin <<'X' 2>&1 | grep -o 'status-code = [a-z-]*' | head -n 1
+{
+	OPERATION Print-Job
+	GROUP operation-attributes-tag
+	ATTR charset attributes-charset utf-8
+	ATTR naturalLanguage attributes-natural-language en
+	ATTR uri printer-uri $uri
+	ATTR name requesting-user-name $user
+	ATTR mimeMediaType document-format text/plain
+	FILE $filename
+}
+X
+}
+for u in bob carol; do
+	[ "$(ipp_print $u)" = "status-code = successful-ok" ] || fail "$u's job was refused under the quota"
+done
+st=$(ipp_print dave)
+[ "$st" = "status-code = client-error-not-possible" ] || fail "a 6th job from 127.0.0.1 got '$st' (max_jobs_per_host = 5)"
+has "max_jobs_per_host = 5" "$T/spoolboxd.log" || fail "no log line names max_jobs_per_host"
+# A local user: bytes as submitted, a sparse file's whole length.
+make_user
+head -c 150000 /dev/urandom >"$T/150k"
+truncate -s 20M "$T/sparse"
+chmod 644 "$T/150k" "$T/sparse"
+sbu submit -q quota -t raw "$T/150k" >/dev/null || fail "150 kB under a 200K quota refused"
+expect_err "max_bytes_per_user = 204800" sbu submit -q quota -t raw "$T/150k"
+sbu cancel "$(sbu jobs -q quota | awk -v u="$TEST_USER" '$4 == u { print $1 }')" >/dev/null
+expect_err "max_bytes_per_user = 204800" sbu submit -q quota -t raw "$T/sparse"
+sb submit -q quota -t raw "$T/sparse" >/dev/null || fail "root's (an admin's) job counted against a user quota"
+log "quotas hold: LPD by the control file's name, IPP by address, bytes by length"
 log PASS

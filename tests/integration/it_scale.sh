@@ -10,7 +10,7 @@
 N=${SCALE_JOBS:-10000}
 sanitized && N=$((N / 10))
 
-write_config "keep_jobs = $((N + 10))" \
+write_config "keep_jobs = $((N + 10))" "max_jobs_queued = 0" \
 	"[queue.big]" "uri = file://$T/out"
 start_spoolboxd
 sb queue disable big --reason "printer off" >/dev/null

@@ -170,18 +170,21 @@ END_TEST
 
 START_TEST(test_ahead_and_count)
 {
-	struct job v[6] = { job(1, "q", "alice", SB__JOB_STATE__PENDING, 50, 1),
+	struct job v[8] = { job(1, "q", "alice", SB__JOB_STATE__PENDING, 50, 1),
 		job(2, "q", "bob", SB__JOB_STATE__PENDING, 90, 2),
 		job(3, "q", "alice", SB__JOB_STATE__COMPLETED, 99, 3),
 		job(4, "q", "alice", SB__JOB_STATE__PENDING, 50, 4),
 		job(6, "q", "bob", SB__JOB_STATE__HELD, 95, 6),
-		job(5, "r", "alice", SB__JOB_STATE__PENDING, 99, 5) };
+		job(5, "r", "alice", SB__JOB_STATE__PENDING, 99, 5),
+		job(7, "n", "eve@10.0.0.9", SB__JOB_STATE__PENDING, 1, 7),
+		job(8, "n", "mallory@10.0.0.9", SB__JOB_STATE__PENDING, 1, 8) };
 	struct seen s = { 0 };
-	uint64_t all, mine;
+	struct db_usage u;
 	struct db *d;
 
+	v[6].uid = v[7].uid = SB_NET_UID;
 	ck_assert_int_eq(db_open(&d, path, err, sizeof(err)), 0);
-	put_all(d, v, 6);
+	put_all(d, v, 8);
 	/* Higher priority first, then id; finished, held and other queues
 	 * out. */
 	ck_assert_int_eq(db_ahead(d, "q", 101, 0, 10, see, &s, err,
@@ -194,9 +197,17 @@ START_TEST(test_ahead_and_count)
 	ck_assert_int_eq(db_ahead(d, "q", 50, 1, 10, see, &s, err,
 			     sizeof(err)), 1);
 	ck_assert_uint_eq(s.ids[0], 4);
-	ck_assert_int_eq(db_count(d, "q", "alice", &all, &mine), 0);
-	ck_assert_uint_eq(all, 4);
-	ck_assert_uint_eq(mine, 2);
+	/* Quotas: a queue's unfinished jobs, an owner's and an address's
+	 * (whatever name its clients give) with their bytes. */
+	ck_assert_int_eq(db_usage(d, "q", "alice", "", &u), 0);
+	ck_assert_uint_eq(u.jobs, 4);
+	ck_assert_uint_eq(u.user_jobs, 2);
+	ck_assert_uint_eq(u.user_bytes, 100 + 400);
+	ck_assert_uint_eq(u.host_jobs, 0);
+	ck_assert_int_eq(db_usage(d, "n", "eve@10.0.0.9", "10.0.0.9", &u), 0);
+	ck_assert_uint_eq(u.user_jobs, 1);
+	ck_assert_uint_eq(u.host_jobs, 2);
+	ck_assert_uint_eq(u.host_bytes, 700 + 800);
 	db_close(d);
 }
 END_TEST

@@ -47,6 +47,19 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state) WHERE final = 0;"
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);";
 
+/* Quotas count a queue's unfinished jobs and their bytes per owner and,
+ * for network jobs, per address (the owner's part after '@'). Added to a
+ * store of an earlier version by the first start: its jobs count 0 bytes
+ * until they are saved again. */
+static const char quota_schema[] =
+    "ALTER TABLE jobs ADD COLUMN size INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN host TEXT NOT NULL DEFAULT '';";
+static const char quota_index[] =
+    "CREATE INDEX IF NOT EXISTS jobs_user ON jobs (queue, owner)"
+    " WHERE final = 0;"
+    "CREATE INDEX IF NOT EXISTS jobs_host ON jobs (queue, host)"
+    " WHERE final = 0;";
+
 static int
 fail_db(struct db *d, char *err, size_t len, const char *what)
 {
@@ -70,6 +83,23 @@ exec(struct db *d, const char *sql, char *err, size_t len)
 	fail_why(err, len, "job database: %s", msg != NULL ? msg : sql);
 	sqlite3_free(msg);
 	return -1;
+}
+
+/* The quota columns, added once (a store of an earlier version). */
+static int
+quota_columns(struct db *d, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int have = 0;
+
+	if (sqlite3_prepare_v2(d->h, "SELECT count(*) FROM"
+		" pragma_table_info('jobs') WHERE name = 'host'", -1, &st,
+		NULL) != SQLITE_OK)
+		return fail_db(d, err, errlen, "reading the schema");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		have = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return have ? 0 : exec(d, quota_schema, err, errlen);
 }
 
 int
@@ -100,9 +130,12 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 	if (exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		    "PRAGMA temp_store=MEMORY;"
 		    "PRAGMA foreign_keys=OFF;", err, errlen) != 0 ||
-	    exec(d, schema, err, errlen) != 0 ||
-	    sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO jobs VALUES "
-		"(?,?,?,?,?,?,?,?,?)", -1, &d->put, NULL) != SQLITE_OK ||
+	    exec(d, schema, err, errlen) != 0 || quota_columns(d, err, errlen) ||
+	    exec(d, quota_index, err, errlen) != 0 ||
+	    sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO jobs (id, queue,"
+		" state, final, priority, owner, submitted, finished, rec, size,"
+		" host) VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &d->put, NULL) !=
+		SQLITE_OK ||
 	    sqlite3_prepare_v2(d->h, "DELETE FROM jobs WHERE id = ?", -1,
 		&d->del, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(d->h, "SELECT max(coalesce((SELECT v FROM meta"
@@ -211,6 +244,8 @@ db_put(struct db *d, const struct job *j, char *err, size_t errlen)
 	sqlite3_bind_int64(d->put, 7, j->submitted);
 	sqlite3_bind_int64(d->put, 8, j->finished);
 	sqlite3_bind_blob(d->put, 9, buf, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(d->put, 10, (sqlite3_int64)j->size);
+	sqlite3_bind_text(d->put, 11, job_host(j), -1, SQLITE_STATIC);
 	rc = sqlite3_step(d->put);
 	sqlite3_reset(d->put);
 	sqlite3_clear_bindings(d->put);
@@ -415,27 +450,47 @@ db_ahead(struct db *d, const char *queue, int64_t prio, uint64_t id,
 	return each(d, st, 1, fn, arg, err, errlen);
 }
 
-int
-db_count(struct db *d, const char *queue, const char *owner, uint64_t *all,
-    uint64_t *mine)
+/* One count of unfinished jobs of queue (and bytes) into n, b. */
+static int
+count_one(struct db *d, const char *sql, const char *queue, const char *key,
+    uint64_t *n, uint64_t *b)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	*all = *mine = 0;
-	if (sqlite3_prepare_v2(d->h, "SELECT count(*), coalesce(sum(owner = ?),"
-		" 0) FROM jobs WHERE queue = ? AND final = 0", -1, &st, NULL) !=
-	    SQLITE_OK)
+	*n = *b = 0;
+	if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, owner != NULL ? owner : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, queue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, queue, -1, SQLITE_STATIC);
+	if (key != NULL)
+		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*all = (uint64_t)sqlite3_column_int64(st, 0);
-		*mine = (uint64_t)sqlite3_column_int64(st, 1);
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+		*b = (uint64_t)sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+db_usage(struct db *d, const char *queue, const char *owner,
+    const char *host, struct db_usage *u)
+{
+	uint64_t ignored;
+
+	memset(u, 0, sizeof(*u));
+	if (count_one(d, "SELECT count(*), 0 FROM jobs WHERE queue = ? AND"
+		" final = 0", queue, NULL, &u->jobs, &ignored) != 0 ||
+	    (owner != NULL && count_one(d, "SELECT count(*),"
+		" coalesce(sum(size), 0) FROM jobs WHERE queue = ? AND owner = ?"
+		" AND final = 0", queue, owner, &u->user_jobs,
+		&u->user_bytes) != 0))
+		return -1;
+	if (host[0] == '\0')
+		return 0;
+	return count_one(d, "SELECT count(*), coalesce(sum(size), 0) FROM jobs"
+	    " WHERE queue = ? AND host = ? AND final = 0", queue, host,
+	    &u->host_jobs, &u->host_bytes);
 }
 
 /* Delete the rows st selects (id first), at most max; fn sees each

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "localspl.h"
 
@@ -81,3 +82,10 @@ job_set_error(struct job *j, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *
+job_host(const struct job *j)
+{
+	const char *at = strrchr(j->user, '@');
+
+	return j->uid == SB_NET_UID && at != NULL ? at + 1 : "";
+}

@@ -58,6 +58,8 @@ struct job {
 	int counting;       /* this CONVERT dispatch only counts pages */
 	unsigned conv_lost; /* conversions that ended INTERRUPTED */
 	int early;          /* this dispatch reads the client's file */
+	uint64_t quota_user; /* uploading: its owner's and its address's */
+	uint64_t quota_host; /* bytes in the queue when it began (quotas) */
 	struct job *next;
 };
 
@@ -67,6 +69,9 @@ void job_to_info(const struct job *j, Sb__JobInfo *r);
 void job_from_info(struct job *j, const Sb__JobInfo *r);
 void job_set_error(struct job *j, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The network address a job came from (its owner's part after '@'); ""
+ * for a local user's. */
+const char *job_host(const struct job *j);
 
 struct db;
 

@@ -119,39 +119,86 @@ queue_accepting(struct spl *s, const sb_env *e, const struct queue *q)
 	return -1;
 }
 
-/* max_jobs_queued, max_jobs_per_user: counted only when a limit is set
- * (in the database's index). 0, or -1 after an answer. */
-static int
-queue_has_room(struct spl *s, const sb_env *e, const struct queue *q)
-{
-	uint64_t all = 0, mine = 0;
+/* A job's bytes a quota does not count (an admin's, a local user's for
+ * the per-address ones). */
+#define NO_QUOTA UINT64_MAX
 
-	if (q->cfg->max_jobs_queued == 0 && q->cfg->max_jobs_per_user == 0)
-		return 0;
-	if (db_count(s->store.db, q->cfg->name, e->caller->user, &all,
-		&mine) != 0) {
+/* Would a job of bytes pass a share of q? The quota's name, with what it
+ * would count (have) and its limit; NULL: none would. base: the owner's
+ * and the address's bytes in q now, NO_QUOTA where not counted; u: their
+ * jobs, or NULL when the job is counted already (its upload goes on). */
+static const char *
+over_quota(const Sb__QueueConfig *c, const struct db_usage *u,
+    const uint64_t base[2], uint64_t bytes, uint64_t *have, uint64_t *max)
+{
+	const struct {
+		int applies;
+		uint64_t have, max;
+		const char *name;
+	} rules[] = {
+		{ base[0] != NO_QUOTA && u != NULL,
+		    u != NULL ? u->user_jobs + 1 : 0, c->max_jobs_per_user,
+		    "max_jobs_per_user" },
+		{ base[0] != NO_QUOTA, base[0] + bytes, c->max_bytes_per_user,
+		    "max_bytes_per_user" },
+		{ base[1] != NO_QUOTA && u != NULL,
+		    u != NULL ? u->host_jobs + 1 : 0, c->max_jobs_per_host,
+		    "max_jobs_per_host" },
+		{ base[1] != NO_QUOTA, base[1] + bytes, c->max_bytes_per_host,
+		    "max_bytes_per_host" },
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].applies && rules[i].max != 0 &&
+		    rules[i].have > rules[i].max) {
+			*have = rules[i].have;
+			*max = rules[i].max;
+			return rules[i].name;
+		}
+	return NULL;
+}
+
+/* May owner have one more job of bytes on q: max_jobs_queued, and the
+ * quotas per user and per network address, in jobs and bytes? 0 (base:
+ * what the owner and the address hold there now), or -1 after an answer.
+ * An LPD job's owner is known only at its end (the control file may
+ * follow the data): until then its address counts for it, and the end
+ * asks again for the owner. Admins' jobs are not counted per user. */
+static int
+queue_has_room(struct spl *s, const sb_env *e, const struct queue *q,
+    const char *owner, uint64_t bytes, uint64_t base[2])
+{
+	const Sb__QueueConfig *c = q->cfg;
+	const char *at = strrchr(owner, '@'), *quota;
+	int host = e->caller->uid == SB_NET_UID && at != NULL;
+	struct db_usage u;
+	uint64_t have, max;
+
+	if (db_usage(s->store.db, c->name, owner, host ? at + 1 : "", &u) !=
+	    0) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
 		    "job store: counting queue %s failed; job not accepted",
-		    q->cfg->name);
+		    c->name);
 		return -1;
 	}
-	if (q->cfg->max_jobs_queued != 0 && all >= q->cfg->max_jobs_queued) {
+	if (c->max_jobs_queued != 0 && u.jobs >= c->max_jobs_queued) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_LIMIT,
 		    "queue %s holds %llu jobs (max_jobs_queued = %llu); job "
-		    "not accepted", q->cfg->name, (unsigned long long)all,
-		    (unsigned long long)q->cfg->max_jobs_queued);
+		    "not accepted", c->name, (unsigned long long)u.jobs,
+		    (unsigned long long)c->max_jobs_queued);
 		return -1;
 	}
-	if (q->cfg->max_jobs_per_user != 0 &&
-	    mine >= q->cfg->max_jobs_per_user) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_QUOTA,
-		    "queue %s holds %llu of your jobs (max_jobs_per_user = "
-		    "%llu); job not accepted", q->cfg->name,
-		    (unsigned long long)mine,
-		    (unsigned long long)q->cfg->max_jobs_per_user);
-		return -1;
-	}
-	return 0;
+	base[0] = e->caller->admin || strncmp(owner, "(lpd)@", 6) == 0
+	    ? NO_QUOTA
+	    : u.user_bytes;
+	base[1] = host ? u.host_bytes : NO_QUOTA;
+	if ((quota = over_quota(c, &u, base, bytes, &have, &max)) == NULL)
+		return 0;
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_QUOTA,
+	    "queue %s: this job would take you past %s = %llu (to %llu); "
+	    "job not accepted", c->name, quota, (unsigned long long)max,
+	    (unsigned long long)have);
+	return -1;
 }
 
 /* A new job with the request's attributes; head: its first bytes. */
@@ -161,12 +208,16 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 {
 	const Sb__SubmitReq *r = e->submit_req;
 	struct queue *q = queue_named(s, e, r->queue);
+	uint64_t base[2];
 	struct job *j;
 
 	if (q == NULL || queue_accepting(s, e, q) != 0 ||
-	    upload_allowed(s, e) != 0 || queue_has_room(s, e, q) != 0)
+	    upload_allowed(s, e) != 0 ||
+	    queue_has_room(s, e, q, e->caller->user, 1, base) != 0)
 		return NULL;
 	j = store_job_new(&s->store);
+	j->quota_user = base[0];
+	j->quota_host = base[1];
 	snprintf(j->queue, sizeof(j->queue), "%s", r->queue);
 	snprintf(j->title, sizeof(j->title), "%s", r->title);
 	snprintf(j->filename, sizeof(j->filename), "%s", r->filename);
@@ -220,10 +271,20 @@ room_for(struct spl *s, const sb_env *e, struct job *j, uint64_t more)
 	uint64_t left, want;
 	char a[32], b[32];
 
+	const uint64_t base[2] = { j->quota_user, j->quota_host };
+	uint64_t have, limit;
+	const char *quota = q == NULL ? NULL
+	    : over_quota(q->cfg, NULL, base, j->size + more, &have, &limit);
+
 	if (max != 0 && j->size + more > max) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_TOO_LARGE,
 		    "job larger than queue %s's max_job_size (%llu bytes); not "
 		    "accepted", j->queue, (unsigned long long)max);
+	} else if (quota != NULL) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_QUOTA,
+		    "queue %s: this job would take you past %s = %llu (to "
+		    "%llu); job not accepted", j->queue, quota,
+		    (unsigned long long)limit, (unsigned long long)have);
 	} else if (store_free_space(&s->store, c->min_free_bytes,
 		       c->min_free_permille, &left, &want) == 0 ||
 	    left >= want + more) {
@@ -405,11 +466,14 @@ out:
 }
 
 /* What the final chunk says that the first did not know (an LPD
- * control file after its data): it wins. */
-static void
-final_attributes(struct job *j, const sb_env *e)
+ * control file after its data): it wins. An owner it names has its share
+ * of the queue counted now: 0, or -1 after an answer (the upload
+ * removed). */
+static int
+final_attributes(struct spl *s, const sb_env *e, struct job *j)
 {
 	const Sb__SubmitReq *r = e->submit_req;
+	uint64_t base[2];
 
 	if (r->title[0] != '\0')
 		snprintf(j->title, sizeof(j->title), "%s", r->title);
@@ -417,8 +481,18 @@ final_attributes(struct job *j, const sb_env *e)
 		snprintf(j->filename, sizeof(j->filename), "%s", r->filename);
 	if (r->copies != 0)
 		j->copies = r->copies;
-	if (e->caller->uid == SB_NET_UID && r->owner[0] != '\0')
-		snprintf(j->user, sizeof(j->user), "%s", r->owner);
+	if (e->caller->uid != SB_NET_UID || r->owner[0] == '\0' ||
+	    strcmp(r->owner, j->user) == 0)
+		return 0;
+	snprintf(j->user, sizeof(j->user), "%s", r->owner);
+	if (queue_has_room(s, e, spl_queue(s, j->queue), j->user,
+		j->size + r->data.len, base) != 0) {
+		store_job_delete(&s->store, j);
+		return -1;
+	}
+	j->quota_user = base[0];
+	j->quota_host = base[1];
+	return 0;
 }
 
 void
@@ -434,8 +508,8 @@ request_submit(struct spl *s, const sb_env *e)
 	if (r->upload == 0) {
 		if ((j = upload_begin(s, e, r->data.data, r->data.len)) == NULL)
 			return;
-		if (r->final)
-			final_attributes(j, e);
+		if (r->final && final_attributes(s, e, j) != 0)
+			return;
 	} else {
 		j = store_job(&s->store, r->upload);
 		if (j == NULL || !j->uploading || !owns(j, e->caller)) {
@@ -457,8 +531,8 @@ request_submit(struct spl *s, const sb_env *e)
 			reply_submit(s, e, &(struct job){ .id = r->upload }, 0);
 			return;
 		}
-		if (r->final)
-			final_attributes(j, e);
+		if (r->final && final_attributes(s, e, j) != 0)
+			return;
 		if (settle_type(s, e, j, r->data.data, r->data.len) != 0)
 			return;
 	}
@@ -788,7 +862,7 @@ request_queues(struct spl *s, const sb_env *e)
 	size_t nq = s->nqueues;
 	Sb__QueueInfo *infos = calloc(nq ? nq : 1, sizeof(*infos));
 	Sb__QueueInfo **ptrs = calloc(nq ? nq : 1, sizeof(*ptrs));
-	uint64_t all, mine;
+	struct db_usage u;
 	sb_env out;
 
 	if (infos == NULL || ptrs == NULL)
@@ -827,9 +901,9 @@ request_queues(struct spl *s, const sb_env *e)
 				qi->active++;
 		}
 		/* The rest of the unfinished ones, most not in memory. */
-		if (db_count(s->store.db, qi->name, NULL, &all, &mine) == 0 &&
-		    all > qi->active)
-			qi->pending = all - qi->active;
+		if (db_usage(s->store.db, qi->name, NULL, "", &u) == 0 &&
+		    u.jobs > qi->active)
+			qi->pending = u.jobs - qi->active;
 		ptrs[i] = qi;
 	}
 	rep.n_queues = nq;

@@ -270,6 +270,12 @@ void gate_attach(struct broker *b, nng_socket s);
 void gate_update(struct broker *b);
 /* root, the broker's own user, or a member of admin_group; any thread. */
 int gate_is_admin(struct broker *b, uid_t uid);
+/* May user (a local login, or a network client's NAME@ADDRESS) print to
+ * q? NULL, or the rule that refuses: "deny_users", "allow_users"... A
+ * local user matches allow_groups by its groups; a network client only
+ * by its whole NAME@ADDRESS, and is denied by its NAME alone too. */
+const char *gate_may_print(const struct sb_queue *q, const char *user,
+    int network);
 /* Was pipe refused? Then why, into buf (for the answer), else NULL. */
 const char *gate_refused(struct broker *b, nng_pipe p, char *buf,
     size_t len);

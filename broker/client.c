@@ -362,6 +362,35 @@ pass_file(struct broker *b, struct inst *spl, const struct pending *from,
 	return 0;
 }
 
+/* A new job, or a job moved, to a queue its access lists close to the
+ * caller (allow_users, allow_groups, deny_users): refused here, for local
+ * and network clients alike (admins excepted). 1 when it was. */
+static int
+refused_queue(struct broker *b, const struct pending *from, const sb_env *e,
+    const Sb__Caller *caller)
+{
+	const struct sb_queue *q = NULL;
+	const char *rule;
+	char why[256];
+
+	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
+	    e->submit_req->upload == 0)
+		q = config_queue(&b->cfg, e->submit_req->queue);
+	else if (e->body_case == SB__ENVELOPE__BODY_JOB_CTL_REQ &&
+	    e->job_ctl_req->action == SB__JOB_ACTION__MOVE)
+		q = config_queue(&b->cfg, e->job_ctl_req->queue);
+	/* Admins may: they set the lists, and move jobs anywhere. */
+	if (q == NULL || caller->admin ||
+	    (rule = gate_may_print(q, caller->user,
+		 caller->uid == SB_NET_UID)) == NULL)
+		return 0;
+	snprintf(why, sizeof(why), "queue %s: %s may not print here (%s)",
+	    q->name, caller->user, rule);
+	log_info("%s", why);
+	answer_error(b, from, SB__ERROR_CODE__E_PERM, why);
+	return 1;
+}
+
 /* Pass a job or queue request to localspl with caller attached; from
  * says who gets the answer. A file passed by descriptor is uid's. */
 static void
@@ -382,6 +411,8 @@ forward(struct broker *b, const struct pending *from, sb_env *e,
 		    "by_fd is the broker's to set");
 		return;
 	}
+	if (refused_queue(b, from, e, caller))
+		return;
 	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
 	    e->submit_req->fd_cookie != 0 &&
 	    (from->hdr == NULL ||

@@ -43,6 +43,48 @@ gate_is_admin(struct broker *b, uid_t uid)
 	return 0;
 }
 
+/* Is uid's account (user) in one of the groups list names? */
+static int
+in_groups(const char *user, const char *list)
+{
+	struct passwd pw, *pp = NULL;
+	gid_t groups[256];
+	char buf[4096], gbuf[4096];
+	int n = 256;
+
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &pp) != 0 || pp == NULL ||
+	    getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		struct group gr, *gp = NULL;
+		if (getgrgid_r(groups[i], &gr, gbuf, sizeof(gbuf), &gp) == 0 &&
+		    gp != NULL && config_name_listed(list, gp->gr_name))
+			return 1;
+	}
+	return 0;
+}
+
+const char *
+gate_may_print(const struct sb_queue *q, const char *user, int network)
+{
+	char name[128];
+
+	/* A network client is denied by its NAME too: it chooses the
+	 * NAME@ADDRESS, not the name. */
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(user, "@"), user);
+	if (config_name_listed(q->deny_users, user) ||
+	    (network && config_name_listed(q->deny_users, name)))
+		return "deny_users";
+	if (q->allow_users[0] == '\0' && q->allow_groups[0] == '\0')
+		return NULL;
+	if (config_name_listed(q->allow_users, user) ||
+	    (!network && q->allow_groups[0] != '\0' &&
+		in_groups(user, q->allow_groups)))
+		return NULL;
+	return q->allow_groups[0] != '\0' ? "allow_users, allow_groups"
+					   : "allow_users";
+}
+
 void
 gate_update(struct broker *b)
 {

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "kind.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <libgen.h>
@@ -504,6 +505,37 @@ allow_list(struct parse_ctx *p, const char *key, const char *val, char *dst,
 	return 1;
 }
 
+/* allow_users, allow_groups, deny_users: names (logins, groups, or a
+ * network client's NAME@ADDRESS), separated by commas or blanks. */
+static int
+name_list(struct parse_ctx *p, const char *key, const char *val, char *dst,
+    size_t len)
+{
+	if (strlen(val) >= len)
+		return set_err(p, "%s: longer than %zu", key, len - 1);
+	for (const char *c = val; *c; c++)
+		if (!isalnum((unsigned char)*c) && strchr("._-@:[], \t", *c) ==
+		    NULL)
+			return set_err(p, "%s: '%c' is not in a name", key, *c);
+	strcpy(dst, val);
+	return 1;
+}
+
+int
+config_name_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *t = list; *t;) {
+		size_t k = strcspn(t, ", \t");
+		if (k == n && k > 0 && strncmp(t, name, n) == 0)
+			return 1;
+		t += k;
+		t += strspn(t, ", \t");
+	}
+	return 0;
+}
+
 /* lpd = / ipp = ADDR:PORT, several (a list, or the key again). */
 static int
 listen_addrs(struct parse_ctx *p, const char *proto, const char *val)
@@ -610,6 +642,15 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 		snprintf(q->description, sizeof(q->description), "%s", val);
 	} else if (strcmp(key, "allow") == 0) {
 		return allow_list(p, key, val, q->allow, sizeof(q->allow));
+	} else if (strcmp(key, "allow_users") == 0) {
+		return name_list(p, key, val, q->allow_users,
+		    sizeof(q->allow_users));
+	} else if (strcmp(key, "allow_groups") == 0) {
+		return name_list(p, key, val, q->allow_groups,
+		    sizeof(q->allow_groups));
+	} else if (strcmp(key, "deny_users") == 0) {
+		return name_list(p, key, val, q->deny_users,
+		    sizeof(q->deny_users));
 	} else {
 		return set_err(p, "unknown key '%s' in [queue.%s]", key,
 		    q->name);

@@ -83,6 +83,9 @@ struct sb_queue {
 	char sides[32];         /* IPP sides ("": the printer's default) */
 	char media[64];         /* IPP media ("") */
 	char description[256];
+	char allow_users[512];  /* who may print here, by name: local  */
+	char allow_groups[512]; /* logins or NAME@ADDRESS; by group;   */
+	char deny_users[512];   /* who may not ("": nobody named)      */
 	char allow[1024];       /* listener: who may print here ("": the
 				 * [listener] allow) */
 };
@@ -144,6 +147,8 @@ struct sb_config {
 int config_load(struct sb_config *c, const char *path, char *err,
     size_t errlen);
 void config_free(struct sb_config *c);
+/* Is name in list (names separated by commas or blanks)? */
+int config_name_listed(const char *list, const char *name);
 const struct sb_queue *config_queue(const struct sb_config *c,
     const char *name);
 

@@ -16,13 +16,17 @@ command -v ipptool >/dev/null || { log "SKIP: cups-ipp-utils is not installed"; 
 
 IPORT=$(free_port)
 LPORT=$(free_port)
+make_user
 write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "lpd = 127.0.0.1:$LPORT" \
 	"step_timeout = 5s" \
 	"[queue.files]" "uri = file://$T/out" \
 	"[queue.dead]" "uri = lpd://127.0.0.1:$(free_port)/secretq" \
 	"retry_interval = 1h" \
 	"[queue.quota]" "uri = lpd://127.0.0.1:$(free_port)/x" "retry_interval = 1h" \
-	"max_jobs_per_user = 3" "max_jobs_per_host = 5" "max_bytes_per_user = 200K"
+	"max_jobs_per_user = 3" "max_jobs_per_host = 5" "max_bytes_per_user = 200K" \
+	"[queue.staff]" "uri = file://$T/out" "allow_groups = $TEST_USER" \
+	"allow_users = carol@127.0.0.1" "deny_users = mallory" \
+	"[queue.nouser]" "uri = file://$T/out" "deny_users = $TEST_USER"
 mkdir -p "$T/out"
 start_spoolboxd
 wait_port "$IPORT"
@@ -78,7 +82,7 @@ log "deep nesting refused; the listener (pid $lsn) served on"
 # closed (nothing after it is read as a request).
 raw() { # BYTES: the first line of what comes back
 	exec {fd}<>"/dev/tcp/127.0.0.1/$IPORT"
-	printf "$1" >&"$fd"
+	(printf "$1" >&"$fd") 2>/dev/null || true # closed early: a refusal
 	timeout 5 head -n 1 <&"$fd" | tr -d '\r'
 	exec {fd}>&-
 }
@@ -140,14 +144,14 @@ done
 has "max_jobs_per_user = 3" "$T/spoolboxd.log" || fail "the refusal does not name the quota"
 # IPP: other names from the same address count for it: 2 more, then no.
 ipp_print() { # NAME: Print-Job as NAME; its status
-	ipptool -tv -d user="$1" -f "$T/lpd.txt" "$URI/quota" /dev/stdin <<'X' 2>&1 | grep -o 'status-code = [a-z-]*' | head -n 1
+	ipptool -tv -d who="$1" -f "$T/lpd.txt" "$URI/quota" /dev/stdin <<'X' 2>&1 | grep -o 'status-code = [a-z-]*' | head -n 1
 {
 	OPERATION Print-Job
 	GROUP operation-attributes-tag
 	ATTR charset attributes-charset utf-8
 	ATTR naturalLanguage attributes-natural-language en
 	ATTR uri printer-uri $uri
-	ATTR name requesting-user-name $user
+	ATTR name requesting-user-name $who
 	ATTR mimeMediaType document-format text/plain
 	FILE $filename
 }
@@ -160,7 +164,6 @@ st=$(ipp_print dave)
 [ "$st" = "status-code = client-error-not-possible" ] || fail "a 6th job from 127.0.0.1 got '$st' (max_jobs_per_host = 5)"
 has "max_jobs_per_host = 5" "$T/spoolboxd.log" || fail "no log line names max_jobs_per_host"
 # A local user: bytes as submitted, a sparse file's whole length.
-make_user
 head -c 150000 /dev/urandom >"$T/150k"
 truncate -s 20M "$T/sparse"
 chmod 644 "$T/150k" "$T/sparse"
@@ -170,4 +173,30 @@ sbu cancel "$(sbu jobs -q quota | awk -v u="$TEST_USER" '$4 == u { print $1 }')"
 expect_err "max_bytes_per_user = 204800" sbu submit -q quota -t raw "$T/sparse"
 sb submit -q quota -t raw "$T/sparse" >/dev/null || fail "root's (an admin's) job counted against a user quota"
 log "quotas hold: LPD by the control file's name, IPP by address, bytes by length"
+
+# 5. Access lists, for local and network clients alike: staff takes its
+# group's members and carol@127.0.0.1; nouser refuses the test's user.
+sbu submit -q staff "$T/lpd.txt" >/dev/null || fail "a member of allow_groups was refused"
+expect_err "queue nouser: $TEST_USER may not print here (deny_users)" sbu submit -q nouser "$T/lpd.txt"
+sb submit -q nouser "$T/lpd.txt" >/dev/null || fail "an admin was refused by deny_users"
+ipp_st() { ipptool -tv -d who="$1" -f "$T/lpd.txt" "$URI/$2" /dev/stdin <<'X' 2>&1 | grep -o 'status-code = [a-z-]*' | head -n 1
+{
+	OPERATION Print-Job
+	GROUP operation-attributes-tag
+	ATTR charset attributes-charset utf-8
+	ATTR naturalLanguage attributes-natural-language en
+	ATTR uri printer-uri $uri
+	ATTR name requesting-user-name $who
+	ATTR mimeMediaType document-format text/plain
+	FILE $filename
+}
+X
+}
+st=$(ipp_st carol staff)
+[ "$st" = "status-code = successful-ok" ] || fail "carol@127.0.0.1 (allow_users) was refused: $st $(grep "staff" "$T/spoolboxd.log" | tail -n 2)"
+[ "$(ipp_st dave staff)" = "status-code = client-error-not-authorized" ] || fail "dave@127.0.0.1 printed to staff"
+[ "$(ipp_st mallory staff)" = "status-code = client-error-not-authorized" ] || fail "mallory printed to staff"
+has "queue staff: dave@127.0.0.1 may not print here (allow_users, allow_groups)" "$T/spoolboxd.log" ||
+	fail "no log line for dave's refusal"
+log "access lists hold for local and network clients"
 log PASS

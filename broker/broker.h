@@ -193,6 +193,8 @@ struct broker {
 	char workers_dir[PATH_MAX + 16];
 	char view_root[PATH_MAX + 16]; /* empty: workers' roots are built on it */
 	char exe_dir[PATH_MAX];
+	char *tls_cert_pem;     /* the listener's TLS pair, as Configure */
+	char *tls_key_pem;      /* carries it (tls.c); NULL: TLS off */
 	nng_socket client;
 	int client_fd;
 	struct gate gate;
@@ -305,6 +307,11 @@ void notify_init(struct broker *b);
 void notify_tick(struct broker *b, uint64_t now);
 /* timeout shortened to the next WATCHDOG=1 */
 int notify_timeout(const struct broker *b, uint64_t now, int timeout);
+/* tls.c: the listener's certificate and key into b->tls_*_pem: read
+ * from [listener] tls_cert/tls_key, or a self-signed pair made once in
+ * SPOOL/tls/ (0700, the broker's). 0, or -1 with why. */
+int tls_load(struct broker *b, char *err, size_t errlen);
+
 /* reload.c: re-read the config and apply it (systemd told around it);
  * 0, or -1 with the old config kept; msg says what happened. */
 int reload_config(struct broker *b, char *msg, size_t len);

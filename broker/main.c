@@ -226,7 +226,8 @@ main(int argc, char **argv)
 	dirs_setup(b);
 	b->sig_fd = proc_signals_open();
 	supervise_init(b);
-	if (dirs_spool(b, &b->cfg, err, sizeof(err)) != 0)
+	if (dirs_spool(b, &b->cfg, err, sizeof(err)) != 0 ||
+	    tls_load(b, err, sizeof(err)) != 0)
 		fatal("%s", err);
 	budget_init(b);
 	if ((rv = client_open(b)) != 0)
@@ -257,6 +258,8 @@ main(int argc, char **argv)
 	if (b->limit == LIMIT_CGROUP1)
 		rmdir(b->cgroup_root);
 	config_free(&b->cfg);
+	free(b->tls_cert_pem);
+	free(b->tls_key_pem);
 	free(b->insts);
 	free(b->slots);
 	log_info("stopped");

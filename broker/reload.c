@@ -58,7 +58,7 @@ reload(struct broker *b, char *msg, size_t len)
 	const char *path = strcmp(b->cfg.path, "(default)") == 0
 	    ? NULL
 	    : b->cfg.path;
-	char err[1024], notes[512] = "";
+	char err[1024], notes[1600] = "";
 	int requeue, relisten;
 
 	if (config_load(&nc, path, err, sizeof(err)) != 0) {
@@ -76,9 +76,15 @@ reload(struct broker *b, char *msg, size_t len)
 	    strcmp(nc.lsn_metrics_allow, b->cfg.lsn_metrics_allow) != 0 ||
 	    nc.lsn_max_clients != b->cfg.lsn_max_clients ||
 	    nc.lsn_max_clients_per_host != b->cfg.lsn_max_clients_per_host ||
-	    nc.lsn_step_timeout != b->cfg.lsn_step_timeout;
+	    nc.lsn_step_timeout != b->cfg.lsn_step_timeout ||
+	    nc.lsn_tls != b->cfg.lsn_tls ||
+	    strcmp(nc.lsn_tls_cert, b->cfg.lsn_tls_cert) != 0 ||
+	    strcmp(nc.lsn_tls_key, b->cfg.lsn_tls_key) != 0;
 	config_free(&b->cfg);
 	b->cfg = nc;
+	if (relisten && tls_load(b, err, sizeof(err)) != 0)
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+		    "; %s (the listener takes no TLS connection)", err);
 	for (int k = 1; k < SB_KINDS; k++) {
 		supervise_unfail(b, k);
 		budget_limit_update(b, k);

@@ -1019,6 +1019,11 @@ send_configure(struct broker *b, struct inst *w)
 		c.max_clients_per_host = (uint32_t)b->cfg.lsn_max_clients_per_host;
 		c.step_timeout_ms = b->cfg.lsn_step_timeout;
 		c.max_job_size = b->cfg.max_job_size;
+		c.tls = (char *)config_tls_name(b->cfg.lsn_tls);
+		if (b->tls_cert_pem != NULL && b->tls_key_pem != NULL) {
+			c.tls_cert_pem = b->tls_cert_pem;
+			c.tls_key_pem = b->tls_key_pem;
+		}
 	}
 	supervise_send(b, w, &e);
 	for (size_t i = 0; qs != NULL && i < c.n_queues; i++)

@@ -165,6 +165,9 @@ validate_configure(const Sb__Configure *c, char *err, size_t errlen)
 	CHECK(c->n_rw_paths <= SBX_RW_MAX,
 	    "configure: %zu read-write paths (at most %d)", c->n_rw_paths,
 	    SBX_RW_MAX);
+	CHECK(c->tls[0] == '\0' || strcmp(c->tls, "off") == 0 ||
+		strcmp(c->tls, "on") == 0 || strcmp(c->tls, "required") == 0,
+	    "configure: tls '%.16s' unknown", c->tls);
 	return 0;
 }
 

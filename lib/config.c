@@ -565,6 +565,14 @@ listen_addrs(struct parse_ctx *p, const char *proto, const char *val)
 	return 1;
 }
 
+const char *
+config_tls_name(int tls)
+{
+	static const char *const names[] = { "off", "on", "required" };
+
+	return tls >= TLS_OFF && tls <= TLS_REQUIRED ? names[tls] : "?";
+}
+
 static int
 listener_key(struct parse_ctx *p, const char *key, const char *val)
 {
@@ -578,6 +586,23 @@ listener_key(struct parse_ctx *p, const char *key, const char *val)
 	if (strcmp(key, "metrics_allow") == 0)
 		return allow_list(p, key, val, p->c->lsn_metrics_allow,
 		    sizeof(p->c->lsn_metrics_allow));
+	if (strcmp(key, "tls") == 0) {
+		for (int t = TLS_OFF; t <= TLS_REQUIRED; t++)
+			if (strcmp(val, config_tls_name(t)) == 0) {
+				p->c->lsn_tls = t;
+				return 1;
+			}
+		return set_err(p, "bad tls '%s' (off|on|required)", val);
+	}
+	if (strcmp(key, "tls_cert") == 0 || strcmp(key, "tls_key") == 0) {
+		char *dst = key[4] == 'c' ? p->c->lsn_tls_cert
+					  : p->c->lsn_tls_key;
+		if (val[0] != '/' || strlen(val) >= PATH_MAX)
+			return set_err(p, "%s must be an absolute path: '%s'",
+			    key, val);
+		strcpy(dst, val);
+		return 1;
+	}
 	if ((k = key_find(listener_keys, key)) != NULL)
 		return key_set(k, p->c, val, p->err, sizeof(p->err)) == 0;
 	return set_err(p, "unknown key '%s' in [listener]", key);
@@ -1078,6 +1103,11 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 			    kind_name(k), why);
 			return -1;
 		}
+	}
+	if ((c->lsn_tls_cert[0] == '\0') != (c->lsn_tls_key[0] == '\0')) {
+		snprintf(err, errlen, "%s: [listener]: tls_cert and tls_key go "
+		    "together (neither: a self-signed pair is made)", c->path);
+		return -1;
 	}
 	/* No address to listen on: no listener runs. */
 	if (c->nlisten == 0) {

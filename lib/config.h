@@ -141,7 +141,13 @@ struct sb_config {
 	uint64_t lsn_max_clients;     /* connections at once, in all */
 	uint64_t lsn_max_clients_per_host;
 	uint64_t lsn_step_timeout;    /* ms for one protocol step */
+	int lsn_tls;                  /* TLS_OFF, TLS_ON, TLS_REQUIRED */
+	char lsn_tls_cert[PATH_MAX];  /* "": a self-signed pair made at the */
+	char lsn_tls_key[PATH_MAX];   /* first start, in SPOOL/tls/ */
 };
+
+enum { TLS_OFF, TLS_ON, TLS_REQUIRED };
+const char *config_tls_name(int tls);
 
 /* Load path, or the embedded default when path is NULL. */
 int config_load(struct sb_config *c, const char *path, char *err,

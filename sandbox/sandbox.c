@@ -96,7 +96,10 @@ static const char *const network_calls[] = { "openat", "access", "bind",
 /* The listener accepts on sockets the broker opened (in the host's
  * network namespace, where they stay) and serves each connection in a
  * thread of its own; it cannot open, bind or connect one. */
-static const char *const listener_calls[] = { "accept4", "accept", NULL };
+/* socketpair: TLS hands libcups its plaintext through one (lsntls.c);
+ * Linux makes pairs of AF_UNIX sockets only. */
+static const char *const listener_calls[] = { "accept4", "accept",
+	"socketpair", NULL };
 
 struct policy {
 	const char *const *extra;   /* beyond common_calls */

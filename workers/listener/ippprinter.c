@@ -25,7 +25,6 @@ const char *const ipp_media[2] = { "iso_a4_210x297mm",
 static const struct {
 	const char *name, *value;
 } keywords[] = {
-	{ "uri-security-supported", "none" },
 	{ "uri-authentication-supported", "requesting-user-name" },
 	{ "pdl-override-supported", "attempted" },
 	{ "compression-supported", "none" },
@@ -331,22 +330,48 @@ printer_uuid(const struct req *r, char *buf, size_t len)
 	    (uint64_t)(h[1] & 0xffffffffffffULL));
 }
 
+/* The queue's URIs: ipp:// unless TLS is required, ipps:// when TLS is
+ * on, each with its security. */
+static void
+uris_attrs(const struct req *r, ipp_t *a)
+{
+	struct req plain = *r, tls = *r;
+	char uris[2][1100];
+	const char *u[2], *sec[2];
+	int n = 0;
+
+	plain.tls = 0;
+	tls.tls = 1;
+	if (r->c->l->tls != TLS_REQUIRED) {
+		printer_uri(&plain, uris[n], sizeof(uris[n]));
+		sec[n++] = "none";
+	}
+	if (r->c->l->tls != TLS_OFF) {
+		printer_uri(&tls, uris[n], sizeof(uris[n]));
+		sec[n++] = "tls";
+	}
+	for (int i = 0; i < n; i++)
+		u[i] = uris[i];
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uri-supported",
+	    n, NULL, u);
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "uri-security-supported", n, NULL, sec);
+}
+
 /* What depends on how the client reached us, the live state, and the
  * collections (libcups shares a collection between copies by a count it
  * changes without a lock: each request builds its own). */
 static void
 request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
 {
-	char uri[1100], more[1100], uuid[64];
+	char more[1100], uuid[64];
 	int stopped = qi != NULL && strcmp(qi->state, "ready") != 0;
 	int busy = qi != NULL && qi->active > 0;
 
-	printer_uri(r, uri, sizeof(uri));
-	snprintf(more, sizeof(more), "http://%s/printers/%s", r->host,
-	    r->q->cfg->name);
+	snprintf(more, sizeof(more), "%s://%s/printers/%s",
+	    r->tls ? "https" : "http", r->host, r->q->cfg->name);
 	printer_uuid(r, uuid, sizeof(uuid));
-	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uri-supported",
-	    NULL, uri);
+	uris_attrs(r, a);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-more-info",
 	    NULL, more);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uuid", NULL,

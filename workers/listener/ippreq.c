@@ -90,7 +90,8 @@ ask(struct req *r, sb_env *e, const char *user, int want)
 void
 printer_uri(const struct req *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "ipp://%s/printers/%s", r->host, r->q->cfg->name);
+	snprintf(buf, len, "%s://%s/printers/%s", r->tls ? "ipps" : "ipp",
+	    r->host, r->q->cfg->name);
 }
 
 /* Does q take documents of type t? A queue with a datatype takes what

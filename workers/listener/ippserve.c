@@ -393,6 +393,25 @@ read_head(struct req *r, char *resource, size_t len, uint64_t deadline)
 	return st;
 }
 
+/* tls = required and a plain request: 426, and the connection closed
+ * (RFC 2817; the client comes back over ipps://). -1. */
+static int
+upgrade_required(struct req *r)
+{
+	static const char text[] = "426 - TLS required: ipps://\n";
+
+	log_warn("ipp %s: plain HTTP where tls = required: 426", r->c->peer_str);
+	httpClearFields(r->http);
+	httpSetField(r->http, HTTP_FIELD_CONTENT_TYPE, "text/plain");
+	httpSetField(r->http, HTTP_FIELD_UPGRADE, "TLS/1.2, TLS/1.3");
+	httpSetField(r->http, HTTP_FIELD_CONNECTION, "Upgrade");
+	httpSetLength(r->http, strlen(text));
+	if (httpWriteResponse(r->http, HTTP_STATUS_UPGRADE_REQUIRED) == 0 &&
+	    httpWrite2(r->http, text, strlen(text)) >= 0)
+		httpFlushWrite(r->http);
+	return -1;
+}
+
 /* A POST's IPP message into r->in, bounded (ippread.c); each read waits
  * at most the socket's timeout, and the step's deadline shuts the socket.
  * 0, or -1 after any answer it needed. */
@@ -430,10 +449,14 @@ one_request(struct req *r)
 {
 	char resource[1024];
 	uint64_t deadline = now_mono_ms() + r->c->step_ms;
+	http_state_t st;
 	int rv = -1;
 
 	lsn_step(r->c, r->c->step_ms);
-	switch (read_head(r, resource, sizeof(resource), deadline)) {
+	st = read_head(r, resource, sizeof(resource), deadline);
+	if (st != HTTP_STATE_ERROR && r->c->l->tls == TLS_REQUIRED && !r->tls)
+		return upgrade_required(r);
+	switch (st) {
 	case HTTP_STATE_GET:
 	case HTTP_STATE_HEAD:
 		return http_get(r, resource);
@@ -472,6 +495,13 @@ ipp_serve(struct conn *c, void *http)
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.http = http;
+	/* ipps:// on the same port: a TLS client speaks first. */
+	if (c->l->tls != TLS_OFF) {
+		int hello = lsn_tls_hello(c);
+		if (hello < 0 || (hello == 1 && lsn_tls_start(c) != 0))
+			goto out;
+		r.tls = hello;
+	}
 	/* Every read and write waits at most a step. */
 	struct timeval tv = { .tv_sec = (time_t)(c->step_ms / 1000),
 		.tv_usec = (suseconds_t)(c->step_ms % 1000) * 1000 };
@@ -485,6 +515,7 @@ ipp_serve(struct conn *c, void *http)
 		lsn_step(c, 0);
 		lsn_set_idle(c, 1);
 	}
+out:
 	/* Nobody may shut its descriptor once it is closed (and reused). */
 	lsn_step(c, 0);
 	lsn_set_idle(c, 0);

@@ -31,6 +31,7 @@ struct req {
 	char host[256];          /* as the client reached us (Host:) */
 	char user[128];          /* the network identity */
 	char name[64];           /* requesting-user-name */
+	int tls;                 /* over TLS (ipps://) */
 };
 
 /* ippreq.c */

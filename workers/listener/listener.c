@@ -240,6 +240,7 @@ listener_run(struct worker *w)
 		fatal("pipe: %s", strerror(errno));
 	take_config(l);
 	take_sockets(l);
+	lsn_tls_init(l);
 	ipp_init(l);
 	if (pthread_create(&t, NULL, accept_thread, l) != 0)
 		fatal("accept thread: %s", strerror(errno));

@@ -55,6 +55,8 @@ struct lsn {
 	uint64_t started_ms;
 	int64_t started_wall_ms;  /* printer-*-change-time */
 	char uuid[48];            /* printer-uuid base, this host's */
+	int tls;                  /* TLS_OFF, TLS_ON, TLS_REQUIRED */
+	void *tls_cred;           /* gnutls credentials; NULL: no TLS */
 };
 
 /* One connection: buffered reads with deadlines. */
@@ -177,6 +179,15 @@ void ipp_close(void *http);
 /* Before the first connection: what does not change (each queue's
  * printer attributes). */
 void ipp_init(struct lsn *l);
+
+/* lsntls.c: TLS on the IPP ports (ipps://). The mode and credentials
+ * from Configure, before the first connection. */
+void lsn_tls_init(struct lsn *l);
+/* Does c's client begin with a TLS handshake? 1, 0, or -1 (nothing came
+ * within a step). */
+int lsn_tls_hello(struct conn *c);
+/* End TLS on c: handshake, then c->fd carries the plaintext. 0 or -1. */
+int lsn_tls_start(struct conn *c);
 
 /* listener.c: the role, on top */
 void listener_run(struct worker *w) __attribute__((noreturn));

@@ -193,6 +193,7 @@ struct broker {
 	char workers_dir[PATH_MAX + 16];
 	char view_root[PATH_MAX + 16]; /* empty: workers' roots are built on it */
 	char exe_dir[PATH_MAX];
+	struct auth *auth;      /* network clients' accounts (auth.c) */
 	char *tls_cert_pem;     /* the listener's TLS pair, as Configure */
 	char *tls_key_pem;      /* carries it (tls.c); NULL: TLS off */
 	nng_socket client;
@@ -307,6 +308,22 @@ void notify_init(struct broker *b);
 void notify_tick(struct broker *b, uint64_t now);
 /* timeout shortened to the next WATCHDOG=1 */
 int notify_timeout(const struct broker *b, uint64_t now, int timeout);
+/* auth.c: a network client's credentials checked through PAM in a child
+ * (auth_begin; 0, or -1 when it cannot start), its verdict read when its
+ * descriptor is ready (auth_ready) or at its deadline (auth_tick), then
+ * handed to done: the account's token, 0 when refused. */
+typedef void (*auth_done_fn)(struct broker *b, const struct pending *from,
+    const char *user, uint64_t token);
+int auth_begin(struct broker *b, const struct pending *from,
+    const char *user, const char *password);
+size_t auth_pollfds(struct broker *b, struct pollfd *out, size_t max);
+void auth_ready(struct broker *b, const struct pollfd *fds, size_t n,
+    auth_done_fn done);
+void auth_tick(struct broker *b, uint64_t now, auth_done_fn done);
+/* The account a token names: 0 (uid, user), or -1 (unknown, expired). */
+int auth_account(struct broker *b, uint64_t token, uid_t *uid,
+    const char **user);
+
 /* tls.c: the listener's certificate and key into b->tls_*_pem: read
  * from [listener] tls_cert/tls_key, or a self-signed pair made once in
  * SPOOL/tls/ (0700, the broker's). 0, or -1 with why. */
@@ -401,5 +418,8 @@ void client_answer(struct broker *b, sb_env *e);
 void client_fail_pending(struct broker *b, const char *why);
 /* Takes e: a request from a listener, on behalf of a network client. */
 void client_from_listener(struct broker *b, struct inst *w, sb_env *e);
+/* A login is checked (auth.c's done): the listener gets its token. */
+void client_auth_done(struct broker *b, const struct pending *from,
+    const char *user, uint64_t token);
 
 #endif

@@ -11,6 +11,7 @@
  * Reports: undecodable client messages (as an ErrorRep to the client).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -504,6 +505,50 @@ net_user_ok(const char *u)
 	return 1;
 }
 
+/* A request of a network client that logged in: as its account (uid,
+ * name, admin group), the same rules as the CLI's. */
+static void
+account_forward(struct broker *b, const struct pending *from, sb_env *e)
+{
+	Sb__Caller caller = SB__CALLER__INIT;
+	const char *user;
+	char name[64];
+	uid_t uid;
+
+	if (auth_account(b, e->caller->auth_token, &uid, &user) != 0) {
+		answer_error(b, from, SB__ERROR_CODE__E_PERM,
+		    "the login has expired; log in again");
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", user);
+	sb__caller__free_unpacked(e->caller, NULL);
+	e->caller = NULL;
+	caller.uid = (uint32_t)uid;
+	caller.admin = gate_is_admin(b, uid);
+	caller.user = name;
+	forward(b, from, e, &caller, uid);
+}
+
+void
+client_auth_done(struct broker *b, const struct pending *from,
+    const char *user, uint64_t token)
+{
+	Sb__AuthRep rep = SB__AUTH_REP__INIT;
+	sb_env e;
+
+	if (token == 0) {
+		answer_error(b, from, SB__ERROR_CODE__E_PERM,
+		    "user name or password not accepted");
+		return;
+	}
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_AUTH_REP;
+	e.auth_rep = &rep;
+	rep.user = (char *)user;
+	rep.token = token;
+	answer(b, from, &e);
+}
+
 void
 client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 {
@@ -514,7 +559,8 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 
 	/* The listener names the network client; never an admin, never a
 	 * local uid, never a file by descriptor. */
-	if (e->caller == NULL || !net_user_ok(e->caller->user)) {
+	if (e->caller == NULL || (e->caller->auth_token == 0 &&
+				     !net_user_ok(e->caller->user))) {
 		answer_error(b, &from, SB__ERROR_CODE__E_INVALID,
 		    "a network request must name its client as NAME@ADDRESS");
 		goto out;
@@ -523,6 +569,23 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 	    e->submit_req->fd_cookie != 0) {
 		answer_error(b, &from, SB__ERROR_CODE__E_INVALID,
 		    "a network submit cannot pass a file");
+		goto out;
+	}
+	if (e->body_case == SB__ENVELOPE__BODY_AUTH_REQ) {
+		if (auth_begin(b, &from, e->auth_req->user,
+			e->auth_req->password) != 0)
+			answer_error(b, &from, errno == EPERM
+				? SB__ERROR_CODE__E_PERM
+				: SB__ERROR_CODE__E_UNAVAILABLE,
+			    errno == EPERM ? "a login of this user failed "
+					     "just now: wait"
+					   : "too many logins at once, try again");
+		explicit_bzero(e->auth_req->password,
+		    strlen(e->auth_req->password));
+		goto out;
+	}
+	if (e->caller->auth_token != 0) {
+		account_forward(b, &from, e);
 		goto out;
 	}
 	/* The workers' figures, for GET /metrics (metrics_allow is the

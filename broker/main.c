@@ -77,7 +77,8 @@ worker_readable(struct broker *b, struct inst *w)
 		if (w->kind == SB__WORKER_KIND__LISTENER &&
 		    w->state != W_STARTING &&
 		    (request_for_localspl(e) ||
-			e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ))
+			e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ ||
+			e->body_case == SB__ENVELOPE__BODY_AUTH_REQ))
 			client_from_listener(b, w, e);
 		else if ((answer = route_from_worker(b, w, e)) != NULL)
 			client_answer(b, answer);
@@ -104,10 +105,12 @@ worker_ended(struct broker *b, struct inst *w)
 static void
 loop_once(struct broker *b)
 {
-	struct pollfd pfd[2 + 2 * 160 + FDGATE_MAX + 1], gate[FDGATE_MAX + 1];
+	struct pollfd pfd[2 + 2 * 160 + FDGATE_MAX + 1 + 16];
+	struct pollfd gate[FDGATE_MAX + 1 + 16];
 	struct inst *owner[2 + 2 * 160];
 	int is_pidfd[2 + 2 * 160];
 	size_t ngate = fdgate_pollfds(b, gate, FDGATE_MAX + 1);
+	size_t nauth = auth_pollfds(b, gate + ngate, 16);
 	nfds_t n = 0;
 	int timeout;
 
@@ -132,11 +135,13 @@ loop_once(struct broker *b)
 	}
 	timeout = notify_timeout(b, now_mono_ms(),
 	    supervise_next_timeout(b, now_mono_ms()));
-	/* The fd gate's sockets ride along at the end. */
-	memcpy(pfd + n, gate, ngate * sizeof(*gate));
-	if (poll(pfd, n + ngate, timeout) < 0 && errno != EINTR)
+	/* The fd gate's sockets and the logins being checked ride along at
+	 * the end. */
+	memcpy(pfd + n, gate, (ngate + nauth) * sizeof(*gate));
+	if (poll(pfd, n + ngate + nauth, timeout) < 0 && errno != EINTR)
 		fatal("poll: %s", strerror(errno));
 	fdgate_ready(b, pfd + n, ngate);
+	auth_ready(b, pfd + n + ngate, nauth, client_auth_done);
 	if (pfd[0].revents)
 		on_signal(b);
 	if (pfd[1].revents)
@@ -152,6 +157,7 @@ loop_once(struct broker *b)
 	notify_tick(b, now_mono_ms());
 	fdgate_tick(b, now_mono_ms());
 	gate_tick(b, now_mono_ms());
+	auth_tick(b, now_mono_ms(), client_auth_done);
 }
 
 /* fds to spare: the soft limit up to the hard one (the client gate and
@@ -260,6 +266,7 @@ main(int argc, char **argv)
 	config_free(&b->cfg);
 	free(b->tls_cert_pem);
 	free(b->tls_key_pem);
+	free(b->auth);
 	free(b->insts);
 	free(b->slots);
 	log_info("stopped");

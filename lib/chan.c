@@ -268,6 +268,13 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 		    "jobs: queue or user too long");
 		CHECK(e->jobs_req->n_states <= 16, "jobs: too many states");
 		return 0;
+	case SB__ENVELOPE__BODY_AUTH_REQ:
+		CHECK(strlen(e->auth_req->user) < 64 &&
+		    strlen(e->auth_req->password) < 256 &&
+		    e->auth_req->user[0] != '\0',
+		    "auth: user or password too long, or no user");
+		return 0;
+	case SB__ENVELOPE__BODY_AUTH_REP:
 	case SB__ENVELOPE__BODY_BUDGET_REP:
 	case SB__ENVELOPE__BODY_RELOAD_REQ:
 	case SB__ENVELOPE__BODY_RELOAD_REP:

@@ -594,6 +594,12 @@ listener_key(struct parse_ctx *p, const char *key, const char *val)
 			}
 		return set_err(p, "bad tls '%s' (off|on|required)", val);
 	}
+	if (strcmp(key, "auth") == 0) {
+		if (strcmp(val, "none") != 0 && strcmp(val, "basic") != 0)
+			return set_err(p, "bad auth '%s' (none|basic)", val);
+		p->c->lsn_auth_basic = strcmp(val, "basic") == 0;
+		return 1;
+	}
 	if (strcmp(key, "tls_cert") == 0 || strcmp(key, "tls_key") == 0) {
 		char *dst = key[4] == 'c' ? p->c->lsn_tls_cert
 					  : p->c->lsn_tls_key;
@@ -1107,6 +1113,12 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 	if ((c->lsn_tls_cert[0] == '\0') != (c->lsn_tls_key[0] == '\0')) {
 		snprintf(err, errlen, "%s: [listener]: tls_cert and tls_key go "
 		    "together (neither: a self-signed pair is made)", c->path);
+		return -1;
+	}
+	if (c->lsn_auth_basic && c->lsn_tls == TLS_OFF) {
+		snprintf(err, errlen, "%s: [listener]: auth = basic needs tls = "
+		    "on or required (a password is never sent in the clear)",
+		    c->path);
 		return -1;
 	}
 	/* No address to listen on: no listener runs. */

@@ -144,6 +144,7 @@ struct sb_config {
 	int lsn_tls;                  /* TLS_OFF, TLS_ON, TLS_REQUIRED */
 	char lsn_tls_cert[PATH_MAX];  /* "": a self-signed pair made at the */
 	char lsn_tls_key[PATH_MAX];   /* first start, in SPOOL/tls/ */
+	int lsn_auth_basic;           /* auth = basic: HTTP Basic, PAM */
 };
 
 enum { TLS_OFF, TLS_ON, TLS_REQUIRED };

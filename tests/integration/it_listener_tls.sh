@@ -59,4 +59,36 @@ has "uri-security-supported (1setOf keyword) = none,tls" "$T/ipps.out" ||
 write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "tls = on" "tls_cert = $T/my.crt"
 expect_err "tls_cert and tls_key go together" "$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f
 log "tls = on: ipp:// and ipps:// on one port with a named pair"
+
+make_user
+pw="Pw-$RANDOM-$RANDOM"
+echo "$TEST_USER:$pw" | chpasswd
+stop_spoolboxd
+write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "tls = on" "auth = basic" \
+	"[queue.files]" "uri = file://$T/out" "[queue.held]" \
+	"uri = lpd://127.0.0.1:$(free_port)/x" "retry_interval = 1h"
+start_spoolboxd
+wait_port "$IPORT"
+ipptool -tv -f "$T/doc.txt" "ipps://$TEST_USER:$pw@127.0.0.1:$IPORT/printers/held" \
+	/usr/share/cups/ipptool/print-job.test >"$T/login.out" 2>&1 ||
+	fail "Print-Job with the account's password failed: $(tail -n 5 "$T/login.out")"
+id=$(sb jobs -q held | awk 'NR == 2 { print $1 }')
+sb jobs -q held | awk 'NR == 2 { print $4 }' | has -x "$TEST_USER" ||
+	fail "the job is not the account's: $(sb jobs -q held)"
+sbu cancel "$id" >/dev/null || fail "the account cannot cancel its network job from the CLI"
+has "logged in as $TEST_USER" "$T/spoolboxd.log" || fail "no log line for the login"
+ipptool -tv -f "$T/doc.txt" "ipps://$TEST_USER:wrong@127.0.0.1:$IPORT/printers/held" \
+	/usr/share/cups/ipptool/print-job.test >"$T/wrong.out" 2>&1 </dev/null &&
+	fail "a wrong password printed"
+has "authentication of $TEST_USER failed" "$T/spoolboxd.log" || fail "no log line for the failed login"
+code=$(curl -sk -o /dev/null -w '%{http_code}' --data-binary @"$T/doc.txt" \
+	-H 'Content-Type: application/ipp' "https://127.0.0.1:$IPORT/printers/held")
+[ "$code" = 401 ] || fail "a POST without credentials got $code"
+[ "$(sb jobs -q held | wc -l)" -le 1 ] || fail "a refused login left a job: $(sb jobs -q held)"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$T/doc.txt" \
+	-H 'Content-Type: application/ipp' "http://127.0.0.1:$IPORT/printers/held")
+[ "$code" = 426 ] || fail "a login over plain HTTP got $code, not 426"
+write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "auth = basic"
+expect_err "auth = basic needs tls = on or required" "$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f
+log "auth = basic: a job from a login is the account's; wrong or no password refused"
 log PASS

@@ -156,7 +156,13 @@ prepare(struct req *r)
 	    un != NULL && ippGetString(un, 0, NULL) != NULL
 		? ippGetString(un, 0, NULL)
 		: "anonymous");
-	lsn_identity(r->user, sizeof(r->user), r->name, r->c->peer_str);
+	/* Who the client is: the account it logged in as, or the name it
+	 * gives at its address. */
+	if (r->token != 0)
+		snprintf(r->user, sizeof(r->user), "%s", r->account);
+	else
+		lsn_identity(r->user, sizeof(r->user), r->name,
+		    r->c->peer_str);
 	return check_operation(r);
 }
 
@@ -412,6 +418,70 @@ upgrade_required(struct req *r)
 	return -1;
 }
 
+/* 401 and the connection closed: the client comes back with its
+ * account's name and password. -1. */
+static int
+unauthorized(struct req *r)
+{
+	static const char text[] = "401 - log in with your account\n";
+
+	httpClearFields(r->http);
+	httpSetField(r->http, HTTP_FIELD_CONTENT_TYPE, "text/plain");
+	httpSetField(r->http, HTTP_FIELD_WWW_AUTHENTICATE,
+	    "Basic realm=\"spoolbox\", charset=\"UTF-8\"");
+	httpSetLength(r->http, strlen(text));
+	if (httpWriteResponse(r->http, HTTP_STATUS_UNAUTHORIZED) == 0 &&
+	    httpWrite2(r->http, text, strlen(text)) >= 0)
+		httpFlushWrite(r->http);
+	return -1;
+}
+
+/* auth = basic: the client's account, asked of the broker (PAM) once per
+ * connection, and again when the client sends other credentials. Over TLS
+ * only. 0, or -1 after a 401 (or a 426). */
+static int
+login(struct req *r)
+{
+	const char *h = httpGetField(r->http, HTTP_FIELD_AUTHORIZATION);
+	Sb__AuthReq ar = SB__AUTH_REQ__INIT;
+	char dec[384], who[160], *colon;
+	int len = (int)sizeof(dec) - 1;
+	sb_env e, *a;
+
+	if (!r->tls)
+		return upgrade_required(r);
+	if (r->token != 0 && strcmp(h, r->auth) == 0)
+		return 0;
+	if (strncasecmp(h, "Basic ", 6) != 0 || strlen(h) >= sizeof(r->auth))
+		return unauthorized(r);
+	httpDecode64_2(dec, &len, h + 6);
+	dec[len > 0 ? len : 0] = '\0';
+	if ((colon = strchr(dec, ':')) == NULL || colon == dec ||
+	    colon - dec >= 64)
+		return unauthorized(r);
+	*colon = '\0';
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_AUTH_REQ;
+	e.auth_req = &ar;
+	ar.user = dec;
+	ar.password = colon + 1;
+	lsn_identity(who, sizeof(who), dec, r->c->peer_str);
+	a = lsn_call(r->c->l, &e, who, ANSWER_MS);
+	explicit_bzero(colon + 1, strlen(colon + 1));
+	if (a == NULL || a->body_case != SB__ENVELOPE__BODY_AUTH_REP) {
+		log_warn("ipp %s: login as %s refused", r->c->peer_str, dec);
+		chan_free(a);
+		return unauthorized(r);
+	}
+	r->token = a->auth_rep->token;
+	snprintf(r->auth, sizeof(r->auth), "%s", h);
+	snprintf(r->account, sizeof(r->account), "%s", a->auth_rep->user);
+	lsn_set_account(r->token);
+	log_info("ipp %s: logged in as %s", r->c->peer_str, r->account);
+	chan_free(a);
+	return 0;
+}
+
 /* A POST's IPP message into r->in, bounded (ippread.c); each read waits
  * at most the socket's timeout, and the step's deadline shuts the socket.
  * 0, or -1 after any answer it needed. */
@@ -461,6 +531,8 @@ one_request(struct req *r)
 	case HTTP_STATE_HEAD:
 		return http_get(r, resource);
 	case HTTP_STATE_POST:
+		if (r->c->l->w->cfg->auth_basic && login(r) != 0)
+			return -1;
 		break;
 	case HTTP_STATE_ERROR:
 		return -1;
@@ -495,6 +567,7 @@ ipp_serve(struct conn *c, void *http)
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.http = http;
+	lsn_set_account(0);
 	/* ipps:// on the same port: a TLS client speaks first. */
 	if (c->l->tls != TLS_OFF) {
 		int hello = lsn_tls_hello(c);
@@ -519,5 +592,6 @@ out:
 	/* Nobody may shut its descriptor once it is closed (and reused). */
 	lsn_step(c, 0);
 	lsn_set_idle(c, 0);
+	explicit_bzero(r.auth, sizeof(r.auth));
 	httpClose(http);
 }

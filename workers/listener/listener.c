@@ -209,6 +209,7 @@ listener_from_broker(struct lsn *l, sb_env *e)
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_WORKERS_REP:
+	case SB__ENVELOPE__BODY_AUTH_REP:
 	case SB__ENVELOPE__BODY_ERROR_REP:
 		lsn_deliver(l, e);
 		return;

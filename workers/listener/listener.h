@@ -116,6 +116,9 @@ void lsn_set_idle(struct conn *c, int idle);
 /* NAME@ADDRESS, NAME made safe (letters, digits, ._+- kept). */
 void lsn_identity(char *out, size_t len, const char *name,
     const char *addr);
+/* The account (an AuthRep's token) the requests this thread sends are
+ * made as; 0: the network identity alone. */
+void lsn_set_account(uint64_t token);
 /* An answer from the broker: to the connection waiting for it. */
 void lsn_deliver(struct lsn *l, sb_env *e);
 /* Shut the sockets of steps past their deadline. */

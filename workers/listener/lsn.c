@@ -18,6 +18,17 @@
 #include "log.h"
 #include "util.h"
 
+/* The account the client of this thread's connection logged in as (an
+ * AuthRep's token; 0: none): every request the thread sends names it.
+ * One connection, one thread, so the login stays with its connection. */
+static __thread uint64_t lsn_token;
+
+void
+lsn_set_account(uint64_t token)
+{
+	lsn_token = token;
+}
+
 /* A request sent to the broker whose answer a connection waits for. */
 struct lsn_waiter {
 	struct lsn_waiter *next;
@@ -76,6 +87,7 @@ lsn_send(struct lsn *l, sb_env *req, const char *user)
 	l->waiters = wt;
 	pthread_mutex_unlock(&l->mtx);
 	caller.user = (char *)user;
+	caller.auth_token = lsn_token;
 	req->caller = &caller;
 	req->id = wt->id;
 	/* nng sockets may be used from any thread. */

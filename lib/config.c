@@ -663,10 +663,12 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 			return set_err(p, "bad %s '%s' (portrait|landscape)", key,
 			    val);
 		q->landscape = strcmp(val, "landscape") == 0;
-	} else if (strcmp(key, "shared") == 0) {
+	} else if (strcmp(key, "shared") == 0 ||
+	    strcmp(key, "tls_required") == 0) {
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return set_err(p, "bad %s '%s' (yes|no)", key, val);
-		q->shared = strcmp(val, "yes") == 0;
+		*(key[0] == 's' ? &q->shared : &q->tls_required) =
+		    strcmp(val, "yes") == 0;
 	} else if (queue_ipp_key(p, key, val) >= 0) {
 		return p->err[0] == '\0';
 	} else if (strcmp(key, "description") == 0) {

@@ -78,6 +78,7 @@ struct sb_queue {
 	char paper[16];         /* a4 | letter */
 	int landscape;          /* orientation = landscape */
 	int shared;             /* file: a drop folder others may write to */
+	int tls_required;       /* network clients over ipps:// only */
 	char ca_file[PATH_MAX]; /* ipps: a private CA, PEM ("": the host's) */
 	char pin_sha256[65];    /* ipps: the server certificate's SHA-256 */
 	char sides[32];         /* IPP sides ("": the printer's default) */

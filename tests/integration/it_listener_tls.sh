@@ -25,7 +25,7 @@ fi
 
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$IPORT/printers/files")
 [ "$code" = 426 ] || fail "plain HTTP where TLS is required got $code"
-has "plain HTTP where tls = required: 426" "$T/spoolboxd.log" || fail "no log line for the 426"
+has "plain HTTP where TLS is required: 426" "$T/spoolboxd.log" || fail "no log line for the 426"
 
 head -c 5000 /dev/urandom | base64 >"$T/doc.txt"
 ipptool -tv -f "$T/doc.txt" "ipps://127.0.0.1:$IPORT/printers/files" \
@@ -46,7 +46,8 @@ cp "$T/spool/tls/spoolbox.key" "$T/my.key"
 stop_spoolboxd
 write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "tls = on" \
 	"tls_cert = $T/my.crt" "tls_key = $T/my.key" \
-	"[queue.files]" "uri = file://$T/out"
+	"[queue.files]" "uri = file://$T/out" \
+	"[queue.secret]" "uri = file://$T/out" "tls_required = yes"
 start_spoolboxd
 wait_port "$IPORT"
 for scheme in ipp ipps; do
@@ -56,6 +57,14 @@ for scheme in ipp ipps; do
 done
 has "uri-security-supported (1setOf keyword) = none,tls" "$T/ipps.out" ||
 	fail "tls = on lists: $(grep uri-security "$T/ipps.out")"
+# A queue that takes ipps:// only, beside one that takes both.
+ipptool -tv "ipp://127.0.0.1:$IPORT/printers/secret" \
+	/usr/share/cups/ipptool/get-printer-attributes.test >"$T/secret.out" 2>&1 </dev/null &&
+	fail "the tls_required queue answered over plain IPP"
+has "(the queue's tls_required): 426" "$T/spoolboxd.log" || fail "no 426 for the tls_required queue"
+ipptool -t "ipps://127.0.0.1:$IPORT/printers/secret" \
+	/usr/share/cups/ipptool/get-printer-attributes.test >/dev/null 2>&1 ||
+	fail "the tls_required queue did not answer over ipps"
 write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "tls = on" "tls_cert = $T/my.crt"
 expect_err "tls_cert and tls_key go together" "$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f
 log "tls = on: ipp:// and ipps:// on one port with a named pair"

@@ -330,8 +330,8 @@ printer_uuid(const struct req *r, char *buf, size_t len)
 	    (uint64_t)(h[1] & 0xffffffffffffULL));
 }
 
-/* The queue's URIs: ipp:// unless TLS is required, ipps:// when TLS is
- * on, each with its security. */
+/* The queue's URIs: ipp:// unless TLS is required (by the listener or
+ * the queue), ipps:// when TLS is on, each with its security. */
 static void
 uris_attrs(const struct req *r, ipp_t *a)
 {
@@ -342,7 +342,7 @@ uris_attrs(const struct req *r, ipp_t *a)
 
 	plain.tls = 0;
 	tls.tls = 1;
-	if (r->c->l->tls != TLS_REQUIRED) {
+	if (r->c->l->tls != TLS_REQUIRED && !r->q->cfg->tls_required) {
 		printer_uri(&plain, uris[n], sizeof(uris[n]));
 		sec[n++] = "none";
 	}

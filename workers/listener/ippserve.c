@@ -134,6 +134,10 @@ check_operation(struct req *r)
 		    ippGetString(uri, 0, NULL));
 		return -1;
 	}
+	if (r->q->cfg->tls_required && !r->tls) {
+		r->need_tls = 1;
+		return -1;
+	}
 	if (!lsn_allowed(r->c->l, r->q, (const struct sockaddr *)&r->c->peer)) {
 		log_warn("ipp %s: queue %s: not in its allow list",
 		    r->c->peer_str, qn);
@@ -406,7 +410,8 @@ upgrade_required(struct req *r)
 {
 	static const char text[] = "426 - TLS required: ipps://\n";
 
-	log_warn("ipp %s: plain HTTP where tls = required: 426", r->c->peer_str);
+	log_warn("ipp %s: plain HTTP where TLS is required%s: 426",
+	    r->c->peer_str, r->need_tls ? " (the queue's tls_required)" : "");
 	httpClearFields(r->http);
 	httpSetField(r->http, HTTP_FIELD_CONTENT_TYPE, "text/plain");
 	httpSetField(r->http, HTTP_FIELD_UPGRADE, "TLS/1.2, TLS/1.3");
@@ -547,6 +552,12 @@ one_request(struct req *r)
 		lsn_step(r->c, 0);
 		process_ipp(r);
 		lsn_step(r->c, r->c->step_ms);
+		if (r->need_tls) {
+			ippDelete(r->in);
+			ippDelete(r->out);
+			r->in = r->out = NULL;
+			return upgrade_required(r);
+		}
 		/* A document the operation did not read is read and
 		 * dropped, so the connection can take the next request. */
 		if (httpGetState(r->http) != HTTP_STATE_POST_SEND)

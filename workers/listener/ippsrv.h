@@ -32,6 +32,7 @@ struct req {
 	char user[128];          /* the network identity */
 	char name[64];           /* requesting-user-name */
 	int tls;                 /* over TLS (ipps://) */
+	int need_tls;            /* its queue takes ipps:// only: 426 */
 	uint64_t token;          /* logged in (auth = basic): the account's */
 	char account[64];        /* ...name */
 	char auth[512];          /* ...with this Authorization header */

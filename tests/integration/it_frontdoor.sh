@@ -143,8 +143,9 @@ done
 [ "$(sb jobs -q quota | grep -c 'alice@127.0.0.1')" -eq 3 ] || fail "alice's jobs: $(sb jobs -q quota)"
 has "max_jobs_per_user = 3" "$T/spoolboxd.log" || fail "the refusal does not name the quota"
 # IPP: other names from the same address count for it: 2 more, then no.
-ipp_print() { # NAME: Print-Job as NAME; its status
-	ipptool -tv -d who="$1" -f "$T/lpd.txt" "$URI/quota" /dev/stdin <<'X' 2>&1 | grep -o 'status-code = [a-z-]*' | head -n 1
+# ipp_job NAME QUEUE: a Print-Job as requesting-user-name NAME; its status.
+ipp_job() {
+	ipptool -tv -d who="$1" -f "$T/lpd.txt" "$URI/$2" /dev/stdin <<'X' 2>&1 | grep -o 'status-code = [a-z-]*' | head -n 1
 {
 	OPERATION Print-Job
 	GROUP operation-attributes-tag
@@ -158,9 +159,9 @@ ipp_print() { # NAME: Print-Job as NAME; its status
 X
 }
 for u in bob carol; do
-	[ "$(ipp_print $u)" = "status-code = successful-ok" ] || fail "$u's job was refused under the quota"
+	[ "$(ipp_job $u quota)" = "status-code = successful-ok" ] || fail "$u's job was refused under the quota"
 done
-st=$(ipp_print dave)
+st=$(ipp_job dave quota)
 [ "$st" = "status-code = client-error-not-possible" ] || fail "a 6th job from 127.0.0.1 got '$st' (max_jobs_per_host = 5)"
 has "max_jobs_per_host = 5" "$T/spoolboxd.log" || fail "no log line names max_jobs_per_host"
 # A local user: bytes as submitted, a sparse file's whole length.
@@ -179,23 +180,10 @@ log "quotas hold: LPD by the control file's name, IPP by address, bytes by lengt
 sbu submit -q staff "$T/lpd.txt" >/dev/null || fail "a member of allow_groups was refused"
 expect_err "queue nouser: $TEST_USER may not print here (deny_users)" sbu submit -q nouser "$T/lpd.txt"
 sb submit -q nouser "$T/lpd.txt" >/dev/null || fail "an admin was refused by deny_users"
-ipp_st() { ipptool -tv -d who="$1" -f "$T/lpd.txt" "$URI/$2" /dev/stdin <<'X' 2>&1 | grep -o 'status-code = [a-z-]*' | head -n 1
-{
-	OPERATION Print-Job
-	GROUP operation-attributes-tag
-	ATTR charset attributes-charset utf-8
-	ATTR naturalLanguage attributes-natural-language en
-	ATTR uri printer-uri $uri
-	ATTR name requesting-user-name $who
-	ATTR mimeMediaType document-format text/plain
-	FILE $filename
-}
-X
-}
-st=$(ipp_st carol staff)
+st=$(ipp_job carol staff)
 [ "$st" = "status-code = successful-ok" ] || fail "carol@127.0.0.1 (allow_users) was refused: $st $(grep "staff" "$T/spoolboxd.log" | tail -n 2)"
-[ "$(ipp_st dave staff)" = "status-code = client-error-not-authorized" ] || fail "dave@127.0.0.1 printed to staff"
-[ "$(ipp_st mallory staff)" = "status-code = client-error-not-authorized" ] || fail "mallory printed to staff"
+[ "$(ipp_job dave staff)" = "status-code = client-error-not-authorized" ] || fail "dave@127.0.0.1 printed to staff"
+[ "$(ipp_job mallory staff)" = "status-code = client-error-not-authorized" ] || fail "mallory printed to staff"
 has "queue staff: dave@127.0.0.1 may not print here (allow_users, allow_groups)" "$T/spoolboxd.log" ||
 	fail "no log line for dave's refusal"
 log "access lists hold for local and network clients"

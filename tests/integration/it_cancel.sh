@@ -13,12 +13,8 @@ head -c $((400 * 1024 * 1024)) /dev/zero >"$T/big"
 sb queue disable office >/dev/null
 id=$(sb submit -q office -t raw "$T/big")
 sb queue enable office >/dev/null
-for _ in $(seq 400); do
-	st=$(sb jobs --json | jq -r ".[] | select(.id == $id) | .state")
-	[ "$st" = printing ] && break
-	sleep 0.01
-done
-[ "$st" = printing ] || fail "job $id never went to the printer (state '$st')"
+wait_until 4 'job $id never went to the printer (state $(sb jobs --json | jq -r ".[] | select(.id == $id) | .state"))' \
+	'[ "$(sb jobs --json | jq -r ".[] | select(.id == $id) | .state")" = printing ]'
 sleep 0.2 # some of it on its way
 sb cancel "$id" >/dev/null
 sb wait "$id" --timeout 30 2>"$T/wait.err" && fail "job $id completed after its cancel"

@@ -53,11 +53,8 @@ sb jobs -a | awk -v id="$id" '$1 == id' | has aborted || fail "job $id not abort
 HOSTILE=$!
 head -c $((3 * 1024 * 1024)) /dev/urandom >"$T/big"
 id=$(sb submit -q lpd -t raw "$T/big")
-for _ in $(seq 100); do
-	sb jobs | awk -v id="$id" '$1 == id' | has "retry-wait" && break
-	sleep 0.05
-done
-sb jobs | awk -v id="$id" '$1 == id' | has "retry-wait.*server closed the connection" ||
+wait_until 5 - 'job_line "$id" | has retry-wait' || true
+job_line "$id" | has "retry-wait.*server closed the connection" ||
 	fail "job $id not waiting to retry after the hang-up: $(sb jobs)"
 kill "$HOSTILE"
 wait "$HOSTILE" 2>/dev/null || true

@@ -34,21 +34,15 @@ grep -q "refused: max_clients_per_user reached" "$T/spoolboxd.log" ||
 # A worker that dies now is restarted: no fatal path on fds.
 old=$(worker_pid lprmon)
 kill -9 "$old"
-for _ in $(seq 100); do
-	p=$(worker_pid lprmon)
-	[ -n "$p" ] && [ "$p" != "$old" ] && sb workers | has "^lprmon .* ready " && break
-	sleep 0.05
-done
+wait_until 5 - '[ -n "$(worker_pid lprmon)" ] && [ "$(worker_pid lprmon)" != "$old" ] &&
+	sb workers | has "^lprmon .* ready "' || true
 kill -0 "$SB_PID" || fail "the broker died"
 head -c 1000000 /dev/urandom >"$T/small"
 id=$(sb submit -q lpd -t raw "$T/small")
 wait_completed "$id"
 # The idle raw connections are dropped; the dialed ones stay capped.
-for _ in $(seq 30); do
-	fds=$(ls /proc/"$SB_PID"/fd | wc -l)
-	[ "$fds" -lt 200 ] && break
-	sleep 0.5
-done
+wait_until 15 - '[ "$(ls /proc/"$SB_PID"/fd | wc -l)" -lt 200 ]' || true
+fds=$(ls /proc/"$SB_PID"/fd | wc -l)
 log "broker fds with the user's connections still open: $fds"
 [ "$fds" -lt 200 ] || fail "the broker still holds $fds fds"
 

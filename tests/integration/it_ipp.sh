@@ -32,7 +32,7 @@ start_spoolboxd
 head -c 3000000 /dev/urandom >"$T/raw"
 id=$(sb submit -q ipp -t raw "$T/raw")
 wait_completed "$id"
-for _ in $(seq 100); do grep -q '^job' "$T/sink.out" && break; sleep 0.1; done
+wait_until 10 - has '^job' "$T/sink.out" || true
 cmp -s "$T/raw" "$T/sink.data" || fail "job $id did not arrive byte-exact through cupsd"
 sb jobs -a | has "^$id .*completed.*remote job [0-9]* completed" ||
 	fail "no remote job in where it landed: $(sb jobs -a)"

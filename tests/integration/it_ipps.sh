@@ -42,7 +42,7 @@ start_spoolboxd
 head -c 500000 /dev/urandom >"$T/raw"
 id=$(sb submit -q ca -t raw "$T/raw")
 wait_completed "$id"
-for _ in $(seq 100); do grep -q '^job' "$T/sink.out" && break; sleep 0.1; done
+wait_until 10 - has '^job' "$T/sink.out" || true
 cmp -s "$T/raw" "$T/sink.data" || fail "job $id did not arrive byte-exact over ipps"
 id=$(sb submit -q host -t raw "$T/raw")
 expect_err "aborted: certificate of localhost refused: " sb wait "$id" --timeout 30

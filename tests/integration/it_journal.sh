@@ -33,10 +33,7 @@ write_config "[queue.ps]" "uri = file://$T/out" "datatype = postscript" \
 systemd-cat -t spoolboxd bash -c 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) \
 	exec "$0" -c "$1"' "$BUILD/spoolboxd" "$T/spoolbox.conf" &
 SB_PID=$!
-for _ in $(seq 200); do
-	[ "$(sb workers 2>/dev/null | grep -c ' ready ')" -ge 4 ] && break
-	sleep 0.05
-done
+wait_until 10 - '[ "$(ready_count)" -ge 4 ]' || true
 pp=$(worker_pid printproc)
 printf 'journal\n' >"$T/t.txt"
 id=$(sb submit -q ps -t text "$T/t.txt")

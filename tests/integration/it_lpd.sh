@@ -64,10 +64,6 @@ wait_completed "$id"
 # (Seen once, not read twice: lpd rewrites its ticket as the job moves
 # on, and a second read could fall between its truncation and rewrite.)
 seen=
-for _ in $(seq 50); do
-	grep -aqs "copies=0x1f4" "$T"/lpd/spool/q/hf* && { seen=1; break; }
-	sleep 0.1
-done
-[ -n "$seen" ] ||
+wait_until 5 - 'grep -aqs copies=0x1f4 "$T"/lpd/spool/q/hf*' ||
 	fail "500 copies did not arrive: $(head -c 300 "$T"/lpd/spool/q/hf*)"
 log "PASS: 100 jobs delivered byte for byte (50 via LPRng, 50 to files); 500 copies"

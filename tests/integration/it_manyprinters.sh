@@ -22,10 +22,7 @@ write_config "io_timeout = 6s" "[worker.lprmon]" "max_idle = 1s" \
 start_spoolboxd
 echo "a job" >"$T/doc"
 for q in s1 s2 s3; do sb submit -q "$q" -t raw "$T/doc" >/dev/null; done
-for _ in $(seq 100); do
-	[ "$(sb workers | grep -c '^lprmon .* busy ')" -ge 3 ] && break
-	sleep 0.05
-done
+wait_until 5 - '[ "$(sb workers | grep -c "^lprmon .* busy ")" -ge 3 ]' || true
 [ "$(sb workers | grep -c '^lprmon .* busy ')" -eq 3 ] ||
 	fail "three lprmon instances should be stuck: $(sb workers)"
 # A liveness bound, not a speed test: the silent printers hold their
@@ -36,11 +33,8 @@ sb jobs | has "^$id " && fail "job $id still listed as not final"
 log "healthy queue printed while 3 printers were silent; $(sb workers | grep -c '^lprmon ') lprmon instances"
 # Once the silent ones time out (retry-wait for an hour), the extra
 # instances idle past max_idle and retire; one stays.
-for _ in $(seq 200); do
-	[ "$(sb workers | grep -c '^lprmon ')" -eq 1 ] && break
-	sleep 0.1
-done
-[ "$(sb workers | grep -c '^lprmon ')" -eq 1 ] || fail "extra lprmon instances did not retire: $(sb workers)"
+wait_until 20 'extra lprmon instances did not retire: $(sb workers)' \
+	'[ "$(sb workers | grep -c "^lprmon ")" -eq 1 ]'
 grep -q "retiring lprmon.[1-9] pid [0-9]*: max_idle" "$T/spoolboxd.log" || fail "no retirement logged"
 grep -q "crashed" "$T/spoolboxd.log" && fail "a retirement was counted as a crash"
 log "PASS: a printer that hangs delays only its own queue; extra instances retire"

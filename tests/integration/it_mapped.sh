@@ -35,10 +35,7 @@ SERVICE=(setpriv --reuid="$BROKER" --regid="$BROKER" --clear-groups
 # exec it).
 "${SERVICE[@]}" "$BUILD/spoolboxd" -c "$T/spoolbox.conf" >"$T/spoolboxd.log" 2>&1 &
 SB_PID=$!
-for _ in $(seq 200); do
-	[ "$(sb workers 2>/dev/null | grep -c ' ready ')" -ge 4 ] && break
-	sleep 0.05
-done
+wait_until 10 - '[ "$(ready_count)" -ge 4 ]' || true
 [ "$(awk '/^CapEff/ { print $2 }' /proc/$SB_PID/status)" = 00000000000000c0 ] ||
 	fail "the broker holds more than CAP_SETUID and CAP_SETGID: $(grep ^Cap /proc/$SB_PID/status)"
 sb workers --json >"$T/w.json"
@@ -71,12 +68,8 @@ sb workers | awk '$1 == "printproc" && $10 >= 2 { ok = 1 } END { exit !ok }' ||
 
 old=$(worker_pid lprmon)
 kill -9 "$old"
-for _ in $(seq 200); do
-	new=$(worker_pid lprmon)
-	[ -n "$new" ] && [ "$new" != 0 ] && [ "$new" != "$old" ] &&
-		sb workers | grep -q "^lprmon .* ready " && break
-	sleep 0.05
-done
+wait_until 10 - 'new=$(worker_pid lprmon); [ -n "$new" ] && [ "$new" != 0 ] &&
+	[ "$new" != "$old" ] && sb workers | grep -q "^lprmon .* ready "' || true
 [ "$new" != "$old" ] || fail "lprmon was not replaced"
 id=$(sb submit -q lpd -t text "$T/text")
 wait_completed "$id"
@@ -92,7 +85,7 @@ wait_until 10 - 'sb workers | grep -q "^lprmon .* ready "' || true
 pids=$(sb workers | awk 'NR > 1 && $3 > 0 { print $3 }')
 stop_spoolboxd
 for p in $pids; do
-	for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	wait_until 5 - '! kill -0 "$p" 2>/dev/null' || true
 	kill -0 "$p" 2>/dev/null && fail "worker $p outlived the broker"
 done
 complaints=$(grep 'error\|warn' "$T/spoolboxd.log" | grep -v "pid $old killed by signal 9" || true)

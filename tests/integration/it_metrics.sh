@@ -46,11 +46,11 @@ sb budget printproc max_jobs=1 >/dev/null
 printf 'metrics\n' >"$T/t.txt"
 id=$(sb submit -q ps -t text "$T/t.txt")
 wait_completed "$id"
-for _ in $(seq 100); do
+recycled() {
 	sb metrics >"$T/m2"
-	[ "$(metric spoolbox_worker_recycles_total 'kind="printproc"' <"$T/m2")" -gt "$r1" ] && break
-	sleep 0.1
-done
+	[ "$(metric spoolbox_worker_recycles_total 'kind="printproc"' <"$T/m2")" -gt "$r1" ]
+}
+wait_until 10 - recycled || true
 promtool check metrics <"$T/m2" || fail "promtool refused the second metrics"
 c2=$(metric spoolbox_queue_completed_total 'queue="ps"' <"$T/m2")
 r2=$(metric spoolbox_worker_recycles_total 'kind="printproc"' <"$T/m2")

@@ -10,14 +10,14 @@ HOSTILE_PIDS="$HOSTILE_PIDS $!"
 wait_until 5 - '[ -S "$T/notify.sock" ]' || true
 write_config "[queue.q]" "uri = file://$T/out"
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 start_spoolboxd
-for _ in $(seq 100); do has '^READY=1' "$T/notify.out" && break; sleep 0.05; done
+wait_until 5 - has '^READY=1' "$T/notify.out" || true
 has '^READY=1 | STATUS=4 of 4 workers ready, 1 queue(s)' "$T/notify.out" ||
 	fail "no READY=1 with a status: $(cat "$T/notify.out")"
 sleep 1
 [ "$(grep -c '^WATCHDOG=1' "$T/notify.out")" -ge 2 ] ||
 	fail "no WATCHDOG=1 every 200 ms: $(cat "$T/notify.out")"
 sb reload >/dev/null
-for _ in $(seq 100); do has '^READY=1 | STATUS=reloaded' "$T/notify.out" && break; sleep 0.05; done
+wait_until 5 - has '^READY=1 | STATUS=reloaded' "$T/notify.out" || true
 awk '/^RELOADING=1/ { r = NR } /^READY=1 \| STATUS=reloaded/ && r && NR > r { ok = 1 }
 	END { exit !ok }' "$T/notify.out" ||
 	fail "no RELOADING=1 then READY=1 around a reload: $(cat "$T/notify.out")"

@@ -54,7 +54,7 @@ SPOOLBOX_LIBEXEC=$T/root/usr/libexec/spoolbox \
 SB_PID=$!
 wait_until 10 - '[ -S "$T/run/spoolbox.sock" ]' || true
 pk() { "$T/root/usr/bin/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
-for _ in $(seq 100); do [ "$(pk workers 2>/dev/null | grep -c ' ready ')" -ge 4 ] && break; sleep 0.05; done
+wait_until 5 - '[ "$(ready_count pk)" -ge 4 ]' || true
 printf 'printed by the packaged spoolbox\n' >"$T/doc.txt"
 id=$(pk submit -q files -t raw "$T/doc.txt") || fail "submit to the packaged spoolboxd failed"
 pk wait "$id" --timeout 60 || fail "job $id did not complete"

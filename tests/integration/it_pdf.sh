@@ -105,15 +105,13 @@ has "job $k: the converter did not stop" "$T/spoolboxd.log" || fail "no log line
 # A document the print processor dies on (here: killed under it three
 # times) is aborted with why, not retried for ever.
 n=$(sb submit -q pdf "$T/loop.ps")
+busy_printproc() { sb workers | awk '$1 == "printproc" && $4 == "busy" { print $3 }'; }
 for round in 1 2 3; do
-	for _ in $(seq 100); do
-		pid=$(sb workers | awk '$1 == "printproc" && $4 == "busy" { print $3 }')
-		[ -n "$pid" ] && break
-		sleep 0.1
-	done
-	[ -n "$pid" ] || fail "round $round: printproc is not converting job $n: $(sb workers)"
+	wait_until 10 "round $round: printproc is not converting job $n: \$(sb workers)" \
+		'[ -n "$(busy_printproc)" ]'
+	pid=$(busy_printproc)
 	kill -9 "$pid"
-	for _ in $(seq 100); do sb workers | awk '$1 == "printproc" { print $3 }' | has -vx "$pid" && break; sleep 0.1; done
+	wait_until 10 - 'sb workers | awk "\$1 == \"printproc\" { print \$3 }" | has -vx "$pid"' || true
 done
 wait_until 10 - 'sb jobs -a | has "^$n .*aborted"' || true
 sb jobs -a | has "^$n .*aborted.*ended 3 times while converting" || fail "job $n not aborted after 3 lost conversions: $(sb jobs -a)"

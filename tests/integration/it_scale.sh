@@ -46,13 +46,11 @@ listed=$(sb jobs -q big --json | jq length)
 
 t0=$(date +%s%N)
 sb queue enable big >/dev/null
-for _ in $(seq 6000); do
-	done_n=$(sb queues --json | jq '.[] | select(.name == "big") | .completed')
-	[ "$done_n" -eq "$N" ] && break
-	kill -0 "$SB_PID" 2>/dev/null || fail "spoolboxd exited"
-	sleep 0.1
-done
+printed() { sb queues --json | jq '.[] | select(.name == "big") | .completed'; }
+wait_until 600 - 'kill -0 "$SB_PID" 2>/dev/null || fail "spoolboxd exited"
+	[ "$(printed)" -eq "$N" ]' || true
 t1=$(date +%s%N)
+done_n=$(printed)
 [ "$done_n" -eq "$N" ] || fail "only $done_n of $N printed"
 log "$N jobs printed in $(( (t1 - t0) / 1000000 )) ms"
 # In order: by id, each finished no earlier than the one before.

@@ -56,12 +56,8 @@ lost=$(comm -23 <(sort "$T/acked.sorted") <(sort "$T/stored") | head -5)
 
 # And they all print.
 start_spoolboxd
-for _ in $(seq 1200); do
-	left=$(sb queues --json | jq '.[] | select(.name == "out") | .pending + .active')
-	[ "$left" -eq 0 ] && break
-	sleep 0.1
-done
-[ "$left" -eq 0 ] || fail "$left jobs still unprinted"
+left() { sb queues --json | jq '.[] | select(.name == "out") | .pending + .active'; }
+wait_until 120 '$(left) jobs still unprinted' '[ "$(left)" -eq 0 ]'
 not_done=$(sqlite3 "$db" 'SELECT count(*) FROM jobs WHERE state <> 4')
 [ "$not_done" -eq 0 ] || fail "$not_done jobs did not complete"
 log "PASS: $acked acknowledged jobs across $KILLS kills of localspl and spoolboxd: none lost, no id reused, integrity ok, all printed"

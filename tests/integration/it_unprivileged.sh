@@ -16,10 +16,7 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T" \
 	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" >"$T/spoolboxd.log" 2>&1 &
 SB_PID=$!
 sbn() { as_nobody "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
-for _ in $(seq 200); do
-	[ "$(sbn workers 2>/dev/null | grep -c ' ready ')" -ge 4 ] && break
-	sleep 0.05
-done
+wait_until 10 - '[ "$(ready_count sbn)" -ge 4 ]' || true
 seq 1 200 >"$T/text"
 chmod 644 "$T/text"
 id=$(sbn submit -q ps -t text "$T/text")

@@ -20,7 +20,7 @@ echo "$out" | has "larger than queue out's max_job_size (8388608 bytes)" ||
 # Nothing of its data: an ID.spare (a file kept for the next job),
 # emptied as it held more than 64 KiB, is all that may stay beside the
 # database.
-left=$(find "$T/spool/jobs" -maxdepth 1 -type f ! -name 'jobs.db*' \
+left=$(find "$T/spool/jobs" -maxdepth 1 -type f ! -name 'jobs.db*' ! -name space.reserve \
 	! \( -name '*.spare' -empty \))
 [ -z "$left" ] || fail "the refused upload left $left"
 
@@ -39,10 +39,7 @@ log "localspl holds $fds fds with 4 uploads unfinished"
 id=$(seq 1 1000 | sb submit -q out -t raw -)
 wait_completed "$id"
 # Past max_upload_seconds they are gone, with the space they held.
-for _ in $(seq 100); do
-	sb queues --json | has '"uploads":0,' && break
-	sleep 0.1
-done
+wait_until 10 - 'sb queues --json | has "\"uploads\":0,"' || true
 sb queues --json | has '"uploads":0,"upload_bytes":0' || fail "uploads not expired"
 [ "$(ls "$T/spool/jobs" | grep -c '\.data$')" -eq 0 ] || fail "expired uploads left data"
 grep -q "unfinished after max_upload_seconds: removed" "$T/spoolboxd.log" ||

@@ -75,10 +75,7 @@ hostile() {
 	local out=$T/hostile.$RANDOM
 	as_user "$BUILD/tests/sbhostile" "$@" >"$out" 2>&1 &
 	HOSTILE_PIDS="$HOSTILE_PIDS $!"
-	for _ in $(seq 400); do
-		grep -q '^ready' "$out" && break
-		sleep 0.05
-	done
+	wait_until 20 - has '^ready' "$out" || true
 	grep '^refused' "$out" >"$T/refusals" || true
 	HOSTILE_N=$(awk '/^ready/ { print $2 }' "$out")
 }
@@ -101,11 +98,9 @@ free_port() {
 }
 
 wait_port() {
-	for _ in $(seq 200); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.05
-	done
-	fail "nothing listens on 127.0.0.1:$1"
+	local port=$1
+	wait_until 10 "nothing listens on 127.0.0.1:$port" \
+		'(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null'
 }
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lpd-loopback.sh"
@@ -139,15 +134,9 @@ write_config() {
 start_spoolboxd() {
 	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f ${SB_DEBUG:+-d} >>"$T/spoolboxd.log" 2>&1 &
 	SB_PID=$!
-	for _ in $(seq 200); do
-		if [ -S "$T/run/spoolbox.sock" ] &&
-			[ "$(sb workers 2>/dev/null | grep -c ' ready ')" -ge 4 ]; then
-			return 0
-		fi
-		kill -0 "$SB_PID" 2>/dev/null || fail "spoolboxd exited"
-		sleep 0.05
-	done
-	fail "spoolboxd did not get its workers ready"
+	wait_until 10 "spoolboxd did not get its workers ready" \
+		'kill -0 "$SB_PID" 2>/dev/null || fail "spoolboxd exited"
+		[ -S "$T/run/spoolbox.sock" ] && [ "$(ready_count)" -ge 4 ]'
 }
 
 stop_spoolboxd() {
@@ -164,18 +153,24 @@ stop_spoolboxd() {
 # shows the state at the failure). With WHAT "-": return 1 instead, for a
 # caller that looks for itself.
 wait_until() {
-	local secs=$1 end=$((SECONDS + $1)) what=$2
+	# Names of its own that a CHECK string will not use.
+	local _wu_secs=$1 _wu_end=$((SECONDS + $1)) _wu_what=$2
 	shift 2
 	while :; do
 		if [ $# -eq 1 ]; then eval "$1" && return 0; else "$@" && return 0; fi
-		if [ "$SECONDS" -ge "$end" ]; then
-			[ "$what" = - ] && return 1
-			eval "what=\"$what\""
-			fail "$what (waited ${secs}s)"
+		if [ "$SECONDS" -ge "$_wu_end" ]; then
+			[ "$_wu_what" = - ] && return 1
+			eval "_wu_what=\"$_wu_what\""
+			fail "$_wu_what (waited ${_wu_secs}s)"
 		fi
 		sleep 0.05
 	done
 }
+
+# ready_count [CLI]: workers ready, as `CLI workers` (sb) lists them.
+ready_count() { "${1:-sb}" workers 2>/dev/null | grep -c ' ready '; }
+# job_line ID: the job's row of `spoolbox jobs`.
+job_line() { sb jobs | awk -v id="$1" '$1 == id'; }
 
 worker_pid() { sb workers | awk -v k="$1" '$1 == k { print $3; exit }'; }
 

@@ -2,8 +2,8 @@
 # The front door as a hostile network client tries it: a 5 KB IPP request
 # nesting begCollection 500 deep (libcups' parser recurses per level) is
 # refused with a 400 and the listener lives on, serving LPD meanwhile;
-# HTTP requests with both Content-Length and Transfer-Encoding, a list or
-# a signed number as Content-Length, or a coding other than chunked are
+# HTTP requests with both Content-Length and Transfer-Encoding, two
+# Content-Lengths that differ, a list or a signed number as one, or a coding other than chunked are
 # refused (RFC 9112 6.3) and the connection closed;
 # a queue's page does not show where it prints; a refused cancel does not
 # name the job's owner; Get-Jobs shows other users as "(private)".
@@ -88,6 +88,8 @@ raw() { # BYTES: the first line of what comes back
 }
 first=$(raw 'POST /printers/files HTTP/1.1\r\nHost: x\r\nContent-Type: application/ipp\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')
 [[ "$first" == "HTTP/1.1 400"* ]] || fail "Content-Length with Transfer-Encoding got '$first'"
+first=$(raw 'POST /printers/files HTTP/1.1\r\nHost: x\r\nContent-Type: application/ipp\r\nContent-Length: 0\r\nContent-Length: 40\r\n\r\n')
+[[ "$first" == "HTTP/1.1 400"* ]] || fail "two Content-Lengths got '$first'"
 first=$(raw 'POST /printers/files HTTP/1.1\r\nHost: x\r\nContent-Type: application/ipp\r\nContent-Length: 4, 4\r\n\r\n')
 [[ "$first" == "HTTP/1.1 400"* ]] || fail "a list of Content-Lengths got '$first'"
 first=$(raw 'POST /printers/files HTTP/1.1\r\nHost: x\r\nContent-Type: application/ipp\r\nContent-Length: +4\r\n\r\n')

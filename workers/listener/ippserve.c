@@ -336,6 +336,26 @@ read_body(void *http, unsigned char *buf, size_t len)
 	return httpRead2(http, (char *)buf, len);
 }
 
+/* libcups 2.4's httpUpdate() reads a request's header lines in a loop of
+ * _httpUpdate(), one line each (exported by libcups, and what cupsd
+ * calls), and keeps the last of repeated fields: read here a line at a
+ * time, a Content-Length that changes between lines is seen (*twice). */
+int _httpUpdate(http_t *http, http_status_t *status);
+
+static http_status_t
+update_head(http_t *http, char *cl, size_t cllen, int *twice)
+{
+	http_status_t st = HTTP_STATUS_ERROR;
+
+	while (_httpUpdate(http, &st)) {
+		const char *now = httpGetField(http, HTTP_FIELD_CONTENT_LENGTH);
+		if (cl[0] != '\0' && strcmp(cl, now) != 0)
+			*twice = 1;
+		snprintf(cl, cllen, "%s", now);
+	}
+	return httpError(http) != 0 ? HTTP_STATUS_ERROR : st;
+}
+
 /* Is the body's length said one way only (RFC 9112 6.3)? Both
  * Content-Length and Transfer-Encoding, two lengths (libcups joins a
  * repeated field with a comma), a length that is not a number, or a coding
@@ -359,8 +379,10 @@ framing_ok(http_t *http)
 static http_state_t
 read_head(struct req *r, char *resource, size_t len, uint64_t deadline)
 {
+	char cl[32] = "";
 	http_state_t st;
 	http_status_t hs;
+	int twice = 0;
 
 	while ((st = httpReadRequest(r->http, resource, len)) ==
 	    HTTP_STATE_WAITING) {
@@ -377,7 +399,8 @@ read_head(struct req *r, char *resource, size_t len, uint64_t deadline)
 		}
 		return HTTP_STATE_ERROR;
 	}
-	while ((hs = httpUpdate(r->http)) == HTTP_STATUS_CONTINUE)
+	while ((hs = update_head(r->http, cl, sizeof(cl), &twice)) ==
+	    HTTP_STATUS_CONTINUE)
 		if (now_mono_ms() > deadline)
 			return HTTP_STATE_ERROR;
 	if (hs != HTTP_STATUS_OK) {
@@ -386,10 +409,10 @@ read_head(struct req *r, char *resource, size_t len, uint64_t deadline)
 		    "400 - Bad Request\n");
 		return HTTP_STATE_ERROR;
 	}
-	if (!framing_ok(r->http)) {
+	if (twice || !framing_ok(r->http)) {
 		log_warn("ipp %s: ambiguous HTTP framing (Content-Length "
-			 "'%s', Transfer-Encoding '%s'): refused",
-		    r->c->peer_str,
+			 "%s'%s', Transfer-Encoding '%s'): refused",
+		    r->c->peer_str, twice ? "given twice, last " : "",
 		    httpGetField(r->http, HTTP_FIELD_CONTENT_LENGTH),
 		    httpGetField(r->http, HTTP_FIELD_TRANSFER_ENCODING));
 		respond_text(r, HTTP_STATUS_BAD_REQUEST, "text/plain",

@@ -30,9 +30,10 @@ label(FILE *f, const char *k, const char *v, int comma)
 	fputc('"', f);
 }
 
-/* name{kind="…",instance="…"[,pid="…"] */
+/* name{kind="…",instance="…": a series per slot, whatever process fills
+ * it, so a recycle continues the series instead of starting another. */
 static void
-worker_open(FILE *f, const char *name, const Sb__WorkerInfo *w, int pid)
+worker_open(FILE *f, const char *name, const Sb__WorkerInfo *w)
 {
 	char num[16];
 
@@ -40,10 +41,26 @@ worker_open(FILE *f, const char *name, const Sb__WorkerInfo *w, int pid)
 	label(f, "kind", kind_name((int)w->kind), 0);
 	snprintf(num, sizeof(num), "%u", w->instance);
 	label(f, "instance", num, 1);
-	if (pid) {
-		snprintf(num, sizeof(num), "%u", w->pid);
-		label(f, "pid", num, 1);
-	}
+}
+
+/* Does workers[i] stand for its slot? A process with none, or a draining
+ * one beside its replacement, does not: one series per slot. */
+static int
+slot_shown(const Sb__WorkersRep *w, size_t i)
+{
+	const Sb__WorkerInfo *x = w->workers[i];
+
+	if (x->pid == 0)
+		return 0;
+	if (strcmp(x->state, "draining") != 0)
+		return 1;
+	for (size_t k = 0; k < w->n_workers; k++)
+		if (k != i && w->workers[k]->pid != 0 &&
+		    w->workers[k]->kind == x->kind &&
+		    w->workers[k]->instance == x->instance &&
+		    strcmp(w->workers[k]->state, "draining") != 0)
+			return 0;
+	return 1;
 }
 
 static void
@@ -77,9 +94,9 @@ workers(FILE *f, const Sb__WorkersRep *w)
 			uint64_t v[] = { x->private_bytes, x->fds, x->jobs,
 				x->uptime_ms / 1000, x->recycles, x->restarts,
 				x->memory_budget, x->handle_budget };
-			if (x->pid == 0)
-				continue; /* a slot without a process */
-			worker_open(f, wf[k].name, x, 1);
+			if (!slot_shown(w, i))
+				continue;
+			worker_open(f, wf[k].name, x);
 			fprintf(f, "} %llu\n", (unsigned long long)v[k]);
 		}
 	}
@@ -87,11 +104,11 @@ workers(FILE *f, const Sb__WorkersRep *w)
 	    "Recycles of the worker's slot by the rule that called them.");
 	for (size_t i = 0; i < w->n_workers; i++) {
 		const Sb__WorkerInfo *x = w->workers[i];
-		if (x->pid == 0)
+		if (!slot_shown(w, i))
 			continue;
 		for (size_t r = 0; r < x->n_recycles_by; r++) {
 			worker_open(f, "spoolbox_worker_recycles_by_reason_total",
-			    x, 0);
+			    x);
 			label(f, "reason", x->recycles_by[r]->rule, 1);
 			fprintf(f, "} %u\n", x->recycles_by[r]->count);
 		}

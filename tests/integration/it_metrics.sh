@@ -64,6 +64,11 @@ r2=$(metric spoolbox_worker_recycles_total 'kind="printproc"' <"$T/m2")
 	fail "the job is not within the last bucket: $(grep delivery "$T/m2")"
 s2=$(awk '$1 == "spoolbox_broker_samples_total" { print $2 }' "$T/m2")
 [ "${s2:-0}" -gt 0 ] || fail "the broker's samples are not counted"
+# A slot is one series whatever process fills it: no pid label, and the
+# printproc series is the same one before and after its recycles.
+has -v 'pid="' "$T/m2" || fail "a metric carries a pid: $(grep 'pid="' "$T/m2" | head -n 3)"
+[ "$(grep -c '^spoolbox_worker_private_bytes{kind="printproc",instance="0"}' "$T/m2")" -eq 1 ] ||
+	fail "printproc.0 is not one series: $(grep private_bytes "$T/m2")"
 log "completed $c1 -> $c2, printproc recycles $r1 -> $r2, broker samples $s2"
 
 # The same text from the listener, for Prometheus to scrape: to

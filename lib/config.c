@@ -1189,35 +1189,47 @@ parse_dropins(struct parse_ctx *p, const char *path, char *err,
 }
 
 int
-config_load(struct sb_config *c, const char *path, char *err, size_t errlen)
+config_load_text(struct sb_config *c, const char *name, const char *text,
+    const char *dropins_of, char *err, size_t errlen)
 {
 	struct parse_ctx p = { .c = c };
-	char *text;
 
 	config_defaults(c);
-	snprintf(c->path, sizeof(c->path), "%s",
-	    path != NULL ? path : "(default)");
+	snprintf(c->path, sizeof(c->path), "%s", name);
 	p.file = c->path;
-	text = path != NULL ? read_text(path) : default_text(c);
-	if (text == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", c->path,
-		    strerror(errno));
-		goto fail;
-	}
 	if (parse_text(&p, text, err, errlen) != 0 ||
-	    (path != NULL && parse_dropins(&p, path, err, errlen) != 0))
+	    (dropins_of != NULL &&
+		parse_dropins(&p, dropins_of, err, errlen) != 0))
 		goto fail;
 	p.file = c->path;
 	if (check_all(&p, err, errlen) != 0)
 		goto fail;
-	free(text);
 	free(p.lines);
 	return 0;
 fail:
-	free(text);
 	free(p.lines);
 	config_free(c);
 	return -1;
+}
+
+int
+config_load(struct sb_config *c, const char *path, char *err, size_t errlen)
+{
+	char *text;
+	int rv;
+
+	config_defaults(c);
+	text = path != NULL ? read_text(path) : default_text(c);
+	if (text == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s",
+		    path != NULL ? path : "(default)", strerror(errno));
+		config_free(c);
+		return -1;
+	}
+	rv = config_load_text(c, path != NULL ? path : "(default)", text, path,
+	    err, errlen);
+	free(text);
+	return rv;
 }
 
 void

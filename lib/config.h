@@ -154,6 +154,10 @@ const char *config_tls_name(int tls);
 /* Load path, or the embedded default when path is NULL. */
 int config_load(struct sb_config *c, const char *path, char *err,
     size_t errlen);
+/* The same from text (named name in errors); with dropins_of, the
+ * drop-ins beside that file too. For config_load and the fuzz target. */
+int config_load_text(struct sb_config *c, const char *name, const char *text,
+    const char *dropins_of, char *err, size_t errlen);
 void config_free(struct sb_config *c);
 /* Is name in list (names separated by commas or blanks)? */
 int config_name_listed(const char *list, const char *name);

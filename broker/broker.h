@@ -324,6 +324,14 @@ void auth_tick(struct broker *b, uint64_t now, auth_done_fn done);
 int auth_account(struct broker *b, uint64_t token, uid_t *uid,
     const char **user);
 
+/* saved.c: live budget changes kept in SPOOL/budgets.state. apply: onto
+ * b->cfg at a start; record: set ("KEY=VALUE") of kind, written durably
+ * (0, or -1: the change lasts until the next restart); forget: at a
+ * reload, whose config wins (how many were dropped, or -1). */
+void saved_apply(struct broker *b);
+int saved_record(struct broker *b, int kind, char **set, size_t nset);
+int saved_forget(struct broker *b);
+
 /* tls.c: the listener's certificate and key into b->tls_*_pem: read
  * from [listener] tls_cert/tls_key, or a self-signed pair made once in
  * SPOOL/tls/ (0700, the broker's). 0, or -1 with why. */

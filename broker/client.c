@@ -293,6 +293,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 		b->next_sample = 0; /* effective at the next sample: now */
 		log_info("budget of %s changed by uid %u", kind_name(r->kind),
 		    (unsigned)uid);
+		saved_record(b, r->kind, r->set, r->n_set);
 	}
 	for (const struct sb_budget_key *k = config_budget_keys;
 	    k->name != NULL && n < 32; k++, n++) {

@@ -235,6 +235,7 @@ main(int argc, char **argv)
 	if (dirs_spool(b, &b->cfg, err, sizeof(err)) != 0 ||
 	    tls_load(b, err, sizeof(err)) != 0)
 		fatal("%s", err);
+	saved_apply(b);
 	budget_init(b);
 	if ((rv = client_open(b)) != 0)
 		fatal("client socket in %s: %s", b->cfg.runtime_dir,

@@ -59,6 +59,7 @@ reload(struct broker *b, char *msg, size_t len)
 	    ? NULL
 	    : b->cfg.path;
 	char err[1024], notes[1600] = "";
+	int dropped;
 	int requeue, relisten;
 
 	if (config_load(&nc, path, err, sizeof(err)) != 0) {
@@ -83,6 +84,10 @@ reload(struct broker *b, char *msg, size_t len)
 	    strcmp(nc.lsn_tls_key, b->cfg.lsn_tls_key) != 0;
 	config_free(&b->cfg);
 	b->cfg = nc;
+	if ((dropped = saved_forget(b)) > 0)
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+		    "; %d budget setting(s) made live are dropped: the "
+		    "config's values apply", dropped);
 	if (relisten && tls_load(b, err, sizeof(err)) != 0)
 		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
 		    "; %s (the listener takes no TLS connection)", err);

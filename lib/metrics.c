@@ -43,23 +43,34 @@ worker_open(FILE *f, const char *name, const Sb__WorkerInfo *w)
 	label(f, "instance", num, 1);
 }
 
-/* Does workers[i] stand for its slot? A process with none, or a draining
- * one beside its replacement, does not: one series per slot. */
+/* How much a process stands for its slot: the one serving it, else its
+ * replacement being started, else one draining. */
+static int
+rank(const Sb__WorkerInfo *x)
+{
+	if (x->pid == 0)
+		return -1;
+	if (strcmp(x->state, "draining") == 0)
+		return 0;
+	return strcmp(x->state, "starting") == 0 ? 1 : 2;
+}
+
+/* Does workers[i] stand for its slot? Only the first of the highest rank
+ * among its processes does: one series per slot. */
 static int
 slot_shown(const Sb__WorkersRep *w, size_t i)
 {
 	const Sb__WorkerInfo *x = w->workers[i];
 
-	if (x->pid == 0)
+	if (rank(x) < 0)
 		return 0;
-	if (strcmp(x->state, "draining") != 0)
-		return 1;
-	for (size_t k = 0; k < w->n_workers; k++)
-		if (k != i && w->workers[k]->pid != 0 &&
-		    w->workers[k]->kind == x->kind &&
-		    w->workers[k]->instance == x->instance &&
-		    strcmp(w->workers[k]->state, "draining") != 0)
+	for (size_t k = 0; k < w->n_workers; k++) {
+		const Sb__WorkerInfo *y = w->workers[k];
+		if (k == i || y->kind != x->kind || y->instance != x->instance)
+			continue;
+		if (rank(y) > rank(x) || (rank(y) == rank(x) && k < i))
 			return 0;
+	}
 	return 1;
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Live tuning: `spoolbox budget` shows and changes a kind's budget without
-# restarting the broker; a non-admin is refused; `spoolbox reload` and
+# restarting the broker, and the change outlasts a restart (not a reload); a non-admin is refused; `spoolbox reload` and
 # SIGHUP re-read the config; a bad reload keeps the old config.
 . "$(dirname "$0")/lib.sh"
 
@@ -43,9 +43,19 @@ grep -q "recycling lprmon.0 pid [0-9]*: max_jobs: 3 jobs >= 3" "$T/spoolboxd.log
 	fail "max_jobs recycle not logged"
 [ "$SB_PID" = "$broker" ] && kill -0 "$broker" || fail "broker restarted"
 
-# reload: the file's value comes back; a broken file is refused.
+# A live change outlasts a restart (SPOOL/budgets.state) ...
+stop_spoolboxd
+start_spoolboxd
+broker=$SB_PID
+sb budget lprmon | has "^max_jobs  *3$" || fail "the live max_jobs=3 did not outlast a restart"
+has "budgets changed live before the restart, kept: lprmon max_jobs=3" "$T/spoolboxd.log" ||
+	fail "the start did not say what it kept"
+
+# ... until a reload: the file's value comes back, and the reload says the
+# live one is dropped; a broken file is refused.
 sed -i 's/^max_jobs = 1000$/max_jobs = 777/' "$T/spoolbox.conf"
-sb reload | has "reloaded $T/spoolbox.conf" || fail "reload output"
+sb reload | has "reloaded $T/spoolbox.conf.*1 budget setting(s) made live are dropped" ||
+	fail "reload output"
 sb budget lprmon | has "^max_jobs  *777$" || fail "reload did not apply max_jobs"
 echo "[queue.bad" >>"$T/spoolbox.conf"
 if out=$(sb reload 2>&1); then fail "broken config reloaded"; fi

@@ -235,6 +235,8 @@ struct loss {
 	uint64_t token;          /* the dispatch it held; 0: none */
 	uint64_t job_id;
 	int stage;
+	int result;              /* sb.Result for it: INTERRUPTED, or
+				  * PERMANENT (the document's fault) */
 	char why[320];
 };
 

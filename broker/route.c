@@ -389,5 +389,5 @@ route_lost(struct broker *b, const struct loss *lost)
 	}
 	if (lost->token != 0)
 		job_done_to_spooler(b, lost->token, lost->job_id, lost->stage,
-		    SB__RESULT__INTERRUPTED, lost->why);
+		    lost->result, lost->why);
 }

@@ -590,6 +590,7 @@ fill_loss(const struct inst *w, const char *why, struct loss *lost)
 	lost->token = w->token;
 	lost->job_id = w->job_id;
 	lost->stage = w->stage;
+	lost->result = SB__RESULT__INTERRUPTED;
 	snprintf(lost->why, sizeof(lost->why), "%s.%u %s", kind_name(w->kind),
 	    w->idx, why);
 }
@@ -621,7 +622,7 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 {
 	struct slot *s = w->slot;
 	char why[256], limit[256];
-	int status = 0, crash;
+	int status = 0, crash, cpu;
 
 	if (waitpid(w->pid, &status, 0) < 0)
 		status = 0;
@@ -633,6 +634,16 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 		close(w->fdchan); /* what was in flight goes with it */
 	w->fdchan = -1;
 	crash = !w->killed && w->state != W_DRAINING;
+	/* printproc's RLIMIT_CPU, set per document: the document ran out of
+	 * its cpu_limit, which is its fault, not the worker's. */
+	cpu = WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU &&
+	    w->token != 0;
+	if (crash && cpu) {
+		crash = 0;
+		snprintf(w->stop_reason, sizeof(w->stop_reason), "cpu_limit: "
+		    "the document of job %llu used its CPU time",
+		    (unsigned long long)w->job_id);
+	}
 	if (crash && budget_killed_by_limit(b, w, status, limit,
 			 sizeof(limit))) {
 		crash = 0; /* the kernel enforced memory_limit: a recycle */
@@ -662,6 +673,8 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 	fill_loss(w, crash ? s->last_reason
 	    : w->stop_reason[0] ? w->stop_reason
 				: why, lost);
+	if (cpu)
+		lost->result = SB__RESULT__PERMANENT;
 	if (s->cur == w || s->next == w)
 		slot_vacate(b, s, w, crash);
 	w->state = W_FREE;
@@ -924,6 +937,7 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->description = (char *)q->description;
 		c->max_job_size = q->max_job_size;
 		c->max_upload_ms = q->max_upload_time;
+		c->cpu_limit_ms = q->cpu_limit;
 		c->max_jobs_queued = q->max_jobs_queued;
 		c->max_jobs_per_user = q->max_jobs_per_user;
 		c->max_bytes_per_user = q->max_bytes_per_user;

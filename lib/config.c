@@ -73,6 +73,7 @@ static const struct sb_budget_key spooler_keys[] = {
 	{ "max_jobs_per_host", C(max_jobs_per_host), KEY_COUNT, 1ULL << 40, 0 },
 	{ "max_bytes_per_host", C(max_bytes_per_host), KEY_SIZE, 1ULL << 60, 0 },
 	{ "max_upload_seconds", C(max_upload_time), KEY_TIME, 86400000, 1000 },
+	{ "cpu_limit", C(cpu_limit), KEY_TIME, 86400000, 0 },
 	{ "max_uploads", C(max_uploads), KEY_COUNT, 4096, 1 },
 	{ "max_uploads_per_user", C(max_uploads_per_user), KEY_COUNT, 4096,
 	    1 },
@@ -96,6 +97,7 @@ static const struct sb_budget_key queue_keys[] = {
 	{ "retry_limit", Q(retry_limit), KEY_COUNT, 1000000, 0 },
 	{ "max_job_size", Q(max_job_size), KEY_SIZE, 1ULL << 50, 0 },
 	{ "max_upload_seconds", Q(max_upload_time), KEY_TIME, 86400000, 1000 },
+	{ "cpu_limit", Q(cpu_limit), KEY_TIME, 86400000, 0 },
 	{ "max_jobs_queued", Q(max_jobs_queued), KEY_COUNT, 1ULL << 40, 0 },
 	{ "max_jobs_per_user", Q(max_jobs_per_user), KEY_COUNT, 1ULL << 40, 0 },
 	{ "max_bytes_per_user", Q(max_bytes_per_user), KEY_SIZE, 1ULL << 60, 0 },
@@ -301,6 +303,12 @@ static void
 budget_defaults(struct sb_budget *b, int kind)
 {
 	*b = kind_info(kind)->defaults;
+	/* Conversions run side by side, one per CPU (at least two): one
+	 * user's slow document holds one print processor, not all. */
+	if (kind == SB__WORKER_KIND__PRINTPROC) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		b->max_instances = n > 2 ? (uint64_t)n : 2;
+	}
 #ifdef SPOOLBOX_SANITIZE
 	/* ASan's shadow memory and quarantine: ~20-40 MiB per process. */
 	b->memory_budget += 64 << 20;
@@ -738,6 +746,7 @@ queue_add(struct parse_ctx *p, const char *name)
 	strcpy(nq->paper, "a4");
 	nq->max_job_size = UINT64_MAX;    /* [spooler]'s, once read */
 	nq->max_upload_time = UINT64_MAX;
+	nq->cpu_limit = UINT64_MAX;
 	nq->max_jobs_queued = UINT64_MAX;
 	nq->max_jobs_per_user = UINT64_MAX;
 	nq->max_bytes_per_user = UINT64_MAX;
@@ -861,6 +870,9 @@ config_defaults(struct sb_config *c)
 	c->max_clients_per_user = 32;
 	c->max_job_size = 2ULL << 30;
 	c->max_upload_time = 600000;
+	/* A document that converts longer is failed with the reason: one
+	 * user's endless PostScript must not hold a print processor. */
+	c->cpu_limit = 120000;
 	c->max_uploads = 64;
 	c->max_uploads_per_user = 8;
 	/* Shares of the spool, not unlimited: a queue's unfinished jobs in
@@ -1080,6 +1092,8 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 			q->max_job_size = c->max_job_size;
 		if (q->max_upload_time == UINT64_MAX)
 			q->max_upload_time = c->max_upload_time;
+		if (q->cpu_limit == UINT64_MAX)
+			q->cpu_limit = c->cpu_limit;
 		if (q->max_jobs_queued == UINT64_MAX)
 			q->max_jobs_queued = c->max_jobs_queued;
 		if (q->max_jobs_per_user == UINT64_MAX)

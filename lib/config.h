@@ -67,6 +67,8 @@ struct sb_queue {
 	uint64_t retry_limit;
 	uint64_t max_job_size;     /* bytes; 0: no limit */
 	uint64_t max_upload_time;  /* ms an upload may take */
+	uint64_t cpu_limit;        /* ms of CPU a document's conversion may
+				    * take; 0: no limit */
 	uint64_t max_jobs_queued;  /* unfinished jobs; 0: no limit */
 	uint64_t max_jobs_per_user;
 	uint64_t max_bytes_per_user;  /* their bytes (apparent size) */
@@ -118,6 +120,7 @@ struct sb_config {
 	uint64_t max_jobs_queued;     /* queue default; 0: no limit */
 	uint64_t max_jobs_per_user;   /* queue default; 0: no limit */
 	uint64_t max_bytes_per_user;  /* queue defaults, likewise */
+	uint64_t cpu_limit;
 	uint64_t max_jobs_per_host;
 	uint64_t max_bytes_per_host;
 	uint64_t max_uploads;         /* unfinished uploads in all */

@@ -397,6 +397,7 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.sides = q->cfg->sides;
 	js.landscape = q->cfg->landscape;
 	js.media = q->cfg->media;
+	js.cpu_limit_ms = q->cfg->cpu_limit_ms;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_JOB_START;
 	e.job_start = &js;

@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include <errno.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -352,6 +354,29 @@ count_pages(struct printproc *pp, const Sb__JobStart *js)
 	worker_job_done(pp->w, js, SB__RESULT__OK, NULL, pages, NULL);
 }
 
+/* The document may use limit_ms more of this process's CPU time (every
+ * thread's: Ghostscript converts in one of its own); past it the kernel
+ * ends the process with SIGXCPU, which the broker reports as the job's
+ * fault (cpu_limit). Only the soft limit moves: the hard one stays, so
+ * the next document may have its own. */
+static void
+cpu_limit(uint64_t limit_ms)
+{
+	struct rlimit rl;
+	struct timespec ts;
+
+	if (getrlimit(RLIMIT_CPU, &rl) != 0)
+		return;
+	if (limit_ms == 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) {
+		rl.rlim_cur = rl.rlim_max;
+	} else {
+		rl.rlim_cur = (rlim_t)ts.tv_sec + 1 + (limit_ms + 999) / 1000;
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	setrlimit(RLIMIT_CPU, &rl);
+}
+
 static void
 convert(struct printproc *pp, const Sb__JobStart *js)
 {
@@ -359,6 +384,7 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 
 	if (worker_job_begin(pp->w, js) != 0)
 		return;
+	cpu_limit(js->cpu_limit_ms);
 	if (js->from == js->to && (js->from == SB__DATA_TYPE__PDF ||
 				      js->from == SB__DATA_TYPE__POSTSCRIPT)) {
 		count_pages(pp, js);

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Conversions cannot starve each other: while one user's endless
+# PostScript converts, another's 17-byte text job converts on a second
+# print processor (the pool grows to the machine's CPUs, at least two)
+# and prints; a document that outruns its queue's cpu_limit fails with
+# that reason (the kernel's RLIMIT_CPU ends the print processor; the
+# broker charges the document, not the worker, and restarts nothing as a
+# crash).
+. "$(dirname "$0")/lib.sh"
+command -v gs >/dev/null || { log "SKIP: no Ghostscript"; exit 77; }
+
+mkdir -p "$T/out"
+write_config "[queue.slow]" "uri = file://$T/out" "datatype = pdf" \
+	"cpu_limit = 10m" \
+	"[queue.txt]" "uri = file://$T/out" "datatype = pdf" \
+	"[queue.short]" "uri = file://$T/out" "datatype = pdf" "cpu_limit = 2s"
+start_spoolboxd
+printf '%%!PS\n{ 1 pop } loop\n' >"$T/loop.ps"
+a=$(sb submit -q slow "$T/loop.ps")
+wait_until 20 "the endless job $a is not converting" 'job_line "$a" | has processing'
+
+printf 'seventeen bytes.\n' >"$T/small.txt"
+t=$(sb submit -q txt "$T/small.txt")
+wait_completed "$t"
+job_line "$a" | has processing || fail "the endless job is not converting any more: $(job_line "$a")"
+[ "$(sb workers | grep -c '^printproc ')" -ge 2 ] || fail "one print processor only: $(sb workers)"
+log "a 17-byte text job printed while another's endless PostScript converted"
+
+b=$(sb submit -q short "$T/loop.ps")
+if sb wait "$b" --timeout 120 2>"$T/err"; then fail "the endless job $b completed"; fi
+sb jobs -a | awk -v id="$b" '$1 == id' | has "aborted.*cpu_limit" ||
+	fail "job $b did not end for its cpu_limit: $(sb jobs -a | awk -v id="$b" '$1 == id')"
+has "cpu_limit: the document of job $b used its CPU time" "$T/spoolboxd.log" ||
+	fail "no log line names the cpu_limit"
+sb workers | awk '$1 == "printproc" { print $9 }' | has -vx 0 &&
+	fail "a cpu_limit was counted as a crash: $(sb workers)"
+sb cancel "$a" >/dev/null
+log "a document past its cpu_limit (2 s) failed with the reason"
+log PASS

@@ -194,6 +194,8 @@ struct broker {
 	char view_root[PATH_MAX + 16]; /* empty: workers' roots are built on it */
 	char exe_dir[PATH_MAX];
 	struct auth *auth;      /* network clients' accounts (auth.c) */
+	char degraded[512];     /* why the service is degraded (localspl's
+				 * store cannot be written); "": it is not */
 	char *tls_cert_pem;     /* the listener's TLS pair, as Configure */
 	char *tls_key_pem;      /* carries it (tls.c); NULL: TLS off */
 	nng_socket client;
@@ -343,6 +345,8 @@ int tls_load(struct broker *b, char *err, size_t errlen);
  * 0, or -1 with the old config kept; msg says what happened. */
 int reload_config(struct broker *b, char *msg, size_t len);
 
+/* STATUS= again now (the service's state changed). */
+void notify_status(struct broker *b);
 void notify_reloading(struct broker *b);
 void notify_reloaded(struct broker *b, const char *msg);
 void notify_stopping(struct broker *b);

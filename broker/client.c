@@ -229,6 +229,7 @@ answer_workers(struct broker *b, const struct pending *to)
 	rep.n_recent = nev;
 	rep.recent = evp;
 	rep.samples = b->samples;
+	rep.degraded = b->degraded;
 	rep.sample_ns = b->sample_ns;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REP;

@@ -111,10 +111,18 @@ send_status(struct broker *b, const char *extra)
 	unsigned ready, want;
 
 	all_ready(b, &ready, &want);
-	sd_notifyf(0, "%sSTATUS=%u of %u workers ready, %zu queue(s)%s%s",
-	    extra, ready, want, b->cfg.nqueues,
+	sd_notifyf(0, "%sSTATUS=%s%s%s%u of %u workers ready, %zu queue(s)%s%s",
+	    extra, b->degraded[0] ? "degraded: " : "", b->degraded,
+	    b->degraded[0] ? "; " : "", ready, want, b->cfg.nqueues,
 	    b->nlisten ? ", listening on " : "",
 	    b->nlisten ? b->cfg.listen[0].addr : "");
+}
+
+void
+notify_status(struct broker *b)
+{
+	if (b->notify && b->ready_sent)
+		send_status(b, "");
 }
 
 void

@@ -202,6 +202,23 @@ on_job_start(struct broker *b, struct inst *spl, sb_env *e)
 
 static void unqueue(struct broker *b, uint64_t token);
 
+/* The service is degraded while localspl's store cannot be written
+ * (why), and no longer when it can (""): logged, and told to systemd. */
+static void
+degraded(struct broker *b, const char *why)
+{
+	if (why[0] != '\0')
+		snprintf(b->degraded, sizeof(b->degraded), "job store: %s",
+		    why);
+	else
+		b->degraded[0] = '\0';
+	log_event(why[0] ? LOG_ERR : LOG_INFO, NULL, "%s%s",
+	    why[0] ? "degraded: " : "no longer degraded: the job store "
+				   "writes again",
+	    b->degraded);
+	notify_status(b);
+}
+
 /* localspl -> broker. Returns an answer for a client, or NULL. */
 static sb_env *
 from_localspl(struct broker *b, struct inst *w, sb_env *e)
@@ -223,6 +240,9 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_ERROR_REP:
 		return e;
+	case SB__ENVELOPE__BODY_SPOOLER_HEALTH:
+		degraded(b, e->spooler_health->store_error);
+		break;
 	case SB__ENVELOPE__BODY_JOB_START:
 		on_job_start(b, w, e);
 		return NULL; /* e is owned by the queue now */
@@ -384,6 +404,8 @@ void
 route_lost(struct broker *b, const struct loss *lost)
 {
 	if (lost->kind == SB__WORKER_KIND__LOCALSPL) {
+		/* A new localspl says again if its store cannot write. */
+		b->degraded[0] = '\0';
 		orphan_dispatches(b);
 		return;
 	}

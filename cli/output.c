@@ -318,9 +318,13 @@ output_status(const char *sock, const Sb__WorkersRep *w,
 	for (size_t i = 0; i < q->n_queues; i++)
 		stopped += strcmp(q->queues[i]->state, "ready") != 0;
 	printf("spoolboxd: answering on %s; %u of %u worker processes ready; "
-	       "%zu queue(s), %u stopped\n\n",
+	       "%zu queue(s), %u stopped\n",
 	    sock != NULL ? sock : "(default socket)", ready, total,
 	    q->n_queues, stopped);
+	if (w->degraded[0] != '\0')
+		printf("DEGRADED: %s\n", text_safe(w->degraded, 0, why,
+					       sizeof(why)));
+	putchar('\n');
 	printf("%-12s %7s %-9s %-24s %-24s %s\n", "WORKER", "PID", "STATE",
 	    "MEMORY (used/budget)", "HANDLES (used/budget)", "RECYCLES");
 	for (size_t i = 0; i < w->n_workers; i++) {

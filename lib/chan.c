@@ -274,6 +274,10 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 		    e->auth_req->user[0] != '\0',
 		    "auth: user or password too long, or no user");
 		return 0;
+	case SB__ENVELOPE__BODY_SPOOLER_HEALTH:
+		CHECK(strlen(e->spooler_health->store_error) < 512,
+		    "health: reason too long");
+		return 0;
 	case SB__ENVELOPE__BODY_AUTH_REP:
 	case SB__ENVELOPE__BODY_BUDGET_REP:
 	case SB__ENVELOPE__BODY_RELOAD_REQ:

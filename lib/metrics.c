@@ -124,6 +124,10 @@ workers(FILE *f, const Sb__WorkersRep *w)
 			fprintf(f, "} %u\n", x->recycles_by[r]->count);
 		}
 	}
+	family(f, "spoolbox_degraded", "gauge",
+	    "1 while the service is degraded (the job store cannot be "
+	    "written), else 0.");
+	fprintf(f, "spoolbox_degraded %d\n", w->degraded[0] != '\0');
 	family(f, "spoolbox_broker_samples_total", "counter",
 	    "Measurements of a worker from /proc by the broker.");
 	fprintf(f, "spoolbox_broker_samples_total %llu\n",

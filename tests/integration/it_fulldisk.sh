@@ -4,7 +4,9 @@
 # while the disk still has room; then something else fills the disk to
 # the last block and spoolboxd restarts; `spoolbox cancel` still works
 # (the job store writes into the room it held for this), frees the jobs'
-# data, and submits are taken again. Prints what was refused, reserved
+# data, and submits are taken again. Filled once more, reserve and all,
+# the store cannot write and the service reports itself degraded until it
+# can again. Prints what was refused, reserved
 # and how long the recovery took.
 if [ -z "${SB_FULL_NS:-}" ]; then
 	[ "$(id -u)" -eq 0 ] || { echo "${0##*/}: SKIP: needs root to mount a tmpfs"; exit 77; }
@@ -53,4 +55,21 @@ wait_until 10 "the canceled jobs' data freed" '[ "$(df -k --output=avail "$T/spo
 new=$(sb submit -q office -t raw "$T/doc1") || fail "no submit after the recovery"
 sb jobs | has "^$new " || fail "job $new is not listed"
 log "recovered a full disk by cancel in $(((t1 - t0) / 1000000)) ms; job $new taken after"
+
+# Filled again, reserve and all: the store cannot write, and the service
+# says it is degraded (status, metrics) until it writes again.
+dd if=/dev/zero of="$T/spool/filler2" bs=4k 2>/dev/null || true
+sb cancel "${ids[5]}" >/dev/null 2>&1 || true # takes the reserve
+dd if=/dev/zero of="$T/spool/filler3" bs=4k 2>/dev/null || true
+sb cancel "${ids[6]}" >/dev/null 2>&1 || true # cannot be written
+wait_until 10 "the service does not say it is degraded: \$(sb status | head -n 3)" \
+	'sb status | has "^DEGRADED: job store: "'
+sb metrics | has -x "spoolbox_degraded 1" || fail "the metrics do not say degraded"
+rm -f "$T/spool/filler" "$T/spool/filler2" "$T/spool/filler3"
+sb hold "${ids[7]}" >/dev/null || fail "no hold after the disk was freed"
+wait_until 10 "still degraded after the disk was freed" '! sb status | has "^DEGRADED"'
+sb metrics | has -x "spoolbox_degraded 0" || fail "the metrics still say degraded"
+has "no longer degraded: the job store writes again" "$T/spoolboxd.log" ||
+	fail "no log line for the end of the degraded state"
+log "degraded while the store could not write, and said so; ready again after"
 log PASS

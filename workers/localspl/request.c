@@ -372,6 +372,20 @@ commit_and_reply(struct spl *s, const sb_env *e, struct job *j)
 	s->acks[s->nacks++] = (struct spl_ack){ e->id, j->id };
 }
 
+/* The broker hears when the store stops (why) or starts ("") writing. */
+static void
+say_health(struct spl *s, const char *why)
+{
+	Sb__SpoolerHealth h = SB__SPOOLER_HEALTH__INIT;
+	sb_env e;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_SPOOLER_HEALTH;
+	e.spooler_health = &h;
+	h.store_error = (char *)why;
+	spl_send(s, &e, 0);
+}
+
 void
 request_commit(struct spl *s)
 {
@@ -396,13 +410,17 @@ request_commit(struct spl *s)
 	}
 	s->nacks = 0;
 	if (failed) {
-		if (!s->store_failed)
+		if (!s->store_failed) {
 			log_error("%s", err);
+			say_health(s, err);
+		}
 		s->store_failed = 1;
 		return;
 	}
-	if (s->store_failed)
+	if (s->store_failed) {
 		log_info("job store: writing again");
+		say_health(s, "");
+	}
 	s->store_failed = 0;
 	sched_settle(s);
 	sched_retain(s);

@@ -74,6 +74,8 @@ struct inst {
 	pid_t pid;
 	int pidfd;
 	_Atomic long expect_pid; /* read by nng's pipe callback thread */
+	_Atomic uint32_t pipe_id; /* the child's pipe, once it connected */
+	_Atomic int chan_broken; /* ...and it closed (nng's thread sets) */
 	nng_socket sock;
 	int sock_open;
 	int recvfd;
@@ -245,6 +247,8 @@ struct loss {
 /* proc.c: processes, channels and /proc, nothing about policy */
 int proc_signals_open(void);
 int proc_pidfd_open(pid_t pid);
+/* Has w's process ended (not yet collected)? */
+int proc_ended(const struct inst *w);
 int proc_signal(struct inst *w, int sig);
 int proc_channel_open(struct inst *w);
 void proc_channel_close(struct inst *w);

@@ -54,6 +54,18 @@ proc_pidfd_open(pid_t pid)
 }
 
 int
+proc_ended(const struct inst *w)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return w->pidfd >= 0 &&
+	    waitid(P_PIDFD, (id_t)w->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) ==
+	    0 &&
+	    si.si_pid != 0;
+}
+
+int
 proc_signal(struct inst *w, int sig)
 {
 	if (w->pidfd < 0)
@@ -68,14 +80,22 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	struct inst *w = arg;
 	uint64_t pid = 0;
 
-	(void)ev;
+	/* The child's pipe gone: a frame over RECVMAXSZ makes nng close it
+	 * without a word, or the child hung up; the main loop stops it. */
+	if (ev == NNG_PIPE_EV_REM_POST) {
+		if (nng_pipe_id(p) == (int)atomic_load(&w->pipe_id))
+			atomic_store(&w->chan_broken, 1);
+		return;
+	}
 	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
 	    (long)pid != atomic_load(&w->expect_pid)) {
 		log_warn("%s.%u: dropped a connection from pid %llu "
 		    "(expected %ld)", kind_name(w->kind), w->idx,
 		    (unsigned long long)pid, atomic_load(&w->expect_pid));
 		nng_pipe_close(p);
+		return;
 	}
+	atomic_store(&w->pipe_id, (uint32_t)nng_pipe_id(p));
 }
 
 int
@@ -89,7 +109,10 @@ proc_channel_open(struct inst *w)
 	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, SB_MSG_MAX);
 	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, SB_CHAN_BUF);
 	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, SB_CHAN_BUF);
+	atomic_store(&w->pipe_id, 0);
+	atomic_store(&w->chan_broken, 0);
 	nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, w);
+	nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, pipe_cb, w);
 	unlink(w->url + strlen("ipc://"));
 	if ((rv = nng_listen(w->sock, w->url, NULL, 0)) != 0)
 		return rv;

@@ -68,7 +68,7 @@ write_settings(const struct broker *b, const struct setting *s, size_t n)
 		unlink(tmp);
 		return -1;
 	}
-	return fsync_dir(path);
+	return fsync_dir(b->cfg.spool_dir);
 }
 
 void

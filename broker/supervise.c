@@ -814,6 +814,15 @@ supervise_tick(struct broker *b, uint64_t now)
 		if (w->pidfd < 0)
 			continue;
 		tick_draining(w, now);
+		if (atomic_load(&w->chan_broken) && w->state != W_FREE &&
+		    w->state != W_DRAINING && !w->killed && !proc_ended(w)) {
+			atomic_store(&w->chan_broken, 0);
+			log_error("%s.%u pid %d: its channel closed (a frame over "
+			    "the size limit, or it hung up)", kind_name(w->kind),
+			    w->idx, (int)w->pid);
+			supervise_stop(b, w, "its channel closed");
+			continue;
+		}
 		if (sample)
 			supervise_measure(b, w, now, 0);
 	}

@@ -199,15 +199,19 @@ START_TEST(test_ahead_and_count)
 	ck_assert_uint_eq(s.ids[0], 4);
 	/* Quotas: a queue's unfinished jobs, an owner's and an address's
 	 * (whatever name its clients give) with their bytes. */
-	ck_assert_int_eq(db_usage(d, "q", "alice", "", &u), 0);
+	ck_assert_int_eq(db_usage(d, "q", 1, "alice", "", &u), 0);
 	ck_assert_uint_eq(u.jobs, 4);
 	ck_assert_uint_eq(u.user_jobs, 2);
 	ck_assert_uint_eq(u.user_bytes, 100 + 400);
 	ck_assert_uint_eq(u.host_jobs, 0);
-	ck_assert_int_eq(db_usage(d, "n", "eve@10.0.0.9", "10.0.0.9", &u), 0);
+	ck_assert_int_eq(db_usage(d, "n", 1, "eve@10.0.0.9", "10.0.0.9", &u), 0);
 	ck_assert_uint_eq(u.user_jobs, 1);
 	ck_assert_uint_eq(u.host_jobs, 2);
 	ck_assert_uint_eq(u.host_bytes, 700 + 800);
+	/* What is not asked for is not counted. */
+	ck_assert_int_eq(db_usage(d, "q", 0, NULL, "", &u), 0);
+	ck_assert_uint_eq(u.jobs, 0);
+	ck_assert_uint_eq(u.user_jobs, 0);
 	db_close(d);
 }
 END_TEST

@@ -473,14 +473,14 @@ count_one(struct db *d, const char *sql, const char *queue, const char *key,
 }
 
 int
-db_usage(struct db *d, const char *queue, const char *owner,
+db_usage(struct db *d, const char *queue, int all, const char *owner,
     const char *host, struct db_usage *u)
 {
 	uint64_t ignored;
 
 	memset(u, 0, sizeof(*u));
-	if (count_one(d, "SELECT count(*), 0 FROM jobs WHERE queue = ? AND"
-		" final = 0", queue, NULL, &u->jobs, &ignored) != 0 ||
+	if ((all && count_one(d, "SELECT count(*), 0 FROM jobs WHERE queue = ?"
+		" AND final = 0", queue, NULL, &u->jobs, &ignored) != 0) ||
 	    (owner != NULL && count_one(d, "SELECT count(*),"
 		" coalesce(sum(size), 0) FROM jobs WHERE queue = ? AND owner = ?"
 		" AND final = 0", queue, owner, &u->user_jobs,

@@ -170,12 +170,16 @@ queue_has_room(struct spl *s, const sb_env *e, const struct queue *q,
 {
 	const Sb__QueueConfig *c = q->cfg;
 	const char *at = strrchr(owner, '@'), *quota;
-	int host = e->caller->uid == SB_NET_UID && at != NULL;
+	/* Only what a limit set here needs is counted (a submit's cost). */
+	int user = !e->caller->admin && strncmp(owner, "(lpd)@", 6) != 0 &&
+	    (c->max_jobs_per_user != 0 || c->max_bytes_per_user != 0);
+	int host = e->caller->uid == SB_NET_UID && at != NULL &&
+	    (c->max_jobs_per_host != 0 || c->max_bytes_per_host != 0);
 	struct db_usage u;
 	uint64_t have, max;
 
-	if (db_usage(s->store.db, c->name, owner, host ? at + 1 : "", &u) !=
-	    0) {
+	if (db_usage(s->store.db, c->name, c->max_jobs_queued != 0,
+		user ? owner : NULL, host ? at + 1 : "", &u) != 0) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
 		    "job store: counting queue %s failed; job not accepted",
 		    c->name);
@@ -188,9 +192,7 @@ queue_has_room(struct spl *s, const sb_env *e, const struct queue *q,
 		    (unsigned long long)c->max_jobs_queued);
 		return -1;
 	}
-	base[0] = e->caller->admin || strncmp(owner, "(lpd)@", 6) == 0
-	    ? NO_QUOTA
-	    : u.user_bytes;
+	base[0] = user ? u.user_bytes : NO_QUOTA;
 	base[1] = host ? u.host_bytes : NO_QUOTA;
 	if ((quota = over_quota(c, &u, base, bytes, &have, &max)) == NULL)
 		return 0;
@@ -919,7 +921,7 @@ request_queues(struct spl *s, const sb_env *e)
 				qi->active++;
 		}
 		/* The rest of the unfinished ones, most not in memory. */
-		if (db_usage(s->store.db, qi->name, NULL, "", &u) == 0 &&
+		if (db_usage(s->store.db, qi->name, 1, NULL, "", &u) == 0 &&
 		    u.jobs > qi->active)
 			qi->pending = u.jobs - qi->active;
 		ptrs[i] = qi;

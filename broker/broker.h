@@ -76,6 +76,7 @@ struct inst {
 	_Atomic long expect_pid; /* read by nng's pipe callback thread */
 	_Atomic uint32_t pipe_id; /* the child's pipe, once it connected */
 	_Atomic int chan_broken; /* ...and it closed (nng's thread sets) */
+	uint64_t chan_broken_at; /* when the main loop first saw that */
 	nng_socket sock;
 	int sock_open;
 	int recvfd;

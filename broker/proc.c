@@ -111,6 +111,7 @@ proc_channel_open(struct inst *w)
 	nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, SB_CHAN_BUF);
 	atomic_store(&w->pipe_id, 0);
 	atomic_store(&w->chan_broken, 0);
+	w->chan_broken_at = 0;
 	nng_pipe_notify(w->sock, NNG_PIPE_EV_ADD_PRE, pipe_cb, w);
 	nng_pipe_notify(w->sock, NNG_PIPE_EV_REM_POST, pipe_cb, w);
 	unlink(w->url + strlen("ipc://"));

@@ -814,8 +814,14 @@ supervise_tick(struct broker *b, uint64_t now)
 		if (w->pidfd < 0)
 			continue;
 		tick_draining(w, now);
-		if (atomic_load(&w->chan_broken) && w->state != W_FREE &&
-		    w->state != W_DRAINING && !w->killed && !proc_ended(w)) {
+		/* A process that dies closes its pipe a moment before its
+		 * pidfd says so: only one still alive a second later is
+		 * stopped for it (a crash stays a crash). */
+		if (atomic_load(&w->chan_broken) && w->chan_broken_at == 0)
+			w->chan_broken_at = now;
+		if (w->chan_broken_at != 0 && now - w->chan_broken_at >= 1000 &&
+		    w->state != W_FREE && w->state != W_DRAINING && !w->killed &&
+		    !proc_ended(w)) {
 			atomic_store(&w->chan_broken, 0);
 			log_error("%s.%u pid %d: its channel closed (a frame over "
 			    "the size limit, or it hung up)", kind_name(w->kind),

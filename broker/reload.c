@@ -20,6 +20,24 @@ queues_differ(const struct sb_config *a, const struct sb_config *c)
 	return memcmp(a->queues, c->queues, a->nqueues * sizeof(*a->queues));
 }
 
+/* Do the [spooler] settings localspl takes from Configure differ? */
+static int
+spool_differs(const struct sb_config *a, const struct sb_config *c)
+{
+	const uint64_t x[] = { a->history_limit, a->history_per_user,
+		a->max_uploads, a->max_uploads_per_user, a->min_free_bytes,
+		a->min_free_permille, a->max_jobs_queued, a->max_jobs_per_user,
+		a->max_bytes_per_user, a->max_jobs_per_host,
+		a->max_bytes_per_host };
+	const uint64_t y[] = { c->history_limit, c->history_per_user,
+		c->max_uploads, c->max_uploads_per_user, c->min_free_bytes,
+		c->min_free_permille, c->max_jobs_queued, c->max_jobs_per_user,
+		c->max_bytes_per_user, c->max_jobs_per_host,
+		c->max_bytes_per_host };
+
+	return memcmp(x, y, sizeof(x)) != 0;
+}
+
 /* What a reload cannot change without a restart stays, with a note. */
 static void
 keep_fixed(const struct sb_config *old, struct sb_config *nc, char *notes,
@@ -60,7 +78,7 @@ reload(struct broker *b, char *msg, size_t len)
 	    : b->cfg.path;
 	char err[1024], notes[1600] = "";
 	int dropped;
-	int requeue, relisten;
+	int requeue, respool, relisten;
 
 	if (config_load(&nc, path, err, sizeof(err)) != 0) {
 		snprintf(msg, len, "reload refused, old config kept: %s", err);
@@ -73,6 +91,7 @@ reload(struct broker *b, char *msg, size_t len)
 		return -1;
 	}
 	requeue = queues_differ(&b->cfg, &nc);
+	respool = requeue || spool_differs(&b->cfg, &nc);
 	relisten = requeue || strcmp(nc.lsn_allow, b->cfg.lsn_allow) != 0 ||
 	    strcmp(nc.lsn_metrics_allow, b->cfg.lsn_metrics_allow) != 0 ||
 	    nc.lsn_max_clients != b->cfg.lsn_max_clients ||
@@ -97,13 +116,15 @@ reload(struct broker *b, char *msg, size_t len)
 	}
 	gate_update(b);
 	b->next_sample = 0;
-	/* localspl learns queues from Configure: recycle it to apply. */
+	/* localspl learns queues and quotas from Configure: recycle it to
+	 * apply them. */
 	for (size_t i = 0; i < b->nslots; i++)
-		if (requeue &&
+		if (respool &&
 		    b->slots[i].kind == SB__WORKER_KIND__LOCALSPL &&
 		    b->slots[i].cur != NULL)
 			supervise_recycle(b, b->slots[i].cur,
-			    "reload: queues changed", NULL);
+			    requeue ? "reload: queues changed"
+				    : "reload: spooler settings changed", NULL);
 	/* The listener too learns queues and limits from Configure. */
 	for (size_t i = 0; i < b->nslots; i++)
 		if (relisten &&

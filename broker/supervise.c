@@ -1033,6 +1033,11 @@ send_configure(struct broker *b, struct inst *w)
 		c.max_uploads_per_user = (uint32_t)b->cfg.max_uploads_per_user;
 		c.min_free_bytes = b->cfg.min_free_bytes;
 		c.min_free_permille = (uint32_t)b->cfg.min_free_permille;
+		c.max_jobs_queued = b->cfg.max_jobs_queued;
+		c.max_jobs_per_user = b->cfg.max_jobs_per_user;
+		c.max_bytes_per_user = b->cfg.max_bytes_per_user;
+		c.max_jobs_per_host = b->cfg.max_jobs_per_host;
+		c.max_bytes_per_host = b->cfg.max_bytes_per_host;
 		c.n_queues = queue_configs(&b->cfg, &qs, &qp);
 		c.queues = qp;
 		c.n_rw_paths = config_localspl_paths(&b->cfg, rw);

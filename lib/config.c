@@ -91,7 +91,8 @@ static const struct sb_budget_key listener_keys[] = {
 #undef C
 
 #define Q(f) offsetof(struct sb_queue, f)
-/* [queue.X]'s numeric keys; the limits default to [spooler]'s. */
+/* [queue.X]'s numeric keys; the size and time limits default to
+ * [spooler]'s, the quotas are the queue's own (0: none). */
 static const struct sb_budget_key queue_keys[] = {
 	{ "retry_interval", Q(retry_interval), KEY_TIME, 86400000, 0 },
 	{ "retry_limit", Q(retry_limit), KEY_COUNT, 1000000, 0 },
@@ -747,11 +748,6 @@ queue_add(struct parse_ctx *p, const char *name)
 	nq->max_job_size = UINT64_MAX;    /* [spooler]'s, once read */
 	nq->max_upload_time = UINT64_MAX;
 	nq->cpu_limit = UINT64_MAX;
-	nq->max_jobs_queued = UINT64_MAX;
-	nq->max_jobs_per_user = UINT64_MAX;
-	nq->max_bytes_per_user = UINT64_MAX;
-	nq->max_jobs_per_host = UINT64_MAX;
-	nq->max_bytes_per_host = UINT64_MAX;
 	nq->keep_jobs = UINT64_MAX;
 	nq->keep_days = UINT64_MAX;
 	return nq;
@@ -875,10 +871,10 @@ config_defaults(struct sb_config *c)
 	c->cpu_limit = 120000;
 	c->max_uploads = 64;
 	c->max_uploads_per_user = 8;
-	/* Shares of the spool, not unlimited: a queue's unfinished jobs in
-	 * all, of one owner (admins' are not counted) and of one network
-	 * address, in jobs and in bytes as submitted (a sparse file counts
-	 * its length). */
+	/* Shares of the spool, not unlimited: unfinished jobs of every
+	 * queue together, of one owner (admins' are not counted) and of one
+	 * network address, in jobs and in bytes as submitted (a sparse file
+	 * counts its length). A queue may set its own beside them. */
 	c->max_jobs_queued = 100000;
 	c->max_jobs_per_user = 1000;
 	c->max_bytes_per_user = 8ULL << 30;
@@ -1094,16 +1090,6 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 			q->max_upload_time = c->max_upload_time;
 		if (q->cpu_limit == UINT64_MAX)
 			q->cpu_limit = c->cpu_limit;
-		if (q->max_jobs_queued == UINT64_MAX)
-			q->max_jobs_queued = c->max_jobs_queued;
-		if (q->max_jobs_per_user == UINT64_MAX)
-			q->max_jobs_per_user = c->max_jobs_per_user;
-		if (q->max_bytes_per_user == UINT64_MAX)
-			q->max_bytes_per_user = c->max_bytes_per_user;
-		if (q->max_jobs_per_host == UINT64_MAX)
-			q->max_jobs_per_host = c->max_jobs_per_host;
-		if (q->max_bytes_per_host == UINT64_MAX)
-			q->max_bytes_per_host = c->max_bytes_per_host;
 		if (q->keep_jobs == UINT64_MAX)
 			q->keep_jobs = c->history_limit;
 		if (q->keep_days == UINT64_MAX)

@@ -69,8 +69,8 @@ struct sb_queue {
 	uint64_t max_upload_time;  /* ms an upload may take */
 	uint64_t cpu_limit;        /* ms of CPU a document's conversion may
 				    * take; 0: no limit */
-	uint64_t max_jobs_queued;  /* unfinished jobs; 0: no limit */
-	uint64_t max_jobs_per_user;
+	uint64_t max_jobs_queued;  /* its unfinished jobs; 0: no limit of */
+	uint64_t max_jobs_per_user;   /* its own ([spooler]'s still hold) */
 	uint64_t max_bytes_per_user;  /* their bytes (apparent size) */
 	uint64_t max_jobs_per_host;   /* network jobs of one address */
 	uint64_t max_bytes_per_host;
@@ -117,12 +117,12 @@ struct sb_config {
 	uint64_t max_clients_per_user;
 	uint64_t max_job_size;        /* queue default; 0: no limit */
 	uint64_t max_upload_time;     /* queue default, ms */
-	uint64_t max_jobs_queued;     /* queue default; 0: no limit */
-	uint64_t max_jobs_per_user;   /* queue default; 0: no limit */
-	uint64_t max_bytes_per_user;  /* queue defaults, likewise */
-	uint64_t cpu_limit;
-	uint64_t max_jobs_per_host;
+	uint64_t max_jobs_queued;     /* every queue together; 0: no limit */
+	uint64_t max_jobs_per_user;   /* ... of one owner, in all queues */
+	uint64_t max_bytes_per_user;  /* likewise (a queue's own limits are */
+	uint64_t max_jobs_per_host;   /* its sb_queue's) */
 	uint64_t max_bytes_per_host;
+	uint64_t cpu_limit;
 	uint64_t max_uploads;         /* unfinished uploads in all */
 	uint64_t max_uploads_per_user;
 	uint64_t min_free_bytes;      /* min_free_space as a size, or... */

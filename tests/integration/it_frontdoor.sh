@@ -17,7 +17,7 @@ command -v ipptool >/dev/null || { log "SKIP: cups-ipp-utils is not installed"; 
 IPORT=$(free_port)
 LPORT=$(free_port)
 make_user
-write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "lpd = 127.0.0.1:$LPORT" \
+write_config "max_bytes_per_user = 400K" "[listener]" "ipp = 127.0.0.1:$IPORT" "lpd = 127.0.0.1:$LPORT" \
 	"step_timeout = 5s" \
 	"[queue.files]" "uri = file://$T/out" \
 	"[queue.dead]" "uri = lpd://127.0.0.1:$(free_port)/secretq" \
@@ -175,7 +175,13 @@ expect_err "max_bytes_per_user = 204800" sbu submit -q quota -t raw "$T/150k"
 sbu cancel "$(sbu jobs -q quota | awk -v u="$TEST_USER" '$4 == u { print $1 }')" >/dev/null
 expect_err "max_bytes_per_user = 204800" sbu submit -q quota -t raw "$T/sparse"
 sb submit -q quota -t raw "$T/sparse" >/dev/null || fail "root's (an admin's) job counted against a user quota"
-log "quotas hold: LPD by the control file's name, IPP by address, bytes by length"
+# [spooler]'s quota counts every queue together: 150 kB here and 150 kB
+# in dead pass 400K, a third does not.
+sbu submit -q quota -t raw "$T/150k" >/dev/null || fail "150 kB under both quotas refused"
+sbu submit -q dead -t raw "$T/150k" >/dev/null || fail "300 kB in two queues under a 400K quota refused"
+expect_err "all queues together: this job would take you past max_bytes_per_user = 409600 (to 450000)" \
+	sbu submit -q dead -t raw "$T/150k"
+log "quotas hold: LPD by the control file's name, IPP by address, bytes by length, per queue and over all queues"
 
 # 5. Access lists, for local and network clients alike: staff takes its
 # group's members and carol@127.0.0.1; nouser refuses the test's user.

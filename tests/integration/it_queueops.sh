@@ -9,10 +9,10 @@
 make_user
 PORT=$(free_port)
 start_lpd "$PORT"
-write_config "max_jobs_per_user = 1" "[queue.office]" "uri = lpd://127.0.0.1:$PORT/q" \
-	"max_jobs_per_user = 0" "[queue.files]" "uri = file://$T/out" "max_jobs_per_user = 0" \
+write_config "[queue.office]" "uri = lpd://127.0.0.1:$PORT/q" \
+	"[queue.files]" "uri = file://$T/out" \
 	"[queue.tiny]" "uri = lpd://127.0.0.1:$(free_port)/q" "retry_interval = 1h" \
-	"max_jobs_queued = 2"
+	"max_jobs_queued = 2" "max_jobs_per_user = 1"
 chmod 644 "$T/spoolbox.conf"
 start_spoolboxd
 printf 'one page\n' >"$T/doc.txt"
@@ -82,7 +82,7 @@ n_user=$(sb jobs -a --json --user "$TEST_USER" | jq length)
 [ "$(sb jobs -a --json --since 2099-01-01 | jq length)" -eq 0 ] || fail "--since 2099-01-01"
 sb jobs -a | head -n 1 | grep -q ATTEMPTS || fail "-a shows no attempts"
 expect_err "not a job state" sb jobs --state printed
-# Limits: tiny takes two jobs in all, one per user ([spooler]'s).
+# Limits: tiny takes two jobs in all, one per user (its own).
 sbu submit -q tiny -t raw "$T/doc.txt" >/dev/null
 expect_err "max_jobs_per_user = 1" sbu submit -q tiny -t raw "$T/doc.txt"
 sb submit -q tiny -t raw "$T/doc.txt" >/dev/null

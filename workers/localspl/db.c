@@ -47,17 +47,19 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state) WHERE final = 0;"
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);";
 
-/* Quotas count a queue's unfinished jobs and their bytes per owner and,
- * for network jobs, per address (the owner's part after '@'). Added to a
- * store of an earlier version by the first start: its jobs count 0 bytes
- * until they are saved again. */
+/* Quotas count unfinished jobs and their bytes per owner and, for
+ * network jobs, per address (the owner's part after '@'), in a queue or
+ * in all. Added to a store of an earlier version by the first start: its
+ * jobs count 0 bytes until they are saved again. */
 static const char quota_schema[] =
     "ALTER TABLE jobs ADD COLUMN size INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN host TEXT NOT NULL DEFAULT '';";
 static const char quota_index[] =
-    "CREATE INDEX IF NOT EXISTS jobs_user ON jobs (queue, owner)"
+    "DROP INDEX IF EXISTS jobs_user;" /* (queue, owner): one version's */
+    "DROP INDEX IF EXISTS jobs_host;"
+    "CREATE INDEX IF NOT EXISTS jobs_open_owner ON jobs (owner, queue)"
     " WHERE final = 0;"
-    "CREATE INDEX IF NOT EXISTS jobs_host ON jobs (queue, host)"
+    "CREATE INDEX IF NOT EXISTS jobs_open_host ON jobs (host, queue)"
     " WHERE final = 0;";
 
 static int
@@ -450,20 +452,26 @@ db_ahead(struct db *d, const char *queue, int64_t prio, uint64_t id,
 	return each(d, st, 1, fn, arg, err, errlen);
 }
 
-/* One count of unfinished jobs of queue (and bytes) into n, b. */
+/* One count of unfinished jobs (and their bytes) into n, b: in queue
+ * (NULL: in every queue), and where what names key (NULL: all). */
 static int
-count_one(struct db *d, const char *sql, const char *queue, const char *key,
-    uint64_t *n, uint64_t *b)
+count_one(struct db *d, const char *queue, const char *what,
+    const char *key, uint64_t *n, uint64_t *b)
 {
+	char sql[160];
 	sqlite3_stmt *st;
-	int rc;
+	int rc, i = 1;
 
 	*n = *b = 0;
+	snprintf(sql, sizeof(sql), "SELECT count(*), coalesce(sum(size), 0)"
+	    " FROM jobs WHERE %s%s%s final = 0", key != NULL ? what : "",
+	    key != NULL ? " = ? AND" : "", queue != NULL ? " queue = ? AND" : "");
 	if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, queue, -1, SQLITE_STATIC);
 	if (key != NULL)
-		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, i++, key, -1, SQLITE_STATIC);
+	if (queue != NULL)
+		sqlite3_bind_text(st, i, queue, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*n = (uint64_t)sqlite3_column_int64(st, 0);
 		*b = (uint64_t)sqlite3_column_int64(st, 1);
@@ -479,18 +487,14 @@ db_usage(struct db *d, const char *queue, int all, const char *owner,
 	uint64_t ignored;
 
 	memset(u, 0, sizeof(*u));
-	if ((all && count_one(d, "SELECT count(*), 0 FROM jobs WHERE queue = ?"
-		" AND final = 0", queue, NULL, &u->jobs, &ignored) != 0) ||
-	    (owner != NULL && count_one(d, "SELECT count(*),"
-		" coalesce(sum(size), 0) FROM jobs WHERE queue = ? AND owner = ?"
-		" AND final = 0", queue, owner, &u->user_jobs,
-		&u->user_bytes) != 0))
+	if ((all && count_one(d, queue, NULL, NULL, &u->jobs, &ignored) != 0) ||
+	    (owner != NULL && count_one(d, queue, "owner", owner,
+		&u->user_jobs, &u->user_bytes) != 0))
 		return -1;
 	if (host[0] == '\0')
 		return 0;
-	return count_one(d, "SELECT count(*), coalesce(sum(size), 0) FROM jobs"
-	    " WHERE queue = ? AND host = ? AND final = 0", queue, host,
-	    &u->host_jobs, &u->host_bytes);
+	return count_one(d, queue, "host", host, &u->host_jobs,
+	    &u->host_bytes);
 }
 
 /* Delete the rows st selects (id first), at most max; fn sees each

@@ -65,9 +65,10 @@ struct job *db_get(struct db *d, uint64_t id, char *err, size_t errlen);
  * (higher first), then id, after (priority, id) = (prio, id) exclusive. */
 long db_ahead(struct db *d, const char *queue, int64_t prio, uint64_t id,
     size_t limit, db_each_fn fn, void *arg, char *err, size_t errlen);
-/* A queue's unfinished jobs: in all (when all), and the jobs and bytes of
- * one owner (NULL: not counted) and of one network address (host; "":
- * not counted). Each count reads an index range: only those asked. */
+/* Unfinished jobs of a queue (NULL: of every queue): in all (when all),
+ * and the jobs and bytes of one owner (NULL: not counted) and of one
+ * network address (host; "": not counted). Each count reads an index
+ * range: only those asked. */
 struct db_usage {
 	uint64_t jobs;
 	uint64_t user_jobs, user_bytes;

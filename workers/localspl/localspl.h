@@ -18,6 +18,8 @@
 #include "chan.h"
 #include "worker.h"
 
+enum { QUOTA_QUEUE, QUOTA_SPOOL, QUOTA_SCOPES };
+
 struct job {
 	/* persisted: see store_save() */
 	uint64_t id;
@@ -58,8 +60,9 @@ struct job {
 	int counting;       /* this CONVERT dispatch only counts pages */
 	unsigned conv_lost; /* conversions that ended INTERRUPTED */
 	int early;          /* this dispatch reads the client's file */
-	uint64_t quota_user; /* uploading: its owner's and its address's */
-	uint64_t quota_host; /* bytes in the queue when it began (quotas) */
+	/* uploading: its owner's and its address's bytes, in its queue and
+	 * in all, when it began (quotas) */
+	uint64_t quota[QUOTA_SCOPES][2];
 	struct job *next;
 };
 

@@ -123,12 +123,36 @@ queue_accepting(struct spl *s, const sb_env *e, const struct queue *q)
  * the per-address ones). */
 #define NO_QUOTA UINT64_MAX
 
-/* Would a job of bytes pass a share of q? The quota's name, with what it
+/* Each limit on unfinished jobs is the queue's own, or the spooler's
+ * over every queue together ([spooler]); 0: no limit. */
+struct limits {
+	const char *queue;   /* the queue counted; NULL: every queue */
+	uint64_t jobs_queued, jobs_per_user, bytes_per_user, jobs_per_host,
+	    bytes_per_host;
+};
+
+static struct limits
+limits_of(const struct spl *s, const struct queue *q, int scope)
+{
+	const Sb__QueueConfig *c = q->cfg;
+	const Sb__Configure *g = s->w->cfg;
+
+	if (scope == QUOTA_QUEUE)
+		return (struct limits){ c->name, c->max_jobs_queued,
+			c->max_jobs_per_user, c->max_bytes_per_user,
+			c->max_jobs_per_host, c->max_bytes_per_host };
+	return (struct limits){ NULL, g->max_jobs_queued,
+		g->max_jobs_per_user, g->max_bytes_per_user,
+		g->max_jobs_per_host, g->max_bytes_per_host };
+}
+
+/* Would a job of bytes pass a share of l? The quota's name, with what it
  * would count (have) and its limit; NULL: none would. base: the owner's
- * and the address's bytes in q now, NO_QUOTA where not counted; u: their
- * jobs, or NULL when the job is counted already (its upload goes on). */
+ * and the address's bytes there now, NO_QUOTA where not counted; u:
+ * their jobs, or NULL when the job is counted already (its upload goes
+ * on). */
 static const char *
-over_quota(const Sb__QueueConfig *c, const struct db_usage *u,
+over_quota(const struct limits *l, const struct db_usage *u,
     const uint64_t base[2], uint64_t bytes, uint64_t *have, uint64_t *max)
 {
 	const struct {
@@ -137,14 +161,14 @@ over_quota(const Sb__QueueConfig *c, const struct db_usage *u,
 		const char *name;
 	} rules[] = {
 		{ base[0] != NO_QUOTA && u != NULL,
-		    u != NULL ? u->user_jobs + 1 : 0, c->max_jobs_per_user,
+		    u != NULL ? u->user_jobs + 1 : 0, l->jobs_per_user,
 		    "max_jobs_per_user" },
-		{ base[0] != NO_QUOTA, base[0] + bytes, c->max_bytes_per_user,
+		{ base[0] != NO_QUOTA, base[0] + bytes, l->bytes_per_user,
 		    "max_bytes_per_user" },
 		{ base[1] != NO_QUOTA && u != NULL,
-		    u != NULL ? u->host_jobs + 1 : 0, c->max_jobs_per_host,
+		    u != NULL ? u->host_jobs + 1 : 0, l->jobs_per_host,
 		    "max_jobs_per_host" },
-		{ base[1] != NO_QUOTA, base[1] + bytes, c->max_bytes_per_host,
+		{ base[1] != NO_QUOTA, base[1] + bytes, l->bytes_per_host,
 		    "max_bytes_per_host" },
 	};
 
@@ -158,49 +182,93 @@ over_quota(const Sb__QueueConfig *c, const struct db_usage *u,
 	return NULL;
 }
 
-/* May owner have one more job of bytes on q: max_jobs_queued, and the
- * quotas per user and per network address, in jobs and bytes? 0 (base:
- * what the owner and the address hold there now), or -1 after an answer.
- * An LPD job's owner is known only at its end (the control file may
- * follow the data): until then its address counts for it, and the end
- * asks again for the owner. Admins' jobs are not counted per user. */
+static void
+refuse_quota(struct spl *s, uint64_t id, const struct limits *l,
+    const char *quota, uint64_t max, uint64_t have)
+{
+	spl_reply_error(s, id, SB__ERROR_CODE__E_QUOTA,
+	    "%s%s: this job would take you past %s = %llu (to %llu); job not "
+	    "accepted", l->queue != NULL ? "queue " : "",
+	    l->queue != NULL ? l->queue : "all queues together", quota,
+	    (unsigned long long)max, (unsigned long long)have);
+}
+
+/* May owner have one more job of bytes within l: max_jobs_queued, and
+ * the quotas per user and per network address, in jobs and bytes? 0
+ * (base: what the owner and the address hold there now), or -1 after an
+ * answer. Admins' jobs are not counted per user. */
 static int
-queue_has_room(struct spl *s, const sb_env *e, const struct queue *q,
+scope_has_room(struct spl *s, const sb_env *e, const struct limits *l,
     const char *owner, uint64_t bytes, uint64_t base[2])
 {
-	const Sb__QueueConfig *c = q->cfg;
 	const char *at = strrchr(owner, '@'), *quota;
 	/* Only what a limit set here needs is counted (a submit's cost). */
 	int user = !e->caller->admin && strncmp(owner, "(lpd)@", 6) != 0 &&
-	    (c->max_jobs_per_user != 0 || c->max_bytes_per_user != 0);
+	    (l->jobs_per_user != 0 || l->bytes_per_user != 0);
 	int host = e->caller->uid == SB_NET_UID && at != NULL &&
-	    (c->max_jobs_per_host != 0 || c->max_bytes_per_host != 0);
+	    (l->jobs_per_host != 0 || l->bytes_per_host != 0);
 	struct db_usage u;
 	uint64_t have, max;
 
-	if (db_usage(s->store.db, c->name, c->max_jobs_queued != 0,
+	if (db_usage(s->store.db, l->queue, l->jobs_queued != 0,
 		user ? owner : NULL, host ? at + 1 : "", &u) != 0) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
-		    "job store: counting queue %s failed; job not accepted",
-		    c->name);
+		    "job store: counting %s's jobs failed; job not accepted",
+		    l->queue != NULL ? l->queue : "the spool");
 		return -1;
 	}
-	if (c->max_jobs_queued != 0 && u.jobs >= c->max_jobs_queued) {
+	if (l->jobs_queued != 0 && u.jobs >= l->jobs_queued) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_LIMIT,
-		    "queue %s holds %llu jobs (max_jobs_queued = %llu); job "
-		    "not accepted", c->name, (unsigned long long)u.jobs,
-		    (unsigned long long)c->max_jobs_queued);
+		    "%s%s holds %llu jobs (max_jobs_queued = %llu); job not "
+		    "accepted", l->queue != NULL ? "queue " : "",
+		    l->queue != NULL ? l->queue : "the spool",
+		    (unsigned long long)u.jobs,
+		    (unsigned long long)l->jobs_queued);
 		return -1;
 	}
 	base[0] = user ? u.user_bytes : NO_QUOTA;
 	base[1] = host ? u.host_bytes : NO_QUOTA;
-	if ((quota = over_quota(c, &u, base, bytes, &have, &max)) == NULL)
+	if ((quota = over_quota(l, &u, base, bytes, &have, &max)) == NULL)
 		return 0;
-	spl_reply_error(s, e->id, SB__ERROR_CODE__E_QUOTA,
-	    "queue %s: this job would take you past %s = %llu (to %llu); "
-	    "job not accepted", c->name, quota, (unsigned long long)max,
-	    (unsigned long long)have);
+	refuse_quota(s, e->id, l, quota, max, have);
 	return -1;
+}
+
+/* May owner have one more job of bytes on q, within its own limits and
+ * the spooler's? 0 (base: what the owner and the address hold now, per
+ * scope), or -1 after an answer. An LPD job's owner is known only at its
+ * end (the control file may follow the data): until then its address
+ * counts for it, and the end asks again for the owner. */
+static int
+queue_has_room(struct spl *s, const sb_env *e, const struct queue *q,
+    const char *owner, uint64_t bytes, uint64_t base[QUOTA_SCOPES][2])
+{
+	for (int sc = 0; sc < QUOTA_SCOPES; sc++) {
+		struct limits l = limits_of(s, q, sc);
+		if (scope_has_room(s, e, &l, owner, bytes, base[sc]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Would j, grown by more bytes, pass a quota? 0, or -1 after an answer. */
+static int
+upload_within_quotas(struct spl *s, const sb_env *e, const struct job *j,
+    uint64_t more)
+{
+	const struct queue *q = spl_queue(s, j->queue);
+	const char *quota;
+	uint64_t have, max;
+
+	for (int sc = 0; q != NULL && sc < QUOTA_SCOPES; sc++) {
+		struct limits l = limits_of(s, q, sc);
+		if ((quota = over_quota(&l, NULL, j->quota[sc], j->size + more,
+			 &have, &max)) != NULL) {
+			refuse_quota(s, e->id, &l, quota, max, have);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* A new job with the request's attributes; head: its first bytes. */
@@ -210,7 +278,7 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 {
 	const Sb__SubmitReq *r = e->submit_req;
 	struct queue *q = queue_named(s, e, r->queue);
-	uint64_t base[2];
+	uint64_t base[QUOTA_SCOPES][2];
 	struct job *j;
 
 	if (q == NULL || queue_accepting(s, e, q) != 0 ||
@@ -218,8 +286,7 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	    queue_has_room(s, e, q, e->caller->user, 1, base) != 0)
 		return NULL;
 	j = store_job_new(&s->store);
-	j->quota_user = base[0];
-	j->quota_host = base[1];
+	memcpy(j->quota, base, sizeof(j->quota));
 	snprintf(j->queue, sizeof(j->queue), "%s", r->queue);
 	snprintf(j->title, sizeof(j->title), "%s", r->title);
 	snprintf(j->filename, sizeof(j->filename), "%s", r->filename);
@@ -273,20 +340,12 @@ room_for(struct spl *s, const sb_env *e, struct job *j, uint64_t more)
 	uint64_t left, want;
 	char a[32], b[32];
 
-	const uint64_t base[2] = { j->quota_user, j->quota_host };
-	uint64_t have, limit;
-	const char *quota = q == NULL ? NULL
-	    : over_quota(q->cfg, NULL, base, j->size + more, &have, &limit);
-
 	if (max != 0 && j->size + more > max) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_TOO_LARGE,
 		    "job larger than queue %s's max_job_size (%llu bytes); not "
 		    "accepted", j->queue, (unsigned long long)max);
-	} else if (quota != NULL) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_QUOTA,
-		    "queue %s: this job would take you past %s = %llu (to "
-		    "%llu); job not accepted", j->queue, quota,
-		    (unsigned long long)limit, (unsigned long long)have);
+	} else if (upload_within_quotas(s, e, j, more) != 0) {
+		/* answered */
 	} else if (store_free_space(&s->store, c->min_free_bytes,
 		       c->min_free_permille, &left, &want) == 0 ||
 	    left >= want + more) {
@@ -493,7 +552,7 @@ static int
 final_attributes(struct spl *s, const sb_env *e, struct job *j)
 {
 	const Sb__SubmitReq *r = e->submit_req;
-	uint64_t base[2];
+	uint64_t base[QUOTA_SCOPES][2];
 
 	if (r->title[0] != '\0')
 		snprintf(j->title, sizeof(j->title), "%s", r->title);
@@ -510,8 +569,7 @@ final_attributes(struct spl *s, const sb_env *e, struct job *j)
 		store_job_delete(&s->store, j);
 		return -1;
 	}
-	j->quota_user = base[0];
-	j->quota_host = base[1];
+	memcpy(j->quota, base, sizeof(j->quota));
 	return 0;
 }
 

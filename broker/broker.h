@@ -79,6 +79,8 @@ struct inst {
 	uint64_t chan_broken_at; /* when the main loop first saw that */
 	nng_socket sock;
 	int sock_open;
+	int muted;               /* nothing more read (proc_channel_mute) */
+	unsigned gen;            /* channels opened: each has its own name */
 	int recvfd;
 	int fdchan;              /* our end of its descriptor channel */
 	char chan_dir[PATH_MAX + 48]; /* RUNTIME/workers/N, only this channel */
@@ -209,6 +211,7 @@ struct broker {
 	int lock_fd;
 	uint64_t next_id;
 	uint64_t next_sample;
+	uint64_t graves_at;      /* next proc_graves_tick() due */
 	struct pending *pending;
 	struct queued *queued, **queued_tail;
 	int stopping;
@@ -251,8 +254,16 @@ int proc_pidfd_open(pid_t pid);
 /* Has w's process ended (not yet collected)? */
 int proc_ended(const struct inst *w);
 int proc_signal(struct inst *w, int sig);
+/* A name of its own for w's next channel (before its process forks): a
+ * channel closed late (graves) removes its name when it closes. */
+void proc_channel_name(struct inst *w);
 int proc_channel_open(struct inst *w);
 void proc_channel_close(struct inst *w);
+/* Read nothing more from w; its channel is closed a second after it is
+ * reaped, by proc_graves_tick(), which returns when next to call it
+ * (UINT64_MAX: no need). */
+void proc_channel_mute(struct inst *w);
+uint64_t proc_graves_tick(uint64_t now);
 /* Send without blocking; 0 or an nng error (NNG_ECLOSED: no channel). */
 int proc_send(struct inst *w, const sb_env *e);
 /* Next message from w: 1 with *out (the caller takes it), 0 when there

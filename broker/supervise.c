@@ -126,7 +126,6 @@ supervise_init(struct broker *b)
 		    b->workers_dir, i);
 		if (mkdir(w->chan_dir, 0700) != 0 && errno != EEXIST)
 			fatal("%s: %s", w->chan_dir, strerror(errno));
-		snprintf(w->url, sizeof(w->url), "ipc://%s/sock", w->chan_dir);
 	}
 }
 
@@ -295,6 +294,7 @@ spawn(struct broker *b, struct slot *s)
 		    s->idx, strerror(errno));
 		return NULL;
 	}
+	proc_channel_name(w);
 	argv[2] = w->url;
 	view_for(b, s->kind, w->chan_dir, &view);
 	worker_path(b, s->kind, path, sizeof(path));
@@ -389,6 +389,9 @@ supervise_stop(struct broker *b, struct inst *w, const char *reason)
 	}
 	w->killed = 1;
 	proc_signal(w, SIGKILL);
+	/* Nothing more it sent is read: a worker stopped for what it sent
+	 * may have filled its channel with more of the same. */
+	proc_channel_mute(w);
 }
 
 /* Ask a drained process to exit (SIGTERM); it is not a crash. */
@@ -797,6 +800,7 @@ supervise_tick(struct broker *b, uint64_t now)
 {
 	int sample = now >= b->next_sample;
 
+	b->graves_at = proc_graves_tick(now);
 	for (size_t i = 0; i < b->nslots; i++) {
 		struct slot *s = &b->slots[i];
 		if (slot_waits(b, s) && now >= s->restart_at) {
@@ -839,7 +843,8 @@ supervise_tick(struct broker *b, uint64_t now)
 int
 supervise_next_timeout(const struct broker *b, uint64_t now)
 {
-	uint64_t next = b->next_sample;
+	uint64_t next = b->next_sample < b->graves_at ? b->next_sample
+	    : b->graves_at;
 
 	for (size_t i = 0; i < b->nslots; i++)
 		if (slot_waits(b, &b->slots[i]) && b->slots[i].restart_at < next)

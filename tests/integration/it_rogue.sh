@@ -1,9 +1,9 @@
 #!/bin/bash
 # Rogue workers: test binaries in place of the real ones (tests/tools/
 # sbrogue.c, the real worker behind them) that send garbage, an oversized
-# frame, a JobDone before any job, another dispatch's token, or ignore
-# Drain and SIGTERM (sbrogue's flood mode is not run yet: see the note on
-# issue 26). Each time the broker stays up and
+# frame, a JobDone before any job, another dispatch's token, a flood of
+# JobDones as fast as it can send, stop reading its channel, or ignore
+# Drain and SIGTERM. Each time the broker stays up and
 # answers clients (the round trip is printed, not asserted), stops the
 # rogue naming why, and the jobs submitted meanwhile print: to a file:
 # queue and through lprmon to a real lpd.
@@ -29,7 +29,7 @@ rogue() {
 	ln -sf "$BUILD/tests/sbrogue-$kind" "$T/libexec/spoolbox-$kind"
 	: >"$T/spoolboxd.log"
 	SB_ROGUE_MODE=$mode SB_ROGUE_UNTIL=$(($(date +%s%3N) + 1500)) start_spoolboxd
-	[ "$mode" = nodrain ] && sb budget "$kind" max_lifetime=500ms >/dev/null
+	case $mode in nodrain | deaf) sb budget "$kind" max_lifetime=500ms >/dev/null ;; esac
 	f=$(sb submit -q files -t raw "$T/doc.txt")
 	l=$(sb submit -q lpd -t raw "$T/doc.txt")
 	for _ in $(seq 20); do
@@ -40,7 +40,7 @@ rogue() {
 		sleep 0.1
 	done
 	WAIT_TIMEOUT=60 wait_completed "$f" "$l"
-	[ "$mode" = nodrain ] && sb budget "$kind" max_lifetime=0 >/dev/null
+	case $mode in nodrain | deaf) sb budget "$kind" max_lifetime=0 >/dev/null ;; esac
 	kill -0 "$SB_PID" || fail "$kind/$mode: the broker died"
 	has -e "$why" "$T/spoolboxd.log" ||
 		fail "$kind/$mode: no line says '$why': $(grep -e "$kind" "$T/spoolboxd.log" | tail -n 5)"
@@ -55,6 +55,9 @@ rogue lprmon oversized "its channel closed"
 rogue lprmon order "protocol violation"
 rogue lprmon token "protocol violation: token of another dispatch"
 rogue lprmon nodrain "lprmon.0 pid [0-9]* ended (killed by signal 9"
+rogue lprmon deaf "lprmon.0 pid [0-9]* ended (killed by signal 15"
+rogue lprmon flood "protocol violation: token of another dispatch"
+rogue printproc flood "protocol violation"
 rogue printproc garbage "malformed message"
 rogue remote order "protocol violation"
 rogue localspl garbage "malformed message"

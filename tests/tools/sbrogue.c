@@ -11,8 +11,10 @@
  *   token      for its first JobStart, a JobDone naming another token
  *   flood      valid messages as fast as it can send them
  *   nodrain    ignores Drain and SIGTERM: it is killed
+ *   deaf       stops reading its channel: what the broker sends waits
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,9 @@ misbehave(struct worker *w, const char *mode)
 	} else if (strcmp(mode, "flood") == 0) {
 		for (;;)
 			send_job_done(w, 777, 1);
+	} else if (strcmp(mode, "deaf") == 0) {
+		for (;;)
+			poll(NULL, 0, -1); /* pause() is not in its sandbox */
 	} else if (strcmp(mode, "nodrain") == 0) {
 		signal(SIGTERM, SIG_IGN);
 		for (;;)

@@ -352,6 +352,44 @@ chown_tree(int dir, const char *path, uid_t uid, gid_t gid, int depth)
 	closedir(d);
 }
 
+/* A file or directory below dir (depth as chown_tree) that is not
+ * uid's, named into out with its owner: 1, or 0 when there is none. */
+static int
+foreign_entry(int dir, const char *path, uid_t uid, int depth, char *out,
+    size_t len)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, found = 0;
+
+	if (depth > 8 || (fd = dup(dir)) < 0 || (d = fdopendir(fd)) == NULL)
+		return 0;
+	rewinddir(d);
+	while (!found && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (st.st_uid != uid) {
+			snprintf(out, len, "%s/%s (uid %u)", path, de->d_name,
+			    (unsigned)st.st_uid);
+			found = 1;
+		} else if (S_ISDIR(st.st_mode)) {
+			char sub[PATH_MAX + 256];
+			int c = openat(dir, de->d_name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			if (c >= 0) {
+				found = foreign_entry(c, sub, uid, depth + 1,
+				    out, len);
+				close(c);
+			}
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 /* Can localspl's account reach dir? (Checked as that account.) */
 static int
 reachable_by(const struct broker *b, const char *dir, uid_t uid, gid_t gid)
@@ -390,7 +428,7 @@ static int
 spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
     gid_t gid, char *why, size_t len)
 {
-	char jobs[PATH_MAX + 16];
+	char jobs[PATH_MAX + 16], found[PATH_MAX + 300];
 	int fd, sub, same;
 
 	if ((fd = safe_dir(c->spool_dir, geteuid(), getegid(), 0755,
@@ -413,6 +451,17 @@ spool_dir(const struct broker *b, const struct sb_config *c, uid_t uid,
 	    owned_by(sub, "jobs.db-shm", uid, gid, 1);
 	if (b->accounts == ACC_ROOT && !same)
 		chown_tree(sub, jobs, uid, gid, 0);
+	/* Without root the broker cannot adopt what another account left
+	 * (a spoolboxd run as root, say): localspl would start and fail
+	 * every write ("readonly database"). */
+	if (b->accounts != ACC_ROOT && !same &&
+	    foreign_entry(sub, jobs, uid, 0, found, sizeof(found))) {
+		close(sub);
+		close(fd);
+		return fail_why(why, len, "spool %s holds files of another "
+		    "account, first %s; as root run: chown -R %u:%u %s",
+		    c->spool_dir, found, (unsigned)uid, (unsigned)gid, jobs);
+	}
 	close(sub);
 	close(fd);
 	if (!reachable_by(b, jobs, uid, gid))

@@ -38,4 +38,26 @@ for kind in localspl printproc lprmon remote; do
 		echo "$entry" | has '"namespaces":"user,mnt,ipc"' || fail "$kind: namespaces: $entry" ;;
 	esac
 done
-log "PASS: unprivileged workers sandboxed (user,mnt,net,ipc), measured, job completed"
+log "unprivileged workers sandboxed (user,mnt,net,ipc), measured, job completed"
+
+# A spool with a file another account left (a spoolboxd run as root): not
+# a start that reports ready and fails every write, but one line that
+# says what to run.
+kill "$SB_PID"
+wait "$SB_PID" 2>/dev/null || true
+chown root:root "$T/spool/jobs/jobs.db"
+rc=0
+setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T" \
+	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" >"$T/again.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "spoolboxd started on a spool it cannot write"
+has "jobs/jobs.db (uid 0); as root run: chown -R $(id -u nobody):$(id -g nobody) $T/spool/jobs" "$T/again.log" ||
+	fail "no line says what to run: $(cat "$T/again.log")"
+[ "$(grep -c . "$T/again.log")" -eq 1 ] || fail "more than one line: $(cat "$T/again.log")"
+chown -R "$(id -u nobody):$(id -g nobody)" "$T/spool/jobs"
+setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T" \
+	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" >>"$T/spoolboxd.log" 2>&1 &
+SB_PID=$!
+wait_until 10 "not ready after the chown it named" '[ "$(ready_count sbn)" -ge 4 ]'
+id=$(sbn submit -q ps -t text "$T/text")
+sbn wait "$id" --timeout 30 || fail "job $id did not complete after the chown"
+log "PASS: unprivileged workers sandboxed, measured, job completed; a spool another account wrote refused with what to run"

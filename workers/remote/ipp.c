@@ -267,25 +267,13 @@ join(ipp_attribute_t *a, char *buf, size_t len)
 		    ippGetString(a, i, NULL));
 }
 
-int
-ipp_printer(struct ipp_conn *c, struct ipp_printer *p, char *err,
-    size_t errlen)
+void
+ipp_printer_read(ipp_t *resp, struct ipp_printer *p)
 {
-	static const char *const want[] = { "document-format-supported",
-		"operations-supported", "printer-is-accepting-jobs",
-		"printer-state", "printer-state-reasons" };
-	ipp_t *r = request(c, IPP_OP_GET_PRINTER_ATTRIBUTES, NULL), *resp;
 	ipp_attribute_t *a;
-	int rv, creat = 0, send = 0;
+	int creat = 0, send = 0;
 
 	memset(p, 0, sizeof(*p));
-	ippAddStrings(r, IPP_TAG_OPERATION, IPP_TAG_KEYWORD,
-	    "requested-attributes", 5, NULL, want);
-	resp = cupsDoRequest(c->http, r, c->resource);
-	if ((rv = classify("Get-Printer-Attributes", resp, err, errlen)) != 0) {
-		ippDelete(resp);
-		return rv;
-	}
 	join(ippFindAttribute(resp, "document-format-supported",
 		 IPP_TAG_MIMETYPE), p->formats, sizeof(p->formats));
 	join(ippFindAttribute(resp, "printer-state-reasons", IPP_TAG_KEYWORD),
@@ -301,6 +289,35 @@ ipp_printer(struct ipp_conn *c, struct ipp_printer *p, char *err,
 		send |= ippGetInteger(a, i) == IPP_OP_SEND_DOCUMENT;
 	}
 	p->create_job = creat && send;
+}
+
+int
+ipp_job_state(ipp_t *resp)
+{
+	ipp_attribute_t *a = ippFindAttribute(resp, "job-state", IPP_TAG_ENUM);
+
+	return a != NULL ? ippGetInteger(a, 0) : 0;
+}
+
+int
+ipp_printer(struct ipp_conn *c, struct ipp_printer *p, char *err,
+    size_t errlen)
+{
+	static const char *const want[] = { "document-format-supported",
+		"operations-supported", "printer-is-accepting-jobs",
+		"printer-state", "printer-state-reasons" };
+	ipp_t *r = request(c, IPP_OP_GET_PRINTER_ATTRIBUTES, NULL), *resp;
+	int rv;
+
+	memset(p, 0, sizeof(*p));
+	ippAddStrings(r, IPP_TAG_OPERATION, IPP_TAG_KEYWORD,
+	    "requested-attributes", 5, NULL, want);
+	resp = cupsDoRequest(c->http, r, c->resource);
+	if ((rv = classify("Get-Printer-Attributes", resp, err, errlen)) != 0) {
+		ippDelete(resp);
+		return rv;
+	}
+	ipp_printer_read(resp, p);
 	ippDelete(resp);
 	return IPPC_OK;
 }
@@ -431,7 +448,6 @@ ipp_follow(struct ipp_conn *c, int id, ipp_stop_fn *stop, void *arg,
 	*state = 0;
 	while (id > 0) {
 		ipp_t *r = request(c, IPP_OP_GET_JOB_ATTRIBUTES, NULL), *resp;
-		ipp_attribute_t *a;
 		ippAddInteger(r, IPP_TAG_OPERATION, IPP_TAG_INTEGER, "job-id",
 		    id);
 		ippAddStrings(r, IPP_TAG_OPERATION, IPP_TAG_KEYWORD,
@@ -444,8 +460,7 @@ ipp_follow(struct ipp_conn *c, int id, ipp_stop_fn *stop, void *arg,
 			ippDelete(resp);
 			return IPPC_OK;
 		}
-		a = ippFindAttribute(resp, "job-state", IPP_TAG_ENUM);
-		*state = a != NULL ? ippGetInteger(a, 0) : 0;
+		*state = ipp_job_state(resp);
 		ippDelete(resp);
 		if (*state >= IPP_JSTATE_CANCELED || *state == 0)
 			return IPPC_OK;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cups/ipp.h>
+
 enum ipp_result { IPPC_OK = 0, IPPC_TRANSIENT = -1, IPPC_PERMANENT = -2 };
 
 struct ipp_conn;
@@ -64,6 +66,10 @@ int ipp_print(struct ipp_conn *c, const struct ipp_printer *p,
 int ipp_follow(struct ipp_conn *c, int id, ipp_stop_fn *stop, void *arg,
     int *state, char *err, size_t errlen);
 const char *ipp_job_state_name(int state);
+/* What the printer's and a job's answers say (fuzz_ippresp reads them
+ * from any bytes). */
+void ipp_printer_read(ipp_t *resp, struct ipp_printer *p);
+int ipp_job_state(ipp_t *resp);
 /* "printer-state, reasons[, not accepting]" for people. */
 void ipp_printer_describe(const struct ipp_printer *p, char *buf,
     size_t len);

@@ -14,7 +14,7 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
 	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev
 
-.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale package clean
+.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale chaos package clean
 
 all: build
 
@@ -90,6 +90,13 @@ scale: build
 		bash tests/integration/it_scale.sh
 	BUILD=$(abspath $(BUILD)) KILLS=$(KILLS) \
 		bash tests/integration/it_storekill.sh
+
+# The suite's it_chaos at full size: CHAOS_JOBS jobs from the CLI, LPD
+# and IPP while every kind and the broker are SIGKILLed in turn.
+CHAOS_JOBS ?= 1000
+chaos: build
+	BUILD=$(abspath $(BUILD)) CHAOS_JOBS=$(CHAOS_JOBS) \
+		bash tests/integration/it_chaos.sh
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) build-pkg

@@ -89,6 +89,7 @@ struct inst {
 	uint64_t job_id;
 	int stage;
 	char queue[64];         /* the dispatch's queue (the journal's field) */
+	char user[64];          /* ...and its job's owner (fair shares) */
 	uint64_t data_base;     /* VmData at its Hello (RLIMIT_DATA's base) */
 	uint64_t data_max;      /* the RLIMIT_DATA set on it; 0: none */
 	int limit_stale;        /* memory_limit rose past what we may raise */

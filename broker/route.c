@@ -11,6 +11,7 @@
  * Reports: protocol violations (kind, pid, reason), lost dispatches.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,7 @@ assign(struct broker *b, struct inst *w, sb_env *e, int fd)
 	w->job_id = e->job_start->job_id;
 	w->stage = e->job_start->stage;
 	snprintf(w->queue, sizeof(w->queue), "%s", e->job_start->queue);
+	snprintf(w->user, sizeof(w->user), "%s", e->job_start->user);
 	if (fdpass_send(w->fdchan, w->token, fd) != 0)
 		log_warn("job %llu: passing its data to %s.%u: %s",
 		    (unsigned long long)w->job_id, kind_name(w->kind), w->idx,
@@ -138,18 +140,59 @@ grow(struct broker *b)
 			starting[k]++;
 }
 
-/* Hand queued JobStarts to idle workers, oldest first. */
+/* Conversions of user's running now. */
+static unsigned
+converting_for(const struct broker *b, const char *user)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < b->ninsts; i++)
+		n += b->insts[i].kind == SB__WORKER_KIND__PRINTPROC &&
+		    b->insts[i].token != 0 && strcmp(b->insts[i].user, user) == 0;
+	return n;
+}
+
+/* The queued JobStart to hand out next (its link), with the idle worker
+ * in *w; NULL: none can go now. Oldest first, except that the print
+ * processors are shared between users: one with fewer conversions
+ * running goes first, and nobody has them all (a user's slow documents
+ * delay only that user's others). */
+static struct queued **
+next_assignable(struct broker *b, struct inst **w)
+{
+	const struct sb_budget *pp =
+	    &b->cfg.workers[SB__WORKER_KIND__PRINTPROC];
+	unsigned cap = pp->max_instances > 1 ? pp->max_instances - 1 : 1;
+	struct queued **best = NULL, **pq;
+	unsigned fewest = UINT_MAX;
+
+	for (pq = &b->queued; *pq != NULL; pq = &(*pq)->next) {
+		struct queued *q = *pq;
+		unsigned n;
+		if ((*w = idle_inst(b, q->kind)) == NULL)
+			continue;
+		if (q->kind != SB__WORKER_KIND__PRINTPROC)
+			return pq;
+		n = converting_for(b, q->env->job_start->user);
+		if (n < cap && n < fewest) {
+			fewest = n;
+			best = pq;
+		}
+	}
+	if (best != NULL)
+		*w = idle_inst(b, SB__WORKER_KIND__PRINTPROC);
+	return best;
+}
+
+/* Hand queued JobStarts to idle workers (next_assignable's order). */
 void
 route_assign(struct broker *b)
 {
-	struct queued **pp = &b->queued, *q;
+	struct queued **pp, *q;
 	struct inst *w;
 
-	while ((q = *pp) != NULL) {
-		if ((w = idle_inst(b, q->kind)) == NULL) {
-			pp = &q->next;
-			continue;
-		}
+	while ((pp = next_assignable(b, &w)) != NULL) {
+		q = *pp;
 		*pp = q->next;
 		if (b->queued_tail == &q->next)
 			b->queued_tail = pp;

@@ -2,8 +2,11 @@
  * sched: what localspl starts next, and the dispatches in flight. Per
  * queue: jobs in priority order, then by id (FIFO); a job waiting for a
  * retry is not due before its next attempt; jobs that need converting
- * are converted ahead (up to CONVERT_AHEAD at a time), and one job at a
- * time is delivered, in order, so a printer sees its jobs as submitted.
+ * are converted ahead (up to CONVERT_AHEAD of one owner at a time, the
+ * owner with the fewest first, CONVERT_QUEUE in all: another user's
+ * document is not kept waiting behind one owner's slow ones), and one
+ * job at a time is delivered, in order, so a printer sees its jobs as
+ * submitted.
  * A dispatch is one stage of one job handed to a worker through the
  * broker, named by a token: the job's data goes as a read-only
  * descriptor on the descriptor channel (fdpass.h) just before the
@@ -29,6 +32,7 @@
 #include "vocab.h"
 
 #define CONVERT_AHEAD 2
+#define CONVERT_QUEUE 4  /* struct sched_pick's convert[] */
 /* A document the print processor dies on this often (a crash, a kill by
  * its memory_limit) is aborted: it would take every new one down too. */
 #define CONVERT_LOST_MAX 3
@@ -421,16 +425,35 @@ waiting(const struct job *j)
 	    j->state != SB__JOB_STATE__HELD;
 }
 
-/* The next job of q to convert ahead, not yet picked; NULL: none. A
- * job waiting for a retry is not converted before it is due. */
+/* Jobs of owner in q converting now or just picked. */
+static int
+converting_for(struct spl *s, const struct queue *q, const char *owner,
+    const struct sched_pick *p)
+{
+	int n = 0;
+
+	for (struct job *j = s->store.jobs; j != NULL; j = j->next)
+		n += j->token != 0 && j->stage == SB__STAGE__CONVERT &&
+		    strcmp(j->queue, q->cfg->name) == 0 &&
+		    strcmp(j->user, owner) == 0;
+	for (size_t i = 0; i < p->nconvert; i++)
+		n += strcmp(p->convert[i]->user, owner) == 0;
+	return n;
+}
+
+/* The next job of q to convert ahead, not yet picked: of the owners
+ * below CONVERT_AHEAD, one with the fewest converting, then in order;
+ * NULL: none. A job waiting for a retry is not converted before it is
+ * due. */
 static struct job *
 next_to_convert(struct spl *s, const struct queue *q, int64_t now,
     const struct sched_pick *p)
 {
 	struct job *next = NULL;
+	int fewest = CONVERT_AHEAD;
 
 	for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
-		int picked = 0;
+		int picked = 0, n;
 		if (strcmp(j->queue, q->cfg->name) != 0 || !waiting(j) ||
 		    j->token != 0 || !needs_pass(j, q) ||
 		    (j->state == SB__JOB_STATE__RETRY_WAIT &&
@@ -438,10 +461,14 @@ next_to_convert(struct spl *s, const struct queue *q, int64_t now,
 			continue;
 		for (size_t i = 0; i < p->nconvert; i++)
 			picked |= p->convert[i] == j;
-		if (!picked && job_before(j, next))
+		if (picked || (n = converting_for(s, q, j->user, p)) > fewest)
+			continue;
+		if (n < fewest || job_before(j, next)) {
+			fewest = n;
 			next = j;
+		}
 	}
-	return next;
+	return fewest < CONVERT_AHEAD ? next : NULL;
 }
 
 void
@@ -464,8 +491,8 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 	}
 	if (q->stopped || q->disabled || head == NULL)
 		return;
-	/* Convert ahead of delivery, a few jobs at a time, in order. */
-	while (converting < CONVERT_AHEAD &&
+	/* Convert ahead of delivery, a few jobs at a time. */
+	while (converting < CONVERT_QUEUE &&
 	    (j = next_to_convert(s, q, now, out)) != NULL) {
 		out->convert[out->nconvert++] = j;
 		converting++;

@@ -12,9 +12,9 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
 	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev clang \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
-	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev
+	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev gnuplot-nox
 
-.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale chaos package clean
+.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos package clean
 
 all: build
 
@@ -90,6 +90,13 @@ scale: build
 		bash tests/integration/it_scale.sh
 	BUILD=$(abspath $(BUILD)) KILLS=$(KILLS) \
 		bash tests/integration/it_storekill.sh
+
+# The suite's it_soak at full size: SOAK_JOBS text jobs with every
+# worker leaking, beside a clean run; soak.png and the figures in
+# bench-out/.
+SOAK_JOBS ?= 100000
+soak: build
+	bash bench/soak.sh $(BUILD) $(SOAK_JOBS) bench-out
 
 # The suite's it_chaos at full size: CHAOS_JOBS jobs from the CLI, LPD
 # and IPP while every kind and the broker are SIGKILLed in turn.

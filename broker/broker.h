@@ -52,6 +52,9 @@ struct slot {
 	unsigned idx;
 	struct inst *cur;
 	struct inst *next;
+	struct inst *spare;     /* standby: started ahead, takes no work */
+	uint64_t spare_at;      /* when to start the next spare */
+	unsigned spawned;       /* processes started for it so far */
 	uint64_t restart_at;    /* cur == NULL: when to spawn again */
 	unsigned restarts;
 	unsigned recycles;
@@ -90,6 +93,7 @@ struct inst {
 	int stage;
 	char queue[64];         /* the dispatch's queue (the journal's field) */
 	char user[64];          /* ...and its job's owner (fair shares) */
+	unsigned nth;           /* its slot's nth process */
 	uint64_t data_base;     /* VmData at its Hello (RLIMIT_DATA's base) */
 	uint64_t data_max;      /* the RLIMIT_DATA set on it; 0: none */
 	int limit_stale;        /* memory_limit rose past what we may raise */

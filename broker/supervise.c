@@ -55,6 +55,8 @@ supervise_state(const struct inst *w)
 
 	if (w->state == W_READY && w->token != 0)
 		return "busy";
+	if (w->slot != NULL && w->slot->spare == w && w->state != W_FREE)
+		return "standby";
 	return names[w->state];
 }
 
@@ -100,8 +102,9 @@ supervise_init(struct broker *b)
 		n += slots_of(&b->cfg.workers[k]);
 	}
 	b->slots = calloc(n, sizeof(*b->slots));
-	/* Room for a replacement beside every process, and one spare. */
-	b->ninsts = 2 * n + 1;
+	/* Room for a replacement and a standby beside every process, and
+	 * one more. */
+	b->ninsts = 3 * n + 1;
 	b->insts = calloc(b->ninsts, sizeof(*b->insts));
 	if (b->slots == NULL || b->insts == NULL)
 		fatal("out of memory");
@@ -334,6 +337,7 @@ spawn(struct broker *b, struct slot *s)
 		return NULL;
 	}
 	inst_reset(b, w, s, pid);
+	w->nth = ++s->spawned;
 	w->fdchan = sp[0];
 	budget_limit_child(b, w);
 	if ((rv = proc_channel_open(w)) != 0) {
@@ -422,17 +426,12 @@ send_drain(struct broker *b, struct inst *w)
 }
 
 /* A hello arrived: the process is ready; a replacement takes over. */
+/* w, the slot's next, is ready: it serves, and the old one drains. */
 static void
-ready(struct broker *b, struct inst *w)
+take_over(struct broker *b, struct slot *s, struct inst *w)
 {
-	struct slot *s = w->slot;
-	struct inst *old;
+	struct inst *old = s->cur;
 
-	w->state = W_READY;
-	budget_limit_ready(b, w);
-	if (s->next != w)
-		return;
-	old = s->cur;
 	s->cur = w;
 	s->next = NULL;
 	if (old != NULL && old->pidfd >= 0) {
@@ -445,6 +444,25 @@ ready(struct broker *b, struct inst *w)
 			(double)(now.tv_nsec - s->recycle_start.tv_nsec) / 1e6);
 		send_drain(b, old);
 	}
+}
+
+static void
+ready(struct broker *b, struct inst *w)
+{
+	w->state = W_READY;
+	budget_limit_ready(b, w);
+	if (w->slot->next == w)
+		take_over(b, w->slot, w);
+}
+
+/* The slot's standby, taken out of standby (NULL: none). */
+static struct inst *
+take_spare(struct slot *s)
+{
+	struct inst *w = s->spare;
+
+	s->spare = NULL;
+	return w;
 }
 
 int
@@ -545,6 +563,12 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why,
 	}
 	log_event(LOG_INFO, &a, "recycling %s.%u pid %d: %s",
 	    kind_name(w->kind), w->idx, (int)w->pid, why);
+	if (s->spare != NULL) { /* at once, when it is ready */
+		s->next = take_spare(s);
+		if (s->next->state == W_READY)
+			take_over(b, s, s->next);
+		return;
+	}
 	if (w->kind != SB__WORKER_KIND__LOCALSPL &&
 	    (s->next = spawn(b, s)) != NULL)
 		return; /* drained once the replacement is ready */
@@ -606,10 +630,29 @@ slot_vacate(struct broker *b, struct slot *s, const struct inst *w,
 {
 	uint64_t now = now_mono_ms();
 
+	if (s->spare == w) { /* the next one after a pause, a crash's */
+		s->spare = NULL;
+		s->spare_at = now + (crash ? backoff_ms(&b->cfg.workers[w->kind],
+		    s->crashes) : 0);
+		if (crash)
+			crash_breaker(b, w->kind, now);
+		return;
+	}
 	if (s->cur == w)
 		s->cur = NULL;
 	else
 		s->next = NULL;
+	/* A standby ready takes the place of one that crashed at once. */
+	if (s->cur == NULL && s->next == NULL && s->spare != NULL &&
+	    s->spare->state == W_READY && !b->stopping) {
+		s->cur = take_spare(s);
+		log_info("%s.%u pid %d takes over from pid %d at once "
+		    "(standby)", kind_name(w->kind), w->idx, (int)s->cur->pid,
+		    (int)w->pid);
+		if (crash)
+			crash_breaker(b, w->kind, now);
+		return;
+	}
 	if (crash && crash_breaker(b, w->kind, now))
 		s->restart_at = UINT64_MAX;
 	else if (crash)
@@ -678,7 +721,7 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 				: why, lost);
 	if (cpu)
 		lost->result = SB__RESULT__PERMANENT;
-	if (s->cur == w || s->next == w)
+	if (s->cur == w || s->next == w || s->spare == w)
 		slot_vacate(b, s, w, crash);
 	w->state = W_FREE;
 	w->pid = 0;
@@ -788,6 +831,26 @@ tick_draining(struct inst *w, uint64_t now)
 /* A slot that should have a process and has none: it is started at its
  * restart_at. (Not a dormant extra slot, nor a failed kind's: those wait
  * for work or an admin, and must not wake the loop.) */
+/* Keep a standby beside a serving slot of a kind that has one, none
+ * beside one that stopped serving or whose kind says standby = 0. */
+static void
+tick_standby(struct broker *b, struct slot *s, uint64_t now)
+{
+	int want = b->cfg.workers[s->kind].standby != 0 &&
+	    !kind_info(s->kind)->singleton && !b->stopping && !s->dormant &&
+	    s->cur != NULL && b->failed[s->kind][0] == '\0';
+
+	if (!want && s->spare != NULL && s->spare->state != W_FREE &&
+	    !s->spare->killed) {
+		terminate(s->spare);
+		return;
+	}
+	if (want && s->spare == NULL && s->next == NULL &&
+	    s->cur->state == W_READY && now >= s->spare_at &&
+	    (s->spare = spawn(b, s)) == NULL)
+		s->spare_at = now + 1000;
+}
+
 static int
 slot_waits(const struct broker *b, const struct slot *s)
 {
@@ -803,6 +866,7 @@ supervise_tick(struct broker *b, uint64_t now)
 	b->graves_at = proc_graves_tick(now);
 	for (size_t i = 0; i < b->nslots; i++) {
 		struct slot *s = &b->slots[i];
+		tick_standby(b, s, now);
 		if (slot_waits(b, s) && now >= s->restart_at) {
 			s->cur = spawn(b, s);
 			if (s->cur == NULL)
@@ -1023,13 +1087,13 @@ send_configure(struct broker *b, struct inst *w)
 	c.connect_timeout_ms = b->cfg.connect_timeout;
 	c.debug_crash_on_start = bg->debug_crash_on_start != 0;
 	/* Only the slot's first N processes, so a replacement finishes. */
-	c.debug_sandbox_violation = w->slot->restarts <
-	    bg->debug_sandbox_violation;
+	c.debug_sandbox_violation = w->nth <= bg->debug_sandbox_violation;
 	c.sandbox = (char *)sandbox_mode_name(b->cfg.sandbox);
 	c.run_uid = (uint32_t)b->run_uid[w->kind];
 	c.run_gid = (uint32_t)b->run_gid[w->kind];
 	/* A few fds above the budget: the budget recycles, this is a wall. */
 	c.nofile = bg->handle_budget ? (uint32_t)bg->handle_budget + 16 : 0;
+	c.processes = (uint32_t)(slots_of(bg) * (2 + (bg->standby != 0)));
 	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
 		c.spool_dir = b->cfg.spool_dir;
 		c.history_limit = (uint32_t)b->cfg.history_limit;

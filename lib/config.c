@@ -37,6 +37,7 @@ const struct sb_budget_key config_budget_keys[] = {
 	{ "max_lifetime", B(max_lifetime), KEY_TIME, 365ULL * 86400000, 0 },
 	{ "lifetime_jitter", B(lifetime_jitter), KEY_TIME, 86400000, 0 },
 	{ "max_idle", B(max_idle), KEY_TIME, 365ULL * 86400000, 0 },
+	{ "standby", B(standby), KEY_COUNT, 1, 0 },
 	{ "drain_timeout", B(drain_timeout), KEY_TIME, 3600000, 0 },
 	{ "restart_backoff_min", B(restart_backoff_min), KEY_TIME, 3600000, 0 },
 	{ "restart_backoff_max", B(restart_backoff_max), KEY_TIME, 3600000, 0 },

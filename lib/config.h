@@ -28,6 +28,7 @@ struct sb_budget {
 	uint64_t max_lifetime;    /* 0: off */
 	uint64_t lifetime_jitter;
 	uint64_t max_idle;
+	uint64_t standby;         /* a process started ahead per slot, 0|1 */
 	uint64_t drain_timeout;
 	uint64_t restart_backoff_min;
 	uint64_t restart_backoff_max;

@@ -35,17 +35,20 @@ static const struct kind_info kinds[SB_KINDS] = {
 		.name = "printproc", .account = "spoolbox-pp",
 		/* It maps fonts and fontconfig's cache (pango): read-only
 		 * pages no other process maps count as private. */
-		.defaults = { COMMON_DEFAULTS, .memory_budget = 64 << 20 },
+		.defaults = { COMMON_DEFAULTS, .memory_budget = 64 << 20,
+		    .standby = 1 },
 	},
 	/* Delivery grows with the printers that are busy at once: one that
 	 * hangs delays only its own queue. */
 	[SB__WORKER_KIND__LPRMON] = {
 		.name = "lprmon", .account = "spoolbox-lpr",
-		.defaults = { COMMON_DEFAULTS, .max_instances = 8 },
+		.defaults = { COMMON_DEFAULTS, .max_instances = 8,
+		    .standby = 1 },
 	},
 	[SB__WORKER_KIND__REMOTE] = {
 		.name = "remote", .account = "spoolbox-rem",
-		.defaults = { COMMON_DEFAULTS, .max_instances = 8 },
+		.defaults = { COMMON_DEFAULTS, .max_instances = 8,
+		    .standby = 1 },
 	},
 	/* A descriptor per connection (max_clients, 64 by default), and a
 	 * connection in progress finishes on the process being recycled: a

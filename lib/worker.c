@@ -104,6 +104,7 @@ worker_sandbox(struct worker *w)
 	spec.uid = c->run_uid;
 	spec.gid = c->run_gid;
 	spec.nofile = c->nofile;
+	spec.processes = c->processes;
 	spec.namespaces = w->namespaces;
 	for (i = 0; i < c->n_rw_paths; i++)
 		spec.rw_paths[i] = c->rw_paths[i];

@@ -495,11 +495,15 @@ static void
 set_limits(const struct sandbox_spec *spec, const struct policy *p, uid_t was)
 {
 	struct rlimit zero = { 0, 0 };
-	struct rlimit nproc = { 64, 64 }; /* nng's threads count as tasks */
+	rlim_t each = 64; /* nng's threads count as tasks */
 
 	/* A thread per connection: bounded by the descriptors. */
-	if (p->thread_per_fd && spec->nofile + 32 > 64)
-		nproc.rlim_cur = nproc.rlim_max = spec->nofile + 32;
+	if (p->thread_per_fd && spec->nofile + 32 > each)
+		each = spec->nofile + 32;
+	/* Per uid: every process of the kind (instances, a replacement, a
+	 * standby) counts against one limit. */
+	each *= spec->processes > 0 ? spec->processes : 1;
+	struct rlimit nproc = { each, each };
 
 	/* Per-uid: only meaningful when the kind has a uid of its own. */
 	if (getuid() != was && setrlimit(RLIMIT_NPROC, &nproc) != 0)

@@ -23,6 +23,8 @@ struct sandbox_spec {
 	uid_t uid;              /* as root: the kind's own user; else ignored */
 	gid_t gid;
 	unsigned nofile;        /* RLIMIT_NOFILE (a bit above handle_budget) */
+	unsigned processes;     /* of this kind at once, all under its uid
+				 * (RLIMIT_NPROC counts them together) */
 	const char *rw_paths[SBX_RW_MAX + 1]; /* localspl: spool and file:
 						 * dirs, NULL-ended */
 	unsigned namespaces;    /* SBX_NS_* made by sandbox_prepare() */

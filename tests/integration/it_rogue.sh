@@ -16,7 +16,7 @@ for k in localspl printproc lprmon remote listener; do
 	ln -s "$BUILD/spoolbox-$k" "$T/libexec/spoolbox-$k"
 done
 export SPOOLBOX_LIBEXEC=$T/libexec
-write_config "[worker.lprmon]" "drain_timeout = 1s" \
+write_config "[worker.lprmon]" "drain_timeout = 1s" "lifetime_jitter = 0" \
 	"[queue.files]" "uri = file://$T/out" \
 	"[queue.lpd]" "uri = lpd://127.0.0.1:$LPORT/q" "retry_interval = 200ms"
 printf 'a job beside a rogue\n' >"$T/doc.txt"

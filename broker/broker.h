@@ -416,6 +416,8 @@ void supervise_stop(struct broker *b, struct inst *w, const char *reason);
 void supervise_unfail(struct broker *b, int kind);
 /* The journal's fields for a line about w: kind, instance, pid, job. */
 struct log_about supervise_about(const struct inst *w);
+/* A reload's new settings to a serving process (see supervise.c). */
+void supervise_reconfigure(struct broker *b, struct inst *w);
 /* over: the budget rule passed (NULL: an admin's or a reload's). */
 void supervise_recycle(struct broker *b, struct inst *w, const char *why,
     const struct budget_over *over);

@@ -38,6 +38,24 @@ spool_differs(const struct sb_config *a, const struct sb_config *c)
 	return memcmp(x, y, sizeof(x)) != 0;
 }
 
+/* Does c name a directory for localspl to write that a's view (its
+ * sandbox's) lacks? One no longer named may stay in the view. */
+static int
+localspl_needs_view(const struct sb_config *a, const struct sb_config *c)
+{
+	const char *x[SBX_RW_MAX + 1], *y[SBX_RW_MAX + 1];
+	size_t n = config_localspl_paths(a, x), m = config_localspl_paths(c, y);
+
+	for (size_t i = 0; i < m; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(x[k], y[i]) != 0)
+			k++;
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
 /* What a reload cannot change without a restart stays, with a note. */
 static void
 keep_fixed(const struct sb_config *old, struct sb_config *nc, char *notes,
@@ -78,7 +96,7 @@ reload(struct broker *b, char *msg, size_t len)
 	    : b->cfg.path;
 	char err[1024], notes[1600] = "";
 	int dropped;
-	int requeue, respool, relisten;
+	int requeue, respool, relisten, review;
 
 	if (config_load(&nc, path, err, sizeof(err)) != 0) {
 		snprintf(msg, len, "reload refused, old config kept: %s", err);
@@ -92,6 +110,7 @@ reload(struct broker *b, char *msg, size_t len)
 	}
 	requeue = queues_differ(&b->cfg, &nc);
 	respool = requeue || spool_differs(&b->cfg, &nc);
+	review = localspl_needs_view(&b->cfg, &nc);
 	relisten = requeue || strcmp(nc.lsn_allow, b->cfg.lsn_allow) != 0 ||
 	    strcmp(nc.lsn_metrics_allow, b->cfg.lsn_metrics_allow) != 0 ||
 	    nc.lsn_max_clients != b->cfg.lsn_max_clients ||
@@ -116,15 +135,25 @@ reload(struct broker *b, char *msg, size_t len)
 	}
 	gate_update(b);
 	b->next_sample = 0;
-	/* localspl learns queues and quotas from Configure: recycle it to
-	 * apply them. */
-	for (size_t i = 0; i < b->nslots; i++)
-		if (respool &&
-		    b->slots[i].kind == SB__WORKER_KIND__LOCALSPL &&
-		    b->slots[i].cur != NULL)
-			supervise_recycle(b, b->slots[i].cur,
-			    requeue ? "reload: queues changed"
-				    : "reload: spooler settings changed", NULL);
+	/* localspl learns queues and quotas from a Configure it takes while
+	 * it runs, so nothing in flight stops; only a new file: directory,
+	 * which its sandbox must show, needs a new process. */
+	for (size_t i = 0; i < b->nslots; i++) {
+		struct slot *s = &b->slots[i];
+		if (!respool || s->kind != SB__WORKER_KIND__LOCALSPL ||
+		    s->cur == NULL)
+			continue;
+		if (review)
+			supervise_recycle(b, s->cur, "reload: the directories "
+			    "of its file: queues changed", NULL);
+		else
+			supervise_reconfigure(b, s->cur);
+	}
+	if (review)
+		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+		    "; the local spooler restarts for the new file: "
+		    "directories (conversions and deliveries in flight are "
+		    "done again)");
 	/* The listener too learns queues and limits from Configure. */
 	for (size_t i = 0; i < b->nslots; i++)
 		if (relisten &&

@@ -1138,6 +1138,16 @@ send_configure(struct broker *b, struct inst *w)
 	free(qp);
 }
 
+/* A reload: a serving process learns the new settings without a restart
+ * (localspl: queues and limits). One still starting gets them in the
+ * answer to its Hello. */
+void
+supervise_reconfigure(struct broker *b, struct inst *w)
+{
+	if (w->state == W_READY)
+		send_configure(b, w);
+}
+
 /* A new process said who it is: the right kind and pid, or it goes. */
 static void
 hello(struct broker *b, struct inst *w, const sb_env *e)

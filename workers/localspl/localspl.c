@@ -21,6 +21,60 @@
 /* Messages handled before their changes are committed together. */
 #define PASS_MAX 64
 
+/* s->queues for Configure c: a queue kept by name keeps its state (an
+ * admin's stop and reject, the error policy's, counters, look-ahead);
+ * a new one starts as at a start, with its saved state if any. 0, or -1
+ * without memory (nothing changed). */
+static int
+queues_from(struct spl *s, const Sb__Configure *c)
+{
+	struct queue *nq = calloc(c->n_queues ? c->n_queues : 1, sizeof(*nq));
+	int fresh = 0;
+
+	if (nq == NULL)
+		return -1;
+	for (size_t i = 0; i < c->n_queues; i++) {
+		struct queue *old = s->queues != NULL
+		    ? spl_queue(s, c->queues[i]->name)
+		    : NULL;
+		if (old != NULL) {
+			nq[i] = *old;
+		} else {
+			sched_window_reset(&nq[i]);
+			fresh = 1;
+		}
+		nq[i].cfg = c->queues[i];
+	}
+	free(s->queues);
+	s->queues = nq;
+	s->nqueues = c->n_queues;
+	if (fresh)
+		request_load_queue_states(s); /* the same for the kept ones */
+	return 0;
+}
+
+/* A Configure after the start (a reload): the queues and the spooler's
+ * limits apply from now on, and nothing in flight stops. What the
+ * sandbox was built from stays as it was (the broker restarts localspl
+ * when that changes). */
+static void
+reconfigure(struct spl *s, sb_env *e)
+{
+	struct worker *w = s->w;
+	sb_env *was = w->cfg_env;
+
+	if (queues_from(s, e->configure) != 0) {
+		log_error("reload: out of memory; the old queues stay");
+		chan_free(e);
+		return;
+	}
+	w->cfg_env = e;
+	w->cfg = e->configure;
+	chan_free(was);
+	sched_settle(s); /* jobs of a queue gone leave memory; new look-ahead */
+	log_info("reconfigured: %zu queue(s)", s->nqueues);
+}
+
 /* The one place localspl decides what a message from the broker means. */
 static void
 localspl_from_broker(struct spl *s, sb_env *e)
@@ -50,6 +104,9 @@ localspl_from_broker(struct spl *s, sb_env *e)
 	case SB__ENVELOPE__BODY_JOB_DONE:
 		sched_job_done(s, e);
 		break;
+	case SB__ENVELOPE__BODY_CONFIGURE:
+		reconfigure(s, e);
+		return; /* e is the configuration now */
 	default:
 		worker_violation(s->w, e);
 	}
@@ -67,17 +124,10 @@ localspl_run(struct worker *w, void *magic)
 	    sizeof(s.next_token))
 		s.next_token = (uint64_t)now_wall_ms() << 20;
 	s.next_token &= (1ULL << 62) - 1; /* stays non-zero when incremented */
-	s.nqueues = w->cfg->n_queues;
-	s.queues = calloc(s.nqueues ? s.nqueues : 1, sizeof(*s.queues));
-	if (s.queues == NULL)
-		fatal("out of memory");
-	for (size_t i = 0; i < s.nqueues; i++)
-		s.queues[i].cfg = w->cfg->queues[i];
-	for (size_t i = 0; i < s.nqueues; i++)
-		sched_window_reset(&s.queues[i]);
 	if (store_open(&s.store, w->cfg->spool_dir, err, sizeof(err)) != 0)
 		fatal("%s", err);
-	request_load_queue_states(&s);
+	if (queues_from(&s, w->cfg) != 0)
+		fatal("out of memory");
 	sched_settle(&s); /* each queue's look-ahead */
 	/* The single writer of the store drains by stopping at once: the
 	 * broker holds work for it meanwhile. */

@@ -397,7 +397,7 @@ enum budget_verdict budget_check(const struct sb_budget *bg,
     const struct budget_sample *s, char *why, size_t len,
     struct budget_over *over);
 void budget_init(struct broker *b);
-void budget_limit_child(struct broker *b, struct inst *w);
+int budget_cgroup_prepare(struct broker *b, struct inst *w, int kind);
 void budget_limit_ready(struct broker *b, struct inst *w);
 void budget_limit_release(struct broker *b, struct inst *w);
 void budget_limit_update(struct broker *b, int kind);

@@ -225,30 +225,35 @@ apply_limit(struct broker *b, struct inst *w)
 		    strerror(errno));
 }
 
-/* Right after fork: put the child in its own memory cgroup. */
-void
-budget_limit_child(struct broker *b, struct inst *w)
+/* Before fork: w's own memory cgroup, made and limited for kind, and
+ * its cgroup.procs open for the child to join (it writes "0" there
+ * itself: moving a task between cgroups waits for an RCU grace period,
+ * which the broker's one thread should not). The fd, or -1 without one. */
+int
+budget_cgroup_prepare(struct broker *b, struct inst *w, int kind)
 {
-	char pid[16];
+	char procs[sizeof(w->cgroup) + 16];
+	int fd;
 
 	w->cgroup[0] = '\0';
 	if (b->limit != LIMIT_CGROUP1 && b->limit != LIMIT_CGROUP2)
-		return;
+		return -1;
 	snprintf(w->cgroup, sizeof(w->cgroup), "%s/w%d", b->cgroup_root,
 	    (int)(w - b->insts));
-	snprintf(pid, sizeof(pid), "%d", (int)w->pid);
 	if ((mkdir(w->cgroup, 0755) != 0 && errno != EEXIST)) {
 		log_warn("%s: %s", w->cgroup, strerror(errno));
 		w->cgroup[0] = '\0';
-		return;
+		return -1;
 	}
+	w->kind = kind;
 	apply_limit(b, w);
-	if (write_str(w->cgroup, "cgroup.procs", pid) != 0) {
-		log_warn("%s: cannot add pid %s: %s", w->cgroup, pid,
-		    strerror(errno));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", w->cgroup);
+	if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) < 0) {
+		log_warn("%s: %s", procs, strerror(errno));
 		rmdir(w->cgroup);
 		w->cgroup[0] = '\0';
 	}
+	return fd;
 }
 
 /* VmData of the started worker: its private writable memory before any

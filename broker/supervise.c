@@ -185,8 +185,8 @@ view_for(const struct broker *b, int kind, const char *chan_dir,
 }
 
 /* The forked child's one-line reason, written without stdio. */
-static void __attribute__((noreturn))
-child_fail(const char *kind, const char *step, int err)
+static void
+child_say(const char *kind, const char *step, int err)
 {
 	const char *parts[] = { "spoolboxd: ", kind, ": sandbox: ", step, ": ",
 		strerrorname_np(err), "\n" };
@@ -204,6 +204,12 @@ child_fail(const char *kind, const char *step, int err)
 	if (write(2, line, n) < 0) {
 		/* nowhere left to say it */
 	}
+}
+
+static void __attribute__((noreturn))
+child_fail(const char *kind, const char *step, int err)
+{
+	child_say(kind, step, err);
 	_exit(126);
 }
 
@@ -212,7 +218,8 @@ child_fail(const char *kind, const char *step, int err)
  * calls: nng is not fork-safe and the broker has threads. */
 static void __attribute__((noreturn))
 exec_child(int kind, const char *path, char **argv, char *ns,
-    const struct sandbox_view *view, pid_t parent, int sandbox, int fdchan)
+    const struct sandbox_view *view, pid_t parent, int sandbox, int fdchan,
+    int cgroup)
 {
 	sigset_t none;
 	int exe, i = 0;
@@ -220,6 +227,10 @@ exec_child(int kind, const char *path, char **argv, char *ns,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	/* Into its memory cgroup; without it, the budget's sampling and
+	 * RLIMIT_DATA still hold. */
+	if (cgroup >= 0 && write(cgroup, "0", 1) != 1)
+		child_say(kind_name(kind), "joining its memory cgroup", errno);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -285,7 +296,7 @@ spawn(struct broker *b, struct slot *s)
 		"--namespaces", ns, NULL };
 	struct sandbox_view view;
 	pid_t parent = getpid(), pid;
-	int rv, sp[2];
+	int rv, sp[2], cg;
 
 	if (w == NULL) {
 		log_error("no room in the process table for %s.%u",
@@ -302,18 +313,24 @@ spawn(struct broker *b, struct slot *s)
 	view_for(b, s->kind, w->chan_dir, &view);
 	worker_path(b, s->kind, path, sizeof(path));
 	snprintf(inst, sizeof(inst), "%u", s->idx);
+	cg = budget_cgroup_prepare(b, w, s->kind);
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork for %s: %s", kind_name(s->kind),
 		    strerror(errno));
 		close(sp[0]);
 		close(sp[1]);
+		if (cg >= 0)
+			close(cg);
+		budget_limit_release(b, w);
 		return NULL;
 	}
 	if (pid == 0)
 		exec_child(s->kind, path, argv, ns, &view, parent,
-		    b->cfg.sandbox != SBX_OFF, sp[1]);
+		    b->cfg.sandbox != SBX_OFF, sp[1], cg);
 	close(sp[1]);
+	if (cg >= 0)
+		close(cg);
 	w->pidfd = proc_pidfd_open(pid);
 	if (w->pidfd >= 0 && view.mapped &&
 	    sandbox_map(pid, sp[0], b->run_uid[s->kind],
@@ -334,12 +351,12 @@ spawn(struct broker *b, struct slot *s)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(sp[0]);
+		budget_limit_release(b, w);
 		return NULL;
 	}
 	inst_reset(b, w, s, pid);
 	w->nth = ++s->spawned;
 	w->fdchan = sp[0];
-	budget_limit_child(b, w);
 	if ((rv = proc_channel_open(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
 		    w->url, nng_strerror(rv));

@@ -180,6 +180,16 @@ remember(struct auth *a, const char *user)
 	return t->token;
 }
 
+int
+auth_owns(const struct broker *b, pid_t pid)
+{
+	for (size_t i = 0; b->auth != NULL && i < AUTH_CHECKS; i++)
+		if (b->auth->checks[i].fd >= 0 &&
+		    b->auth->checks[i].pid == pid)
+			return 1;
+	return 0;
+}
+
 /* c is over (verdict rc, or a timeout): its answer, and the slot freed. */
 static void
 finish(struct broker *b, struct check *c, int rc, auth_done_fn done)

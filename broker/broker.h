@@ -39,7 +39,7 @@
 #include "config.h"
 #include "log.h"
 
-enum inst_state { W_FREE, W_STARTING, W_READY, W_DRAINING };
+enum inst_state { W_FREE, W_STARTING, W_READY, W_DRAINING, W_ZYGOTE };
 
 /*
  * A slot is one configured worker instance (kind, idx); it outlives the
@@ -54,6 +54,8 @@ struct slot {
 	struct inst *next;
 	struct inst *spare;     /* standby: started ahead, takes no work */
 	uint64_t spare_at;      /* when to start the next spare */
+	struct inst *zyg;       /* makes its next processes (supervise.c) */
+	uint64_t zyg_at;        /* when to start the next zygote */
 	unsigned spawned;       /* processes started for it so far */
 	uint64_t restart_at;    /* cur == NULL: when to spawn again */
 	unsigned restarts;
@@ -94,6 +96,7 @@ struct inst {
 	char queue[64];         /* the dispatch's queue (the journal's field) */
 	char user[64];          /* ...and its job's owner (fair shares) */
 	unsigned nth;           /* its slot's nth process */
+	int zygote_up;          /* a zygote that said it waits for requests */
 	uint64_t data_base;     /* VmData at its Hello (RLIMIT_DATA's base) */
 	uint64_t data_max;      /* the RLIMIT_DATA set on it; 0: none */
 	int limit_stale;        /* memory_limit rose past what we may raise */
@@ -345,6 +348,8 @@ size_t auth_pollfds(struct broker *b, struct pollfd *out, size_t max);
 void auth_ready(struct broker *b, const struct pollfd *fds, size_t n,
     auth_done_fn done);
 void auth_tick(struct broker *b, uint64_t now, auth_done_fn done);
+/* Is pid a login check's child (collected by auth.c)? */
+int auth_owns(const struct broker *b, pid_t pid);
 /* The account a token names: 0 (uid, user), or -1 (unknown, expired). */
 int auth_account(struct broker *b, uint64_t token, uid_t *uid,
     const char **user);
@@ -416,6 +421,8 @@ void supervise_stop(struct broker *b, struct inst *w, const char *reason);
 void supervise_unfail(struct broker *b, int kind);
 /* The journal's fields for a line about w: kind, instance, pid, job. */
 struct log_about supervise_about(const struct inst *w);
+/* Zygotes that have come up since are shown and used from now on. */
+void supervise_zygotes_up(struct broker *b);
 /* A reload's new settings to a serving process (see supervise.c). */
 void supervise_reconfigure(struct broker *b, struct inst *w);
 /* over: the budget rule passed (NULL: an admin's or a reload's). */

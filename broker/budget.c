@@ -327,7 +327,8 @@ budget_limit_update(struct broker *b, int kind)
 {
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
-		if (w->kind != kind || w->pidfd < 0)
+		/* Never a zygote's: its processes would inherit it. */
+		if (w->kind != kind || w->pidfd < 0 || w->state == W_ZYGOTE)
 			continue;
 		apply_limit(b, w);
 		set_rlimit(b, w);

@@ -191,6 +191,7 @@ answer_workers(struct broker *b, const struct pending *to)
 
 	if (infos == NULL || ptrs == NULL || rc == NULL || rcp == NULL)
 		fatal("out of memory");
+	supervise_zygotes_up(b);
 	/* Every slot that has no process (down, failed), then every live
 	 * process. */
 	for (size_t i = 0; i < b->nslots; i++)

@@ -88,6 +88,11 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 			atomic_store(&w->chan_broken, 1);
 		return;
 	}
+	/* A zygote's child can connect before the broker has read its pid
+	 * from the zygote (spawn_from): wait for it, briefly. A pipe
+	 * dropped here would take the Hello already queued on it. */
+	for (int i = 0; atomic_load(&w->expect_pid) == -1 && i < 20000; i++)
+		usleep(50);
 	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
 	    (long)pid != atomic_load(&w->expect_pid)) {
 		log_warn("%s.%u: dropped a connection from pid %llu "

@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <poll.h>
 #include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +52,7 @@ const char *
 supervise_state(const struct inst *w)
 {
 	static const char *const names[] = { "free", "starting", "ready",
-		"draining" };
+		"draining", "zygote" };
 
 	if (w->state == W_READY && w->token != 0)
 		return "busy";
@@ -90,6 +91,10 @@ supervise_init(struct broker *b)
 {
 	size_t n = 0, i = 0;
 
+	/* A zygote's new process is handed to us when its first parent
+	 * exits (spawn_from). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		fatal("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	resolve_accounts(b);
 	/* A singleton (the job store's one writer, the listener that holds
 	 * the ports) runs alone, whatever the config says. */
@@ -102,9 +107,9 @@ supervise_init(struct broker *b)
 		n += slots_of(&b->cfg.workers[k]);
 	}
 	b->slots = calloc(n, sizeof(*b->slots));
-	/* Room for a replacement and a standby beside every process, and
-	 * one more. */
-	b->ninsts = 3 * n + 1;
+	/* Room for a replacement, a standby and a zygote beside every
+	 * process, and one more. */
+	b->ninsts = 4 * n + 1;
 	b->insts = calloc(b->ninsts, sizeof(*b->insts));
 	if (b->slots == NULL || b->insts == NULL)
 		fatal("out of memory");
@@ -285,15 +290,17 @@ inst_reset(struct broker *b, struct inst *w, struct slot *s, pid_t pid)
 	w->jitter = jitter(b->cfg.workers[s->kind].lifetime_jitter);
 }
 
-/* Start a process for slot s; NULL when there is no room or fork fails. */
+/* Start a process for slot s by fork+exec, or its zygote (which is never
+ * connected: it only reads its descriptor channel); NULL when there is
+ * no room or fork fails. */
 static struct inst *
-spawn(struct broker *b, struct slot *s)
+spawn_exec(struct broker *b, struct slot *s, int zygote)
 {
 	char path[PATH_MAX + 32], inst[16];
 	struct inst *w = free_inst(b);
 	char ns[4] = "0";
 	char *argv[] = { path, "--channel", NULL, "--instance", inst,
-		"--namespaces", ns, NULL };
+		"--namespaces", ns, zygote ? "--zygote" : NULL, NULL };
 	struct sandbox_view view;
 	pid_t parent = getpid(), pid;
 	int rv, sp[2], cg;
@@ -313,7 +320,7 @@ spawn(struct broker *b, struct slot *s)
 	view_for(b, s->kind, w->chan_dir, &view);
 	worker_path(b, s->kind, path, sizeof(path));
 	snprintf(inst, sizeof(inst), "%u", s->idx);
-	cg = budget_cgroup_prepare(b, w, s->kind);
+	cg = zygote ? -1 : budget_cgroup_prepare(b, w, s->kind);
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork for %s: %s", kind_name(s->kind),
@@ -355,8 +362,15 @@ spawn(struct broker *b, struct slot *s)
 		return NULL;
 	}
 	inst_reset(b, w, s, pid);
-	w->nth = ++s->spawned;
 	w->fdchan = sp[0];
+	if (zygote) {
+		w->state = W_ZYGOTE;
+		w->zygote_up = 0;
+		log_debug("started %s.%u's zygote pid %d", kind_name(w->kind),
+		    w->idx, (int)pid);
+		return w;
+	}
+	w->nth = ++s->spawned;
 	if ((rv = proc_channel_open(w)) != 0) {
 		log_error("%s.%u: listen on %s: %s", kind_name(w->kind), w->idx,
 		    w->url, nng_strerror(rv));
@@ -366,6 +380,138 @@ spawn(struct broker *b, struct slot *s)
 	log_debug("started %s.%u pid %d", kind_name(w->kind), w->idx,
 	    (int)pid);
 	return w;
+}
+
+/* The zygote z did not do as asked: it goes, and processes start by
+ * exec until the next one is up. */
+static void
+zygote_failed(struct broker *b, struct inst *z, const char *what)
+{
+	log_warn("%s.%u's zygote pid %d: %s; stopped, processes start by "
+		 "exec meanwhile", kind_name(z->kind), z->idx, (int)z->pid,
+	    what);
+	supervise_stop(b, z, what);
+}
+
+/*
+ * A process for slot s from its zygote: no exec, no new namespaces, no
+ * libraries to load. Its channel is in the zygote's directory (the only
+ * one its mount view shows), listened on before it exists, for the pid
+ * the zygote then names only. NULL: the caller starts one by exec.
+ */
+static struct inst *
+spawn_from(struct broker *b, struct slot *s, struct inst *z)
+{
+	struct inst *w = free_inst(b);
+	unsigned n = z->gen++ & 0xff;
+	struct pollfd pfd = { .fd = z->fdchan, .events = POLLIN };
+	pid_t pid = 0;
+	int sp[2], cg, rv;
+
+	if (w == NULL ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0)
+		return NULL;
+	snprintf(w->url, sizeof(w->url), "ipc://%s/sock%x", z->chan_dir, n);
+	atomic_store(&w->expect_pid, -1); /* nobody, until the zygote says */
+	if ((rv = proc_channel_open(w)) != 0) {
+		log_error("%s.%u: listen on %s: %s", kind_name(s->kind),
+		    s->idx, w->url, nng_strerror(rv));
+		proc_channel_close(w);
+		close(sp[0]);
+		close(sp[1]);
+		return NULL;
+	}
+	cg = budget_cgroup_prepare(b, w, s->kind);
+	if ((cg >= 0 && fdpass_send(z->fdchan, ZYGOTE_CGROUP, cg) != 0) ||
+	    fdpass_send(z->fdchan, ZYGOTE_SPAWN | n, sp[1]) != 0)
+		zygote_failed(b, z, "a request could not be sent");
+	else if (poll(&pfd, 1, 1000) != 1 ||
+	    recv(z->fdchan, &pid, sizeof(pid), 0) != sizeof(pid) || pid <= 0)
+		zygote_failed(b, z, "no new process within 1 s");
+	else if ((w->pidfd = proc_pidfd_open(pid)) < 0)
+		log_error("%s.%u: pidfd_open: %s", kind_name(s->kind), s->idx,
+		    strerror(errno));
+	close(sp[1]);
+	if (cg >= 0)
+		close(cg);
+	if (w->pidfd < 0) {
+		if (pid > 0)
+			kill(pid, SIGKILL); /* reaped as an orphan */
+		atomic_store(&w->expect_pid, 0);
+		proc_channel_close(w);
+		close(sp[0]);
+		budget_limit_release(b, w);
+		return NULL;
+	}
+	fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	inst_reset(b, w, s, pid);
+	w->fdchan = sp[0];
+	w->nth = ++s->spawned;
+	log_debug("started %s.%u pid %d from its zygote", kind_name(w->kind),
+	    w->idx, (int)pid);
+	return w;
+}
+
+/* Has zygote z said it waits for requests (its pid, once)? Until then
+ * processes start by exec: the broker never waits for one to load. */
+static int
+zygote_up(struct inst *z)
+{
+	pid_t pid;
+
+	if (z->zygote_up)
+		return 1;
+	if (recv(z->fdchan, &pid, sizeof(pid), MSG_DONTWAIT) != sizeof(pid))
+		return 0;
+	if (pid != z->pid)
+		return 0;
+	z->zygote_up = 1;
+	proc_sandbox(z); /* shown as it is: namespaces, no seccomp yet */
+	return 1;
+}
+
+void
+supervise_zygotes_up(struct broker *b)
+{
+	for (size_t i = 0; i < b->nslots; i++)
+		if (b->slots[i].zyg != NULL &&
+		    b->slots[i].zyg->state == W_ZYGOTE)
+			zygote_up(b->slots[i].zyg);
+}
+
+/* Start a process for slot s: from its zygote when it has one. */
+static struct inst *
+spawn(struct broker *b, struct slot *s)
+{
+	struct inst *w = NULL;
+
+	if (s->zyg != NULL && s->zyg->state == W_ZYGOTE && !s->zyg->killed &&
+	    zygote_up(s->zyg))
+		w = spawn_from(b, s, s->zyg);
+	return w != NULL ? w : spawn_exec(b, s, 0);
+}
+
+/* Children a zygote made are handed to the broker when their first
+ * parent exits; one that ends before anyone knew its pid (or any other
+ * orphan) is collected here, never a process of the pool. */
+static void
+reap_orphans(struct broker *b)
+{
+	siginfo_t si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    si.si_pid == 0)
+			return;
+		for (size_t i = 0; i < b->ninsts; i++)
+			if (b->insts[i].pidfd >= 0 &&
+			    b->insts[i].pid == si.si_pid)
+				return; /* its pidfd says so: reaped there */
+		if (auth_owns(b, si.si_pid))
+			return;
+		waitpid(si.si_pid, NULL, WNOHANG);
+	}
 }
 
 void
@@ -696,6 +842,21 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 	if (w->fdchan >= 0)
 		close(w->fdchan); /* what was in flight goes with it */
 	w->fdchan = -1;
+	if (w == s->zyg) {
+		/* Not a slot's process: the next one comes in a second. */
+		s->zyg = NULL;
+		s->zyg_at = now_mono_ms() + 1000;
+		if (!w->killed)
+			log_warn("%s.%u's zygote pid %d ended: %s",
+			    kind_name(w->kind), w->idx, (int)w->pid, why);
+		budget_limit_release(b, w);
+		memset(lost, 0, sizeof(*lost));
+		lost->kind = w->kind;
+		w->state = W_FREE;
+		w->pid = 0;
+		atomic_store(&w->expect_pid, 0);
+		return;
+	}
 	crash = !w->killed && w->state != W_DRAINING;
 	/* printproc's RLIMIT_CPU, set per document: the document ran out of
 	 * its cpu_limit, which is its fault, not the worker's. */
@@ -857,6 +1018,11 @@ tick_standby(struct broker *b, struct slot *s, uint64_t now)
 	    !kind_info(s->kind)->singleton && !b->stopping && !s->dormant &&
 	    s->cur != NULL && b->failed[s->kind][0] == '\0';
 
+	if (!want && s->zyg != NULL && !s->zyg->killed)
+		terminate(s->zyg);
+	if (want && s->zyg == NULL && now >= s->zyg_at &&
+	    (s->zyg = spawn_exec(b, s, 1)) == NULL)
+		s->zyg_at = now + 1000;
 	if (!want && s->spare != NULL && s->spare->state != W_FREE &&
 	    !s->spare->killed) {
 		terminate(s->spare);
@@ -881,6 +1047,8 @@ supervise_tick(struct broker *b, uint64_t now)
 	int sample = now >= b->next_sample;
 
 	b->graves_at = proc_graves_tick(now);
+	reap_orphans(b);
+	supervise_zygotes_up(b);
 	for (size_t i = 0; i < b->nslots; i++) {
 		struct slot *s = &b->slots[i];
 		tick_standby(b, s, now);
@@ -1110,7 +1278,9 @@ send_configure(struct broker *b, struct inst *w)
 	c.run_gid = (uint32_t)b->run_gid[w->kind];
 	/* A few fds above the budget: the budget recycles, this is a wall. */
 	c.nofile = bg->handle_budget ? (uint32_t)bg->handle_budget + 16 : 0;
-	c.processes = (uint32_t)(slots_of(bg) * (2 + (bg->standby != 0)));
+	/* Each slot: serving, its replacement, and with standby = 1 the
+	 * standby and the zygote (whose first children live a moment). */
+	c.processes = (uint32_t)(slots_of(bg) * (2 + 3 * (bg->standby != 0)));
 	if (w->kind == SB__WORKER_KIND__LOCALSPL) {
 		c.spool_dir = b->cfg.spool_dir;
 		c.history_limit = (uint32_t)b->cfg.history_limit;

@@ -18,6 +18,12 @@
 
 #define WORKER_FDCHAN 3
 
+/* A zygote's requests on its fd 3 (lib/worker.c): the next process's
+ * memory cgroup.procs (optional), then its descriptor channel, tagged
+ * with the number in its nng channel's name (sock%x). */
+#define ZYGOTE_CGROUP 0x5a47000000000001ULL
+#define ZYGOTE_SPAWN 0x5a47000000000100ULL /* | the channel's number */
+
 /* Send fd with tag on sock; 0 or -1 with errno. fd stays the caller's. */
 int fdpass_send(int sock, uint64_t tag, int fd);
 

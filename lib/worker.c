@@ -2,11 +2,13 @@
  * worker: shared worker start-up and broker I/O (see worker.h).
  * Reports: fatal on start-up failures; "leak injected" in debug logs.
  */
+#define _GNU_SOURCE
 #include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +16,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -43,8 +47,105 @@ __asan_default_options(void)
 static void
 worker_usage(const char *prog)
 {
-	fatal("usage: %s --channel URL --instance N [--namespaces MASK]",
-	    prog);
+	fatal("usage: %s --channel URL --instance N [--namespaces MASK] "
+	      "[--zygote]", prog);
+}
+
+/* In a new process of the zygote: the broker's child, with its own
+ * descriptor channel as fd 3 and in its memory cgroup. */
+static void
+zygote_child(pid_t broker, int fdchan, int cgroup)
+{
+	/* Its parent, which exits at once, is not the broker: wait to be
+	 * handed over (the broker is a child subreaper). */
+	for (int i = 0; getppid() != broker; i++) {
+		if (i == 20000)
+			_exit(1);
+		usleep(50);
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != broker)
+		_exit(1);
+	if (cgroup >= 0 && write(cgroup, "0", 1) != 1)
+		log_warn("joining my memory cgroup: %s", strerror(errno));
+	if (dup2(fdchan, WORKER_FDCHAN) != WORKER_FDCHAN)
+		fatal("descriptor channel: %s", strerror(errno));
+	close_range(WORKER_FDCHAN + 1, ~0U, 0);
+}
+
+/*
+ * --zygote: loaded, neither connected nor sandboxed, this process makes
+ * the slot's next processes on the broker's word, each cheaper than an
+ * exec: namespaces, mount view, libraries and what main() read before
+ * worker_start are there already. A request on fd 3 (fdpass.h) names the
+ * new process's channel and brings its descriptor channel; a first
+ * child forks it and says its pid on fd 3 before it exits, so the new
+ * process becomes the broker's (a subreaper). Returns only in a new
+ * process, with the URL of its channel; exits when the broker hangs up.
+ */
+static const char *
+zygote(const char *url)
+{
+	static char mine[PATH_MAX + 64];
+	const char *slash = strrchr(url, '/');
+	pid_t broker = getppid();
+	int cgroup = -1;
+
+	if (slash == NULL)
+		fatal("--zygote: no directory in %s", url);
+	sandbox_zygote();
+	/* Up (our pid): the broker may ask now. */
+	if (write(WORKER_FDCHAN, &(pid_t){ getpid() }, sizeof(pid_t)) !=
+	    sizeof(pid_t))
+		_exit(1);
+	for (;;) {
+		uint64_t tag;
+		int fd, st;
+		pid_t mid, pid;
+		if (fdpass_recv(WORKER_FDCHAN, &tag, &fd, -1) != 0) {
+			if (errno == EINTR || errno == EPROTO)
+				continue;
+			_exit(0); /* the broker hung up */
+		}
+		if (tag == ZYGOTE_CGROUP) {
+			if (cgroup >= 0)
+				close(cgroup);
+			cgroup = fd;
+			continue;
+		}
+		if ((tag & ~0xffULL) != ZYGOTE_SPAWN) {
+			close(fd);
+			continue;
+		}
+		if ((mid = fork()) == 0) {
+			if ((pid = fork()) == 0) {
+				zygote_child(broker, fd, cgroup);
+				snprintf(mine, sizeof(mine), "%.*s/sock%x",
+				    (int)(slash - url), url,
+				    (unsigned)(tag & 0xff));
+				return mine;
+			}
+			if (pid < 0)
+				pid = 0;
+			if (write(WORKER_FDCHAN, &pid, sizeof(pid)) !=
+			    sizeof(pid))
+				_exit(1);
+			_exit(0);
+		}
+		if (mid < 0) {
+			pid = 0;
+			if (write(WORKER_FDCHAN, &pid, sizeof(pid)) !=
+			    sizeof(pid))
+				_exit(1);
+		} else {
+			while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+				;
+		}
+		close(fd);
+		if (cgroup >= 0)
+			close(cgroup);
+		cgroup = -1;
+	}
 }
 
 static void
@@ -127,12 +228,13 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 		{ "channel", required_argument, NULL, 'c' },
 		{ "instance", required_argument, NULL, 'i' },
 		{ "namespaces", required_argument, NULL, 'n' },
+		{ "zygote", no_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = NULL;
 	uint64_t inst = 0, ns = 0;
 	char prog[32];
-	int c;
+	int c, zyg = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->kind = kind;
@@ -151,6 +253,9 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 				worker_usage(argv[0]);
 			w->namespaces = (unsigned)ns;
 			break;
+		case 'z':
+			zyg = 1;
+			break;
 		default:
 			worker_usage(argv[0]);
 		}
@@ -164,6 +269,8 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 	 * is an error to report, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (zyg)
+		url = zygote(url);
 	worker_connect(w, url);
 	worker_sandbox(w);
 	log_debug("ready");

@@ -471,9 +471,11 @@ drop_privileges(const struct sandbox_spec *spec)
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
-	/* The bounding set goes first: it needs CAP_SETPCAP. */
+	/* The bounding set goes first: it needs CAP_SETPCAP. What is out
+	 * of it already (a zygote's process) stays out. */
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL &&
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
 		    geteuid() == 0)
 			fatal("PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
 	if (geteuid() == 0) {
@@ -489,6 +491,32 @@ drop_privileges(const struct sandbox_spec *spec)
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capset, &h, d) != 0)
 		fatal("capset: %s", strerror(errno));
+}
+
+void
+sandbox_zygote(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	const uint32_t keep = 1U << CAP_SETUID | 1U << CAP_SETGID |
+	    1U << CAP_SETPCAP;
+
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if ((cap >= 32 || !(keep & 1U << cap)) &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+		    errno != EINVAL && geteuid() == 0)
+			fatal("PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		fatal("capget: %s", strerror(errno));
+	d[0].effective &= keep;
+	d[0].permitted &= keep;
+	d[0].inheritable = 0;
+	memset(&d[1], 0, sizeof(d[1]));
+	if (syscall(SYS_capset, &h, d) != 0)
+		fatal("capset: %s", strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		fatal("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 }
 
 static void

@@ -6,14 +6,18 @@
 # is recycled after every job: each replacement was ready before the
 # recycle began), a SIGKILL of the serving process too, and the next
 # standby follows; with standby = 0 (live, by `spoolbox budget`) none is
-# kept. Every job prints byte-exact.
+# kept. Beside each such slot a zygote (loaded, unsandboxed, holding only
+# CAP_SETUID/SETGID/SETPCAP, no_new_privs) makes the slot's processes
+# without an exec; they are the broker's children, in their own memory
+# cgroup, sandboxed as any other; a zygote killed is replaced, and
+# processes start by exec meanwhile. Every job prints byte-exact.
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
 start_lpd "$PORT"
 write_config "[worker.lprmon]" "max_jobs = 1" \
 	"[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" "retry_interval = 200ms"
-start_spoolboxd
+SB_DEBUG=1 start_spoolboxd # says which processes came from a zygote
 wait_until 10 "no standby shown: $(sb workers)" \
 	'[ "$(sb workers | grep -c " standby ")" -ge 3 ]'
 for k in lprmon remote printproc; do
@@ -24,6 +28,15 @@ sb workers --json | jq -e '[.[] | select(.state == "standby")] | all(.private_by
 [ "$(sb metrics | grep -c '^spoolbox_worker_private_bytes{kind="lprmon",instance="0"}')" -eq 1 ] ||
 	fail "not one series for lprmon.0: $(sb metrics | grep 'private_bytes{kind="lprmon"')"
 
+# The zygotes: one per slot with a standby, shown, few capabilities.
+wait_until 10 "no zygotes shown: $(sb workers)" '[ "$(sb workers | grep -c " zygote ")" -ge 3 ]'
+for z in $(sb workers | awk '$4 == "zygote" { print $3 }'); do
+	st=/proc/$z/status
+	grep -q "^NoNewPrivs:[[:space:]]*1$" "$st" || fail "zygote $z: no no_new_privs"
+	[ "$(id -u)" -ne 0 ] || grep -q "^CapBnd:[[:space:]]*00000000000001c0$" "$st" ||
+		fail "zygote $z keeps capabilities: $(grep Cap "$st")"
+done
+
 mkdir "$T/in"
 for i in $(seq 1 30); do head -c $((3000 + i)) /dev/urandom >"$T/in/r$i"; done
 mapfile -t ids < <(sb submit -q lpd -t raw "$T"/in/r*)
@@ -32,6 +45,24 @@ took=$(grep -c "lprmon.0 pid [0-9]* replaces pid" "$T/spoolboxd.log" || true)
 [ "$took" -ge 25 ] || fail "only $took of 30 recycles handed to a replacement"
 ms=$(grep -o "replaces pid [0-9]*, ready [0-9.]* ms" "$T/spoolboxd.log" | awk '{ print $5 }' | sort -n)
 log "$took recycles of lprmon after one job each; replacement ready after the recycle began: p50 $(echo "$ms" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }') ms, max $(echo "$ms" | tail -n 1) ms"
+
+# Made by the zygote: the broker's child, sandboxed, in its cgroup.
+pid=$(worker_pid lprmon)
+zpid=$(sb workers | awk '$1 == "lprmon" && $4 == "zygote" { print $3 }')
+[ "$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")" = "$SB_PID" ] || fail "lprmon $pid is not the broker's child"
+grep -q "^Seccomp:[[:space:]]*2$" "/proc/$pid/status" || fail "lprmon $pid from the zygote is not sandboxed"
+if [ -w /sys/fs/cgroup/memory ] && [ "$(id -u)" -eq 0 ]; then
+	grep -q "memory:/spoolbox-$SB_PID/w" "/proc/$pid/cgroup" || fail "lprmon $pid is not in its memory cgroup: $(cat "/proc/$pid/cgroup")"
+fi
+n=$(grep -c "lprmon.0 pid [0-9]* from its zygote" "$T/spoolboxd.log" || true)
+[ "$n" -ge 25 ] || fail "only $n lprmon processes came from the zygote"
+# The zygote killed: the next comes, processes start meanwhile.
+kill -9 "$zpid"
+wait_until 10 "no new lprmon zygote: $(sb workers)" \
+	'sb workers | awk -v z="$zpid" '"'"'$1 == "lprmon" && $4 == "zygote" && $3 != z { ok = 1 } END { exit !ok }'"'"''
+id=$(sb submit -q lpd -t raw "$T/in/r2")
+wait_completed "$id"
+log "lprmon's processes came from its zygote $zpid, the broker's children, sandboxed; a new zygote replaced it"
 
 # A SIGKILL of the serving process: the standby serves at once.
 pid=$(worker_pid lprmon)

@@ -172,7 +172,7 @@ ready_count() { "${1:-sb}" workers 2>/dev/null | grep -c ' ready '; }
 # job_line ID: the job's row of `spoolbox jobs`.
 job_line() { sb jobs | awk -v id="$1" '$1 == id'; }
 
-worker_pid() { sb workers | awk -v k="$1" '$1 == k && $4 != "standby" { print $3; exit }'; }
+worker_pid() { sb workers | awk -v k="$1" '$1 == k && $4 != "standby" && $4 != "zygote" { print $3; exit }'; }
 
 # wait_completed ID...: every job completes (spoolbox wait exits 0).
 wait_completed() {

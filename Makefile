@@ -14,7 +14,7 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
 	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev gnuplot-nox
 
-.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos package clean
+.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos broker-leak package clean
 
 all: build
 
@@ -104,6 +104,17 @@ CHAOS_JOBS ?= 1000
 chaos: build
 	BUILD=$(abspath $(BUILD)) CHAOS_JOBS=$(CHAOS_JOBS) \
 		bash tests/integration/it_chaos.sh
+
+# The broker over RECYCLES recycles (lprmon recycled after every job),
+# built with ASan+UBSan: LeakSanitizer at its clean stop, and the slope of
+# its private bytes (ASan's quarantine grows it there; `bash
+# bench/broker-leak.sh build` gives the release build's slope).
+RECYCLES ?= 10000
+broker-leak: deps
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DSPOOLBOX_SANITIZE=ON -DSPOOLBOX_WERROR=ON >/dev/null
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	bash bench/broker-leak.sh $(SAN_BUILD) $(RECYCLES)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) build-pkg

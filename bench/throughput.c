@@ -246,5 +246,6 @@ main(int argc, char **argv)
 	}
 	report(size, paced, t_acked);
 	nng_close(s);
+	free(payload);
 	return 0;
 }

@@ -232,6 +232,14 @@ exec_child(int kind, const char *path, char **argv, char *ns,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	/* The kernel's first choice under memory pressure, before the
+	 * broker (and a zygote's processes inherit it). */
+	i = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (i < 0 || write(i, "500", 3) != 3)
+		child_say(kind_name(kind), "oom_score_adj", errno);
+	if (i >= 0)
+		close(i);
+	i = 0;
 	/* Into its memory cgroup; without it, the budget's sampling and
 	 * RLIMIT_DATA still hold. */
 	if (cgroup >= 0 && write(cgroup, "0", 1) != 1)

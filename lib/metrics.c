@@ -44,15 +44,16 @@ worker_open(FILE *f, const char *name, const Sb__WorkerInfo *w)
 }
 
 /* How much a process stands for its slot: the one serving it, else its
- * replacement being started, else one draining or standing by (shown by
- * `spoolbox workers`, not as the slot's series). */
+ * replacement being started, else one draining, standing by or a zygote
+ * (shown by `spoolbox workers`, not as the slot's series). */
 static int
 rank(const Sb__WorkerInfo *x)
 {
 	if (x->pid == 0)
 		return -1;
 	if (strcmp(x->state, "draining") == 0 ||
-	    strcmp(x->state, "standby") == 0)
+	    strcmp(x->state, "standby") == 0 ||
+	    strcmp(x->state, "zygote") == 0)
 		return 0;
 	return strcmp(x->state, "starting") == 0 ? 1 : 2;
 }

@@ -53,6 +53,13 @@ w2=$(systemctl show -P WatchdogTimestampMonotonic spoolbox.service)
 [ -n "$w1" ] && [ "$w2" -gt "$w1" ] || fail "no WATCHDOG=1 in 3 s ($w1 -> $w2)"
 [ "$(systemctl show -P NRestarts spoolbox.service)" = 0 ] || fail "the watchdog restarted it"
 say "WATCHDOG=1 keeps coming ($w1 -> $w2), no restart"
+[ "$(systemctl show -P MemoryMax spoolbox.service)" = 2147483648 ] ||
+	fail "MemoryMax is $(systemctl show -P MemoryMax spoolbox.service)"
+[ "$(systemctl show -P OOMPolicy spoolbox.service)" = continue ] || fail "OOMPolicy is not continue"
+lp=$(spoolbox workers | awk '$1 == "lprmon" && $4 == "ready" { print $3; exit }')
+[ "$(cat "/proc/$lp/oom_score_adj")" = 500 ] || fail "lprmon $lp: oom_score_adj $(cat "/proc/$lp/oom_score_adj")"
+[ "$(cat "/proc/$(systemctl show -P MainPID spoolbox.service)/oom_score_adj")" = 0 ] || fail "the broker's oom_score_adj changed"
+say "MemoryMax=2G, OOMPolicy=continue; workers' oom_score_adj 500, the broker's 0"
 
 printf '[queue.office]\nuri = lpd://127.0.0.1:%s/q\n' "$LPORT" >/etc/spoolbox/conf.d/50-office.conf
 pid=$(systemctl show -P MainPID spoolbox.service)

@@ -62,6 +62,7 @@ struct slot {
 	unsigned recycles;
 	unsigned crashes;       /* consecutive, for backoff */
 	struct timespec recycle_start; /* when the current recycle began */
+	int in_place;           /* ...and the old process stops first */
 	char last_reason[300];
 	int dormant;            /* an extra slot nobody needs now: no process */
 	struct {                /* recycles by rule (metrics) */
@@ -97,6 +98,8 @@ struct inst {
 	char user[64];          /* ...and its job's owner (fair shares) */
 	unsigned nth;           /* its slot's nth process */
 	int zygote_up;          /* a zygote that said it waits for requests */
+	int parked;             /* localspl's standby: said Hello, has no
+				 * Configure (and no store) until it serves */
 	uint64_t data_base;     /* VmData at its Hello (RLIMIT_DATA's base) */
 	uint64_t data_max;      /* the RLIMIT_DATA set on it; 0: none */
 	int limit_stale;        /* memory_limit rose past what we may raise */

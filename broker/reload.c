@@ -143,6 +143,10 @@ reload(struct broker *b, char *msg, size_t len)
 		if (!respool || s->kind != SB__WORKER_KIND__LOCALSPL ||
 		    s->cur == NULL)
 			continue;
+		/* Its standby's view lacks them too. */
+		if (review && s->spare != NULL)
+			supervise_stop(b, s->spare, "reload: the directories "
+			    "of its file: queues changed");
 		if (review)
 			supervise_recycle(b, s->cur, "reload: the directories "
 			    "of its file: queues changed", NULL);

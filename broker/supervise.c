@@ -289,6 +289,8 @@ inst_reset(struct broker *b, struct inst *w, struct slot *s, pid_t pid)
 	w->jobs = 0;
 	w->measure_due = 0;
 	w->killed = 0;
+	w->parked = 0;
+	w->zygote_up = 0;
 	w->term_sent = 0;
 	w->private_bytes = 0;
 	w->fds = 0;
@@ -596,6 +598,17 @@ send_drain(struct broker *b, struct inst *w)
 	supervise_send(b, w, &e);
 }
 
+/* Milliseconds since s's recycle began. */
+static double
+since_recycle(const struct slot *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - s->recycle_start.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - s->recycle_start.tv_nsec) / 1e6;
+}
+
 /* A hello arrived: the process is ready; a replacement takes over. */
 /* w, the slot's next, is ready: it serves, and the old one drains. */
 static void
@@ -606,13 +619,10 @@ take_over(struct broker *b, struct slot *s, struct inst *w)
 	s->cur = w;
 	s->next = NULL;
 	if (old != NULL && old->pidfd >= 0) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
 		log_info("%s.%u pid %d replaces pid %d, ready %.3f ms after "
 			 "the recycle began",
 		    kind_name(w->kind), w->idx, (int)w->pid, (int)old->pid,
-		    (double)(now.tv_sec - s->recycle_start.tv_sec) * 1e3 +
-			(double)(now.tv_nsec - s->recycle_start.tv_nsec) / 1e6);
+		    since_recycle(s));
 		send_drain(b, old);
 	}
 }
@@ -620,10 +630,19 @@ take_over(struct broker *b, struct slot *s, struct inst *w)
 static void
 ready(struct broker *b, struct inst *w)
 {
+	struct slot *s = w->slot;
+
 	w->state = W_READY;
 	budget_limit_ready(b, w);
-	if (w->slot->next == w)
-		take_over(b, w->slot, w);
+	if (s->next == w) {
+		take_over(b, s, w);
+	} else if (s->in_place) {
+		/* localspl's hand-over: the old one stopped first. */
+		s->in_place = 0;
+		log_info("%s.%u pid %d ready %.3f ms after the recycle began "
+			 "(in place)", kind_name(w->kind), w->idx,
+		    (int)w->pid, since_recycle(s));
+	}
 }
 
 /* The slot's standby, taken out of standby (NULL: none). */
@@ -710,6 +729,26 @@ remember(struct broker *b, const struct inst *w, int restart,
 	    reason);
 }
 
+/* Does a standby of this kind wait for its Configure until it serves?
+ * localspl's does: the job store has one writer, and opening it is the
+ * start's one step that must wait for the old process to end. */
+static int
+parks(int kind)
+{
+	return kind == SB__WORKER_KIND__LOCALSPL;
+}
+
+static void send_configure(struct broker *b, struct inst *w);
+
+/* A parked standby serves: its Configure now (it opens the store). */
+static void
+unpark(struct broker *b, struct inst *w)
+{
+	w->parked = 0;
+	send_configure(b, w);
+	ready(b, w);
+}
+
 /* Graceful recycle of a serving process (see the file header). */
 void
 supervise_recycle(struct broker *b, struct inst *w, const char *why,
@@ -734,7 +773,7 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why,
 	}
 	log_event(LOG_INFO, &a, "recycling %s.%u pid %d: %s",
 	    kind_name(w->kind), w->idx, (int)w->pid, why);
-	if (s->spare != NULL) { /* at once, when it is ready */
+	if (s->spare != NULL && !parks(w->kind)) { /* at once, when ready */
 		s->next = take_spare(s);
 		if (s->next->state == W_READY)
 			take_over(b, s, s->next);
@@ -743,6 +782,7 @@ supervise_recycle(struct broker *b, struct inst *w, const char *why,
 	if (w->kind != SB__WORKER_KIND__LOCALSPL &&
 	    (s->next = spawn(b, s)) != NULL)
 		return; /* drained once the replacement is ready */
+	s->in_place = 1;
 	send_drain(b, w); /* in place: the slot restarts when it exits */
 }
 
@@ -813,6 +853,27 @@ slot_vacate(struct broker *b, struct slot *s, const struct inst *w,
 		s->cur = NULL;
 	else
 		s->next = NULL;
+	/* localspl's parked standby, once the old one has let go of the
+	 * store: the hand-over is its Configure and the store's opening. */
+	if (s->cur == NULL && s->next == NULL && s->spare != NULL &&
+	    s->spare->parked && !b->stopping) {
+		int recycled = s->in_place && !crash;
+		s->in_place = 0;
+		s->cur = take_spare(s);
+		unpark(b, s->cur);
+		if (recycled)
+			log_info("%s.%u pid %d takes over from pid %d (standby), "
+				 "%.3f ms after the recycle began",
+			    kind_name(w->kind), w->idx, (int)s->cur->pid,
+			    (int)w->pid, since_recycle(s));
+		else
+			log_info("%s.%u pid %d takes over from pid %d at once "
+				 "(standby)", kind_name(w->kind), w->idx,
+			    (int)s->cur->pid, (int)w->pid);
+		if (crash)
+			crash_breaker(b, w->kind, now);
+		return;
+	}
 	/* A standby ready takes the place of one that crashed at once. */
 	if (s->cur == NULL && s->next == NULL && s->spare != NULL &&
 	    s->spare->state == W_READY && !b->stopping) {
@@ -905,6 +966,9 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 	fill_loss(w, crash ? s->last_reason
 	    : w->stop_reason[0] ? w->stop_reason
 				: why, lost);
+	/* A standby held nothing (localspl's: not even the store). */
+	if (s->spare == w)
+		lost->kind = 0;
 	if (cpu)
 		lost->result = SB__RESULT__PERMANENT;
 	if (s->cur == w || s->next == w || s->spare == w)
@@ -912,6 +976,7 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 	w->state = W_FREE;
 	w->pid = 0;
 	w->token = 0;
+	w->parked = 0;
 	atomic_store(&w->expect_pid, 0);
 }
 
@@ -937,7 +1002,7 @@ supervise_measure(struct broker *b, struct inst *w, uint64_t now,
 
 	/* Before its Hello a process may still be the broker's fork, with
 	 * the broker's fds: nothing to measure yet. */
-	if (w->state == W_STARTING)
+	if (w->state == W_STARTING && !w->parked)
 		return;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1023,12 +1088,15 @@ static void
 tick_standby(struct broker *b, struct slot *s, uint64_t now)
 {
 	int want = b->cfg.workers[s->kind].standby != 0 &&
-	    !kind_info(s->kind)->singleton && !b->stopping && !s->dormant &&
-	    s->cur != NULL && b->failed[s->kind][0] == '\0';
+	    (!kind_info(s->kind)->singleton || parks(s->kind)) &&
+	    !b->stopping && !s->dormant && s->cur != NULL &&
+	    b->failed[s->kind][0] == '\0';
+	/* Not localspl's: its view follows the config (file: queues). */
+	int zyg = want && !kind_info(s->kind)->singleton;
 
-	if (!want && s->zyg != NULL && !s->zyg->killed)
+	if (!zyg && s->zyg != NULL && !s->zyg->killed)
 		terminate(s->zyg);
-	if (want && s->zyg == NULL && now >= s->zyg_at &&
+	if (zyg && s->zyg == NULL && now >= s->zyg_at &&
 	    (s->zyg = spawn_exec(b, s, 1)) == NULL)
 		s->zyg_at = now + 1000;
 	if (!want && s->spare != NULL && s->spare->state != W_FREE &&
@@ -1357,6 +1425,14 @@ hello(struct broker *b, struct inst *w, const sb_env *e)
 		log_error("%s.%u pid %d: %s", kind_name(w->kind), w->idx,
 		    (int)w->pid, why);
 		supervise_stop(b, w, why);
+		return;
+	}
+	if (parks(w->kind) && w == w->slot->spare) {
+		w->parked = 1; /* measured and shown; Configure when it serves */
+		proc_sandbox(w);
+		proc_sample(w, 0);
+		log_debug("%s.%u pid %d parked", kind_name(w->kind), w->idx,
+		    (int)w->pid);
 		return;
 	}
 	send_configure(b, w);

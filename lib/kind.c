@@ -29,7 +29,7 @@ static const struct kind_info kinds[SB_KINDS] = {
 		 * times (its memory and handle budgets still do, on a
 		 * leak). */
 		.defaults = { COMMON_DEFAULTS, .memory_budget = 32 << 20,
-		    .handle_budget = 256, .max_jobs = 1000000 },
+		    .handle_budget = 256, .max_jobs = 1000000, .standby = 1 },
 	},
 	[SB__WORKER_KIND__PRINTPROC] = {
 		.name = "printproc", .account = "spoolbox-pp",

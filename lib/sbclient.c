@@ -217,6 +217,7 @@ sbclient_call(nng_socket s, sb_env *req, int retry_ms, char *err,
 	uint64_t deadline = now_mono_ms() + (uint64_t)(retry_ms > 0 ? retry_ms
 								   : 0);
 	static uint64_t next_id;
+	unsigned wait = 2; /* a local spooler's hand-over takes ~10 ms */
 	sb_env *rep;
 
 	for (;;) {
@@ -226,7 +227,8 @@ sbclient_call(nng_socket s, sb_env *req, int retry_ms, char *err,
 		if (!unavailable(rep) || now_mono_ms() >= deadline)
 			return rep;
 		chan_free(rep);
-		sleep_ms(50);
+		sleep_ms(wait);
+		wait = wait < 25 ? wait * 2 : 50;
 	}
 }
 

@@ -93,7 +93,6 @@ zygote(const char *url)
 
 	if (slash == NULL)
 		fatal("--zygote: no directory in %s", url);
-	sandbox_zygote();
 	/* Up (our pid): the broker may ask now. */
 	if (write(WORKER_FDCHAN, &(pid_t){ getpid() }, sizeof(pid_t)) !=
 	    sizeof(pid_t))
@@ -178,7 +177,10 @@ worker_connect(struct worker *w, const char *url)
 	if ((rv = chan_send(w->sock, &hello, 0)) != 0)
 		fatal("hello to broker: %s", nng_strerror(rv));
 
-	if (worker_next(w, 10000, &e) != WORKER_MSG)
+	/* localspl's standby waits for it until it is to serve (the
+	 * broker's end, or ours, ends the wait too). */
+	if (worker_next(w, w->kind == SB__WORKER_KIND__LOCALSPL ? -1 : 10000,
+		&e) != WORKER_MSG)
 		fatal("no configuration from the broker within 10s");
 	if (e->body_case != SB__ENVELOPE__BODY_CONFIGURE)
 		worker_violation(w, e);
@@ -269,6 +271,9 @@ worker_start(struct worker *w, int argc, char **argv, int kind)
 	 * is an error to report, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Namespaces were made for us: we are to be sandboxed. */
+	if (w->namespaces != 0)
+		sandbox_early();
 	if (zyg)
 		url = zygote(url);
 	worker_connect(w, url);

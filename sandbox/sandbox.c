@@ -494,7 +494,7 @@ drop_privileges(const struct sandbox_spec *spec)
 }
 
 void
-sandbox_zygote(void)
+sandbox_early(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];

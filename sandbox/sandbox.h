@@ -91,11 +91,11 @@ int sandbox_map(pid_t pid, int fd, uid_t uid, gid_t gid);
 /* Apply spec to the calling process; fatal() when a step fails. */
 void sandbox_enter(const struct sandbox_spec *spec, struct sandbox_state *st);
 
-/* A zygote (lib/worker.c), before it makes any process: no capability
- * but what becoming the kind's account takes (CAP_SETUID, CAP_SETGID,
- * CAP_SETPCAP, in the bounding set too), and no_new_privs; fatal() when
- * that fails. Its processes enter their sandbox as any other. */
-void sandbox_zygote(void);
+/* A sandboxed worker (and a zygote) before it hears from anyone, before
+ * nng starts a thread: no capability but what becoming its account takes
+ * (CAP_SETUID, CAP_SETGID, CAP_SETPCAP, in the bounding set too), and
+ * no_new_privs; fatal() when that fails. sandbox_enter() drops the rest. */
+void sandbox_early(void);
 
 /* "enforce", "audit", "off": the mode's one spelling, in the config and
  * in Configure. from_name: -1 when name is none of them. */

@@ -6,7 +6,9 @@
 # is recycled after every job: each replacement was ready before the
 # recycle began), a SIGKILL of the serving process too, and the next
 # standby follows; with standby = 0 (live, by `spoolbox budget`) none is
-# kept. Beside each such slot a zygote (loaded, unsandboxed, holding only
+# kept. localspl's standby is parked: connected, but given its Configure
+# (and so the job store) only once the serving one has let go of it.
+# Beside each delivery and conversion slot a zygote (loaded, unsandboxed, holding only
 # CAP_SETUID/SETGID/SETPCAP, no_new_privs) makes the slot's processes
 # without an exec; they are the broker's children, in their own memory
 # cgroup, sandboxed as any other; a zygote killed is replaced, and
@@ -71,6 +73,22 @@ wait_until 5 "no standby took over from pid $pid" \
 	'has "lprmon.0 pid [0-9]* takes over from pid $pid at once (standby)" "$T/spoolboxd.log"'
 id=$(sb submit -q lpd -t raw "$T/in/r1")
 wait_completed "$id"
+
+# localspl's standby: parked (Hello said, no Configure, no store open)
+# until the serving one has let go of the store, then it serves.
+wait_until 10 "no localspl standby: $(sb workers)" 'sb workers | has "^localspl .* standby "'
+park=$(sb workers | awk '$1 == "localspl" && $4 == "standby" { print $3 }')
+ls -l "/proc/$park/fd/" | has "$T/spool/" && fail "localspl's standby $park has the store open: $(ls -l "/proc/$park/fd")"
+spl=$(worker_pid localspl)
+sb budget localspl max_jobs=1 >/dev/null # it has done more: recycled now
+wait_until 10 "localspl's standby $park did not take over" \
+	'has "localspl.0 pid $park takes over from pid $spl (standby)" "$T/spoolboxd.log"'
+sb budget localspl max_jobs=1000000 >/dev/null
+id=$(sb submit -q lpd -t raw "$T/in/r3")
+wait_completed "$id"
+id=$(sb submit -q lpd -t raw "$T/in/r4")
+wait_completed "$id"
+log "localspl: $(grep -o "takes over from pid $spl (standby), [0-9.]* ms after the recycle began" "$T/spoolboxd.log")"
 
 # standby = 0, live: none kept.
 sb budget lprmon standby=0 >/dev/null

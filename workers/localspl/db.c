@@ -124,6 +124,10 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 	/* A localspl killed with its broker may hold the lock a moment
 	 * longer than its successor takes to start. */
 	sqlite3_busy_timeout(d->h, 5000);
+	/* A recycle hands the store over: the next process reads the WAL
+	 * back (it is as durable as the database), so closing need not
+	 * checkpoint and sync it first (the hand-over's longest step). */
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	/* WAL: readers never wait. NORMAL: a commit is in order in the
 	 * WAL (never corrupt); a durable one also syncs the WAL, which is
 	 * what FULL does at every commit (db_commit()). */

@@ -118,6 +118,7 @@ reload(struct broker *b, char *msg, size_t len)
 	    nc.lsn_step_timeout != b->cfg.lsn_step_timeout ||
 	    nc.lsn_tls != b->cfg.lsn_tls ||
 	    nc.lsn_auth_basic != b->cfg.lsn_auth_basic ||
+	    strcmp(nc.default_queue, b->cfg.default_queue) != 0 ||
 	    strcmp(nc.lsn_tls_cert, b->cfg.lsn_tls_cert) != 0 ||
 	    strcmp(nc.lsn_tls_key, b->cfg.lsn_tls_key) != 0;
 	config_free(&b->cfg);

@@ -1388,6 +1388,7 @@ send_configure(struct broker *b, struct inst *w)
 		c.max_job_size = b->cfg.max_job_size;
 		c.tls = (char *)config_tls_name(b->cfg.lsn_tls);
 		c.auth_basic = b->cfg.lsn_auth_basic != 0;
+		c.default_queue = b->cfg.default_queue;
 		if (b->tls_cert_pem != NULL && b->tls_key_pem != NULL) {
 			c.tls_cert_pem = b->tls_cert_pem;
 			c.tls_key_pem = b->tls_key_pem;

@@ -418,6 +418,10 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 		if (strlen(val) >= sizeof(c->admin_group))
 			return set_err(p, "%s too long: '%s'", key, val);
 		strcpy(c->admin_group, val);
+	} else if (strcmp(key, "default_queue") == 0) {
+		if (strlen(val) >= sizeof(c->default_queue))
+			return set_err(p, "%s too long: '%s'", key, val);
+		strcpy(c->default_queue, val);
 	} else if ((k = key_find(spooler_keys, key)) != NULL) {
 		return key_set(k, c, val, p->err, sizeof(p->err)) == 0;
 	} else if (strcmp(key, "allowed_prefixes") == 0) {
@@ -1095,6 +1099,12 @@ check_all(const struct parse_ctx *p, char *err, size_t errlen)
 			q->keep_jobs = c->history_limit;
 		if (q->keep_days == UINT64_MAX)
 			q->keep_days = c->keep_days;
+	}
+	if (c->default_queue[0] != '\0' &&
+	    config_queue(c, c->default_queue) == NULL) {
+		snprintf(err, errlen, "%s: default_queue = %s: no such queue",
+		    c->path, c->default_queue);
+		return -1;
 	}
 	/* A descriptor per connection, and room for the rest. */
 	if (c->nlisten > 0 &&

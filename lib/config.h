@@ -108,6 +108,7 @@ struct sb_config {
 	char spool_dir[PATH_MAX];
 	char runtime_dir[PATH_MAX];
 	char admin_group[64];
+	char default_queue[65];      /* "": none (CUPS-Get-Default) */
 	uint64_t sample_interval;
 	uint64_t io_timeout;
 	uint64_t connect_timeout;     /* reaching a printer, ms */

@@ -61,6 +61,16 @@ job_reason(int s)
 	}
 }
 
+/* Asked of the server: is the job's queue one this client may use? */
+static int
+queue_visible(const struct req *r, const char *name)
+{
+	const struct lsn_queue *q = lsn_queue(r->c->l, name);
+
+	return q != NULL && lsn_allowed(r->c->l, q,
+	    (const struct sockaddr *)&r->c->peer);
+}
+
 /* A job's attributes into the response, as many as ra asks for. */
 static void
 add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
@@ -68,7 +78,7 @@ add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
 	char uri[1200], puri[1100], user[128];
 	ipp_t *a = ippNew();
 
-	printer_uri(r, puri, sizeof(puri));
+	queue_uri(r, ji->queue, puri, sizeof(puri));
 	snprintf(uri, sizeof(uri), "%s/%" PRIu64, puri, ji->id);
 	/* Another user's job: its number and state, nothing of who or
 	 * what (as `spoolbox jobs` shows it to others). */
@@ -436,6 +446,41 @@ cancel_one(struct req *r, uint64_t id)
 		chan_free(a);
 }
 
+/* Cancel-Jobs and Purge-Jobs (`cancel -a QUEUE`): every unfinished job
+ * of the queue its caller may cancel: an admin's login all of them,
+ * anyone else their own (localspl decides); job-ids: those. */
+void
+cancel_jobs(struct req *r)
+{
+	Sb__JobCtlReq ctl = SB__JOB_CTL_REQ__INIT;
+	ipp_attribute_t *ids = ippFindAttribute(r->in, "job-ids",
+	    IPP_TAG_INTEGER);
+	sb_env e, *a;
+
+	if (ids != NULL) {
+		for (int k = 0; k < ippGetCount(ids); k++)
+			cancel_one(r, (uint64_t)ippGetInteger(ids, k));
+		return;
+	}
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
+	e.job_ctl_req = &ctl;
+	ctl.action = SB__JOB_ACTION__CANCEL;
+	ctl.queue = (char *)r->q->cfg->name;
+	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
+	if (a == NULL)
+		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
+	else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP)
+		status(r, ipp_status_of(a->error_rep->code), "%s",
+		    a->error_rep->message);
+	else
+		log_info("ipp %s: %u job(s) of %s canceled by %s",
+		    r->c->peer_str, a->body_case == SB__ENVELOPE__BODY_JOBS_REP
+			? a->jobs_rep->count : 0, r->q->cfg->name, r->user);
+	if (a != NULL)
+		chan_free(a);
+}
+
 /* Cancel-My-Jobs: every job of the requesting user not yet final, or
  * those of job-ids. */
 void
@@ -449,7 +494,7 @@ cancel_my_jobs(struct req *r)
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
 	e.jobs_req = &jr;
-	jr.queue = (char *)r->q->cfg->name;
+	jr.queue = r->q != NULL ? (char *)r->q->cfg->name : "";
 	if ((a = lsn_call(r->c->l, &e, r->user, ANSWER_MS)) == NULL ||
 	    a->body_case != SB__ENVELOPE__BODY_JOBS_REP) {
 		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
@@ -499,7 +544,8 @@ jobs(struct req *r, uint64_t id)
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
 	e.jobs_req = &jr;
-	jr.queue = (char *)r->q->cfg->name;
+	/* The server named (ipp://HOST/, /jobs/N): every queue's. */
+	jr.queue = r->q != NULL ? (char *)r->q->cfg->name : "";
 	jr.job_id = id;
 	jr.all = completed || id != 0;
 	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
@@ -516,6 +562,8 @@ jobs(struct req *r, uint64_t id)
 				continue;
 			if (mine != NULL && ippGetBoolean(mine, 0) &&
 			    strcmp(ji->user, r->user) != 0)
+				continue;
+			if (r->q == NULL && !queue_visible(r, ji->queue))
 				continue;
 			if (lim != NULL && n >= ippGetInteger(lim, 0))
 				break;

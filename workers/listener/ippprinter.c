@@ -201,7 +201,10 @@ server_attrs(const struct lsn *l, ipp_t *a)
 		IPP_OP_CREATE_JOB, IPP_OP_SEND_DOCUMENT, IPP_OP_CANCEL_JOB,
 		IPP_OP_GET_JOB_ATTRIBUTES, IPP_OP_GET_JOBS,
 		IPP_OP_GET_PRINTER_ATTRIBUTES, IPP_OP_CANCEL_MY_JOBS,
-		IPP_OP_CLOSE_JOB, IPP_OP_IDENTIFY_PRINTER };
+		IPP_OP_CLOSE_JOB, IPP_OP_IDENTIFY_PRINTER, IPP_OP_CANCEL_JOBS,
+		IPP_OP_PURGE_JOBS,
+		IPP_OP_CUPS_GET_DEFAULT, IPP_OP_CUPS_GET_PRINTERS,
+		IPP_OP_CUPS_GET_CLASSES };
 	time_t up = (time_t)(l->started_wall_ms / 1000);
 
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
@@ -234,6 +237,17 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	    "printer-state-change-time", (int)up);
 }
 
+/* CUPS' printer-type bits for q (lpstat, DNS-SD's printer-type): a
+ * printer, not a class; copies; black and white, and two-sided when the
+ * queue says its printer can. */
+int
+queue_ptype(const struct lsn_queue *q)
+{
+	return CUPS_PRINTER_BW | CUPS_PRINTER_COPIES |
+	    (strstr(q->cfg->sides, "two-sided") != NULL ? CUPS_PRINTER_DUPLEX
+							 : 0);
+}
+
 /* Who the queue is: names, make, device id, organization. */
 static void
 description_attrs(const struct lsn_queue *q, ipp_t *a)
@@ -248,7 +262,10 @@ description_attrs(const struct lsn_queue *q, ipp_t *a)
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-location",
 	    NULL, "");
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT,
-	    "printer-make-and-model", NULL, "spoolbox queue");
+	    "printer-make-and-model", NULL, "spoolbox " SPOOLBOX_VERSION
+	    " queue");
+	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-type",
+	    queue_ptype(q));
 	snprintf(devid, sizeof(devid), "MFG:spoolbox;MDL:%s;CMD:%s;", c->name,
 	    c->datatype == SB__DATA_TYPE__POSTSCRIPT ? "PS"
 	    : c->datatype == SB__DATA_TYPE__PDF	     ? "PDF"
@@ -382,11 +399,13 @@ request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
 		    : IPP_PSTATE_IDLE);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
 	    "printer-state-reasons", NULL, stopped ? "paused" : "none");
+	/* Nothing to say when all is well (as CUPS: lpstat prints it). */
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT, "printer-state-message",
 	    NULL, qi != NULL && qi->reason[0] ? qi->reason
 	    : stopped			      ? "stopped"
-					      : "ready");
-	ippAddBoolean(a, IPP_TAG_PRINTER, "printer-is-accepting-jobs", 1);
+					      : "");
+	ippAddBoolean(a, IPP_TAG_PRINTER, "printer-is-accepting-jobs",
+	    qi == NULL || qi->accepting);
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "queued-job-count",
 	    qi != NULL ? (int)(qi->pending + qi->active) : 0);
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER, "printer-up-time",
@@ -408,22 +427,36 @@ printer_attrs(struct req *r, const Sb__QueueInfo *qi)
 	return a;
 }
 
-/* localspl's view of the queue (NULL when it does not answer). */
+/* localspl's view of every queue (NULL when it does not answer). */
 static sb_env *
-queue_info(struct req *r, const Sb__QueueInfo **qi)
+queues_ask(struct req *r)
 {
 	Sb__QueuesReq qr = SB__QUEUES_REQ__INIT;
-	sb_env e, *a;
+	sb_env e;
 
-	*qi = NULL;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_QUEUES_REQ;
 	e.queues_req = &qr;
-	if ((a = ask(r, &e, r->user, SB__ENVELOPE__BODY_QUEUES_REP)) == NULL)
-		return NULL;
-	for (size_t i = 0; i < a->queues_rep->n_queues; i++)
-		if (strcmp(a->queues_rep->queues[i]->name, r->q->cfg->name) == 0)
-			*qi = a->queues_rep->queues[i];
+	return ask(r, &e, r->user, SB__ENVELOPE__BODY_QUEUES_REP);
+}
+
+/* The queue named in localspl's answer a (NULL: none, or no answer). */
+static const Sb__QueueInfo *
+queue_find(const sb_env *a, const char *name)
+{
+	for (size_t i = 0; a != NULL && i < a->queues_rep->n_queues; i++)
+		if (strcmp(a->queues_rep->queues[i]->name, name) == 0)
+			return a->queues_rep->queues[i];
+	return NULL;
+}
+
+/* localspl's view of r's queue (NULL when it does not answer). */
+static sb_env *
+queue_info(struct req *r, const Sb__QueueInfo **qi)
+{
+	sb_env *a = queues_ask(r);
+
+	*qi = queue_find(a, r->q->cfg->name);
 	return a;
 }
 
@@ -451,4 +484,125 @@ identify_printer(struct req *r)
 {
 	log_info("ipp %s: %s asks printer %s to identify itself",
 	    r->c->peer_str, r->user, r->q->cfg->name);
+}
+
+/* ---- CUPS' own operations, as its clients (lpstat, lp, cancel,
+ * lpoptions) send them to the server's URI ---- */
+
+/* One queue as CUPS-Get-Printers lists it: its attributes, and CUPS'
+ * device-uri, which here is where to print to it (spoolbox's URI for
+ * the queue, never the printer behind it). */
+static void
+list_queue(struct req *r, const Sb__QueueInfo *qi, cups_array_t *ra,
+    int sep)
+{
+	ipp_t *a = printer_attrs(r, qi);
+	char uri[1100];
+
+	printer_uri(r, uri, sizeof(uri));
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "device-uri", NULL, uri);
+	ippAddBoolean(a, IPP_TAG_PRINTER, "printer-is-shared", 1);
+	ippAddBoolean(a, IPP_TAG_PRINTER, "printer-is-temporary", 0);
+	if (sep)
+		ippAddSeparator(r->out);
+	ippCopyAttributes(r->out, a, 0, wanted, ra);
+	ippDelete(a);
+}
+
+/* May r's client see queue i (its allow list, else the listener's)? */
+static int
+visible(const struct req *r, size_t i)
+{
+	return lsn_allowed(r->c->l, &r->c->l->queues[i],
+	    (const struct sockaddr *)&r->c->peer);
+}
+
+/* CUPS-Get-Printers: every queue the client may use, from
+ * first-printer-name on, at most limit, of the printer-type asked
+ * (printer-type-mask); CUPS answers not-found when there is none. */
+void
+cups_get_printers(struct req *r)
+{
+	ipp_attribute_t *lim = ippFindAttribute(r->in, "limit",
+	    IPP_TAG_INTEGER);
+	ipp_attribute_t *first = ippFindAttribute(r->in, "first-printer-name",
+	    IPP_TAG_NAME);
+	ipp_attribute_t *type = ippFindAttribute(r->in, "printer-type",
+	    IPP_TAG_ENUM);
+	ipp_attribute_t *mask = ippFindAttribute(r->in, "printer-type-mask",
+	    IPP_TAG_ENUM);
+	int t = type != NULL ? ippGetInteger(type, 0) : 0;
+	int m = mask != NULL ? ippGetInteger(mask, 0) : 0;
+	int max = lim != NULL && ippGetInteger(lim, 0) > 0
+	    ? ippGetInteger(lim, 0)
+	    : INT32_MAX;
+	cups_array_t *ra = ippCreateRequestedArray(r->in);
+	sb_env *a = queues_ask(r);
+	struct lsn *l = r->c->l;
+	size_t i = 0;
+	int n = 0, any = 0;
+
+	if (first != NULL)
+		while (i < l->nqueues && strcmp(l->queues[i].cfg->name,
+					     ippGetString(first, 0, NULL)) != 0)
+			i++;
+	if (i == l->nqueues)
+		i = 0; /* as CUPS: an unknown name starts at the first */
+	for (; i < l->nqueues && n < max; i++) {
+		if (!visible(r, i))
+			continue;
+		any = 1;
+		if ((queue_ptype(&l->queues[i]) & m) != t)
+			continue;
+		r->q = &l->queues[i];
+		list_queue(r, queue_find(a, r->q->cfg->name), ra, n++ > 0);
+	}
+	r->q = NULL;
+	if (!any)
+		status(r, IPP_STATUS_ERROR_NOT_FOUND, "No destinations added.");
+	else
+		status(r, IPP_STATUS_OK, NULL);
+	cupsArrayDelete(ra);
+	if (a != NULL)
+		chan_free(a);
+}
+
+/* CUPS-Get-Classes: spoolbox has no classes (pools are queues); an
+ * empty list, as CUPS gives when it has printers and no class. */
+void
+cups_get_classes(struct req *r)
+{
+	for (size_t i = 0; i < r->c->l->nqueues; i++)
+		if (visible(r, i)) {
+			status(r, IPP_STATUS_OK, NULL);
+			return;
+		}
+	status(r, IPP_STATUS_ERROR_NOT_FOUND, "No destinations added.");
+}
+
+/* CUPS-Get-Default: [spooler] default_queue, when this client may use
+ * it. */
+void
+cups_get_default(struct req *r)
+{
+	const char *name = r->c->l->w->cfg->default_queue;
+	cups_array_t *ra;
+	sb_env *a;
+
+	for (size_t i = 0; i < r->c->l->nqueues; i++) {
+		if (strcmp(r->c->l->queues[i].cfg->name, name) != 0 ||
+		    !visible(r, i))
+			continue;
+		ra = ippCreateRequestedArray(r->in);
+		a = queues_ask(r);
+		r->q = &r->c->l->queues[i];
+		list_queue(r, queue_find(a, name), ra, 0);
+		r->q = NULL;
+		cupsArrayDelete(ra);
+		if (a != NULL)
+			chan_free(a);
+		status(r, IPP_STATUS_OK, NULL);
+		return;
+	}
+	status(r, IPP_STATUS_ERROR_NOT_FOUND, "No default printer.");
 }

@@ -88,10 +88,16 @@ ask(struct req *r, sb_env *e, const char *user, int want)
 }
 
 void
-printer_uri(const struct req *r, char *buf, size_t len)
+queue_uri(const struct req *r, const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s://%s/printers/%s", r->tls ? "ipps" : "ipp",
-	    r->host, r->q->cfg->name);
+	    r->host, name);
+}
+
+void
+printer_uri(const struct req *r, char *buf, size_t len)
+{
+	queue_uri(r, r->q->cfg->name, buf, len);
 }
 
 /* Does q take documents of type t? A queue with a datatype takes what

@@ -22,26 +22,57 @@
 #include "log.h"
 #include "util.h"
 
-/* The operations served: each one's handler, and whether it needs a job
- * (job-id, or a job-uri) to act on. Anyone the queue's allow list lets
- * in may call each; localspl decides who may act on which job. */
+/* The operations served: each one's handler, whether it needs a job
+ * (job-id, or a job-uri) to act on, and whether it may name the server
+ * instead of a queue (ipp://HOST/, ipp://HOST/jobs/N: how CUPS' own
+ * clients ask). Anyone the queue's allow list (the server's: the
+ * listener's) lets in may call each; localspl decides who may act on
+ * which job. */
 static const struct ipp_op {
 	ipp_op_t op;
 	void (*handler)(struct req *r);
 	int needs_job;
+	int server;
 } ops[] = {
-	{ IPP_OP_PRINT_JOB, print_job, 0 },
-	{ IPP_OP_VALIDATE_JOB, validate_job, 0 },
-	{ IPP_OP_CREATE_JOB, create_job, 0 },
-	{ IPP_OP_SEND_DOCUMENT, send_document, 1 },
-	{ IPP_OP_CANCEL_JOB, cancel_job, 1 },
-	{ IPP_OP_GET_JOB_ATTRIBUTES, get_job_attributes, 1 },
-	{ IPP_OP_GET_JOBS, get_jobs, 0 },
-	{ IPP_OP_GET_PRINTER_ATTRIBUTES, get_printer_attributes, 0 },
-	{ IPP_OP_CANCEL_MY_JOBS, cancel_my_jobs, 0 },
-	{ IPP_OP_CLOSE_JOB, close_job, 1 },
-	{ IPP_OP_IDENTIFY_PRINTER, identify_printer, 0 },
+	{ IPP_OP_PRINT_JOB, print_job, 0, 0 },
+	{ IPP_OP_VALIDATE_JOB, validate_job, 0, 0 },
+	{ IPP_OP_CREATE_JOB, create_job, 0, 0 },
+	{ IPP_OP_SEND_DOCUMENT, send_document, 1, 0 },
+	{ IPP_OP_CANCEL_JOB, cancel_job, 1, 1 },
+	{ IPP_OP_GET_JOB_ATTRIBUTES, get_job_attributes, 1, 1 },
+	{ IPP_OP_GET_JOBS, get_jobs, 0, 1 },
+	{ IPP_OP_GET_PRINTER_ATTRIBUTES, get_printer_attributes, 0, 0 },
+	{ IPP_OP_CANCEL_MY_JOBS, cancel_my_jobs, 0, 1 },
+	{ IPP_OP_CANCEL_JOBS, cancel_jobs, 0, 0 },
+	{ IPP_OP_PURGE_JOBS, cancel_jobs, 0, 0 },
+	{ IPP_OP_CLOSE_JOB, close_job, 1, 0 },
+	{ IPP_OP_IDENTIFY_PRINTER, identify_printer, 0, 0 },
+	{ IPP_OP_CUPS_GET_DEFAULT, cups_get_default, 0, 1 },
+	{ IPP_OP_CUPS_GET_PRINTERS, cups_get_printers, 0, 1 },
+	{ IPP_OP_CUPS_GET_CLASSES, cups_get_classes, 0, 1 },
 };
+
+static const struct ipp_op *
+op_find(ipp_op_t op)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (ops[i].op == op)
+			return &ops[i];
+	return NULL;
+}
+
+/* Does the resource name the server rather than a queue: /, /printers,
+ * /jobs, /jobs/N (CUPS' clients send their jobs' URIs so)? */
+static int
+names_server(const char *resource)
+{
+	return strcmp(resource, "/") == 0 || strcmp(resource, "") == 0 ||
+	    strcmp(resource, "/printers") == 0 ||
+	    strcmp(resource, "/printers/") == 0 ||
+	    strcmp(resource, "/jobs") == 0 ||
+	    (strncmp(resource, "/jobs/", 6) == 0 &&
+		strspn(resource + 6, "0123456789") == strlen(resource + 6));
+}
 
 void *
 ipp_accept(int listen_fd)
@@ -72,6 +103,21 @@ ipp_init(struct lsn *l)
 	ipp_t *t = ippNew();
 	ippDelete(t);
 	printer_build(l);
+}
+
+/* The request names the server: every queue this client may use. 0, or
+ * -1 after an error status. */
+static int
+server_scope(struct req *r)
+{
+	r->q = NULL;
+	if (!lsn_allowed(r->c->l, NULL, (const struct sockaddr *)&r->c->peer)) {
+		log_warn("ipp %s: not in the listener's allow list",
+		    r->c->peer_str);
+		status(r, IPP_STATUS_ERROR_FORBIDDEN, "not allowed");
+		return -1;
+	}
+	return 0;
 }
 
 /* The operation attributes every request starts with (RFC 8011 4.1.4);
@@ -117,6 +163,11 @@ check_operation(struct req *r)
 	uri = ippFindAttribute(r->in, "printer-uri", IPP_TAG_URI);
 	if (uri == NULL)
 		uri = ippFindAttribute(r->in, "job-uri", IPP_TAG_URI);
+	const struct ipp_op *op = op_find(ippGetOperation(r->in));
+	/* CUPS' own operations name no URI: the server is the one asked. */
+	if (uri == NULL && op != NULL && op->server &&
+	    ippGetOperation(r->in) >= IPP_OP_CUPS_GET_DEFAULT)
+		return server_scope(r);
 	if (uri == NULL || ippGetGroupTag(uri) != IPP_TAG_OPERATION ||
 	    httpSeparateURI(HTTP_URI_CODING_ALL, ippGetString(uri, 0, NULL),
 		scheme, sizeof(scheme), userpass, sizeof(userpass), host,
@@ -125,6 +176,8 @@ check_operation(struct req *r)
 		status(r, IPP_STATUS_ERROR_BAD_REQUEST, "no printer-uri");
 		return -1;
 	}
+	if (names_server(resource) && op != NULL && op->server)
+		return server_scope(r);
 	/* /printers/QUEUE, or a job under it: /printers/QUEUE/ID */
 	char *qn = resource + 10, *slash;
 	if (strncmp(resource, "/printers/", 10) != 0 ||
@@ -168,15 +221,6 @@ prepare(struct req *r)
 		lsn_identity(r->user, sizeof(r->user), r->name,
 		    r->c->peer_str);
 	return check_operation(r);
-}
-
-static const struct ipp_op *
-op_find(ipp_op_t op)
-{
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (ops[i].op == op)
-			return &ops[i];
-	return NULL;
 }
 
 ipp_t *
@@ -602,6 +646,8 @@ ipp_serve(struct conn *c, void *http)
 	r.c = c;
 	r.http = http;
 	lsn_set_account(0);
+	/* Every answer says what answers (libcups would say CUPS). */
+	httpSetDefaultField(http, HTTP_FIELD_SERVER, "spoolbox/" SPOOLBOX_VERSION);
 	/* ipps:// on the same port: a TLS client speaks first. */
 	if (c->l->tls != TLS_OFF) {
 		int hello = lsn_tls_hello(c);

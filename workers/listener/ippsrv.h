@@ -7,7 +7,8 @@
  *                 Cancel-Job, Get-Jobs...
  *   ippprinter.c  printer attributes: built once per queue when the
  *                 listener starts (a reload starts a new listener); each
- *                 request adds only the live ones (state, counts, time)
+ *                 request adds only the live ones (state, counts, time);
+ *                 CUPS' own operations (CUPS-Get-Printers...)
  *   ippreq.c      one request's basics: status, the broker, formats
  */
 #ifndef SB_IPPSRV_H
@@ -48,6 +49,8 @@ ipp_status_t ipp_status_of(int code);
  * QueuesRep, a WorkersRep); NULL otherwise. */
 sb_env *ask(struct req *r, sb_env *e, const char *user, int want);
 void printer_uri(const struct req *r, char *buf, size_t len);
+/* The same for the queue named (a job's, when r names the server). */
+void queue_uri(const struct req *r, const char *name, char *buf, size_t len);
 /* Does q take documents of type t? */
 int takes(const struct lsn_queue *q, int t);
 /* The sb.DataType of a MIME type; -1: one spoolbox does not know. */
@@ -71,6 +74,11 @@ void printer_build(struct lsn *l);
 ipp_t *printer_attrs(struct req *r, const Sb__QueueInfo *qi);
 void get_printer_attributes(struct req *r);
 void identify_printer(struct req *r);
+/* CUPS' printer-type bits for q. */
+int queue_ptype(const struct lsn_queue *q);
+void cups_get_printers(struct req *r);
+void cups_get_classes(struct req *r);
+void cups_get_default(struct req *r);
 
 /* ippjob.c */
 /* The job template attributes: 0 when every one can be honoured (or
@@ -83,6 +91,7 @@ void send_document(struct req *r);
 void close_job(struct req *r);
 void cancel_job(struct req *r);
 void cancel_my_jobs(struct req *r);
+void cancel_jobs(struct req *r);
 void get_job_attributes(struct req *r);
 void get_jobs(struct req *r);
 

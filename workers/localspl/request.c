@@ -916,15 +916,17 @@ request_job_ctl(struct spl *s, const sb_env *e)
 		    "no job %llu", (unsigned long long)r->job_id);
 		return;
 	}
+	/* A final job first (RFC 8011 4.3.3: not-possible whoever asks),
+	 * then whose it is. */
+	if (job_state_final(j->state)) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+		    "job %llu is already final", (unsigned long long)j->id);
+		return;
+	}
 	if (!owns(j, e->caller) && !e->caller->admin) {
 		/* Who owns it is not the caller's to learn. */
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_PERM,
 		    "job %llu is not yours", (unsigned long long)j->id);
-		return;
-	}
-	if (job_state_final(j->state)) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
-		    "job %llu is already final", (unsigned long long)j->id);
 		return;
 	}
 	if (job_ctl(s, e, j) != 0 || commit_now(s, e) != 0)

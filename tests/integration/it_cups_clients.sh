@@ -1,0 +1,77 @@
+#!/bin/bash
+# CUPS' own command-line clients (lpstat, lp, cancel from Debian's
+# cups-client, unpacked: the package conflicts with LPRng) against the
+# listener: they use CUPS' operations (CUPS-Get-Printers, CUPS-Get-Default,
+# CUPS-Get-Classes), Get-Jobs on the server's URI, job URIs
+# ipp://HOST/jobs/N and Cancel-Jobs. lpstat -t, -o, -p, -a, -v, -d show
+# the queues, their state and the jobs; cancel ID and cancel -a QUEUE
+# cancel; lp prints. The answers say Server: spoolbox/VERSION.
+. "$(dirname "$0")/lib.sh"
+
+# CUPS' clients, from Debian's package file, kept between runs.
+C=${SPOOLBOX_PEERS:-/var/cache/spoolbox-tests}/cups-client
+if [ ! -x "$C/x/usr/bin/lpstat" ]; then
+	mkdir -p "$C"
+	deb=$(cd "$C" && apt-get download cups-client >/dev/null 2>&1 && ls cups-client_*.deb | head -1) ||
+		true
+	[ -n "$deb" ] || { log "SKIP: cannot download Debian's cups-client"; exit 77; }
+	dpkg-deb -x "$C/$deb" "$C/x"
+fi
+B=$C/x/usr/bin
+command -v curl >/dev/null || { log "SKIP: no curl"; exit 77; }
+
+mkdir -p "$T/out"
+LPDPORT=$(free_port)
+start_lpd "$LPDPORT"
+IPORT=$(free_port)
+write_config "default_queue = office" "[listener]" "ipp = 127.0.0.1:$IPORT" \
+	"[queue.office]" "uri = file://$T/out" "description = Office" \
+	"[queue.lab]" "uri = lpd://127.0.0.1:$LPDPORT/q"
+start_spoolboxd
+wait_port "$IPORT"
+H=127.0.0.1:$IPORT
+export CUPS_USER=alice # who the clients say they are
+
+printf 'printed by lp\n' >"$T/doc.txt"
+sb queue disable lab --reason "paper jam" >/dev/null
+o=$("$B/lp" -h "$H" -d office "$T/doc.txt") || fail "lp to office: $o"
+o1=$(echo "$o" | grep -o 'office-[0-9]*') || fail "lp said: $o"
+wait_completed "${o1#office-}"
+grep -rqx 'printed by lp' "$T/out" || fail "office's job did not arrive: $(ls "$T/out")"
+l1=$("$B/lp" -h "$H" -d lab "$T/doc.txt" | grep -o 'lab-[0-9]*') || fail "lp to lab failed"
+l2=$("$B/lp" -h "$H" -d lab "$T/doc.txt" | grep -o 'lab-[0-9]*') || fail "lp to lab failed"
+l3=$("$B/lp" -h "$H" -d lab "$T/doc.txt" | grep -o 'lab-[0-9]*') || fail "lp to lab failed"
+log "lp printed $o1 to office; $l1 $l2 $l3 wait on lab (disabled)"
+
+"$B/lpstat" -h "$H" -t >"$T/t.out" 2>&1 || fail "lpstat -t failed: $(cat "$T/t.out")"
+for want in "^scheduler is running" "^system default destination: office" \
+	"^device for office: ipp://.*/printers/office" "^device for lab: ipp://.*/printers/lab" \
+	"^office accepting requests since" "^lab accepting requests since" \
+	"^printer office is idle" "^printer lab disabled since" "paper jam" \
+	"^$l1 *alice " "^$l3 *alice "; do
+	has "$want" "$T/t.out" || fail "lpstat -t lacks '$want': $(cat "$T/t.out")"
+done
+log "lpstat -t:"
+sed 's/^/    /' "$T/t.out"
+"$B/lpstat" -h "$H" -o lab | has "^$l2 " || fail "lpstat -o lab lacks $l2"
+"$B/lpstat" -h "$H" -d | has "system default destination: office" || fail "lpstat -d"
+"$B/lpstat" -h "$H" -a office | has "^office accepting requests" || fail "lpstat -a office"
+"$B/lpstat" -h "$H" -v lab | has "^device for lab: " || fail "lpstat -v lab"
+"$B/lpstat" -h "$H" -p office | has "^printer office is idle" || fail "lpstat -p office"
+sb queue reject lab --reason "moving" >/dev/null
+"$B/lpstat" -h "$H" -a lab | has "^lab not accepting requests" || fail "lpstat -a of a rejecting queue"
+sb queue accept lab >/dev/null
+
+# cancel ID: the job's URI ipp://localhost/jobs/N, the server's scope.
+"$B/cancel" -h "$H" "${l1#lab-}" || fail "cancel ${l1#lab-} failed"
+sb jobs -a | awk -v id="${l1#lab-}" '$1 == id' | has canceled || fail "job $l1 was not canceled"
+# Another user's job: refused.
+if CUPS_USER=mallory "$B/cancel" -h "$H" "${l2#lab-}" 2>"$T/err"; then fail "mallory canceled alice's job"; fi
+has "not-authorized\|not yours\|Forbidden" "$T/err" || fail "refusal said: $(cat "$T/err")"
+# cancel -a QUEUE (Cancel-Jobs): every job of hers there.
+"$B/cancel" -h "$H" -a lab || fail "cancel -a lab failed"
+[ -z "$("$B/lpstat" -h "$H" -o lab)" ] || fail "jobs left after cancel -a: $("$B/lpstat" -h "$H" -o lab)"
+log "cancel $l1 and cancel -a lab canceled; mallory could not cancel alice's job"
+
+curl -sI "http://$H/printers/office" | has -i "^Server: spoolbox/" || fail "the listener does not say it is spoolbox"
+log PASS

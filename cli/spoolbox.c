@@ -44,7 +44,7 @@ usage(void)
 {
 	fputs("usage: spoolbox [-s SOCKET] COMMAND ...\n"
 	      "  submit -q QUEUE [-t TYPE] [-T TITLE] [-n COPIES]"
-	      " [-p PRIORITY] [FILE|-]...\n"
+	      " [-p PRIORITY] [--hold] [FILE|-]...\n"
 	      "  jobs [-q QUEUE] [-a] [--json] [--limit N] [--after JOBID]\n"
 	      "       [-u|--user USER] [--state STATE[,...]] [--since WHEN]\n"
 	      "  wait JOBID [--timeout SECONDS]\n"
@@ -107,10 +107,18 @@ cmd_submit(int argc, char **argv)
 	int c, status = 0;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "q:t:T:n:p:")) != -1) {
+	static const struct option opts[] = {
+		{ "hold", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "q:t:T:n:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			j.queue = optarg;
+			break;
+		case 'H':
+			j.hold = 1;
 			break;
 		case 't':
 			j.datatype = datatype_from_name(optarg);

@@ -31,6 +31,7 @@ struct sbclient_job {
 	const char *filename;
 	unsigned copies;
 	unsigned priority;
+	int hold;              /* held until released */
 };
 
 /*

@@ -5,7 +5,10 @@
 # CUPS-Get-Classes), Get-Jobs on the server's URI, job URIs
 # ipp://HOST/jobs/N and Cancel-Jobs. lpstat -t, -o, -p, -a, -v, -d show
 # the queues, their state and the jobs; cancel ID and cancel -a QUEUE
-# cancel; lp prints. The answers say Server: spoolbox/VERSION.
+# cancel; lp prints; lp -H hold holds (job-hold-until indefinite) until a
+# Release-Job (ipptool), Hold-Job holds a waiting job, and spoolbox
+# submit --hold waits for spoolbox release. The answers say Server:
+# spoolbox/VERSION.
 . "$(dirname "$0")/lib.sh"
 
 # CUPS' clients, from Debian's package file, kept between runs.
@@ -72,6 +75,33 @@ has "not-authorized\|not yours\|Forbidden" "$T/err" || fail "refusal said: $(cat
 "$B/cancel" -h "$H" -a lab || fail "cancel -a lab failed"
 [ -z "$("$B/lpstat" -h "$H" -o lab)" ] || fail "jobs left after cancel -a: $("$B/lpstat" -h "$H" -o lab)"
 log "cancel $l1 and cancel -a lab canceled; mallory could not cancel alice's job"
+
+# Held: lp -H hold, released over IPP; Hold-Job on a waiting job.
+hold_op() { # OPERATION JOBID: as alice, over IPP
+	printf '{\n OPERATION %s\n GROUP operation-attributes-tag\n ATTR charset attributes-charset utf-8\n ATTR naturalLanguage attributes-natural-language en\n ATTR uri printer-uri $uri\n ATTR integer job-id %s\n ATTR name requesting-user-name alice\n STATUS successful-ok\n}\n' "$1" "$2" >"$T/op.test"
+	ipptool -t "ipp://$H/printers/office" "$T/op.test" >"$T/op.out" 2>&1 || fail "$1 of job $2: $(cat "$T/op.out")"
+}
+h=$("$B/lp" -h "$H" -d office -H hold "$T/doc.txt" | grep -o 'office-[0-9]*') || fail "lp -H hold failed"
+h=${h#office-}
+# A job after it prints; the held one stays.
+n=$("$B/lp" -h "$H" -d office "$T/doc.txt" | grep -o 'office-[0-9]*') || fail "lp failed"
+wait_completed "${n#office-}"
+sb jobs | awk -v id="$h" '$1 == id' | has held || fail "job $h is not held: $(sb jobs)"
+[ "$(grep -rlx 'printed by lp' "$T/out" | wc -l)" -eq 2 ] || fail "the held job $h printed"
+command -v ipptool >/dev/null || { log "SKIP rest: no ipptool"; log PASS; exit 0; }
+hold_op Release-Job "$h"
+wait_completed "$h"
+[ "$(grep -rlx 'printed by lp' "$T/out" | wc -l)" -eq 3 ] || fail "the released job $h did not print"
+sb queue disable lab >/dev/null
+w=$("$B/lp" -h "$H" -d lab "$T/doc.txt" | grep -o 'lab-[0-9]*') || fail "lp to lab failed"
+w=${w#lab-}
+hold_op Hold-Job "$w"
+sb jobs | awk -v id="$w" '$1 == id' | has held || fail "Hold-Job did not hold job $w: $(sb jobs)"
+s=$(sb submit -q office --hold "$T/doc.txt")
+sb jobs | awk -v id="$s" '$1 == id' | has held || fail "submit --hold did not hold job $s"
+sb release "$s" >/dev/null
+wait_completed "$s"
+log "lp -H hold held job $h until Release-Job; Hold-Job held $w; submit --hold held $s until release"
 
 curl -sI "http://$H/printers/office" | has -i "^Server: spoolbox/" || fail "the listener does not say it is spoolbox"
 log PASS

@@ -182,9 +182,11 @@ wait_completed() {
 	done
 }
 
-# json_field KIND FIELD < workers.json: that field of every KIND entry.
+# json_field KIND FIELD < workers.json: that field of every KIND entry
+# that serves (not a standby or a zygote).
 json_field() {
-	grep -o "{\"kind\":\"$1\"[^}]*" | grep -o "\"$2\":[0-9]*" | cut -d: -f2
+	grep -o "{\"kind\":\"$1\"[^}]*" | grep -v '"state":"\(standby\|zygote\)"' |
+		grep -o "\"$2\":[0-9]*" | cut -d: -f2
 }
 
 # watch_workers FILE: append `spoolbox workers --json` every 50ms until

@@ -97,6 +97,8 @@ add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
 	    ipp_job_state(ji->state));
 	ippAddString(a, IPP_TAG_JOB, IPP_TAG_KEYWORD, "job-state-reasons", NULL,
 	    job_reason(ji->state));
+	ippAddString(a, IPP_TAG_JOB, IPP_TAG_KEYWORD, "job-hold-until", NULL,
+	    ji->state == SB__JOB_STATE__HELD ? "indefinite" : "no-hold");
 	if (ji->last_error[0] != '\0')
 		ippAddString(a, IPP_TAG_JOB, IPP_TAG_TEXT, "job-state-message",
 		    NULL, ji->last_error);
@@ -204,6 +206,12 @@ check_template(struct req *r, int *copies, int *type)
 	    ippGetValueTag(a) != IPP_TAG_NAME &&
 	    ippGetValueTag(a) != IPP_TAG_NAMELANG)
 		bad = 1, ippCopyAttribute(r->out, a, 0);
+	/* Held until released, or not held; a time of day is not kept. */
+	if ((a = ippFindAttribute(r->in, "job-hold-until", IPP_TAG_ZERO)) !=
+		NULL &&
+	    (ippGetCount(a) != 1 || (!ippContainsString(a, "no-hold") &&
+					!ippContainsString(a, "indefinite"))))
+		bad = 1, ippCopyAttribute(r->out, a, 0);
 	if (bad) {
 		/* Moved to the unsupported group, as IPP says. */
 		for (a = ippFirstAttribute(r->out); a != NULL;
@@ -233,6 +241,17 @@ validate_job(struct req *r)
 	if (check_template(r, &copies, &type) == 0 &&
 	    ippGetStatusCode(r->out) == IPP_STATUS_OK)
 		status(r, IPP_STATUS_OK, NULL);
+}
+
+/* job-hold-until indefinite (lp -H hold): the job waits for a release. */
+static int
+held(struct req *r)
+{
+	ipp_attribute_t *a = ippFindAttribute(r->in, "job-hold-until",
+	    IPP_TAG_ZERO);
+
+	return a != NULL && ippGetCount(a) == 1 &&
+	    ippContainsString(a, "indefinite");
 }
 
 static const char *
@@ -295,6 +314,7 @@ print_job(struct req *r)
 	upload_init(&u, r->c->l, r->user, r->q->cfg->name, type);
 	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
 	u.copies = (unsigned)copies;
+	u.hold = held(r);
 	if (stream_document(r, &u) != 0 ||
 	    (id = upload_finish(&u, r->user)) == 0) {
 		upload_failed(r, &u, "Print-Job");
@@ -304,7 +324,7 @@ print_job(struct req *r)
 	log_info("ipp %s: job %" PRIu64 " for %s from %s (%" PRIu64 " bytes)",
 	    r->c->peer_str, id, r->q->cfg->name, r->user, u.size);
 	upload_free(&u);
-	job_answer(r, id, SB__JOB_STATE__PENDING);
+	job_answer(r, id, u.hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING);
 }
 
 void
@@ -318,6 +338,7 @@ create_job(struct req *r)
 	upload_init(&u, r->c->l, r->user, r->q->cfg->name, type);
 	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
 	u.copies = (unsigned)copies;
+	u.hold = held(r);
 	if (upload_start(&u) != 0) {
 		upload_failed(r, &u, "Create-Job");
 		upload_free(&u);
@@ -403,6 +424,46 @@ void
 cancel_job(struct req *r)
 {
 	cancel_one(r, job_id(r));
+}
+
+/* Hold-Job and Release-Job: localspl's hold and release (its owner or
+ * an admin's login; not once it is being printed, or final). */
+static void
+hold_or_release(struct req *r, int action)
+{
+	Sb__JobCtlReq ctl = SB__JOB_CTL_REQ__INIT;
+	uint64_t id = job_id(r);
+	sb_env e, *a;
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
+	e.job_ctl_req = &ctl;
+	ctl.job_id = id;
+	ctl.action = action;
+	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
+	if (a == NULL)
+		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
+	else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP)
+		status(r, ipp_status_of(a->error_rep->code), "%s",
+		    a->error_rep->message);
+	else
+		log_info("ipp %s: job %" PRIu64 " %s by %s", r->c->peer_str, id,
+		    action == SB__JOB_ACTION__HOLD ? "held" : "released",
+		    r->user);
+	if (a != NULL)
+		chan_free(a);
+}
+
+void
+hold_job(struct req *r)
+{
+	hold_or_release(r, SB__JOB_ACTION__HOLD);
+}
+
+void
+release_job(struct req *r)
+{
+	hold_or_release(r, SB__JOB_ACTION__RELEASE);
 }
 
 static void

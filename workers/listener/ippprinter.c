@@ -196,13 +196,14 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	static const char *const which[] = { "completed", "not-completed" };
 	static const char *const creation[] = { "copies", "media", "media-col",
 		"sides", "orientation-requested", "print-quality",
-		"multiple-document-handling" };
+		"multiple-document-handling", "job-hold-until" };
+	static const char *const hold[] = { "no-hold", "indefinite" };
 	static const int ops[] = { IPP_OP_PRINT_JOB, IPP_OP_VALIDATE_JOB,
 		IPP_OP_CREATE_JOB, IPP_OP_SEND_DOCUMENT, IPP_OP_CANCEL_JOB,
 		IPP_OP_GET_JOB_ATTRIBUTES, IPP_OP_GET_JOBS,
 		IPP_OP_GET_PRINTER_ATTRIBUTES, IPP_OP_CANCEL_MY_JOBS,
 		IPP_OP_CLOSE_JOB, IPP_OP_IDENTIFY_PRINTER, IPP_OP_CANCEL_JOBS,
-		IPP_OP_PURGE_JOBS,
+		IPP_OP_PURGE_JOBS, IPP_OP_HOLD_JOB, IPP_OP_RELEASE_JOB,
 		IPP_OP_CUPS_GET_DEFAULT, IPP_OP_CUPS_GET_PRINTERS,
 		IPP_OP_CUPS_GET_CLASSES };
 	time_t up = (time_t)(l->started_wall_ms / 1000);
@@ -224,6 +225,10 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	    creation);
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
 	    "which-jobs-supported", (int)N(which), NULL, which);
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "job-hold-until-supported", (int)N(hold), NULL, hold);
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "job-hold-until-default", NULL, "no-hold");
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER,
 	    "multiple-operation-time-out",
 	    (int)(l->w->cfg->step_timeout_ms / 1000));

@@ -92,6 +92,8 @@ void close_job(struct req *r);
 void cancel_job(struct req *r);
 void cancel_my_jobs(struct req *r);
 void cancel_jobs(struct req *r);
+void hold_job(struct req *r);
+void release_job(struct req *r);
 void get_job_attributes(struct req *r);
 void get_jobs(struct req *r);
 

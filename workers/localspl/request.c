@@ -295,7 +295,9 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	j->copies = r->copies;
 	j->priority = r->priority;
 	j->datatype = (int)r->datatype;
-	j->state = SB__JOB_STATE__PENDING;
+	/* Held (job-hold-until indefinite, submit --hold): nothing is done
+	 * with it until someone releases it. */
+	j->state = r->hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING;
 	j->submitted = now_wall_ms();
 	j->expires = now_mono_ms() + q->cfg->max_upload_ms;
 	if (settle_type(s, e, j, head, headlen) != 0)

@@ -86,6 +86,33 @@ keep_fixed(const struct sb_config *old, struct sb_config *nc, char *notes,
 	memcpy(nc->runtime_dir, old->runtime_dir, sizeof(nc->runtime_dir));
 }
 
+/* localspl learns queues and quotas from a Configure it takes while it
+ * runs, so nothing in flight stops; only a new file: directory, which
+ * its sandbox must show (review), needs a new process. */
+static void
+to_localspl(struct broker *b, int review, char *notes, size_t len)
+{
+	for (size_t i = 0; i < b->nslots; i++) {
+		struct slot *s = &b->slots[i];
+		if (s->kind != SB__WORKER_KIND__LOCALSPL || s->cur == NULL)
+			continue;
+		/* Its standby's view lacks them too. */
+		if (review && s->spare != NULL)
+			supervise_stop(b, s->spare, "reload: the directories "
+			    "of its file: queues changed");
+		if (review)
+			supervise_recycle(b, s->cur, "reload: the directories "
+			    "of its file: queues changed", NULL);
+		else
+			supervise_reconfigure(b, s->cur);
+	}
+	if (review)
+		snprintf(notes + strlen(notes), len - strlen(notes),
+		    "; the local spooler restarts for the new file: "
+		    "directories (conversions and deliveries in flight are "
+		    "done again)");
+}
+
 /* Re-read the config file; budgets and queues apply live. */
 static int
 reload(struct broker *b, char *msg, size_t len)
@@ -136,29 +163,8 @@ reload(struct broker *b, char *msg, size_t len)
 	}
 	gate_update(b);
 	b->next_sample = 0;
-	/* localspl learns queues and quotas from a Configure it takes while
-	 * it runs, so nothing in flight stops; only a new file: directory,
-	 * which its sandbox must show, needs a new process. */
-	for (size_t i = 0; i < b->nslots; i++) {
-		struct slot *s = &b->slots[i];
-		if (!respool || s->kind != SB__WORKER_KIND__LOCALSPL ||
-		    s->cur == NULL)
-			continue;
-		/* Its standby's view lacks them too. */
-		if (review && s->spare != NULL)
-			supervise_stop(b, s->spare, "reload: the directories "
-			    "of its file: queues changed");
-		if (review)
-			supervise_recycle(b, s->cur, "reload: the directories "
-			    "of its file: queues changed", NULL);
-		else
-			supervise_reconfigure(b, s->cur);
-	}
-	if (review)
-		snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
-		    "; the local spooler restarts for the new file: "
-		    "directories (conversions and deliveries in flight are "
-		    "done again)");
+	if (respool)
+		to_localspl(b, review, notes, sizeof(notes));
 	/* The listener too learns queues and limits from Configure. */
 	for (size_t i = 0; i < b->nslots; i++)
 		if (relisten &&

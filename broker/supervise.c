@@ -233,7 +233,10 @@ exec_child(int kind, const char *path, char **argv, char *ns,
 	if (getppid() != parent)
 		_exit(1);
 	/* The kernel's first choice under memory pressure, before the
-	 * broker (and a zygote's processes inherit it). */
+	 * broker (and a zygote's processes inherit it). A broker whose ids
+	 * changed is not dumpable, and its /proc files are root's: this
+	 * copy is made dumpable first (exec decides afresh). */
+	prctl(PR_SET_DUMPABLE, 1);
 	i = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (i < 0 || write(i, "500", 3) != 3)
 		child_say(kind_name(kind), "oom_score_adj", errno);
@@ -300,6 +303,37 @@ inst_reset(struct broker *b, struct inst *w, struct slot *s, pid_t pid)
 	w->jitter = jitter(b->cfg.workers[s->kind].lifetime_jitter);
 }
 
+/* The forked child pid watched by a pidfd, its user namespace mapped
+ * when it is to be: 0, or -1 with the child gone (the slot is tried
+ * again later; never fatal). */
+static int
+watch_child(struct broker *b, struct slot *s, struct inst *w, pid_t pid,
+    int fdchan, int mapped)
+{
+	w->pidfd = proc_pidfd_open(pid);
+	if (w->pidfd >= 0 && mapped &&
+	    sandbox_map(pid, fdchan, b->run_uid[s->kind],
+		b->run_gid[s->kind]) != 0) {
+		log_error("%s.%u: mapping its account %s into its user "
+		    "namespace: %s; stopped, retried later", kind_name(s->kind),
+		    s->idx, b->cfg.users[s->kind], strerror(errno));
+		close(w->pidfd);
+		w->pidfd = -1;
+	} else if (w->pidfd < 0) {
+		/* Out of fds, say: no way to watch it, so it goes. */
+		log_error("%s.%u: pidfd_open: %s; stopped, retried later",
+		    kind_name(s->kind), s->idx, strerror(errno));
+	}
+	fcntl(fdchan, F_SETFL, O_NONBLOCK);
+	if (w->pidfd >= 0)
+		return 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fdchan);
+	budget_limit_release(b, w);
+	return -1;
+}
+
 /* Start a process for slot s by fork+exec, or its zygote (which is never
  * connected: it only reads its descriptor channel); NULL when there is
  * no room or fork fails. */
@@ -348,29 +382,8 @@ spawn_exec(struct broker *b, struct slot *s, int zygote)
 	close(sp[1]);
 	if (cg >= 0)
 		close(cg);
-	w->pidfd = proc_pidfd_open(pid);
-	if (w->pidfd >= 0 && view.mapped &&
-	    sandbox_map(pid, sp[0], b->run_uid[s->kind],
-		b->run_gid[s->kind]) != 0) {
-		log_error("%s.%u: mapping its account %s into its user "
-		    "namespace: %s; stopped, retried later", kind_name(s->kind),
-		    s->idx, b->cfg.users[s->kind], strerror(errno));
-		close(w->pidfd);
-		w->pidfd = -1;
-	} else if (w->pidfd < 0) {
-		/* Out of fds, say: no way to watch it, so it goes; the slot
-		 * is tried again later. Never fatal. */
-		log_error("%s.%u: pidfd_open: %s; stopped, retried later",
-		    kind_name(s->kind), s->idx, strerror(errno));
-	}
-	fcntl(sp[0], F_SETFL, O_NONBLOCK);
-	if (w->pidfd < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(sp[0]);
-		budget_limit_release(b, w);
+	if (watch_child(b, s, w, pid, sp[0], view.mapped) != 0)
 		return NULL;
-	}
 	inst_reset(b, w, s, pid);
 	w->fdchan = sp[0];
 	if (zygote) {
@@ -894,6 +907,25 @@ slot_vacate(struct broker *b, struct slot *s, const struct inst *w,
 		s->restart_at = now;
 }
 
+/* A zygote ended: not a slot's process, nothing lost; the next one
+ * comes in a second. */
+static void
+reap_zygote(struct broker *b, struct inst *w, const char *why,
+    struct loss *lost)
+{
+	w->slot->zyg = NULL;
+	w->slot->zyg_at = now_mono_ms() + 1000;
+	if (!w->killed)
+		log_warn("%s.%u's zygote pid %d ended: %s", kind_name(w->kind),
+		    w->idx, (int)w->pid, why);
+	budget_limit_release(b, w);
+	memset(lost, 0, sizeof(*lost));
+	lost->kind = w->kind;
+	w->state = W_FREE;
+	w->pid = 0;
+	atomic_store(&w->expect_pid, 0);
+}
+
 /* The pidfd said the process ended: collect it and keep the slot filled. */
 void
 supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
@@ -912,18 +944,7 @@ supervise_reap(struct broker *b, struct inst *w, struct loss *lost)
 		close(w->fdchan); /* what was in flight goes with it */
 	w->fdchan = -1;
 	if (w == s->zyg) {
-		/* Not a slot's process: the next one comes in a second. */
-		s->zyg = NULL;
-		s->zyg_at = now_mono_ms() + 1000;
-		if (!w->killed)
-			log_warn("%s.%u's zygote pid %d ended: %s",
-			    kind_name(w->kind), w->idx, (int)w->pid, why);
-		budget_limit_release(b, w);
-		memset(lost, 0, sizeof(*lost));
-		lost->kind = w->kind;
-		w->state = W_FREE;
-		w->pid = 0;
-		atomic_store(&w->expect_pid, 0);
+		reap_zygote(b, w, why, lost);
 		return;
 	}
 	crash = !w->killed && w->state != W_DRAINING;

@@ -7,7 +7,8 @@
 # the queues, their state and the jobs; cancel ID and cancel -a QUEUE
 # cancel; lp prints; lp -H hold holds (job-hold-until indefinite) until a
 # Release-Job (ipptool), Hold-Job holds a waiting job, and spoolbox
-# submit --hold waits for spoolbox release. The answers say Server:
+# submit --hold waits for spoolbox release; gzip and deflate documents
+# are inflated. The answers say Server:
 # spoolbox/VERSION.
 . "$(dirname "$0")/lib.sh"
 
@@ -23,13 +24,14 @@ fi
 B=$C/x/usr/bin
 command -v curl >/dev/null || { log "SKIP: no curl"; exit 77; }
 
-mkdir -p "$T/out"
+mkdir -p "$T/out" "$T/raw"
 LPDPORT=$(free_port)
 start_lpd "$LPDPORT"
 IPORT=$(free_port)
 write_config "default_queue = office" "[listener]" "ipp = 127.0.0.1:$IPORT" \
 	"[queue.office]" "uri = file://$T/out" "description = Office" \
-	"[queue.lab]" "uri = lpd://127.0.0.1:$LPDPORT/q"
+	"[queue.lab]" "uri = lpd://127.0.0.1:$LPDPORT/q" \
+	"[queue.raw]" "uri = file://$T/raw" "datatype = raw"
 start_spoolboxd
 wait_port "$IPORT"
 H=127.0.0.1:$IPORT
@@ -102,6 +104,19 @@ sb jobs | awk -v id="$s" '$1 == id' | has held || fail "submit --hold did not ho
 sb release "$s" >/dev/null
 wait_completed "$s"
 log "lp -H hold held job $h until Release-Job; Hold-Job held $w; submit --hold held $s until release"
+
+# Compressed documents (compression gzip, deflate): inflated as read.
+for z in gzip deflate; do
+	seq 1 20000 | sed "s/^/$z line /" >"$T/$z.txt"
+	printf '{\n OPERATION Print-Job\n GROUP operation-attributes-tag\n ATTR charset attributes-charset utf-8\n ATTR naturalLanguage attributes-natural-language en\n ATTR uri printer-uri $uri\n ATTR name requesting-user-name alice\n ATTR mimeMediaType document-format text/plain\n ATTR keyword compression %s\n COMPRESSION %s\n FILE %s\n STATUS successful-ok\n EXPECT job-id OF-TYPE integer\n}\n' "$z" "$z" "$T/$z.txt" >"$T/z.test"
+	ipptool -t "ipp://$H/printers/raw" "$T/z.test" >"$T/z.out" 2>&1 || fail "Print-Job with $z: $(cat "$T/z.out")"
+done
+wait_until 30 "the compressed jobs did not print" '[ "$(sb jobs -a -q raw | grep -c completed)" -eq 2 ]'
+for z in gzip deflate; do
+	f=$(grep -rlx "$z line 20000" "$T/raw") || fail "the $z document did not arrive inflated"
+	cmp -s "$f" "$T/$z.txt" || fail "the $z document differs after inflating"
+done
+log "Print-Job with compression gzip and deflate: both inflated byte-exact"
 
 curl -sI "http://$H/printers/office" | has -i "^Server: spoolbox/" || fail "the listener does not say it is spoolbox"
 log PASS

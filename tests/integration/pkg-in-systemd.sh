@@ -69,6 +69,8 @@ for _ in $(seq 100); do spoolbox queues 2>/dev/null | grep -q '^office' && break
 spoolbox queues | grep -q '^office' || fail "the reload did not add the queue: $(spoolbox queues)"
 say "systemctl reload: queue office added, same broker (pid $pid)"
 
+# Recycled after its job: a structured journal entry (below).
+spoolbox budget lprmon max_jobs=1 >/dev/null || fail "spoolbox budget failed"
 printf 'printed under systemd\n' >"$T/under-systemd.txt"
 id=$(spoolbox submit -q office -t raw "$T/under-systemd.txt") || fail "submit failed"
 spoolbox wait "$id" --timeout 60 || fail "job $id did not print"
@@ -86,7 +88,7 @@ done
 say "every worker sandboxed under the unit (seccomp, user+mnt namespaces, no capabilities)"
 
 journalctl -u spoolbox.service -o json --no-pager >"$T/systemd-journal.json"
-grep -q '"SPOOLBOX_KIND":"localspl"' "$T/systemd-journal.json" ||
+grep -q '"SPOOLBOX_KIND":"lprmon"' "$T/systemd-journal.json" ||
 	fail "no structured entries in the journal"
 if grep -q 'no namespaces were made\|sandbox off' "$T/systemd-journal.json"; then
 	fail "a worker fell back under the unit"

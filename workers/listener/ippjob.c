@@ -163,8 +163,9 @@ check_template(struct req *r, int *copies, int *type)
 	*copies = 1;
 	*type = SB__DATA_TYPE__AUTO;
 	if ((a = ippFindAttribute(r->in, "compression", IPP_TAG_ZERO)) != NULL &&
-	    strcmp(ippGetString(a, 0, NULL) ? ippGetString(a, 0, NULL) : "",
-		"none") != 0) {
+	    (ippGetValueTag(a) != IPP_TAG_KEYWORD || ippGetCount(a) != 1 ||
+		(!ippContainsString(a, "none") && !ippContainsString(a, "gzip") &&
+		    !ippContainsString(a, "deflate")))) {
 		status(r, IPP_STATUS_ERROR_COMPRESSION_NOT_SUPPORTED,
 		    "compression '%s' is not supported",
 		    ippGetString(a, 0, NULL) ? ippGetString(a, 0, NULL) : "?");
@@ -267,13 +268,20 @@ job_title(struct req *r)
 }
 
 /* The request's document into u, to its end; 0, or -1 (u->err, or the
- * connection). */
+ * connection). A compressed one (gzip, deflate) is inflated by libcups
+ * as it is read (its Content-Encoding, as ippeveprinter does); what it
+ * inflates to counts against the queue's size limit like any job. */
 static int
 stream_document(struct req *r, struct upload *u)
 {
+	ipp_attribute_t *z = ippFindAttribute(r->in, "compression",
+	    IPP_TAG_KEYWORD);
 	char buf[32768];
 	ssize_t n;
 
+	if (z != NULL && !ippContainsString(z, "none"))
+		httpSetField(r->http, HTTP_FIELD_CONTENT_ENCODING,
+		    ippGetString(z, 0, NULL));
 	while ((n = httpRead2(r->http, buf, sizeof(buf))) > 0)
 		if (upload_write(u, buf, (size_t)n) != 0)
 			return -1;

@@ -27,7 +27,6 @@ static const struct {
 } keywords[] = {
 	{ "uri-authentication-supported", "requesting-user-name" },
 	{ "pdl-override-supported", "attempted" },
-	{ "compression-supported", "none" },
 	{ "media-col-supported", "media-size" },
 	{ "multiple-document-handling-default",
 	    "separate-documents-collated-copies" },
@@ -198,6 +197,8 @@ server_attrs(const struct lsn *l, ipp_t *a)
 		"sides", "orientation-requested", "print-quality",
 		"multiple-document-handling", "job-hold-until" };
 	static const char *const hold[] = { "no-hold", "indefinite" };
+	static const char *const compression[] = { "none", "gzip",
+		"deflate" };
 	static const int ops[] = { IPP_OP_PRINT_JOB, IPP_OP_VALIDATE_JOB,
 		IPP_OP_CREATE_JOB, IPP_OP_SEND_DOCUMENT, IPP_OP_CANCEL_JOB,
 		IPP_OP_GET_JOB_ATTRIBUTES, IPP_OP_GET_JOBS,
@@ -227,6 +228,8 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	    "which-jobs-supported", (int)N(which), NULL, which);
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
 	    "job-hold-until-supported", (int)N(hold), NULL, hold);
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "compression-supported", (int)N(compression), NULL, compression);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
 	    "job-hold-until-default", NULL, "no-hold");
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER,

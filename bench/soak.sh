@@ -36,7 +36,7 @@ sample() {
 	w=$("$BUILD/spoolbox" -s "$T/run/spoolbox.sock" workers --json 2>/dev/null || echo '[]')
 	printf '%s %s %s %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" \
 		"$(private_of "$sb" $(pgrep -P "$sb"))" "$(private_of "$sb")" \
-		"$(echo "$w" | jq '[.[] | select(.state != "starting") | .memory_budget] | add // 0' 2>/dev/null || echo 0) $(echo "$w" | jq '[.[].recycles] | add // 0' 2>/dev/null || echo 0)"
+		"$(echo "$w" | jq '[.[] | select(.state != "starting" and .state != "standby" and .state != "zygote") | .memory_budget] | add // 0' 2>/dev/null || echo 0) $(echo "$w" | jq '[group_by(.kind, .instance)[] | max_by(.recycles).recycles] | add // 0' 2>/dev/null || echo 0)"
 }
 
 run() { # run NAME LEAK(0|1)

@@ -56,6 +56,9 @@ for want in "^scheduler is running" "^system default destination: office" \
 	"^$l1 *alice " "^$l3 *alice "; do
 	has "$want" "$T/t.out" || fail "lpstat -t lacks '$want': $(cat "$T/t.out")"
 done
+# In name order, as CUPS lists them.
+[ "$(grep -o '^device for [a-z]*' "$T/t.out" | tr '\n' ' ')" = "device for lab device for office device for raw " ] ||
+	fail "lpstat -t does not list the queues by name: $(grep '^device for' "$T/t.out")"
 log "lpstat -t:"
 sed 's/^/    /' "$T/t.out"
 "$B/lpstat" -h "$H" -o lab | has "^$l2 " || fail "lpstat -o lab lacks $l2"

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -525,7 +526,18 @@ visible(const struct req *r, size_t i)
 	    (const struct sockaddr *)&r->c->peer);
 }
 
-/* CUPS-Get-Printers: every queue the client may use, from
+/* Queue indexes of listener l by name, case aside, as CUPS lists its
+ * printers (qsort_r: connection threads sort at once). */
+static int
+by_name(const void *a, const void *b, void *l)
+{
+	const struct lsn *x = l;
+
+	return strcasecmp(x->queues[*(const size_t *)a].cfg->name,
+	    x->queues[*(const size_t *)b].cfg->name);
+}
+
+/* CUPS-Get-Printers: every queue the client may use, in name order from
  * first-printer-name on, at most limit, of the printer-type asked
  * (printer-type-mask); CUPS answers not-found when there is none. */
 void
@@ -547,25 +559,33 @@ cups_get_printers(struct req *r)
 	cups_array_t *ra = ippCreateRequestedArray(r->in);
 	sb_env *a = queues_ask(r);
 	struct lsn *l = r->c->l;
+	size_t *order = calloc(l->nqueues ? l->nqueues : 1, sizeof(*order));
 	size_t i = 0;
 	int n = 0, any = 0;
 
+	if (order == NULL)
+		fatal("out of memory");
+	for (size_t k = 0; k < l->nqueues; k++)
+		order[k] = k;
+	qsort_r(order, l->nqueues, sizeof(order[0]), by_name, l);
 	if (first != NULL)
-		while (i < l->nqueues && strcmp(l->queues[i].cfg->name,
-					     ippGetString(first, 0, NULL)) != 0)
+		while (i < l->nqueues &&
+		    strcasecmp(l->queues[order[i]].cfg->name,
+			ippGetString(first, 0, NULL)) != 0)
 			i++;
 	if (i == l->nqueues)
 		i = 0; /* as CUPS: an unknown name starts at the first */
 	for (; i < l->nqueues && n < max; i++) {
-		if (!visible(r, i))
+		if (!visible(r, order[i]))
 			continue;
 		any = 1;
-		if ((queue_ptype(&l->queues[i]) & m) != t)
+		if ((queue_ptype(&l->queues[order[i]]) & m) != t)
 			continue;
-		r->q = &l->queues[i];
+		r->q = &l->queues[order[i]];
 		list_queue(r, queue_find(a, r->q->cfg->name), ra, n++ > 0);
 	}
 	r->q = NULL;
+	free(order);
 	if (!any)
 		status(r, IPP_STATUS_ERROR_NOT_FOUND, "No destinations added.");
 	else

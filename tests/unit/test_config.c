@@ -96,6 +96,8 @@ START_TEST(test_errors_name_the_line)
 		{ "[spooler]\nthis line has no equals\n", ":2: syntax error" },
 		{ "[queue.a b]\nuri = file:///tmp\n", ":2: bad queue name" },
 		{ "[queue.a]\ndatatype = raw\n", "queue 'a' has no uri" },
+		{ "[spooler]\ndefault_queue = nosuch\n[queue.a]\n"
+		  "uri = lpd://h/q\n", "default_queue = nosuch: no such queue" },
 		{ "[worker.printproc]\nmemory_budget = 64M\n"
 		  "memory_limit = 32M\n", "memory_limit is below" },
 		/* Root would hand these to a worker account. */

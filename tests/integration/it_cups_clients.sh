@@ -1,10 +1,11 @@
 #!/bin/bash
-# CUPS' own command-line clients (lpstat, lp, cancel from Debian's
+# CUPS' own command-line clients (lpstat, lp, cancel, lpoptions from Debian's
 # cups-client, unpacked: the package conflicts with LPRng) against the
 # listener: they use CUPS' operations (CUPS-Get-Printers, CUPS-Get-Default,
 # CUPS-Get-Classes), Get-Jobs on the server's URI, job URIs
 # ipp://HOST/jobs/N and Cancel-Jobs. lpstat -t, -o, -p, -a, -v, -d show
-# the queues, their state and the jobs; cancel ID and cancel -a QUEUE
+# the queues, their state and the jobs; lpoptions -l the options (the
+# queue's PPD); cancel ID and cancel -a QUEUE
 # cancel; lp prints; lp -H hold holds (job-hold-until indefinite) until a
 # Release-Job (ipptool), Hold-Job holds a waiting job, and spoolbox
 # submit --hold waits for spoolbox release; gzip and deflate documents
@@ -66,6 +67,10 @@ sed 's/^/    /' "$T/t.out"
 "$B/lpstat" -h "$H" -a office | has "^office accepting requests" || fail "lpstat -a office"
 "$B/lpstat" -h "$H" -v lab | has "^device for lab: " || fail "lpstat -v lab"
 "$B/lpstat" -h "$H" -p office | has "^printer office is idle" || fail "lpstat -p office"
+# lpoptions -l reads the queue's PPD (GET /printers/Q.ppd).
+"$B/lpoptions" -h "$H" -p office -l >"$T/opts" 2>&1 || fail "lpoptions -l: $(cat "$T/opts")"
+has '^PageSize/Media Size: \*A4 Letter$' "$T/opts" || fail "lpoptions -l: $(cat "$T/opts")"
+has '^Duplex/2-Sided Printing: \*None DuplexNoTumble DuplexTumble$' "$T/opts" || fail "lpoptions -l: $(cat "$T/opts")"
 sb queue reject lab --reason "moving" >/dev/null
 "$B/lpstat" -h "$H" -a lab | has "^lab not accepting requests" || fail "lpstat -a of a rejecting queue"
 sb queue accept lab >/dev/null

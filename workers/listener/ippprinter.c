@@ -634,3 +634,63 @@ cups_get_default(struct req *r)
 	}
 	status(r, IPP_STATUS_ERROR_NOT_FOUND, "No default printer.");
 }
+
+/* A PPD for q, as CUPS' clients fetch one (GET /printers/Q.ppd) to list
+ * and set options (lpoptions -l): what the IPP attributes offer, the
+ * media and sides, with the queue's defaults. Into f. */
+void
+printer_ppd(const struct lsn_queue *q, FILE *f)
+{
+	int letter = strcmp(media_name(q), ipp_media[1]) == 0;
+	static const struct {
+		const char *name, *text, *dim;
+	} sizes[] = { { "A4", "A4", "595 842" },
+		{ "Letter", "US Letter", "612 792" } };
+
+	fprintf(f, "*PPD-Adobe: \"4.3\"\n*FormatVersion: \"4.3\"\n"
+		   "*FileVersion: \"%s\"\n*LanguageVersion: English\n"
+		   "*LanguageEncoding: ISOLatin1\n*PCFileName: \"SPOOLBOX.PPD\"\n"
+		   "*Manufacturer: \"spoolbox\"\n"
+		   "*ModelName: \"spoolbox queue\"\n"
+		   "*ShortNickName: \"spoolbox queue\"\n"
+		   "*NickName: \"spoolbox %s queue %s\"\n"
+		   "*PSVersion: \"(3010.000) 0\"\n*LanguageLevel: \"3\"\n"
+		   "*ColorDevice: False\n*DefaultColorSpace: Gray\n"
+		   "*FileSystem: False\n*Throughput: \"1\"\n"
+		   "*LandscapeOrientation: Plus90\n*TTRasterizer: Type42\n",
+	    SPOOLBOX_VERSION, SPOOLBOX_VERSION, q->cfg->name);
+	fputs("*OpenUI *PageSize/Media Size: PickOne\n"
+	      "*OrderDependency: 10 AnySetup *PageSize\n", f);
+	fprintf(f, "*DefaultPageSize: %s\n", sizes[letter].name);
+	for (size_t i = 0; i < N(sizes); i++)
+		fprintf(f, "*PageSize %s/%s: \"<</PageSize[%s]>>setpagedevice\"\n",
+		    sizes[i].name, sizes[i].text, sizes[i].dim);
+	fputs("*CloseUI: *PageSize\n*OpenUI *PageRegion/Media Size: PickOne\n"
+	      "*OrderDependency: 10 AnySetup *PageRegion\n", f);
+	fprintf(f, "*DefaultPageRegion: %s\n", sizes[letter].name);
+	for (size_t i = 0; i < N(sizes); i++)
+		fprintf(f, "*PageRegion %s/%s: \"<</PageSize[%s]>>setpagedevice\"\n",
+		    sizes[i].name, sizes[i].text, sizes[i].dim);
+	fprintf(f, "*CloseUI: *PageRegion\n*DefaultImageableArea: %s\n",
+	    sizes[letter].name);
+	for (size_t i = 0; i < N(sizes); i++)
+		fprintf(f, "*ImageableArea %s/%s: \"0 0 %s\"\n", sizes[i].name,
+		    sizes[i].text, sizes[i].dim);
+	fprintf(f, "*DefaultPaperDimension: %s\n", sizes[letter].name);
+	for (size_t i = 0; i < N(sizes); i++)
+		fprintf(f, "*PaperDimension %s/%s: \"%s\"\n", sizes[i].name,
+		    sizes[i].text, sizes[i].dim);
+	fputs("*OpenUI *Duplex/2-Sided Printing: PickOne\n"
+	      "*OrderDependency: 10 AnySetup *Duplex\n", f);
+	fprintf(f, "*DefaultDuplex: %s\n",
+	    strcmp(q->cfg->sides, "two-sided-long-edge") == 0    ? "DuplexNoTumble"
+	    : strcmp(q->cfg->sides, "two-sided-short-edge") == 0 ? "DuplexTumble"
+								  : "None");
+	fputs("*Duplex None/Off: \"<</Duplex false>>setpagedevice\"\n"
+	      "*Duplex DuplexNoTumble/Long-Edge (Portrait): "
+	      "\"<</Duplex true/Tumble false>>setpagedevice\"\n"
+	      "*Duplex DuplexTumble/Short-Edge (Landscape): "
+	      "\"<</Duplex true/Tumble true>>setpagedevice\"\n"
+	      "*CloseUI: *Duplex\n*DefaultFont: Courier\n"
+	      "*Font Courier: Standard \"(001.005)\" Standard ROM\n", f);
+}

@@ -354,8 +354,36 @@ http_metrics(struct req *r)
 	return rv;
 }
 
-/* GET or HEAD: a line about the queue (printer-more-info), or the
- * metrics; 0 to go on. */
+/* GET /printers/QUEUE.ppd: the queue's options as a PPD, which CUPS'
+ * clients read to list them (lpoptions -l); to peers its allow list
+ * lets in. 0 to go on. */
+static int
+http_ppd(struct req *r, const char *resource)
+{
+	char name[80], *text = NULL;
+	const struct lsn_queue *q;
+	size_t len = 0;
+	FILE *f;
+	int rv;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(strlen(resource) - 14),
+	    resource + 10);
+	if ((q = lsn_queue(r->c->l, name)) == NULL ||
+	    !lsn_allowed(r->c->l, q, (const struct sockaddr *)&r->c->peer))
+		return respond_text(r, HTTP_STATUS_NOT_FOUND, "text/plain",
+		    "404 - Not Found\n");
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return respond_text(r, HTTP_STATUS_SERVER_ERROR, "text/plain",
+		    "500 - out of memory\n");
+	printer_ppd(q, f);
+	fclose(f);
+	rv = respond_text(r, HTTP_STATUS_OK, "application/vnd.cups-ppd", text);
+	free(text);
+	return rv;
+}
+
+/* GET or HEAD: a line about the queue (printer-more-info), the PPD, or
+ * the metrics; 0 to go on. */
 static int
 http_get(struct req *r, const char *resource)
 {
@@ -364,6 +392,10 @@ http_get(struct req *r, const char *resource)
 
 	if (strcmp(resource, "/metrics") == 0)
 		return http_metrics(r);
+	if (strncmp(resource, "/printers/", 10) == 0 &&
+	    strlen(resource) > 14 &&
+	    strcmp(resource + strlen(resource) - 4, ".ppd") == 0)
+		return http_ppd(r, resource);
 	if (strncmp(resource, "/printers/", 10) != 0 ||
 	    (q = lsn_queue(r->c->l, resource + 10)) == NULL)
 		return respond_text(r, HTTP_STATUS_NOT_FOUND, "text/plain",

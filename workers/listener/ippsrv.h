@@ -14,6 +14,8 @@
 #ifndef SB_IPPSRV_H
 #define SB_IPPSRV_H
 
+#include <stdio.h>
+
 #include <cups/cups.h>
 #include <cups/http.h>
 #include <cups/ipp.h>
@@ -79,6 +81,8 @@ int queue_ptype(const struct lsn_queue *q);
 void cups_get_printers(struct req *r);
 void cups_get_classes(struct req *r);
 void cups_get_default(struct req *r);
+/* q's options as a PPD (GET /printers/Q.ppd, as lpoptions asks). */
+void printer_ppd(const struct lsn_queue *q, FILE *f);
 
 /* ippjob.c */
 /* The job template attributes: 0 when every one can be honoured (or

@@ -1,6 +1,6 @@
 #!/bin/bash
-# CUPS' own command-line clients (lpstat, lp, cancel, lpoptions from Debian's
-# cups-client, unpacked: the package conflicts with LPRng) against the
+# CUPS' own command-line clients (lpstat, lp, cancel, lpoptions, lpq from Debian's
+# cups-client and cups-bsd, unpacked: they conflict with LPRng) against the
 # listener: they use CUPS' operations (CUPS-Get-Printers, CUPS-Get-Default,
 # CUPS-Get-Classes), Get-Jobs on the server's URI, job URIs
 # ipp://HOST/jobs/N and Cancel-Jobs. lpstat -t, -o, -p, -a, -v, -d show
@@ -21,6 +21,10 @@ if [ ! -x "$C/x/usr/bin/lpstat" ]; then
 		true
 	[ -n "$deb" ] || { log "SKIP: cannot download Debian's cups-client"; exit 77; }
 	dpkg-deb -x "$C/$deb" "$C/x"
+fi
+if [ ! -x "$C/x/usr/bin/lpq" ]; then # lpq: Debian's cups-bsd
+	deb=$(cd "$C" && apt-get download cups-bsd >/dev/null 2>&1 && ls cups-bsd_*.deb | head -1) || true
+	[ -z "$deb" ] || dpkg-deb -x "$C/$deb" "$C/x"
 fi
 B=$C/x/usr/bin
 command -v curl >/dev/null || { log "SKIP: no curl"; exit 77; }
@@ -63,6 +67,12 @@ done
 log "lpstat -t:"
 sed 's/^/    /' "$T/t.out"
 "$B/lpstat" -h "$H" -o lab | has "^$l2 " || fail "lpstat -o lab lacks $l2"
+if [ -x "$B/lpq" ]; then
+	"$B/lpq" -h "$H" -P lab >"$T/lpq" 2>&1 || fail "lpq: $(cat "$T/lpq")"
+	has "^lab is not ready" "$T/lpq" && has "^1st *alice *${l1#lab-} " "$T/lpq" ||
+		fail "lpq -P lab: $(cat "$T/lpq")"
+	log "lpq -P lab: $(tr '\n' '|' <"$T/lpq")"
+fi
 "$B/lpstat" -h "$H" -d | has "system default destination: office" || fail "lpstat -d"
 "$B/lpstat" -h "$H" -a office | has "^office accepting requests" || fail "lpstat -a office"
 "$B/lpstat" -h "$H" -v lab | has "^device for lab: " || fail "lpstat -v lab"

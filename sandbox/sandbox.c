@@ -57,6 +57,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -100,6 +101,16 @@ static const char *const network_calls[] = { "openat", "access", "bind",
  * Linux makes pairs of AF_UNIX sockets only. */
 static const char *const listener_calls[] = { "accept4", "accept",
 	"socketpair", NULL };
+
+/* Is name among calls (NULL-terminated; NULL: none)? */
+static int
+has_call(const char *const *calls, const char *name)
+{
+	for (size_t i = 0; calls != NULL && calls[i] != NULL; i++)
+		if (strcmp(calls[i], name) == 0)
+			return 1;
+	return 0;
+}
 
 struct policy {
 	const char *const *extra;   /* beyond common_calls */
@@ -659,6 +670,15 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 	    SCMP_A0(SCMP_CMP_EQ, PR_CAPBSET_READ));
 	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/* isatty() (GLib's log writer asks it of stderr before a warning
+	 * from pango or fontconfig): "not a terminal", never a kill, for
+	 * the kinds that have no ioctl of their own. */
+	if (!has_call(p->extra, "ioctl")) {
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
+		    SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS));
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
+		    SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
+	}
 	/* Signals (raise, abort, pthread_kill) to our own threads only. */
 	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));

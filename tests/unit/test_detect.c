@@ -43,6 +43,19 @@ static const struct {
 	    SB__DATA_TYPE__RAW, SB__DATA_TYPE__RAW },
 	{ "binary", S("\0\1\2\3\4\5\6\7"), SB__DATA_TYPE__RAW,
 	    SB__DATA_TYPE__RAW },
+	/* Text libmagic takes for HP-GL: two capitals and more. */
+	{ "PATH= text", S("PATH=/usr/local/bin:/usr/bin:/bin\nexport PATH\n"
+			  "echo the path is set for this shell session\n"),
+	    SB__DATA_TYPE__TEXT, SB__DATA_TYPE__TEXT },
+	{ "IN; text", S("IN; this line begins like a plotter, and is a "
+			"sentence in a letter to a friend.\n"),
+	    SB__DATA_TYPE__TEXT, SB__DATA_TYPE__TEXT },
+	{ "PAGE text", S("PAGE 1 OF THE MINUTES\nthe meeting began at ten "
+			 "and ended at noon\n"),
+	    SB__DATA_TYPE__TEXT, SB__DATA_TYPE__TEXT },
+	/* Real HP-GL stays what it is: not text for the print processor. */
+	{ "hp-gl", S("IN;SP1;PU0,0;PD100,0,100,100,0,100,0,0;PU;SP0;IN;"),
+	    SB__DATA_TYPE__RAW, SB__DATA_TYPE__TEXT },
 };
 
 START_TEST(test_with_libmagic)

@@ -32,7 +32,8 @@ static char dir[64];
 
 enum op { OP_OPEN_OUTSIDE, OP_OPEN_SPOOL, OP_CREATE_IN_SPOOL, OP_INET,
 	OP_UNIX, OP_EXEC, OP_PTRACE, OP_SETUID, OP_FORK, OP_WRITE_ETC,
-	OP_SIGNAL_SELF, OP_SIGNAL_OTHER, OP_READ_PASSWD, OP_RESOLVE };
+	OP_SIGNAL_SELF, OP_SIGNAL_OTHER, OP_READ_PASSWD, OP_RESOLVE,
+	OP_ISATTY };
 
 static int
 do_op(enum op op)
@@ -88,6 +89,8 @@ do_op(enum op op)
 		return syscall(SYS_tgkill, getppid(), getppid(), 0) == 0
 		    ? SUCCEEDED
 		    : errno;
+	case OP_ISATTY: /* GLib's log writer asks before it warns */
+		return isatty(2) ? SUCCEEDED : errno;
 	case OP_FORK: {
 		pid_t p = fork();
 		if (p == 0)
@@ -156,6 +159,9 @@ forbidden_for_all(int kind)
 	ck_assert_int_eq(try(kind, OP_SIGNAL_OTHER), KILLED);
 	ck_assert_int_eq(try(kind, OP_SIGNAL_SELF), SUCCEEDED);
 	ck_assert_int_eq(try(kind, OP_UNIX), SUCCEEDED); /* the broker channel */
+	/* A library asking whether stderr is a terminal hears "no", it is
+	 * not killed for it (a worker's stderr is never one). */
+	ck_assert_int_eq(try(kind, OP_ISATTY), ENOTTY);
 }
 
 START_TEST(test_localspl)

@@ -12,6 +12,7 @@
 #include <magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Escape-heavy data is printer language (PCL, ESC/P), not text. */
 static int
@@ -27,6 +28,22 @@ looks_like_text(const uint8_t *p, size_t n)
 			ctl++;
 	}
 	return ctl * 100 <= n;
+}
+
+/* libmagic calls any text that begins with two capitals and a digit or
+ * ';' HP-GL ("PATH=...", "IN; ..."). Real HP-GL is instructions ended by
+ * ';', in capitals: a text with few semicolons or with lowercase words
+ * is text. */
+static int
+looks_like_hpgl(const uint8_t *p, size_t n)
+{
+	size_t semi = 0, lower = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		semi += p[i] == ';';
+		lower += p[i] >= 'a' && p[i] <= 'z';
+	}
+	return semi * 40 >= n && lower * 20 < n;
 }
 
 static int
@@ -59,7 +76,7 @@ from_mime(const char *mime)
 int
 detect_type(void *magic, const uint8_t *p, size_t n)
 {
-	const char *mime;
+	const char *mime = NULL;
 	int t;
 
 	if (n == 0)
@@ -75,6 +92,10 @@ detect_type(void *magic, const uint8_t *p, size_t n)
 		return t == SB__DATA_TYPE__TEXT && !looks_like_text(p, n)
 		    ? SB__DATA_TYPE__RAW
 		    : t;
+	if (magic != NULL && mime != NULL &&
+	    strcasecmp(mime, "application/vnd.hp-hpgl") == 0 &&
+	    looks_like_text(p, n) && !looks_like_hpgl(p, n))
+		return SB__DATA_TYPE__TEXT;
 	if (starts(p, n, "%PDF-", 5))
 		return SB__DATA_TYPE__PDF;
 	if (starts(p, n, "%!", 2))

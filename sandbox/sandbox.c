@@ -638,6 +638,38 @@ allow(scmp_filter_ctx ctx, const char *name, unsigned *n)
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
+/* Calls a library makes that p's kind answers with an errno, never a
+ * kill; non-zero when a rule could not be added. */
+static int
+answer_errnos(scmp_filter_ctx ctx, const struct policy *p)
+{
+	int rv = 0;
+
+	/* isatty() (GLib's log writer asks it of stderr before a warning
+	 * from pango or fontconfig): "not a terminal", for the kinds that
+	 * have no ioctl of their own. */
+	if (!has_call(p->extra, "ioctl")) {
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
+		    SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS));
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
+		    SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
+	}
+	if (p->open_eacces) {
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(openat), 0);
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(open), 0);
+		/* libcups looks for its config files (client.conf...). */
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(access), 0);
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(faccessat), 0);
+		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(faccessat2), 0);
+	}
+	return rv;
+}
+
 static void
 enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
     struct sandbox_state *st)
@@ -670,15 +702,7 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 	    SCMP_A0(SCMP_CMP_EQ, PR_CAPBSET_READ));
 	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-	/* isatty() (GLib's log writer asks it of stderr before a warning
-	 * from pango or fontconfig): "not a terminal", never a kill, for
-	 * the kinds that have no ioctl of their own. */
-	if (!has_call(p->extra, "ioctl")) {
-		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
-		    SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS));
-		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY),
-		    SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
-	}
+	rv |= answer_errnos(ctx, p);
 	/* Signals (raise, abort, pthread_kill) to our own threads only. */
 	rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
@@ -693,19 +717,6 @@ enter_seccomp(const struct sandbox_spec *spec, const struct policy *p,
 		rv |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
 		    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
 		    SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE));
-	}
-	if (p->open_eacces) {
-		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-		    SCMP_SYS(openat), 0);
-		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-		    SCMP_SYS(open), 0);
-		/* libcups looks for its config files (client.conf...). */
-		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-		    SCMP_SYS(access), 0);
-		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-		    SCMP_SYS(faccessat), 0);
-		rv |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-		    SCMP_SYS(faccessat2), 0);
 	}
 #ifdef SPOOLBOX_SANITIZE
 	/* Sanitizer runtimes: widened, never dropped (STYLE). */

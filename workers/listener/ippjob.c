@@ -434,27 +434,48 @@ cancel_job(struct req *r)
 	cancel_one(r, job_id(r));
 }
 
-/* Hold-Job and Release-Job: localspl's hold and release (its owner or
- * an admin's login; not once it is being printed, or final). */
-static void
-hold_or_release(struct req *r, int action)
+/* localspl's JobCtlReq as r's caller: action on job id, or (id 0) on
+ * every job of queue it may act on. The answer; NULL: none came. */
+static sb_env *
+job_ctl_ask(struct req *r, uint64_t id, int action, const char *queue)
 {
 	Sb__JobCtlReq ctl = SB__JOB_CTL_REQ__INIT;
-	uint64_t id = job_id(r);
-	sb_env e, *a;
+	sb_env e;
 
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
 	e.job_ctl_req = &ctl;
 	ctl.job_id = id;
 	ctl.action = action;
-	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
+	if (queue != NULL)
+		ctl.queue = (char *)queue;
+	return lsn_call(r->c->l, &e, r->user, ANSWER_MS);
+}
+
+/* The answer a as r's status: 1 when it took, else 0 after an error
+ * status. */
+static int
+answer_taken(struct req *r, const sb_env *a)
+{
 	if (a == NULL)
 		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
 	else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP)
 		status(r, ipp_status_of(a->error_rep->code), "%s",
 		    a->error_rep->message);
 	else
+		return 1;
+	return 0;
+}
+
+/* Hold-Job and Release-Job: localspl's hold and release (its owner or
+ * an admin's login; not once it is being printed, or final). */
+static void
+hold_or_release(struct req *r, int action)
+{
+	uint64_t id = job_id(r);
+	sb_env *a = job_ctl_ask(r, id, action, NULL);
+
+	if (answer_taken(r, a))
 		log_info("ipp %s: job %" PRIu64 " %s by %s", r->c->peer_str, id,
 		    action == SB__JOB_ACTION__HOLD ? "held" : "released",
 		    r->user);
@@ -477,15 +498,8 @@ release_job(struct req *r)
 static void
 cancel_one(struct req *r, uint64_t id)
 {
-	Sb__JobCtlReq ctl = SB__JOB_CTL_REQ__INIT;
-	sb_env e, *a;
+	sb_env e, *a = job_ctl_ask(r, id, SB__JOB_ACTION__CANCEL, NULL);
 
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
-	e.job_ctl_req = &ctl;
-	ctl.job_id = id;
-	ctl.action = SB__JOB_ACTION__CANCEL;
-	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
 	if (a != NULL && a->body_case == SB__ENVELOPE__BODY_ERROR_REP &&
 	    a->error_rep->code == SB__ERROR_CODE__E_NOT_FOUND) {
 		/* A Create-Job still waiting for its document is an upload. */
@@ -503,12 +517,7 @@ cancel_one(struct req *r, uint64_t id)
 			chan_free(b);
 		}
 	}
-	if (a == NULL)
-		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
-	else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP)
-		status(r, ipp_status_of(a->error_rep->code), "%s",
-		    a->error_rep->message);
-	else
+	if (answer_taken(r, a))
 		log_info("ipp %s: job %" PRIu64 " canceled by %s",
 		    r->c->peer_str, id, r->user);
 	if (a != NULL)
@@ -521,28 +530,17 @@ cancel_one(struct req *r, uint64_t id)
 void
 cancel_jobs(struct req *r)
 {
-	Sb__JobCtlReq ctl = SB__JOB_CTL_REQ__INIT;
 	ipp_attribute_t *ids = ippFindAttribute(r->in, "job-ids",
 	    IPP_TAG_INTEGER);
-	sb_env e, *a;
+	sb_env *a;
 
 	if (ids != NULL) {
 		for (int k = 0; k < ippGetCount(ids); k++)
 			cancel_one(r, (uint64_t)ippGetInteger(ids, k));
 		return;
 	}
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_JOB_CTL_REQ;
-	e.job_ctl_req = &ctl;
-	ctl.action = SB__JOB_ACTION__CANCEL;
-	ctl.queue = (char *)r->q->cfg->name;
-	a = lsn_call(r->c->l, &e, r->user, ANSWER_MS);
-	if (a == NULL)
-		status(r, IPP_STATUS_ERROR_BUSY, "the spooler did not answer");
-	else if (a->body_case == SB__ENVELOPE__BODY_ERROR_REP)
-		status(r, ipp_status_of(a->error_rep->code), "%s",
-		    a->error_rep->message);
-	else
+	a = job_ctl_ask(r, 0, SB__JOB_ACTION__CANCEL, r->q->cfg->name);
+	if (answer_taken(r, a))
 		log_info("ipp %s: %u job(s) of %s canceled by %s",
 		    r->c->peer_str, a->body_case == SB__ENVELOPE__BODY_JOBS_REP
 			? a->jobs_rep->count : 0, r->q->cfg->name, r->user);

@@ -659,20 +659,18 @@ printer_ppd(const struct lsn_queue *q, FILE *f)
 		   "*FileSystem: False\n*Throughput: \"1\"\n"
 		   "*LandscapeOrientation: Plus90\n*TTRasterizer: Type42\n",
 	    SPOOLBOX_VERSION, SPOOLBOX_VERSION, q->cfg->name);
-	fputs("*OpenUI *PageSize/Media Size: PickOne\n"
-	      "*OrderDependency: 10 AnySetup *PageSize\n", f);
-	fprintf(f, "*DefaultPageSize: %s\n", sizes[letter].name);
-	for (size_t i = 0; i < N(sizes); i++)
-		fprintf(f, "*PageSize %s/%s: \"<</PageSize[%s]>>setpagedevice\"\n",
-		    sizes[i].name, sizes[i].text, sizes[i].dim);
-	fputs("*CloseUI: *PageSize\n*OpenUI *PageRegion/Media Size: PickOne\n"
-	      "*OrderDependency: 10 AnySetup *PageRegion\n", f);
-	fprintf(f, "*DefaultPageRegion: %s\n", sizes[letter].name);
-	for (size_t i = 0; i < N(sizes); i++)
-		fprintf(f, "*PageRegion %s/%s: \"<</PageSize[%s]>>setpagedevice\"\n",
-		    sizes[i].name, sizes[i].text, sizes[i].dim);
-	fprintf(f, "*CloseUI: *PageRegion\n*DefaultImageableArea: %s\n",
-	    sizes[letter].name);
+	for (int k = 0; k < 2; k++) { /* the same choice by two keywords */
+		const char *kw = k == 0 ? "PageSize" : "PageRegion";
+		fprintf(f, "*OpenUI *%s/Media Size: PickOne\n"
+			   "*OrderDependency: 10 AnySetup *%s\n"
+			   "*Default%s: %s\n", kw, kw, kw, sizes[letter].name);
+		for (size_t i = 0; i < N(sizes); i++)
+			fprintf(f, "*%s %s/%s: "
+				   "\"<</PageSize[%s]>>setpagedevice\"\n",
+			    kw, sizes[i].name, sizes[i].text, sizes[i].dim);
+		fprintf(f, "*CloseUI: *%s\n", kw);
+	}
+	fprintf(f, "*DefaultImageableArea: %s\n", sizes[letter].name);
 	for (size_t i = 0; i < N(sizes); i++)
 		fprintf(f, "*ImageableArea %s/%s: \"0 0 %s\"\n", sizes[i].name,
 		    sizes[i].text, sizes[i].dim);

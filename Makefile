@@ -12,7 +12,9 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
 	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev clang \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
-	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev gnuplot-nox
+	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev gnuplot-nox \
+	libavahi-client-dev avahi-daemon avahi-utils dbus-daemon \
+	cups-filters-core-drivers
 
 .PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos broker-leak package clean
 

@@ -210,6 +210,7 @@ struct broker {
 	char view_root[PATH_MAX + 16]; /* empty: workers' roots are built on it */
 	char exe_dir[PATH_MAX];
 	struct auth *auth;      /* network clients' accounts (auth.c) */
+	struct dnssd *dnssd;    /* what DNS-SD advertises (dnssd.c) */
 	char degraded[512];     /* why the service is degraded (localspl's
 				 * store cannot be written); "": it is not */
 	char *tls_cert_pem;     /* the listener's TLS pair, as Configure */
@@ -369,6 +370,12 @@ int saved_forget(struct broker *b);
  * from [listener] tls_cert/tls_key, or a self-signed pair made once in
  * SPOOL/tls/ (0700, the broker's). 0, or -1 with why. */
 int tls_load(struct broker *b, char *err, size_t errlen);
+
+/* dnssd.c: advertise the listener's queues through Avahi (its own
+ * thread) as b->cfg says, again after a reload (nothing happens when
+ * nothing changed); stop withdraws them. */
+void dnssd_update(struct broker *b);
+void dnssd_stop(struct broker *b);
 
 /* reload.c: re-read the config and apply it (systemd told around it);
  * 0, or -1 with the old config kept; msg says what happened. */

@@ -219,6 +219,7 @@ main(int argc, char **argv)
 	config = parse_args(argc, argv);
 	if (config_load(&b->cfg, config, err, sizeof(err)) != 0)
 		fatal("%s", err);
+	config_queue_uuids(&b->cfg);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		fatal("cannot find my own executable");
@@ -253,9 +254,11 @@ main(int argc, char **argv)
 	supervise_start(b);
 	b->next_sample = now_mono_ms() + b->cfg.sample_interval;
 	notify_init(b);
+	dnssd_update(b);
 	while (!b->stopping)
 		loop_once(b);
 	notify_stopping(b);
+	dnssd_stop(b);
 	supervise_shutdown(b);
 	listen_close(b);
 	client_close(b);

@@ -129,6 +129,7 @@ reload(struct broker *b, char *msg, size_t len)
 		snprintf(msg, len, "reload refused, old config kept: %s", err);
 		return -1;
 	}
+	config_queue_uuids(&nc);
 	keep_fixed(&b->cfg, &nc, notes, sizeof(notes));
 	if (dirs_spool(b, &nc, err, sizeof(err)) != 0) {
 		snprintf(msg, len, "reload refused, old config kept: %s", err);
@@ -172,6 +173,7 @@ reload(struct broker *b, char *msg, size_t len)
 		    b->slots[i].cur != NULL)
 			supervise_recycle(b, b->slots[i].cur,
 			    "reload: its settings changed", NULL);
+	dnssd_update(b);
 	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
 	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
 	return 0;

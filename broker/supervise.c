@@ -1301,6 +1301,7 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->paper = (char *)q->paper;
 		c->landscape = q->landscape != 0;
 		c->description = (char *)q->description;
+		c->uuid = (char *)q->uuid;
 		c->max_job_size = q->max_job_size;
 		c->max_upload_ms = q->max_upload_time;
 		c->cpu_limit_ms = q->cpu_limit;

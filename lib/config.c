@@ -19,6 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <cups/cups.h>
+
 #include "chan.h"
 #include "netaddr.h"
 #include "pathpolicy.h"
@@ -181,6 +183,98 @@ conversion_exists(int from, int to)
 	default:
 		return to == from;
 	}
+}
+
+/* MIME types and what spoolbox calls them (AUTO: detected), in the
+ * order IPP lists them. */
+static const struct {
+	const char *mime;
+	int type;
+} mimes[] = {
+	{ "application/octet-stream", SB__DATA_TYPE__AUTO },
+	{ "application/pdf", SB__DATA_TYPE__PDF },
+	{ "application/postscript", SB__DATA_TYPE__POSTSCRIPT },
+	{ "text/plain", SB__DATA_TYPE__TEXT },
+	{ "image/jpeg", SB__DATA_TYPE__JPEG },
+	{ "image/png", SB__DATA_TYPE__PNG },
+	{ "application/vnd.hp-pcl", SB__DATA_TYPE__PCL },
+	{ "image/pwg-raster", SB__DATA_TYPE__PWG_RASTER },
+	{ "image/urf", SB__DATA_TYPE__URF },
+};
+_Static_assert(sizeof(mimes) / sizeof(mimes[0]) == DATATYPE_NMIMES,
+    "DATATYPE_NMIMES is the number of MIME types");
+
+int
+datatype_from_mime(const char *mime)
+{
+	for (size_t i = 0; i < DATATYPE_NMIMES; i++)
+		if (strcasecmp(mime, mimes[i].mime) == 0)
+			return mimes[i].type;
+	return -1;
+}
+
+int
+datatype_taken(int queue_dt, int t)
+{
+	if (t == SB__DATA_TYPE__AUTO || queue_dt == SB__DATA_TYPE__RAW ||
+	    queue_dt == SB__DATA_TYPE__DT_NONE)
+		return 1;
+	return conversion_exists(t, queue_dt) || datatype_printer_ready(t);
+}
+
+size_t
+datatype_mimes_taken(int queue_dt, const char **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < DATATYPE_NMIMES; i++)
+		if (datatype_taken(queue_dt, mimes[i].type))
+			out[n++] = mimes[i].mime;
+	return n;
+}
+
+int
+queue_printer_type(const char *sides)
+{
+	return CUPS_PRINTER_BW | CUPS_PRINTER_COPIES |
+	    (sides != NULL && strstr(sides, "two-sided") != NULL
+		    ? CUPS_PRINTER_DUPLEX
+		    : 0);
+}
+
+void
+queue_uuid(const char *server, const char *queue, char *buf, size_t len)
+{
+	uint64_t h[2] = { 1469598103934665603ULL, 1099511628211ULL * 7 };
+	const char *parts[] = { "spoolbox", server, queue };
+
+	/* FNV-1a of both, twice, laid out as a UUID. */
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < 3; i++)
+			for (const char *p = parts[i]; *p; p++) {
+				h[k] ^= (unsigned char)*p + (unsigned)k;
+				h[k] *= 1099511628211ULL;
+			}
+	snprintf(buf, len, "urn:uuid:%08x-%04x-5%03x-%04x-%012llx",
+	    (unsigned)(h[0] >> 32), (unsigned)(h[0] >> 16) & 0xffff,
+	    (unsigned)h[0] & 0xfff, 0x8000 | ((unsigned)(h[1] >> 48) & 0x3fff),
+	    (unsigned long long)(h[1] & 0xffffffffffffULL));
+}
+
+void
+config_queue_uuids(struct sb_config *c)
+{
+	char id[128] = "";
+	FILE *f = fopen("/etc/machine-id", "re");
+
+	if (f == NULL || fgets(id, sizeof(id), f) == NULL || id[0] == '\n')
+		gethostname(id, sizeof(id) - 1);
+	if (f != NULL)
+		fclose(f);
+	id[strcspn(id, "\n")] = '\0';
+	for (size_t i = 0; i < c->nqueues; i++)
+		queue_uuid(id, c->queues[i].name, c->queues[i].uuid,
+		    sizeof(c->queues[i].uuid));
 }
 
 int
@@ -614,6 +708,12 @@ listener_key(struct parse_ctx *p, const char *key, const char *val)
 		p->c->lsn_auth_basic = strcmp(val, "basic") == 0;
 		return 1;
 	}
+	if (strcmp(key, "dnssd") == 0) {
+		if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0)
+			return set_err(p, "bad dnssd '%s' (on|off)", val);
+		p->c->lsn_dnssd = strcmp(val, "on") == 0;
+		return 1;
+	}
 	if (strcmp(key, "tls_cert") == 0 || strcmp(key, "tls_key") == 0) {
 		char *dst = key[4] == 'c' ? p->c->lsn_tls_cert
 					  : p->c->lsn_tls_key;
@@ -901,6 +1001,7 @@ config_defaults(struct sb_config *c)
 	c->lsn_max_clients = 64;
 	c->lsn_max_clients_per_host = 16;
 	c->lsn_step_timeout = 60000;
+	c->lsn_dnssd = 1;
 }
 
 /*

@@ -87,6 +87,7 @@ struct sb_queue {
 	char sides[32];         /* IPP sides ("": the printer's default) */
 	char media[64];         /* IPP media ("") */
 	char description[256];
+	char uuid[48];          /* urn:uuid:..., config_queue_uuids() */
 	char allow_users[512];  /* who may print here, by name: local  */
 	char allow_groups[512]; /* logins or NAME@ADDRESS; by group;   */
 	char deny_users[512];   /* who may not ("": nobody named)      */
@@ -151,6 +152,7 @@ struct sb_config {
 	char lsn_tls_cert[PATH_MAX];  /* "": a self-signed pair made at the */
 	char lsn_tls_key[PATH_MAX];   /* first start, in SPOOL/tls/ */
 	int lsn_auth_basic;           /* auth = basic: HTTP Basic, PAM */
+	int lsn_dnssd;                /* dnssd = on: queues advertised */
 };
 
 enum { TLS_OFF, TLS_ON, TLS_REQUIRED };
@@ -194,6 +196,25 @@ const char *datatype_ext(int dt);
 int datatype_printer_ready(int dt);
 /* Does printproc turn from into to? (from == to: nothing to do, 1.) */
 int conversion_exists(int from, int to);
+/* The MIME types IPP and DNS-SD name (application/octet-stream: detect
+ * it); the type one names, -1 for one spoolbox does not know. */
+#define DATATYPE_NMIMES 9
+int datatype_from_mime(const char *mime);
+/* Does a queue of datatype queue_dt take documents of type t? One with
+ * a datatype takes what the print processor converts to it and printer
+ * languages; a raw one (or one with none) takes anything. */
+int datatype_taken(int queue_dt, int t);
+/* The MIME types it takes, into out[DATATYPE_NMIMES]; their number. */
+size_t datatype_mimes_taken(int queue_dt, const char **out);
+/* CUPS' printer-type bits for a queue (lpstat, DNS-SD): a printer, not
+ * a class; copies; black and white; two-sided when sides says so. */
+int queue_printer_type(const char *sides);
+/* A stable printer-uuid (urn:uuid:...) for queue on server. */
+void queue_uuid(const char *server, const char *queue, char *buf,
+    size_t len);
+/* Each queue's, on this machine (/etc/machine-id, else the host name):
+ * what IPP and DNS-SD call it. */
+void config_queue_uuids(struct sb_config *c);
 /* A queue name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int config_queue_name_ok(const char *s);
 /* A paper's size in points, turned when landscape; -1: not a paper

@@ -6,15 +6,9 @@
 # pdftotext); a PNG is converted to PDF; PDF and JPEG go as they are,
 # byte-exact, a PDF's pages counted, copies collated; PostScript is
 # converted to PDF (Ghostscript).
-if [ -z "${SB_IN_NETNS:-}" ]; then
-	for t in ippeveprinter avahi-daemon dbus-daemon pdftotext gs; do
-		command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
-	done
-	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for a network namespace"; exit 77; }
-	exec unshare -n -m --propagation private env SB_IN_NETNS=1 bash "$0" "$@"
-fi
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../ippeve-loopback.sh"
+own_netns ippeveprinter avahi-daemon dbus-daemon pdftotext gs
+. "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
 ippeve_start "$T/eve" "$PORT" application/pdf,image/jpeg

@@ -13,6 +13,8 @@
 #include "config.h"
 #include "util.h"
 
+#include <cups/cups.h>
+
 static char path[64];
 
 static void
@@ -39,6 +41,39 @@ START_TEST(test_embedded_default)
 	    SB__DATA_TYPE__POSTSCRIPT);
 	ck_assert_uint_eq(c.sample_interval, 500);
 	ck_assert_uint_eq(c.workers[SB__WORKER_KIND__LPRMON].instances, 1);
+	ck_assert_int_eq(c.lsn_dnssd, 1);
+	config_free(&c);
+}
+END_TEST
+
+/* What IPP and DNS-SD say a queue takes, and its printer-uuid. */
+START_TEST(test_mimes_and_uuids)
+{
+	const char *m[DATATYPE_NMIMES];
+	size_t n = datatype_mimes_taken(SB__DATA_TYPE__POSTSCRIPT, m);
+	struct sb_config c;
+	char err[512];
+	int has_text = 0, has_png = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		has_text |= strcmp(m[i], "text/plain") == 0;
+		has_png |= strcmp(m[i], "image/png") == 0;
+	}
+	/* Text becomes PostScript; PNG only PDF, which a PS queue lacks. */
+	ck_assert(has_text && !has_png);
+	ck_assert_uint_eq(datatype_mimes_taken(SB__DATA_TYPE__RAW, m),
+	    DATATYPE_NMIMES);
+	ck_assert_int_eq(datatype_from_mime("Application/PDF"),
+	    SB__DATA_TYPE__PDF);
+	ck_assert_int_eq(datatype_from_mime("image/gif"), -1);
+	ck_assert_int_eq(queue_printer_type("two-sided-long-edge") &
+	    CUPS_PRINTER_DUPLEX, CUPS_PRINTER_DUPLEX);
+	ck_assert_int_eq(queue_printer_type("") & CUPS_PRINTER_DUPLEX, 0);
+	ck_assert_int_eq(config_load(&c, NULL, err, sizeof(err)), 0);
+	config_queue_uuids(&c);
+	ck_assert(strncmp(c.queues[0].uuid, "urn:uuid:", 9) == 0);
+	ck_assert_uint_eq(strlen(c.queues[0].uuid), 45);
+	ck_assert_str_ne(c.queues[0].uuid, c.queues[1].uuid);
 	config_free(&c);
 }
 END_TEST
@@ -129,6 +164,7 @@ START_TEST(test_errors_name_the_line)
 		{ "[spooler]\nio_timeout = 5ms\n", ":2: bad io_timeout '5ms'" },
 		{ "[queue.a]\nuri = lpd://h/q\nmax_job_size = lots\n",
 		    ":3: bad max_job_size 'lots'" },
+		{ "[listener]\ndnssd = yes\n", ":2: bad dnssd 'yes' (on|off)" },
 	};
 	struct sb_config c;
 	char err[512];
@@ -324,6 +360,7 @@ main(void)
 
 	tcase_add_test(tc, test_embedded_default);
 	tcase_add_test(tc, test_full_file);
+	tcase_add_test(tc, test_mimes_and_uuids);
 	tcase_add_test(tc, test_errors_name_the_line);
 	tcase_add_test(tc, test_allowed_prefixes);
 	tcase_add_test(tc, test_file_queue_limit);

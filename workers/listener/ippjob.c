@@ -175,9 +175,9 @@ check_template(struct req *r, int *copies, int *type)
 	if ((a = ippFindAttribute(r->in, "document-format", IPP_TAG_ZERO)) !=
 	    NULL) {
 		v = ippGetString(a, 0, NULL);
-		*type = v != NULL ? format_type(v) : -1;
+		*type = v != NULL ? datatype_from_mime(v) : -1;
 		if (ippGetValueTag(a) != IPP_TAG_MIMETYPE || *type < 0 ||
-		    !takes(r->q, *type)) {
+		    !datatype_taken((int)r->q->cfg->datatype, *type)) {
 			status(r, IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED,
 			    "document-format '%s' is not supported by %s",
 			    v ? v : "?", r->q->cfg->name);

@@ -156,8 +156,8 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 		IPP_ORIENT_LANDSCAPE };
 	static const int quality[] = { IPP_QUALITY_DRAFT, IPP_QUALITY_NORMAL,
 		IPP_QUALITY_HIGH };
-	const char *fmts[IPP_NFORMATS];
-	size_t nf = formats_taken(q, fmts);
+	const char *fmts[DATATYPE_NMIMES];
+	size_t nf = datatype_mimes_taken((int)q->cfg->datatype, fmts);
 
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE,
 	    "document-format-default", NULL, "application/octet-stream");
@@ -246,17 +246,6 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	    "printer-state-change-time", (int)up);
 }
 
-/* CUPS' printer-type bits for q (lpstat, DNS-SD's printer-type): a
- * printer, not a class; copies; black and white, and two-sided when the
- * queue says its printer can. */
-int
-queue_ptype(const struct lsn_queue *q)
-{
-	return CUPS_PRINTER_BW | CUPS_PRINTER_COPIES |
-	    (strstr(q->cfg->sides, "two-sided") != NULL ? CUPS_PRINTER_DUPLEX
-							 : 0);
-}
-
 /* Who the queue is: names, make, device id, organization. */
 static void
 description_attrs(const struct lsn_queue *q, ipp_t *a)
@@ -274,7 +263,7 @@ description_attrs(const struct lsn_queue *q, ipp_t *a)
 	    "printer-make-and-model", NULL, "spoolbox " SPOOLBOX_VERSION
 	    " queue");
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-type",
-	    queue_ptype(q));
+	    queue_printer_type(q->cfg->sides));
 	snprintf(devid, sizeof(devid), "MFG:spoolbox;MDL:%s;CMD:%s;", c->name,
 	    c->datatype == SB__DATA_TYPE__POSTSCRIPT ? "PS"
 	    : c->datatype == SB__DATA_TYPE__PDF	     ? "PDF"
@@ -298,7 +287,7 @@ raster_attrs(const struct lsn_queue *q, ipp_t *a)
 		"srgb_8" };
 	static const int res[] = { 300, 600 };
 
-	if (!takes(q, SB__DATA_TYPE__PWG_RASTER))
+	if (!datatype_taken((int)q->cfg->datatype, SB__DATA_TYPE__PWG_RASTER))
 		return;
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
 	    "ipp-features-supported", NULL, "ipp-everywhere");
@@ -334,26 +323,6 @@ printer_build(struct lsn *l)
 		ippDelete(q->ipp_attrs);
 		q->ipp_attrs = a;
 	}
-}
-
-/* A stable printer-uuid for the queue as reached at host: FNV-1a of
- * both, laid out as a UUID. */
-static void
-printer_uuid(const struct req *r, char *buf, size_t len)
-{
-	uint64_t h[2] = { 1469598103934665603ULL, 1099511628211ULL * 7 };
-	const char *parts[] = { "spoolbox", r->host, r->q->cfg->name };
-
-	for (int k = 0; k < 2; k++)
-		for (size_t i = 0; i < 3; i++)
-			for (const char *p = parts[i]; *p; p++) {
-				h[k] ^= (unsigned char)*p + (unsigned)k;
-				h[k] *= 1099511628211ULL;
-			}
-	snprintf(buf, len, "urn:uuid:%08x-%04x-5%03x-%04x-%012" PRIx64,
-	    (unsigned)(h[0] >> 32), (unsigned)(h[0] >> 16) & 0xffff,
-	    (unsigned)h[0] & 0xfff, 0x8000 | ((unsigned)(h[1] >> 48) & 0x3fff),
-	    (uint64_t)(h[1] & 0xffffffffffffULL));
 }
 
 /* The queue's URIs: ipp:// unless TLS is required (by the listener or
@@ -396,7 +365,10 @@ request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
 
 	snprintf(more, sizeof(more), "%s://%s/printers/%s",
 	    r->tls ? "https" : "http", r->host, r->q->cfg->name);
-	printer_uuid(r, uuid, sizeof(uuid));
+	if (r->q->cfg->uuid[0] != '\0')
+		snprintf(uuid, sizeof(uuid), "%s", r->q->cfg->uuid);
+	else
+		queue_uuid(r->host, r->q->cfg->name, uuid, sizeof(uuid));
 	uris_attrs(r, a);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-more-info",
 	    NULL, more);
@@ -579,7 +551,7 @@ cups_get_printers(struct req *r)
 		if (!visible(r, order[i]))
 			continue;
 		any = 1;
-		if ((queue_ptype(&l->queues[order[i]]) & m) != t)
+		if ((queue_printer_type(l->queues[order[i]].cfg->sides) & m) != t)
 			continue;
 		r->q = &l->queues[order[i]];
 		list_queue(r, queue_find(a, r->q->cfg->name), ra, n++ > 0);

@@ -1,6 +1,6 @@
 /*
  * ippreq: the basics of one IPP request (ippsrv.h): its status, asking
- * the broker, the document formats a queue takes, job ids.
+ * the broker, job ids.
  * Reports: nothing.
  */
 #define _GNU_SOURCE
@@ -12,24 +12,6 @@
 
 #include "config.h"
 #include "ippsrv.h"
-
-/* MIME types and what spoolbox calls them; AUTO: detected. */
-static const struct {
-	const char *mime;
-	int type;
-} formats[] = {
-	{ "application/octet-stream", SB__DATA_TYPE__AUTO },
-	{ "application/pdf", SB__DATA_TYPE__PDF },
-	{ "application/postscript", SB__DATA_TYPE__POSTSCRIPT },
-	{ "text/plain", SB__DATA_TYPE__TEXT },
-	{ "image/jpeg", SB__DATA_TYPE__JPEG },
-	{ "image/png", SB__DATA_TYPE__PNG },
-	{ "application/vnd.hp-pcl", SB__DATA_TYPE__PCL },
-	{ "image/pwg-raster", SB__DATA_TYPE__PWG_RASTER },
-	{ "image/urf", SB__DATA_TYPE__URF },
-};
-_Static_assert(sizeof(formats) / sizeof(formats[0]) == IPP_NFORMATS,
-    "IPP_NFORMATS is the number of formats");
 
 void
 status(struct req *r, ipp_status_t st, const char *fmt, ...)
@@ -98,40 +80,6 @@ void
 printer_uri(const struct req *r, char *buf, size_t len)
 {
 	queue_uri(r, r->q->cfg->name, buf, len);
-}
-
-/* Does q take documents of type t? A queue with a datatype takes what
- * the print processor converts to it; a raw queue takes anything. */
-int
-takes(const struct lsn_queue *q, int t)
-{
-	int dt = (int)q->cfg->datatype;
-
-	if (t == SB__DATA_TYPE__AUTO || dt == SB__DATA_TYPE__RAW ||
-	    dt == SB__DATA_TYPE__DT_NONE)
-		return 1;
-	return conversion_exists(t, dt) || datatype_printer_ready(t);
-}
-
-/* -1: a format spoolbox does not know. */
-int
-format_type(const char *mime)
-{
-	for (size_t i = 0; i < IPP_NFORMATS; i++)
-		if (strcasecmp(mime, formats[i].mime) == 0)
-			return formats[i].type;
-	return -1;
-}
-
-size_t
-formats_taken(const struct lsn_queue *q, const char **out)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < IPP_NFORMATS; i++)
-		if (takes(q, formats[i].type))
-			out[n++] = formats[i].mime;
-	return n;
 }
 
 int

@@ -9,7 +9,7 @@
  *                 listener starts (a reload starts a new listener); each
  *                 request adds only the live ones (state, counts, time);
  *                 CUPS' own operations (CUPS-Get-Printers...)
- *   ippreq.c      one request's basics: status, the broker, formats
+ *   ippreq.c      one request's basics: status, the broker, URIs
  */
 #ifndef SB_IPPSRV_H
 #define SB_IPPSRV_H
@@ -53,13 +53,6 @@ sb_env *ask(struct req *r, sb_env *e, const char *user, int want);
 void printer_uri(const struct req *r, char *buf, size_t len);
 /* The same for the queue named (a job's, when r names the server). */
 void queue_uri(const struct req *r, const char *name, char *buf, size_t len);
-/* Does q take documents of type t? */
-int takes(const struct lsn_queue *q, int t);
-/* The sb.DataType of a MIME type; -1: one spoolbox does not know. */
-int format_type(const char *mime);
-/* The MIME types q takes, into out (room for every format); how many. */
-size_t formats_taken(const struct lsn_queue *q, const char **out);
-#define IPP_NFORMATS 9
 /* cupsArray helpers: names compared as strings; an attribute in ra. */
 int name_cmp(void *a, void *b, void *data);
 int wanted(void *ra, ipp_t *dst, ipp_attribute_t *attr);
@@ -76,8 +69,6 @@ void printer_build(struct lsn *l);
 ipp_t *printer_attrs(struct req *r, const Sb__QueueInfo *qi);
 void get_printer_attributes(struct req *r);
 void identify_printer(struct req *r);
-/* CUPS' printer-type bits for q. */
-int queue_ptype(const struct lsn_queue *q);
 void cups_get_printers(struct req *r);
 void cups_get_classes(struct req *r);
 void cups_get_default(struct req *r);

@@ -120,6 +120,14 @@ stop_lpd() {
 	fi
 }
 
+# pause_lpd / resume_lpd: the lpd hangs (every process of its tree
+# stopped: connections wait in its backlog) and goes on. A hung printer
+# loses nothing; a SIGKILL (stop_lpd) can lose a job LPRng acknowledged
+# but had not filed yet (it files a job when the client closes).
+lpd_tree() { echo "$1"; for c in $(pgrep -P "$1"); do lpd_tree "$c"; done; }
+pause_lpd() { kill -STOP $(lpd_tree "$LPD_PID") 2>/dev/null || true; }
+resume_lpd() { kill -CONT $(lpd_tree "$LPD_PID") 2>/dev/null || true; }
+
 sb() { "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
 
 # write_config EXTRA...: spooler section on $T plus the given lines.

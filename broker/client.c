@@ -395,6 +395,32 @@ refused_queue(struct broker *b, const struct pending *from, const sb_env *e,
 	return 1;
 }
 
+/* A new job's job-hold-until as a time, in the broker's time zone (the
+ * workers' sandboxes have none): 0, or -1 after an error answer. */
+static int
+hold_time(struct broker *b, const struct pending *from, sb_env *e)
+{
+	Sb__SubmitReq *r = e->submit_req;
+	char why[200];
+	int held;
+
+	if (e->body_case != SB__ENVELOPE__BODY_SUBMIT_REQ)
+		return 0;
+	r->hold_at = 0; /* the broker's to set */
+	if (r->upload != 0 || r->hold_until[0] == '\0')
+		return 0;
+	held = hold_release(r->hold_until, time(NULL), &r->hold_at);
+	if (held < 0) {
+		snprintf(why, sizeof(why), "bad hold time '%.40s' (indefinite, "
+		    "day-time, evening, night, weekend, second-shift, "
+		    "third-shift or HH:MM in UTC)", r->hold_until);
+		answer_error(b, from, SB__ERROR_CODE__E_INVALID, why);
+		return -1;
+	}
+	r->hold = held != 0;
+	return 0;
+}
+
 /* Pass a job or queue request to localspl with caller attached; from
  * says who gets the answer. A file passed by descriptor is uid's. */
 static void
@@ -415,7 +441,7 @@ forward(struct broker *b, const struct pending *from, sb_env *e,
 		    "by_fd is the broker's to set");
 		return;
 	}
-	if (refused_queue(b, from, e, caller))
+	if (refused_queue(b, from, e, caller) || hold_time(b, from, e) != 0)
 		return;
 	if (e->body_case == SB__ENVELOPE__BODY_SUBMIT_REQ &&
 	    e->submit_req->fd_cookie != 0 &&

@@ -119,6 +119,12 @@ job_json(const Sb__JobInfo *j)
 	json_kv_str("submitted", sub, 1);
 	json_kv_str("finished", fin, 1);
 	json_kv_str("next_attempt", nxt, 1);
+	json_kv_str("hold_until", j->state == SB__JOB_STATE__HELD
+		? j->hold_until
+		: "", 1);
+	iso_time(j->state == SB__JOB_STATE__HELD ? j->hold_at : 0, nxt,
+	    sizeof(nxt));
+	json_kv_str("hold_at", nxt, 1);
 	putchar('}');
 }
 
@@ -140,6 +146,15 @@ output_jobs_page(const Sb__JobsRep *r, int json, int attempts, int *first)
 		const char *detail = j->state == SB__JOB_STATE__COMPLETED
 		    ? j->landed
 		    : j->last_error;
+		char held[96], at[32];
+		if (j->state == SB__JOB_STATE__HELD &&
+		    j->last_error[0] == '\0') {
+			iso_time(j->hold_at, at, sizeof(at));
+			snprintf(held, sizeof(held), "held (%s) until %s",
+			    j->hold_until[0] ? j->hold_until : "indefinite",
+			    j->hold_at ? at : "released");
+			detail = held;
+		}
 		/* %-20s pads by bytes; a UTF-8 title may show narrower,
 		 * never longer than 20 characters. */
 		snprintf(pages, sizeof(pages), "-");

@@ -44,11 +44,12 @@ usage(void)
 {
 	fputs("usage: spoolbox [-s SOCKET] COMMAND ...\n"
 	      "  submit -q QUEUE [-t TYPE] [-T TITLE] [-n COPIES]"
-	      " [-p PRIORITY] [--hold] [FILE|-]...\n"
+	      " [-p PRIORITY] [--hold[=WHEN]] [FILE|-]...\n"
 	      "  jobs [-q QUEUE] [-a] [--json] [--limit N] [--after JOBID]\n"
 	      "       [-u|--user USER] [--state STATE[,...]] [--since WHEN]\n"
 	      "  wait JOBID [--timeout SECONDS]\n"
-	      "  cancel JOBID | hold JOBID | release JOBID | move JOBID QUEUE\n"
+	      "  cancel JOBID | hold JOBID | release JOBID | restart JOBID\n"
+	      "  move JOBID QUEUE\n"
 	      "  cancel --all -q QUEUE\n"
 	      "  queue enable|disable|accept|reject QUEUE [--reason TEXT]\n"
 	      "  queues [--json]\n"
@@ -108,7 +109,7 @@ cmd_submit(int argc, char **argv)
 
 	optind = 1;
 	static const struct option opts[] = {
-		{ "hold", no_argument, NULL, 'H' },
+		{ "hold", optional_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 
@@ -118,7 +119,7 @@ cmd_submit(int argc, char **argv)
 			j.queue = optarg;
 			break;
 		case 'H':
-			j.hold = 1;
+			j.hold_until = optarg != NULL ? optarg : "indefinite";
 			break;
 		case 't':
 			j.datatype = datatype_from_name(optarg);
@@ -354,7 +355,8 @@ cmd_wait(int argc, char **argv)
 	}
 }
 
-/* cancel|hold|release JOBID, move JOBID QUEUE, cancel --all -q QUEUE. */
+/* cancel|hold|release|restart JOBID, move JOBID QUEUE, cancel --all -q
+ * QUEUE. */
 static int
 cmd_job_ctl(int argc, char **argv, int action)
 {
@@ -582,6 +584,8 @@ main(int argc, char **argv)
 		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__HOLD);
 	if (strcmp(argv[0], "release") == 0)
 		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__RELEASE);
+	if (strcmp(argv[0], "restart") == 0)
+		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__RESTART);
 	if (strcmp(argv[0], "move") == 0)
 		return cmd_job_ctl(argc, argv, SB__JOB_ACTION__MOVE);
 	if (strcmp(argv[0], "queue") == 0)

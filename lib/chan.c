@@ -138,6 +138,7 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 	    "submit: datatype %d out of range", r->datatype);
 	CHECK(r->priority <= 100, "submit: priority %u out of range 0..100",
 	    r->priority);
+	CHECK(strlen(r->hold_until) <= 23, "submit: hold_until too long");
 	return 0;
 }
 
@@ -178,7 +179,7 @@ validate_job_ctl(const Sb__JobCtlReq *r, char *err, size_t errlen)
 				   r->queue[0] != '\0'),
 	    "job control: no job id");
 	CHECK(r->action >= SB__JOB_ACTION__CANCEL &&
-		r->action <= SB__JOB_ACTION__MOVE,
+		r->action <= SB__JOB_ACTION__RESTART,
 	    "job control: action %d out of range", r->action);
 	CHECK(str_ok(r->queue), "job control: queue name too long");
 	CHECK(r->action != SB__JOB_ACTION__MOVE || r->queue[0] != '\0',

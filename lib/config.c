@@ -77,6 +77,8 @@ static const struct sb_budget_key spooler_keys[] = {
 	{ "max_bytes_per_host", C(max_bytes_per_host), KEY_SIZE, 1ULL << 60, 0 },
 	{ "max_upload_seconds", C(max_upload_time), KEY_TIME, 86400000, 1000 },
 	{ "cpu_limit", C(cpu_limit), KEY_TIME, 86400000, 0 },
+	{ "preserve_job_files", C(preserve_job_files), KEY_TIME,
+	    366ULL * 86400000, 0 },
 	{ "max_uploads", C(max_uploads), KEY_COUNT, 4096, 1 },
 	{ "max_uploads_per_user", C(max_uploads_per_user), KEY_COUNT, 4096,
 	    1 },
@@ -974,6 +976,7 @@ config_defaults(struct sb_config *c)
 	/* A document that converts longer is failed with the reason: one
 	 * user's endless PostScript must not hold a print processor. */
 	c->cpu_limit = 120000;
+	c->preserve_job_files = 86400000; /* a day, as CUPS */
 	c->max_uploads = 64;
 	c->max_uploads_per_user = 8;
 	/* Shares of the spool, not unlimited: unfinished jobs of every

@@ -261,7 +261,8 @@ job_attrs(Sb__SubmitReq *r, const struct sbclient_job *j)
 	r->filename = (char *)j->filename;
 	r->copies = j->copies;
 	r->priority = j->priority;
-	r->hold = j->hold != 0;
+	if (j->hold_until != NULL)
+		r->hold_until = (char *)j->hold_until;
 }
 
 /* One upload from the start of fd; 0 job id and *again on a restart. */

@@ -31,7 +31,8 @@ struct sbclient_job {
 	const char *filename;
 	unsigned copies;
 	unsigned priority;
-	int hold;              /* held until released */
+	const char *hold_until; /* job-hold-until: indefinite, evening,
+				 * HH:MM (UTC)...; NULL: not held */
 };
 
 /*

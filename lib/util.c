@@ -285,3 +285,73 @@ system_instance(void)
 		return 0;
 	return (d[0].effective & need) == need;
 }
+
+/* now's local time moved to hour:00 on the day days ahead. */
+static time_t
+local_at(time_t now, int days, int hour)
+{
+	struct tm t;
+
+	localtime_r(&now, &t);
+	t.tm_mday += days;
+	t.tm_hour = hour;
+	t.tm_min = t.tm_sec = 0;
+	t.tm_isdst = -1;
+	return mktime(&t);
+}
+
+/* An explicit time: HH:MM[:SS] in UTC (as CUPS and lp -H take it), the
+ * next one to come; -1 when when is not one. */
+static time_t
+utc_next(const char *when, time_t now)
+{
+	unsigned h, m, sec = 0;
+	char end;
+	struct tm t;
+	time_t at;
+	int n = sscanf(when, "%2u:%2u:%2u%c", &h, &m, &sec, &end);
+
+	if ((n != 2 && n != 3) || h > 23 || m > 59 || sec > 59 ||
+	    strspn(when, "0123456789:") != strlen(when))
+		return -1;
+	gmtime_r(&now, &t);
+	t.tm_hour = (int)h;
+	t.tm_min = (int)m;
+	t.tm_sec = (int)sec;
+	at = timegm(&t);
+	return at <= now ? at + 86400 : at;
+}
+
+int
+hold_release(const char *when, time_t now, int64_t *at_ms)
+{
+	struct tm t;
+	time_t at = 0;
+	int h;
+
+	localtime_r(&now, &t);
+	h = t.tm_hour;
+	*at_ms = 0;
+	if (when == NULL || when[0] == '\0' || strcmp(when, "no-hold") == 0)
+		return 0;
+	if (strcmp(when, "indefinite") == 0)
+		return 1;
+	/* The periods of RFC 8011 5.2.2 as CUPS counts them, in local time:
+	 * held until the period begins, printed at once within it. */
+	if (strcmp(when, "day-time") == 0)
+		at = h < 6 ? local_at(now, 0, 6) : h >= 18 ? local_at(now, 1, 6) : 0;
+	else if (strcmp(when, "evening") == 0 || strcmp(when, "night") == 0)
+		at = h >= 6 && h < 18 ? local_at(now, 0, 18) : 0;
+	else if (strcmp(when, "second-shift") == 0)
+		at = h < 16 ? local_at(now, 0, 16) : 0;
+	else if (strcmp(when, "third-shift") == 0)
+		at = h >= 8 ? local_at(now, 1, 0) : 0;
+	else if (strcmp(when, "weekend") == 0)
+		at = t.tm_wday == 0 || t.tm_wday == 6
+		    ? 0
+		    : local_at(now, 6 - t.tm_wday, 0);
+	else if ((at = utc_next(when, now)) < 0)
+		return -1;
+	*at_ms = (int64_t)at * 1000;
+	return at != 0;
+}

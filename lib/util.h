@@ -27,6 +27,11 @@ int uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen);
 
 uint64_t now_mono_ms(void);
 int64_t now_wall_ms(void);
+/* job-hold-until when (indefinite, day-time, evening, night, weekend,
+ * second-shift, third-shift, HH:MM[:SS] in UTC; no-hold or "": none) at
+ * now: 1 held, until *at_ms (unix ms; 0: until released), 0 not held
+ * (no-hold, or the period is now), -1 not a time spoolbox knows. */
+int hold_release(const char *when, time_t now, int64_t *at_ms);
 /* clock's time ms milliseconds from now: a deadline for
  * pthread_cond_timedwait on a condition variable of that clock. */
 struct timespec deadline_ms(clockid_t clock, long ms);

@@ -11,7 +11,9 @@
 PORT=$(free_port)
 SLOW=$(free_port)
 start_lpd "$PORT"
-write_config "[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" \
+# (preserve_job_files = 0: the first 1 GiB job's data goes when it is
+# printed, so the spool holds one copy, the one at work.)
+write_config "preserve_job_files = 0" "[queue.lpd]" "uri = lpd://127.0.0.1:$PORT/q" \
 	"[queue.slow]" "uri = lpd://127.0.0.1:$SLOW/q" "retry_interval = 500ms"
 start_spoolboxd
 

@@ -51,4 +51,13 @@ for d in "${docs[@]}"; do
 	for f in "$T/lpd/spool/q"/dfA*; do cmp -s "$d" "$f" && found=1 && break; done
 	[ -n "$found" ] || fail "${d##*/} did not arrive byte for byte"
 done
-log "PASS: ENOSPC refused in one line, ${#keep[@]} jobs kept whole and printed after space was freed"
+# The printed jobs' data is kept (preserve_job_files, for a restart) and
+# fills the spool again; with min_free_space it yields to a new job.
+write_config "min_free_space = 512K" "[queue.office]" "uri = lpd://127.0.0.1:$PORT/q" \
+	"retry_interval = 200ms" "error_policy = retry"
+sb reload >/dev/null
+last=$(sb submit -q office -t raw "$T/doc1" 2>&1) || fail "kept data did not yield to a new job: $last; $(ls -la "$T/spool/jobs"; df -k "$T/spool")"
+has "the kept data of [0-9]* finished job(s) removed" "$T/spoolboxd.log" ||
+	fail "no line for the kept data removed"
+wait_completed "$last"
+log "PASS: ENOSPC refused in one line, ${#keep[@]} jobs kept whole and printed after space was freed; kept data yields to new jobs"

@@ -7,7 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 make_user
 
-write_config "max_uploads_per_user = 4" "max_uploads = 32" \
+# (preserve_job_files = 0: a finished job's data goes at once, so what
+# is left in the spool is the uploads'.)
+write_config "max_uploads_per_user = 4" "max_uploads = 32" "preserve_job_files = 0" \
 	"[queue.out]" "uri = file://$T/out" "max_job_size = 8M" \
 	"max_upload_seconds = 3s"
 start_spoolboxd

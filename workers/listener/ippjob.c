@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ippsrv.h"
 #include "log.h"
+#include "util.h"
 #include "vocab.h"
 
 static void cancel_one(struct req *r, uint64_t id);
@@ -76,6 +77,7 @@ static void
 add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
 {
 	char uri[1200], puri[1100], user[128];
+	const char *v;
 	ipp_t *a = ippNew();
 
 	queue_uri(r, ji->queue, puri, sizeof(puri));
@@ -97,8 +99,14 @@ add_job(struct req *r, const Sb__JobInfo *ji, cups_array_t *ra, int sep)
 	    ipp_job_state(ji->state));
 	ippAddString(a, IPP_TAG_JOB, IPP_TAG_KEYWORD, "job-state-reasons", NULL,
 	    job_reason(ji->state));
-	ippAddString(a, IPP_TAG_JOB, IPP_TAG_KEYWORD, "job-hold-until", NULL,
-	    ji->state == SB__JOB_STATE__HELD ? "indefinite" : "no-hold");
+	/* A time of day is a name (as lp -H HH:MM sends it), a period a
+	 * keyword. */
+	v = ji->state == SB__JOB_STATE__HELD && ji->hold_until[0] != '\0'
+	    ? ji->hold_until
+	    : "no-hold";
+	ippAddString(a, IPP_TAG_JOB,
+	    strchr(v, ':') != NULL ? IPP_TAG_NAME : IPP_TAG_KEYWORD,
+	    "job-hold-until", NULL, v);
 	if (ji->last_error[0] != '\0')
 		ippAddString(a, IPP_TAG_JOB, IPP_TAG_TEXT, "job-state-message",
 		    NULL, ji->last_error);
@@ -138,6 +146,7 @@ job_answer(struct req *r, uint64_t id, int state)
 
 	ji.id = id;
 	ji.state = state;
+	ji.queue = (char *)r->q->cfg->name;
 	ji.user = r->user;
 	ji.title = (char *)"";
 	ji.last_error = (char *)"";
@@ -158,6 +167,7 @@ check_template(struct req *r, int *copies, int *type)
 {
 	ipp_attribute_t *a;
 	const char *v;
+	int64_t at;
 	int bad = 0;
 
 	*copies = 1;
@@ -207,11 +217,11 @@ check_template(struct req *r, int *copies, int *type)
 	    ippGetValueTag(a) != IPP_TAG_NAME &&
 	    ippGetValueTag(a) != IPP_TAG_NAMELANG)
 		bad = 1, ippCopyAttribute(r->out, a, 0);
-	/* Held until released, or not held; a time of day is not kept. */
+	/* A period (evening...), an explicit HH:MM in UTC, indefinite. */
 	if ((a = ippFindAttribute(r->in, "job-hold-until", IPP_TAG_ZERO)) !=
 		NULL &&
-	    (ippGetCount(a) != 1 || (!ippContainsString(a, "no-hold") &&
-					!ippContainsString(a, "indefinite"))))
+	    (ippGetCount(a) != 1 || ippGetString(a, 0, NULL) == NULL ||
+		hold_release(ippGetString(a, 0, NULL), time(NULL), &at) < 0))
 		bad = 1, ippCopyAttribute(r->out, a, 0);
 	if (bad) {
 		/* Moved to the unsupported group, as IPP says. */
@@ -244,15 +254,19 @@ validate_job(struct req *r)
 		status(r, IPP_STATUS_OK, NULL);
 }
 
-/* job-hold-until indefinite (lp -H hold): the job waits for a release. */
+/* job-hold-until (lp -H hold: indefinite) into u, for the broker to
+ * turn into a time: 1 when the job is held at all. */
 static int
-held(struct req *r)
+held(struct req *r, struct upload *u)
 {
 	ipp_attribute_t *a = ippFindAttribute(r->in, "job-hold-until",
 	    IPP_TAG_ZERO);
+	const char *v = a != NULL ? ippGetString(a, 0, NULL) : NULL;
 
-	return a != NULL && ippGetCount(a) == 1 &&
-	    ippContainsString(a, "indefinite");
+	if (v == NULL || strcmp(v, "no-hold") == 0)
+		return 0;
+	snprintf(u->hold_until, sizeof(u->hold_until), "%s", v);
+	return 1;
 }
 
 static const char *
@@ -310,7 +324,7 @@ void
 print_job(struct req *r)
 {
 	struct upload u;
-	int copies, type;
+	int copies, type, hold;
 	uint64_t id;
 
 	if (check_template(r, &copies, &type) != 0)
@@ -322,7 +336,7 @@ print_job(struct req *r)
 	upload_init(&u, r->c->l, r->user, r->q->cfg->name, type);
 	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
 	u.copies = (unsigned)copies;
-	u.hold = held(r);
+	hold = held(r, &u);
 	if (stream_document(r, &u) != 0 ||
 	    (id = upload_finish(&u, r->user)) == 0) {
 		upload_failed(r, &u, "Print-Job");
@@ -332,7 +346,7 @@ print_job(struct req *r)
 	log_info("ipp %s: job %" PRIu64 " for %s from %s (%" PRIu64 " bytes)",
 	    r->c->peer_str, id, r->q->cfg->name, r->user, u.size);
 	upload_free(&u);
-	job_answer(r, id, u.hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING);
+	job_answer(r, id, hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING);
 }
 
 void
@@ -346,7 +360,7 @@ create_job(struct req *r)
 	upload_init(&u, r->c->l, r->user, r->q->cfg->name, type);
 	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
 	u.copies = (unsigned)copies;
-	u.hold = held(r);
+	held(r, &u);
 	if (upload_start(&u) != 0) {
 		upload_failed(r, &u, "Create-Job");
 		upload_free(&u);
@@ -467,8 +481,9 @@ answer_taken(struct req *r, const sb_env *a)
 	return 0;
 }
 
-/* Hold-Job and Release-Job: localspl's hold and release (its owner or
- * an admin's login; not once it is being printed, or final). */
+/* Hold-Job, Release-Job and Restart-Job: localspl's hold, release and
+ * restart (its owner or an admin's login; a hold not once it is being
+ * printed; a restart only of a finished job whose data is kept). */
 static void
 hold_or_release(struct req *r, int action)
 {
@@ -477,7 +492,9 @@ hold_or_release(struct req *r, int action)
 
 	if (answer_taken(r, a))
 		log_info("ipp %s: job %" PRIu64 " %s by %s", r->c->peer_str, id,
-		    action == SB__JOB_ACTION__HOLD ? "held" : "released",
+		    action == SB__JOB_ACTION__HOLD	   ? "held"
+		    : action == SB__JOB_ACTION__RELEASE ? "released"
+							: "restarted",
 		    r->user);
 	if (a != NULL)
 		chan_free(a);
@@ -493,6 +510,12 @@ void
 release_job(struct req *r)
 {
 	hold_or_release(r, SB__JOB_ACTION__RELEASE);
+}
+
+void
+restart_job(struct req *r)
+{
+	hold_or_release(r, SB__JOB_ACTION__RESTART);
 }
 
 static void

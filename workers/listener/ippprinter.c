@@ -197,7 +197,9 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	static const char *const creation[] = { "copies", "media", "media-col",
 		"sides", "orientation-requested", "print-quality",
 		"multiple-document-handling", "job-hold-until" };
-	static const char *const hold[] = { "no-hold", "indefinite" };
+	static const char *const hold[] = { "no-hold", "indefinite",
+		"day-time", "evening", "night", "weekend", "second-shift",
+		"third-shift" };
 	static const char *const compression[] = { "none", "gzip",
 		"deflate" };
 	static const int ops[] = { IPP_OP_PRINT_JOB, IPP_OP_VALIDATE_JOB,
@@ -206,6 +208,7 @@ server_attrs(const struct lsn *l, ipp_t *a)
 		IPP_OP_GET_PRINTER_ATTRIBUTES, IPP_OP_CANCEL_MY_JOBS,
 		IPP_OP_CLOSE_JOB, IPP_OP_IDENTIFY_PRINTER, IPP_OP_CANCEL_JOBS,
 		IPP_OP_PURGE_JOBS, IPP_OP_HOLD_JOB, IPP_OP_RELEASE_JOB,
+		IPP_OP_RESTART_JOB,
 		IPP_OP_CUPS_GET_DEFAULT, IPP_OP_CUPS_GET_PRINTERS,
 		IPP_OP_CUPS_GET_CLASSES };
 	time_t up = (time_t)(l->started_wall_ms / 1000);

@@ -46,6 +46,7 @@ static const struct ipp_op {
 	{ IPP_OP_CANCEL_JOBS, cancel_jobs, 0, 0 },
 	{ IPP_OP_HOLD_JOB, hold_job, 1, 1 },
 	{ IPP_OP_RELEASE_JOB, release_job, 1, 1 },
+	{ IPP_OP_RESTART_JOB, restart_job, 1, 1 },
 	{ IPP_OP_PURGE_JOBS, cancel_jobs, 0, 0 },
 	{ IPP_OP_CLOSE_JOB, close_job, 1, 0 },
 	{ IPP_OP_IDENTIFY_PRINTER, identify_printer, 0, 0 },

@@ -89,6 +89,7 @@ void cancel_my_jobs(struct req *r);
 void cancel_jobs(struct req *r);
 void hold_job(struct req *r);
 void release_job(struct req *r);
+void restart_job(struct req *r);
 void get_job_attributes(struct req *r);
 void get_jobs(struct req *r);
 

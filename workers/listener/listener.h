@@ -85,7 +85,7 @@ struct upload {
 	int datatype;
 	char title[256], filename[256];
 	unsigned copies;
-	int hold;                 /* the job is held until released */
+	char hold_until[24];      /* job-hold-until ("": none) */
 	uint64_t id;              /* the upload (and job) id; 0: not begun */
 	uint64_t inflight[UPLOAD_WINDOW];
 	unsigned head, n;         /* ring of chunk requests unanswered */

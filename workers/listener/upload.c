@@ -91,7 +91,7 @@ send_chunk(struct upload *u, int final, const char *owner, uint64_t *job)
 		r.queue = u->queue;
 		r.datatype = u->datatype;
 		r.copies = u->copies;
-		r.hold = u->hold != 0;
+		r.hold_until = u->hold_until;
 	}
 	if (u->id == 0 || final) {
 		r.title = u->title;

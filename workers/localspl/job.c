@@ -37,6 +37,8 @@ job_to_info(const struct job *j, Sb__JobInfo *r)
 	r->filename = (char *)j->filename;
 	r->out_type = j->out_type;
 	r->counted = j->counted;
+	r->hold_at = j->hold_at;
+	r->hold_until = (char *)j->hold_until;
 }
 
 static void
@@ -70,6 +72,8 @@ job_from_info(struct job *j, const Sb__JobInfo *r)
 	copy_str(j->filename, sizeof(j->filename), r->filename);
 	j->out_type = r->out_type;
 	j->counted = r->counted;
+	j->hold_at = r->hold_at;
+	copy_str(j->hold_until, sizeof(j->hold_until), r->hold_until);
 }
 
 void

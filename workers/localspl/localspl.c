@@ -70,6 +70,9 @@ reconfigure(struct spl *s, sb_env *e)
 	}
 	w->cfg_env = e;
 	w->cfg = e->configure;
+	if (s->store.preserve_ms != w->cfg->preserve_ms)
+		s->store.resweep_at = 0; /* a shorter time applies now */
+	s->store.preserve_ms = w->cfg->preserve_ms;
 	chan_free(was);
 	sched_settle(s); /* jobs of a queue gone leave memory; new look-ahead */
 	log_info("reconfigured: %zu queue(s)", s->nqueues);
@@ -128,15 +131,22 @@ localspl_run(struct worker *w, void *magic)
 		fatal("%s", err);
 	if (queues_from(&s, w->cfg) != 0)
 		fatal("out of memory");
+	s.store.preserve_ms = w->cfg->preserve_ms;
 	sched_settle(&s); /* each queue's look-ahead */
 	/* The single writer of the store drains by stopping at once: the
 	 * broker holds work for it meanwhile. */
 	while (!w->draining) {
 		int t = sched_timeout(&s), u = request_expire_uploads(&s);
+		int h = request_release_due(&s);
+		int k = store_preserve_tick(&s.store);
 		unsigned n = 0;
 		int busy = sched_run(&s) > 0;
 		if (t < 0 || (u >= 0 && u < t))
 			t = u;
+		if (t < 0 || (h >= 0 && h < t))
+			t = h;
+		if (t < 0 || (k >= 0 && k < t))
+			t = k;
 		if (busy)
 			t = 0; /* what it did may let the next start */
 		if (s.store.sweep != NULL)

@@ -42,6 +42,8 @@ struct job {
 	char filename[256];
 	int out_type;       /* sb.DataType; NONE: the queue's datatype */
 	int counted;        /* pages counted; the original is delivered */
+	int64_t hold_at;    /* HELD: released then (unix ms); 0: by hand */
+	char hold_until[24]; /* HELD: as asked (job-hold-until) */
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
@@ -103,6 +105,8 @@ struct store {
 	uint64_t spares[128]; /* ID.spare: data files no job needs, reused */
 	unsigned nspares;
 	uint64_t sweep_below;
+	uint64_t preserve_ms; /* a finished job's data kept this long */
+	uint64_t resweep_at;  /* preserve_ms: the next sweep (monotonic ms) */
 };
 
 int store_open(struct store *s, const char *spool_dir, char *err,
@@ -136,6 +140,16 @@ int store_save(struct store *s, struct job *j);
 int store_flush(struct store *s, int durable, char *err, size_t errlen);
 /* Drop the job's data and output files (record stays for history). */
 void store_drop_data(struct store *s, struct job *j);
+/* j is finished: its output goes, its data too unless preserve_ms keeps
+ * it (restart prints it again). */
+void store_finished(struct store *s, struct job *j);
+/* Space short: every finished job's kept data removed; bytes freed. */
+uint64_t store_drop_preserved(struct store *s);
+/* Does j's data file exist (a finished job's: kept for a restart)? */
+int store_has_data(struct store *s, const struct job *j);
+/* With preserve_ms: a sweep for data kept past it, now and then; ms
+ * until the next (-1: none). */
+int store_preserve_tick(struct store *s);
 void store_drop_output(struct store *s, struct job *j);
 /* Forget the job entirely (record too) and free it. */
 void store_job_delete(struct store *s, struct job *j);
@@ -199,6 +213,8 @@ struct spl {
 	struct spl_ack *acks;   /* submits answered after the next commit */
 	size_t nacks, acks_cap;
 	int store_failed;       /* the last commit failed (said once) */
+	int64_t release_at;     /* the next timed hold's end (unix ms);
+				 * 0: not known, INT64_MAX: none */
 };
 
 struct spl_ack {
@@ -232,6 +248,8 @@ void spl_reply_error(struct spl *s, uint64_t id, int code, const char *fmt,
 /* request.c */
 /* Remove uploads past their time; ms until the next one is due (-1). */
 int request_expire_uploads(struct spl *s);
+/* Release held jobs whose job-hold-until came; ms until the next (-1). */
+int request_release_due(struct spl *s);
 void request_submit(struct spl *s, const sb_env *e);
 /* End of a pass: commit, then answer the submits it made durable (or
  * refuse them), then settle memory and run retention. */

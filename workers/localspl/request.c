@@ -298,6 +298,13 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	/* Held (job-hold-until indefinite, submit --hold): nothing is done
 	 * with it until someone releases it. */
 	j->state = r->hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING;
+	if (r->hold) {
+		j->hold_at = r->hold_at;
+		snprintf(j->hold_until, sizeof(j->hold_until), "%s",
+		    r->hold_until[0] ? r->hold_until : "indefinite");
+		if (j->hold_at > 0 && j->hold_at < s->release_at)
+			s->release_at = j->hold_at;
+	}
 	j->submitted = now_wall_ms();
 	j->expires = now_mono_ms() + q->cfg->max_upload_ms;
 	if (settle_type(s, e, j, head, headlen) != 0)
@@ -350,7 +357,11 @@ room_for(struct spl *s, const sb_env *e, struct job *j, uint64_t more)
 		/* answered */
 	} else if (store_free_space(&s->store, c->min_free_bytes,
 		       c->min_free_permille, &left, &want) == 0 ||
-	    left >= want + more) {
+	    left >= want + more ||
+	    (store_drop_preserved(&s->store) > 0 &&
+		(store_free_space(&s->store, c->min_free_bytes,
+		     c->min_free_permille, &left, &want) == 0 ||
+		    left >= want + more))) {
 		return 0;
 	} else {
 		format_size(left, a, sizeof(a));
@@ -780,6 +791,84 @@ job_move(struct spl *s, const sb_env *e, struct job *j)
 	return 0;
 }
 
+static void
+release(struct job *j)
+{
+	j->state = SB__JOB_STATE__PENDING;
+	j->hold_at = 0;
+	j->hold_until[0] = '\0';
+}
+
+/* A finished job whose data is kept, as if just submitted. */
+static void
+restart(struct job *j)
+{
+	release(j);
+	j->attempts = 0;
+	j->finished = 0;
+	j->next_attempt = 0;
+	j->pages = 0;
+	j->converted = 0;
+	j->out_size = 0;
+	j->out_type = 0;
+	j->counted = 0;
+	j->last_error[0] = '\0';
+	j->landed[0] = '\0';
+}
+
+/* Held jobs whose job-hold-until came, into ids (the rest: the next). */
+struct due {
+	int64_t now, next;
+	uint64_t ids[64];
+	size_t n;
+};
+
+static int
+collect_due(void *arg, struct job *j)
+{
+	struct due *d = arg;
+
+	if (j->hold_at > 0 && j->hold_at <= d->now && d->n < 64)
+		d->ids[d->n++] = j->id;
+	else if (j->hold_at > 0 && j->hold_at < d->next)
+		d->next = j->hold_at;
+	free(j);
+	return 0;
+}
+
+int
+request_release_due(struct spl *s)
+{
+	static const int held[] = { SB__JOB_STATE__HELD };
+	struct db_filter f = { .queue = "", .owner = "", .states = held,
+		.nstates = 1 };
+	struct due d = { .now = now_wall_ms(), .next = INT64_MAX };
+	char err[256];
+
+	if (s->release_at != 0 && s->release_at > d.now)
+		return s->release_at == INT64_MAX ? -1
+		    : s->release_at - d.now > 60000 ? 60000
+		    : (int)(s->release_at - d.now);
+	if (db_page(s->store.db, &f, 0, collect_due, &d, err,
+		sizeof(err)) < 0) {
+		log_warn("releasing held jobs: %s", err);
+		s->release_at = d.now + 60000;
+		return 60000;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		struct job *j = store_lookup(&s->store, d.ids[i]);
+		if (j == NULL || j->state != SB__JOB_STATE__HELD)
+			continue;
+		log_info("job %llu released: its job-hold-until %s came",
+		    (unsigned long long)j->id, j->hold_until);
+		release(j);
+		store_save(&s->store, j);
+	}
+	/* More than one batch due: the next pass takes the rest. */
+	s->release_at = d.n == 64 ? 0 : d.next;
+	return d.n == 64 ? 0 : request_release_due(s);
+}
+
 /* Apply one control action to j; 0, or -1 after an error answer. */
 static int
 job_ctl(struct spl *s, const sb_env *e, struct job *j)
@@ -797,6 +886,8 @@ job_ctl(struct spl *s, const sb_env *e, struct job *j)
 			return -1;
 		}
 		j->state = SB__JOB_STATE__HELD;
+		j->hold_at = 0;
+		snprintf(j->hold_until, sizeof(j->hold_until), "indefinite");
 		break;
 	case SB__JOB_ACTION__MOVE:
 		if (job_move(s, e, j) != 0)
@@ -808,7 +899,18 @@ job_ctl(struct spl *s, const sb_env *e, struct job *j)
 			    "job %llu is not held", (unsigned long long)j->id);
 			return -1;
 		}
-		j->state = SB__JOB_STATE__PENDING;
+		release(j);
+		break;
+	case SB__JOB_ACTION__RESTART:
+		if (!store_has_data(&s->store, j)) {
+			spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
+			    "job %llu's data is no longer kept "
+			    "(preserve_job_files)", (unsigned long long)j->id);
+			return -1;
+		}
+		restart(j);
+		log_info("job %llu restarted by %s", (unsigned long long)j->id,
+		    e->caller->user);
 		break;
 	default:
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_INVALID,
@@ -918,11 +1020,14 @@ request_job_ctl(struct spl *s, const sb_env *e)
 		    "no job %llu", (unsigned long long)r->job_id);
 		return;
 	}
-	/* A final job first (RFC 8011 4.3.3: not-possible whoever asks),
-	 * then whose it is. */
-	if (job_state_final(j->state)) {
+	/* The job's state first (RFC 8011 4.3.3: not-possible whoever
+	 * asks; a restart takes only a finished job), then whose it is. */
+	if (job_state_final(j->state) !=
+	    (r->action == SB__JOB_ACTION__RESTART)) {
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_STATE,
-		    "job %llu is already final", (unsigned long long)j->id);
+		    job_state_final(j->state) ? "job %llu is already final"
+					      : "job %llu is not finished",
+		    (unsigned long long)j->id);
 		return;
 	}
 	if (!owns(j, e->caller) && !e->caller->admin) {

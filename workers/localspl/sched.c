@@ -656,7 +656,7 @@ sched_settle(struct spl *s)
 			continue;
 		if (job_state_final(j->state)) {
 			/* Its final record is committed: the data goes. */
-			store_drop_data(&s->store, j);
+			store_finished(&s->store, j);
 			store_evict(&s->store, j);
 		} else if (q == NULL || j->state == SB__JOB_STATE__HELD ||
 		    !in_window(q, j)) {

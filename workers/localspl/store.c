@@ -723,6 +723,81 @@ store_drop_data(struct store *s, struct job *j)
 }
 
 void
+store_finished(struct store *s, struct job *j)
+{
+	/* A cancel frees the space at once (what a full disk is mended
+	 * with); a completed or aborted job's data stays a while. */
+	if (s->preserve_ms == 0 || j->state == SB__JOB_STATE__CANCELED)
+		store_drop_data(s, j);
+	else
+		store_drop_output(s, j);
+}
+
+uint64_t
+store_drop_preserved(struct store *s)
+{
+	DIR *d = store_dir_stream(s);
+	struct dirent *de;
+	struct stat st;
+	uint64_t freed = 0, id;
+	unsigned n = 0;
+	char *ext, sz[32];
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		id = strtoull(de->d_name, &ext, 10);
+		if (ext == de->d_name || strcmp(ext, ".data") != 0 ||
+		    id >= s->next_id || store_job(s, id) != NULL ||
+		    db_final(s->db, id) != 1 ||
+		    fstatat(s->dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    unlinkat(s->dir_fd, de->d_name, 0) != 0)
+			continue;
+		freed += (uint64_t)st.st_blocks * 512;
+		n++;
+	}
+	closedir(d);
+	if (n > 0) {
+		format_size(freed, sz, sizeof(sz));
+		log_info("min_free_space: the kept data of %u finished job(s) "
+		    "removed (%s; preserve_job_files yields to new jobs)", n,
+		    sz);
+	}
+	return freed;
+}
+
+int
+store_has_data(struct store *s, const struct job *j)
+{
+	char name[32];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "%llu.data", (unsigned long long)j->id);
+	return fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
+int
+store_preserve_tick(struct store *s)
+{
+	uint64_t now = now_mono_ms(), every;
+
+	if (s->preserve_ms == 0)
+		return -1;
+	/* A tenth of the time kept, between a second and ten minutes. */
+	every = s->preserve_ms / 10;
+	every = every < 1000 ? 1000 : every > 600000 ? 600000 : every;
+	if (now >= s->resweep_at) {
+		if (s->sweep == NULL) {
+			s->sweep_below = s->next_id;
+			s->sweep = store_dir_stream(s);
+		}
+		s->resweep_at = now + every;
+	}
+	return (int)(s->resweep_at - now);
+}
+
+void
 store_job_delete(struct store *s, struct job *j)
 {
 	char err[512];
@@ -739,6 +814,7 @@ store_job_delete(struct store *s, struct job *j)
 static const char *
 debris(struct store *s, uint64_t id, const char *ext)
 {
+	char err[256];
 	int final;
 
 	if (strcmp(ext, ".spare") == 0)
@@ -750,7 +826,16 @@ debris(struct store *s, uint64_t id, const char *ext)
 		return NULL; /* an upload of this process, or a job at work */
 	if ((final = db_final(s->db, id)) == 0)
 		return NULL;
-	return final < 0 ? "upload never acknowledged" : "its job is finished";
+	if (final > 0 && strcmp(ext, ".data") == 0 && s->preserve_ms > 0) {
+		struct job *j = db_get(s->db, id, err, sizeof(err));
+		int keep = j != NULL && j->finished + (int64_t)s->preserve_ms >
+		    now_wall_ms();
+		free(j);
+		if (keep)
+			return NULL; /* preserve_job_files: a restart prints it */
+		return "its job finished longer ago than preserve_job_files";
+	}
+	return final < 0 ? "no job has it" : "its job is finished";
 }
 
 int

@@ -328,6 +328,14 @@ printer_build(struct lsn *l)
 	}
 }
 
+extern const unsigned char icon_48[], icon_128[], icon_512[];
+extern const size_t icon_48_len, icon_128_len, icon_512_len;
+const struct printer_icon printer_icons[3] = {
+	{ "/icons/printer-48.png", icon_48, &icon_48_len },
+	{ "/icons/printer-128.png", icon_128, &icon_128_len },
+	{ "/icons/printer-512.png", icon_512, &icon_512_len },
+};
+
 /* The queue's URIs: ipp:// unless TLS is required (by the listener or
  * the queue), ipps:// when TLS is on, each with its security. */
 static void
@@ -362,7 +370,8 @@ uris_attrs(const struct req *r, ipp_t *a)
 static void
 request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
 {
-	char more[1100], uuid[64];
+	char more[1100], uuid[64], icons[3][1100];
+	const char *icon[3];
 	int stopped = qi != NULL && strcmp(qi->state, "ready") != 0;
 	int busy = qi != NULL && qi->active > 0;
 
@@ -375,6 +384,13 @@ request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
 	uris_attrs(r, a);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-more-info",
 	    NULL, more);
+	for (int i = 0; i < 3; i++) {
+		snprintf(icons[i], sizeof(icons[i]), "%s://%s%s",
+		    r->tls ? "https" : "http", r->host, printer_icons[i].path);
+		icon[i] = icons[i];
+	}
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-icons", 3,
+	    NULL, icon);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-uuid", NULL,
 	    uuid);
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-state",

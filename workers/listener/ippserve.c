@@ -274,20 +274,28 @@ process_ipp(struct req *r)
 		op->handler(r);
 }
 
+/* An HTTP answer with body (len bytes of type); 0 to go on. */
+static int
+respond_bytes(struct req *r, http_status_t code, const char *type,
+    const void *body, size_t len)
+{
+	httpClearFields(r->http);
+	httpSetField(r->http, HTTP_FIELD_CONTENT_TYPE, type);
+	httpSetLength(r->http, len);
+	if (httpWriteResponse(r->http, code) < 0)
+		return -1;
+	if (len > 0 && (httpWrite2(r->http, body, len) < 0 ||
+			   httpFlushWrite(r->http) < 0))
+		return -1;
+	return code == HTTP_STATUS_OK ? 0 : -1;
+}
+
 /* An HTTP answer without a body beyond a line of text; 0 to go on. */
 static int
 respond_text(struct req *r, http_status_t code, const char *type,
     const char *text)
 {
-	httpClearFields(r->http);
-	httpSetField(r->http, HTTP_FIELD_CONTENT_TYPE, type);
-	httpSetLength(r->http, strlen(text));
-	if (httpWriteResponse(r->http, code) < 0)
-		return -1;
-	if (text[0] != '\0' && (httpWrite2(r->http, text, strlen(text)) < 0 ||
-				   httpFlushWrite(r->http) < 0))
-		return -1;
-	return code == HTTP_STATUS_OK ? 0 : -1;
+	return respond_bytes(r, code, type, text, strlen(text));
 }
 
 static int
@@ -383,8 +391,8 @@ http_ppd(struct req *r, const char *resource)
 	return rv;
 }
 
-/* GET or HEAD: a line about the queue (printer-more-info), the PPD, or
- * the metrics; 0 to go on. */
+/* GET or HEAD: a line about the queue (printer-more-info), the PPD, the
+ * printer-icons, or the metrics; 0 to go on. */
 static int
 http_get(struct req *r, const char *resource)
 {
@@ -393,6 +401,10 @@ http_get(struct req *r, const char *resource)
 
 	if (strcmp(resource, "/metrics") == 0)
 		return http_metrics(r);
+	for (int i = 0; i < 3; i++)
+		if (strcmp(resource, printer_icons[i].path) == 0)
+			return respond_bytes(r, HTTP_STATUS_OK, "image/png",
+			    printer_icons[i].png, *printer_icons[i].len);
 	if (strncmp(resource, "/printers/", 10) == 0 &&
 	    strlen(resource) > 14 &&
 	    strcmp(resource + strlen(resource) - 4, ".ppd") == 0)

@@ -90,6 +90,13 @@ void cancel_jobs(struct req *r);
 void hold_job(struct req *r);
 void release_job(struct req *r);
 void restart_job(struct req *r);
+/* printer-icons: 48, 128 and 512 pixels, PNG (icons.c, sb-mkicons). */
+struct printer_icon {
+	const char *path;
+	const unsigned char *png;
+	const size_t *len;
+};
+extern const struct printer_icon printer_icons[3];
 void get_job_attributes(struct req *r);
 void get_jobs(struct req *r);
 

@@ -4,7 +4,11 @@
  * pipe that a second thread renders into while this one passes the pipe's
  * output on, so no page is gathered whole here. A JPEG is mapped
  * read-only and embedded as it is (cairo's JPEG pass-through: never
- * decoded); a PNG is decoded, so its size is bounded (PNG_MAX_BYTES).
+ * decoded), except a CMYK one, which cairo 1.16 embeds without the
+ * /Decode an Adobe (inverted) CMYK JPEG needs, so it printed nearly
+ * black: it is decoded to RGB, scaled down by libjpeg to fit the bound
+ * a PNG has (PNG_MAX_BYTES). EXIF orientation (libexif) turns the image
+ * as the camera meant.
  * Reports: nothing itself; each failure in err.
  */
 #define _GNU_SOURCE
@@ -18,6 +22,7 @@
 #include <ghostscript/ierrors.h>
 #include <stdio.h> /* before jpeglib.h */
 #include <jpeglib.h>
+#include <libexif/exif-data.h>
 #include <poppler.h>
 #include <poll.h>
 #include <pthread.h>
@@ -468,6 +473,7 @@ struct image {
 	cairo_surface_t *surface;
 	void *map;       /* a JPEG, mapped; embedded as it is */
 	size_t maplen;
+	int orientation; /* EXIF's 1..8; 1 (or 0): as stored */
 };
 
 struct pread_src {
@@ -527,13 +533,55 @@ jpeg_error_exit(j_common_ptr c)
 	longjmp(((struct jpeg_err *)c->err)->jb, 1);
 }
 
-/* The JPEG's size from its header (libjpeg); -1: not a JPEG. */
+/* A CMYK JPEG's scanlines into an RGB image surface, s (1, 2, 4 or 8)
+ * times smaller; Adobe's (inverted) and plain CMYK alike. 0 or -1. */
 static int
-jpeg_dims(const void *data, size_t len, unsigned *w, unsigned *h)
+cmyk_decode(struct jpeg_decompress_struct *ci, unsigned s, struct image *im)
+{
+	JSAMPROW row;
+	unsigned char *px;
+	int stride;
+
+	ci->scale_num = 1;
+	ci->scale_denom = s;
+	ci->out_color_space = JCS_CMYK;
+	jpeg_start_decompress(ci);
+	im->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+	    (int)ci->output_width, (int)ci->output_height);
+	if (cairo_surface_status(im->surface) != CAIRO_STATUS_SUCCESS ||
+	    (row = malloc((size_t)ci->output_width * 4)) == NULL)
+		return -1;
+	px = cairo_image_surface_get_data(im->surface);
+	stride = cairo_image_surface_get_stride(im->surface);
+	while (ci->output_scanline < ci->output_height) {
+		uint32_t *out = (uint32_t *)(px + (size_t)stride *
+		    ci->output_scanline);
+		jpeg_read_scanlines(ci, &row, 1);
+		for (unsigned x = 0; x < ci->output_width; x++) {
+			unsigned c = row[4 * x], m = row[4 * x + 1],
+				 y = row[4 * x + 2], k = row[4 * x + 3];
+			if (!ci->saw_Adobe_marker) /* stored as is: invert */
+				c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+			out[x] = (c * k / 255) << 16 | (m * k / 255) << 8 |
+			    (y * k / 255);
+		}
+	}
+	free(row);
+	cairo_surface_mark_dirty(im->surface);
+	jpeg_finish_decompress(ci);
+	return 0;
+}
+
+/* The JPEG's size from its header (libjpeg); a CMYK one is decoded into
+ * im->surface. -1: not a JPEG, or a CMYK one too large even at 1/8. */
+static int
+jpeg_read(const void *data, size_t len, unsigned *w, unsigned *h,
+    struct image *im)
 {
 	struct jpeg_decompress_struct ci;
 	struct jpeg_err je;
 	volatile int rv = -1;
+	volatile unsigned s = 1;
 
 	ci.err = jpeg_std_error(&je.mgr);
 	je.mgr.error_exit = jpeg_error_exit;
@@ -544,10 +592,32 @@ jpeg_dims(const void *data, size_t len, unsigned *w, unsigned *h)
 			*w = ci.image_width;
 			*h = ci.image_height;
 			rv = 0;
+			while (s < 8 && (uint64_t)(*w / s) * (*h / s) * 4 >
+			    PNG_MAX_BYTES)
+				s *= 2;
+			if (ci.num_components == 4)
+				rv = cmyk_decode(&ci, s, im);
 		}
 	}
 	jpeg_destroy_decompress(&ci);
 	return rv;
+}
+
+/* EXIF's Orientation (1..8), 1 when there is none. */
+static int
+exif_orientation(const void *data, size_t len)
+{
+	ExifData *d = exif_data_new_from_data(data, (unsigned)len);
+	ExifEntry *e;
+	int o = 1;
+
+	if (d == NULL)
+		return 1;
+	e = exif_data_get_entry(d, EXIF_TAG_ORIENTATION);
+	if (e != NULL && e->format == EXIF_FORMAT_SHORT && e->components == 1)
+		o = exif_get_short(e->data, exif_data_get_byte_order(d));
+	exif_data_unref(d);
+	return o >= 1 && o <= 8 ? o : 1;
 }
 
 static int
@@ -564,10 +634,13 @@ load_jpeg(int fd, uint64_t size, struct image *im, char *err, size_t errlen)
 		return fail_why(err, errlen, "%s", strerror(errno));
 	}
 	im->maplen = size;
-	if (jpeg_dims(im->map, size, &w, &h) != 0 || w == 0 || h == 0 ||
+	if (jpeg_read(im->map, size, &w, &h, im) != 0 || w == 0 || h == 0 ||
 	    w > 32767 || h > 32767)
 		return fail_why(err, errlen, "%s", "not a JPEG image cairo can "
 						  "embed");
+	im->orientation = exif_orientation(im->map, size);
+	if (im->surface != NULL)
+		return 0; /* CMYK, decoded */
 	/* Never drawn into: its pixels are never touched (nor counted). */
 	im->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w,
 	    (int)h);
@@ -591,14 +664,40 @@ pdf_write_cb(void *closure, const unsigned char *data, unsigned int length)
 						  : CAIRO_STATUS_WRITE_ERROR;
 }
 
+/* EXIF orientation o (1..8) as the matrix from the stored image (iw x
+ * ih) to the upright one (its sides swapped for 5..8). */
+static void
+orient_matrix(int o, double iw, double ih, cairo_matrix_t *m)
+{
+	static const double k[9][6] = {
+		[2] = { -1, 0, 0, 1, 1, 0 },   /* mirrored */
+		[3] = { -1, 0, 0, -1, 1, 1 },  /* upside down */
+		[4] = { 1, 0, 0, -1, 0, 1 },   /* mirrored, upside down */
+		[5] = { 0, 1, 1, 0, 0, 0 },    /* transposed */
+		[6] = { 0, 1, -1, 0, 2, 0 },   /* turned right */
+		[7] = { 0, -1, -1, 0, 2, 3 },  /* transversed */
+		[8] = { 0, -1, 1, 0, 0, 3 },   /* turned left */
+	};
+	/* Offsets: 1 iw or ih by axis (x: iw, y: ih); 2 ih on x; 3 iw on y. */
+	const double *r = k[o >= 2 && o <= 8 ? o : 0];
+	double x0 = r[4] == 1 ? iw : r[4] == 2 ? ih : 0;
+	double y0 = r[5] == 1 ? ih : r[5] == 3 ? iw : 0;
+
+	if (o < 2 || o > 8)
+		cairo_matrix_init_identity(m);
+	else
+		cairo_matrix_init(m, r[0], r[1], r[2], r[3], x0, y0);
+}
+
 /* One page, turned to the image's orientation; the image at 72 dpi,
- * shrunk to fit inside the margins, centered. */
+ * shrunk to fit inside the margins, centered, upright as EXIF says. */
 static int
 place_image(const struct image *im, const char *paper, const char *title,
     struct pdf_out *o, char *err, size_t errlen)
 {
 	double pw, ph, iw, ih, s;
 	cairo_surface_t *pdf;
+	cairo_matrix_t m;
 	cairo_status_t st;
 	cairo_t *cr;
 
@@ -606,6 +705,12 @@ place_image(const struct image *im, const char *paper, const char *title,
 		return fail_why(err, errlen, "unknown paper '%s'", paper);
 	iw = cairo_image_surface_get_width(im->surface);
 	ih = cairo_image_surface_get_height(im->surface);
+	orient_matrix(im->orientation, iw, ih, &m);
+	if (im->orientation >= 5) { /* upright, its sides are swapped */
+		double t = iw;
+		iw = ih;
+		ih = t;
+	}
 	if (iw > ih) {
 		double t = pw;
 		pw = ph;
@@ -624,6 +729,7 @@ place_image(const struct image *im, const char *paper, const char *title,
 	cr = cairo_create(pdf);
 	cairo_translate(cr, (pw - iw * s) / 2, (ph - ih * s) / 2);
 	cairo_scale(cr, s, s);
+	cairo_transform(cr, &m);
 	cairo_set_source_surface(cr, im->surface, 0, 0);
 	cairo_paint(cr);
 	cairo_show_page(cr);

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Images to a PDF queue keep their colour and their orientation: an
+# Adobe CMYK JPEG (Ghostscript's jpegcmyk: inverted CMYK) of a red page
+# prints red, not black (cairo 1.16 would embed it without the /Decode it
+# needs, so it is decoded to RGB); a JPEG whose EXIF says "turned right"
+# (Orientation 6) prints upright: its left half (red) on top, on a
+# portrait page. Read back with poppler's pdftoppm, a pixel at a time.
+. "$(dirname "$0")/lib.sh"
+for t in gs pdftoppm pdfinfo od; do
+	command -v "$t" >/dev/null || { log "SKIP: $t is not installed"; exit 77; }
+done
+
+mkdir -p "$T/out"
+write_config "[queue.pdf]" "uri = file://$T/out" "datatype = pdf"
+start_spoolboxd
+
+# rgb PDF X Y: the colour, "R G B", at X% across and Y% down its page.
+rgb() {
+	pdftoppm -r 20 -singlefile "$1" "$T/px"
+	local w h hl
+	read -r w h < <(sed -n 2p "$T/px.ppm")
+	hl=$(head -n 3 "$T/px.ppm" | wc -c)
+	od -An -tu1 -j $((hl + ((h * $3 / 100) * w + w * $2 / 100) * 3)) -N3 "$T/px.ppm" | xargs
+}
+# reddish "R G B": red high, green and blue low.
+reddish() { read -r r g b <<<"$1"; [ "$r" -gt 180 ] && [ "$g" -lt 90 ] && [ "$b" -lt 90 ]; }
+bluish() { read -r r g b <<<"$1"; [ "$b" -gt 180 ] && [ "$r" -lt 90 ] && [ "$g" -lt 90 ]; }
+printed() { ls "$T/out"/job-"$1".* | head -n 1; }
+
+# A red page as an Adobe CMYK JPEG.
+printf '1 0 0 setrgbcolor clippath fill showpage\n' >"$T/red.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpegcmyk -r72 -g400x300 -sOutputFile="$T/cmyk.jpg" "$T/red.ps"
+chmod 644 "$T/cmyk.jpg"
+a=$(sb submit -q pdf "$T/cmyk.jpg")
+wait_completed "$a"
+c=$(rgb "$(printed "$a")" 50 50)
+reddish "$c" || fail "the CMYK JPEG printed as '$c', not red"
+
+# Landscape, left half red, right half blue; EXIF Orientation 6.
+printf '1 0 0 setrgbcolor 0 0 400 400 rectfill 0 0 1 setrgbcolor 400 0 400 400 rectfill showpage\n' >"$T/two.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r72 -g800x400 -sOutputFile="$T/plain.jpg" "$T/two.ps"
+{
+	head -c 2 "$T/plain.jpg"
+	printf '\xff\xe1\x00\x22Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01'
+	printf '\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00'
+	tail -c +3 "$T/plain.jpg"
+} >"$T/turned.jpg"
+chmod 644 "$T/turned.jpg" "$T/plain.jpg"
+p=$(sb submit -q pdf "$T/plain.jpg")
+e=$(sb submit -q pdf "$T/turned.jpg")
+wait_completed "$p" "$e"
+reddish "$(rgb "$(printed "$p")" 30 50)" && bluish "$(rgb "$(printed "$p")" 70 50)" ||
+	fail "the plain JPEG: left $(rgb "$(printed "$p")" 30 50), right $(rgb "$(printed "$p")" 70 50)"
+pdfinfo "$(printed "$p")" | has "Page size: *841.89 x 595.28" || fail "the landscape JPEG is not on a landscape page"
+top=$(rgb "$(printed "$e")" 50 35)
+bottom=$(rgb "$(printed "$e")" 50 65)
+reddish "$top" && bluish "$bottom" || fail "EXIF Orientation 6: top $top, bottom $bottom (not turned upright)"
+pdfinfo "$(printed "$e")" | has "Page size: *595.28 x 841.89" || fail "the turned JPEG is not on a portrait page"
+log "PASS: CMYK JPEG red, EXIF orientation honoured"

@@ -1314,6 +1314,7 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->keep_ms = q->keep_days * 86400000ULL;
 		c->shared = q->shared != 0;
 		c->tls_required = q->tls_required != 0;
+		c->pdf_ignore_permissions = q->pdf_ignore_permissions != 0;
 		c->pin_sha256 = (char *)q->pin_sha256;
 		c->sides = (char *)q->sides;
 		c->media = (char *)q->media;

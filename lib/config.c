@@ -779,6 +779,10 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 			return set_err(p, "bad %s '%s' (portrait|landscape)", key,
 			    val);
 		q->landscape = strcmp(val, "landscape") == 0;
+	} else if (strcmp(key, "pdf_permissions") == 0) {
+		if (strcmp(val, "honor") != 0 && strcmp(val, "ignore") != 0)
+			return set_err(p, "bad %s '%s' (honor|ignore)", key, val);
+		q->pdf_ignore_permissions = strcmp(val, "ignore") == 0;
 	} else if (strcmp(key, "shared") == 0 ||
 	    strcmp(key, "tls_required") == 0) {
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)

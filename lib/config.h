@@ -82,6 +82,7 @@ struct sb_queue {
 	int landscape;          /* orientation = landscape */
 	int shared;             /* file: a drop folder others may write to */
 	int tls_required;       /* network clients over ipps:// only */
+	int pdf_ignore_permissions; /* print PDFs that forbid printing */
 	char ca_file[PATH_MAX]; /* ipps: a private CA, PEM ("": the host's) */
 	char pin_sha256[65];    /* ipps: the server certificate's SHA-256 */
 	char sides[32];         /* IPP sides ("": the printer's default) */

@@ -402,6 +402,7 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.landscape = q->cfg->landscape;
 	js.media = q->cfg->media;
 	js.cpu_limit_ms = q->cfg->cpu_limit_ms;
+	js.pdf_ignore_permissions = q->cfg->pdf_ignore_permissions;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_JOB_START;
 	e.job_start = &js;

@@ -58,7 +58,8 @@
 #define PDF_FUNCS(X) X(poppler_document_new_from_fd) \
 	X(poppler_document_get_n_pages) X(poppler_document_get_page) \
 	X(poppler_ps_file_new_fd) X(poppler_page_render_to_ps) \
-	X(poppler_ps_file_free)
+	X(poppler_ps_file_free) X(poppler_document_get_permissions) \
+	X(poppler_error_quark)
 #define MEMBER(f) __typeof__(f) *f;
 #define LOOKUP(f) if ((l->f = (__typeof__(f) *)dlsym(h, #f)) == NULL) bad = #f;
 
@@ -113,13 +114,17 @@ load_pdf(char *err, size_t errlen)
 	return 0;
 }
 
+/* The PDF, or NULL with why in err (*refused: one that must not print:
+ * it needs a password, or, unless ignore_perms, its permissions forbid
+ * printing, as CUPS' pdftopdf says). */
 static PopplerDocument *
-open_pdf(int fd, char *err, size_t errlen)
+open_pdf(int fd, int ignore_perms, int *refused, char *err, size_t errlen)
 {
 	GError *gerr = NULL;
 	PopplerDocument *doc;
 	int own;
 
+	*refused = 0;
 	if (load_pdf(err, errlen) != 0)
 		return NULL;
 	own = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* poppler closes its own */
@@ -128,21 +133,37 @@ open_pdf(int fd, char *err, size_t errlen)
 		return NULL;
 	}
 	doc = lib.pdf.poppler_document_new_from_fd(own, NULL, &gerr);
-	if (doc == NULL) {
+	if (doc == NULL && gerr != NULL && gerr->domain == lib.pdf.poppler_error_quark() &&
+	    gerr->code == POPPLER_ERROR_ENCRYPTED) {
+		*refused = 1;
+		fail_why(err, errlen, "%s", "the PDF needs a password to be "
+					    "opened: it cannot be printed");
+	} else if (doc == NULL) {
 		fail_why(err, errlen, "not a readable PDF: %s",
 		    gerr != NULL ? gerr->message : "unknown error");
-		g_clear_error(&gerr);
+	} else if (!ignore_perms &&
+	    !(lib.pdf.poppler_document_get_permissions(doc) &
+		POPPLER_PERMISSIONS_OK_TO_PRINT)) {
+		*refused = 1;
+		fail_why(err, errlen, "%s", "the PDF's permissions forbid "
+		    "printing it (pdf_permissions = ignore prints it anyway)");
+		g_object_unref(doc);
+		doc = NULL;
 	}
+	g_clear_error(&gerr);
 	return doc;
 }
 
 int
-docconv_pdf_pages(int fd, unsigned *pages, char *err, size_t errlen)
+docconv_pdf_pages(int fd, int ignore_perms, unsigned *pages, char *err,
+    size_t errlen)
 {
-	PopplerDocument *doc = open_pdf(fd, err, errlen);
+	int refused;
+	PopplerDocument *doc = open_pdf(fd, ignore_perms, &refused, err,
+	    errlen);
 
 	if (doc == NULL)
-		return -1;
+		return refused ? DOCCONV_REFUSED : -1;
 	*pages = (unsigned)lib.pdf.poppler_document_get_n_pages(doc);
 	g_object_unref(doc);
 	return 0;
@@ -189,6 +210,9 @@ docconv_ps_pages(int fd, uint64_t size, unsigned *pages, char *err,
 		}
 		if (v > 0)
 			*pages = (unsigned)v;
+		/* An EPS is one page, whatever its %%Pages says (often 0). */
+		else if (v == 0 && memmem(buf, strcspn(buf, "\r\n"), "EPSF", 4))
+			*pages = 1;
 	}
 	free(buf);
 	if (n < 0)
@@ -297,10 +321,12 @@ ps_thread(void *arg)
 }
 
 int
-docconv_pdf_to_ps(int fd, textpdf_emit_cb emit, void *arg, unsigned *pages,
-    char *err, size_t errlen)
+docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit, void *arg,
+    unsigned *pages, char *err, size_t errlen)
 {
-	struct ps_render r = { .doc = open_pdf(fd, err, errlen) };
+	int refused;
+	struct ps_render r = { .doc = open_pdf(fd, ignore_perms, &refused, err,
+				   errlen) };
 	int p[2], rv;
 
 	if (r.doc == NULL)

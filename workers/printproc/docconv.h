@@ -20,12 +20,16 @@
  * also DOCCONV_STUCK: stopped (canceled, or CONVERT_SECONDS_MAX) but
  * still running, so the process must exit. */
 #define DOCCONV_STUCK (-2)
-int docconv_pdf_pages(int fd, unsigned *pages, char *err, size_t errlen);
+/* A PDF that must not be printed: it needs a password, or its
+ * permissions forbid printing (unless ignore_perms). */
+#define DOCCONV_REFUSED (-3)
+int docconv_pdf_pages(int fd, int ignore_perms, unsigned *pages, char *err,
+    size_t errlen);
 /* 0 pages: the PostScript does not say (no DSC %%Pages). */
 int docconv_ps_pages(int fd, uint64_t size, unsigned *pages, char *err,
     size_t errlen);
-int docconv_pdf_to_ps(int fd, textpdf_emit_cb emit, void *arg,
-    unsigned *pages, char *err, size_t errlen);
+int docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit,
+    void *arg, unsigned *pages, char *err, size_t errlen);
 /* Ghostscript (libgs, pdfwrite): the PostScript is fed in pieces as it
  * is read; pdfwrite keeps its work in scratch files (printproc's private
  * /tmp) and writes the PDF when the document ends. */

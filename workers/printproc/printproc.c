@@ -316,8 +316,9 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 
 	conv_begin(pp, &c, js);
 	if (js->from == SB__DATA_TYPE__PDF)
-		rv = docconv_pdf_to_ps(pp->w->job_fd, pdf_emit_cb, &c, &pages,
-		    err, sizeof(err));
+		rv = docconv_pdf_to_ps(pp->w->job_fd,
+		    js->pdf_ignore_permissions, pdf_emit_cb, &c, &pages, err,
+		    sizeof(err));
 	else if (js->from == SB__DATA_TYPE__POSTSCRIPT)
 		rv = docconv_ps_to_pdf(pp->w->job_fd, js->size, pdf_emit_cb, &c,
 		    &pages, err, sizeof(err));
@@ -337,17 +338,23 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 }
 
 /* PDF and PostScript going as they are: only their pages are counted. A
- * document that cannot be counted still prints (0 pages: unknown). */
+ * document that cannot be counted still prints (0 pages: unknown); a PDF
+ * that must not be printed (a password, its permissions) fails here. */
 static void
 count_pages(struct printproc *pp, const Sb__JobStart *js)
 {
 	unsigned pages = 0;
 	char err[256];
 	int rv = js->from == SB__DATA_TYPE__PDF
-	    ? docconv_pdf_pages(pp->w->job_fd, &pages, err, sizeof(err))
+	    ? docconv_pdf_pages(pp->w->job_fd, js->pdf_ignore_permissions,
+		  &pages, err, sizeof(err))
 	    : docconv_ps_pages(pp->w->job_fd, js->size, &pages, err,
 		  sizeof(err));
 
+	if (rv == DOCCONV_REFUSED) {
+		worker_job_done(pp->w, js, SB__RESULT__PERMANENT, err, 0, NULL);
+		return;
+	}
 	if (rv != 0)
 		log_info("job %llu: pages not counted: %s",
 		    (unsigned long long)js->job_id, err);

@@ -34,6 +34,16 @@ wait_completed "$a" "$b" "$l"
 pdfinfo "$T/land/job-$l.pdf" | has "Page size: *841.89 x 595.28" || fail "orientation = landscape is not across A4"
 pdf=$T/out/job-$a.pdf
 qpdf --check "$pdf" >/dev/null || fail "qpdf refuses job $a's PDF"
+# 80 columns at 10 cpi on A4 and Letter, as CUPS' texttopdf: none wraps.
+for i in $(seq 1 70); do printf '%04d %s\n' "$i" "$(head -c 75 /dev/zero | tr '\0' x)"; done >"$T/c80.txt"
+chmod 644 "$T/c80.txt"
+c4=$(sb submit -q pdf -t text "$T/c80.txt")
+cl=$(sb submit -q letter -t text "$T/c80.txt")
+wait_completed "$c4" "$cl"
+for f in "$T/out/job-$c4.pdf" "$T/letter/job-$cl.pdf"; do
+	n=$(pdftotext -layout "$f" - | tr -d '\f' | grep -c '^[0-9]\{4\} x\{75\}$')
+	[ "$n" = 70 ] || fail "${f##*/}: $n of 70 lines of 80 columns came back whole"
+done
 pdftotext -layout "$pdf" "$T/back.txt"
 while IFS= read -r line; do
 	has -F -- "$line" "$T/back.txt" || fail "'$line' did not come back: $(head -5 "$T/back.txt")"

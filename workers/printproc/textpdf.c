@@ -14,8 +14,11 @@
 
 #include "config.h"
 
-#define MARGIN 36.0       /* points: half an inch */
-#define STEP 12.0         /* points per line */
+#define MARGIN 36.0       /* points: half an inch, top and bottom */
+#define STEP 12.0         /* points per line: 6 lpi */
+#define CPI 10.0          /* characters per inch, as CUPS' texttopdf */
+#define COLUMNS 80        /* at least, on A4 and Letter alike */
+#define SIDE_MIN 9.0      /* points: the least margin left and right */
 #define LINE_MAX_BYTES (64 * 1024) /* a longer "line" is laid out anyway */
 
 struct textpdf {
@@ -27,6 +30,7 @@ struct textpdf {
 	cairo_t *cr;
 	PangoLayout *layout;
 	double y;             /* next baseline's top on this page */
+	double left;          /* the left margin: the text block centered */
 	unsigned pages;
 	int page_used;        /* something is on the current page */
 	char *line;           /* the logical line being gathered, UTF-8 */
@@ -46,6 +50,21 @@ write_cb(void *closure, const unsigned char *data, unsigned int length)
 		return CAIRO_STATUS_WRITE_ERROR;
 	}
 	return CAIRO_STATUS_SUCCESS;
+}
+
+/* The size of font whose characters advance 1/CPI inch: its advance at
+ * 10 points, scaled. */
+static double
+fixed_pitch(PangoLayout *layout, PangoFontDescription *font)
+{
+	int w = 0;
+
+	pango_font_description_set_size(font, 10 * PANGO_SCALE);
+	pango_layout_set_font_description(layout, font);
+	pango_layout_set_text(layout, "MMMMMMMMMM", -1);
+	pango_layout_get_size(layout, &w, NULL);
+	return w > 0 ? 10.0 * (72.0 / CPI) / ((double)w / PANGO_SCALE / 10)
+		     : 12.0;
 }
 
 struct textpdf *
@@ -72,11 +91,25 @@ textpdf_new(const char *paper, int landscape, const char *title,
 	    "spoolbox");
 	t->cr = cairo_create(t->surface);
 	t->layout = pango_cairo_create_layout(t->cr);
-	font = pango_font_description_from_string("DejaVu Sans Mono 10");
+	/* A point is a unit of the page (pango's default is 96 dpi, which
+	 * made 10pt text 13.3 units: 67 columns on A4). */
+	pango_cairo_context_set_resolution(
+	    pango_layout_get_context(t->layout), 72.0);
+	pango_layout_context_changed(t->layout);
+	font = pango_font_description_from_string("DejaVu Sans Mono");
+	pango_font_description_set_size(font, (int)(fixed_pitch(t->layout,
+	    font) * PANGO_SCALE));
 	pango_layout_set_font_description(t->layout, font);
 	pango_font_description_free(font);
-	pango_layout_set_width(t->layout,
-	    (int)((w - 2 * MARGIN) * PANGO_SCALE));
+	/* 80 columns at 10 cpi (576 points) on A4 and Letter, more across
+	 * the paper; centered, at least SIDE_MIN from the edges. */
+	double tw = 72.0 / CPI * COLUMNS;
+	if (tw < w - 4 * SIDE_MIN)
+		tw = w - 4 * SIDE_MIN;
+	if (tw > w - 2 * SIDE_MIN)
+		tw = w - 2 * SIDE_MIN;
+	t->left = (w - tw) / 2;
+	pango_layout_set_width(t->layout, (int)((tw + 0.5) * PANGO_SCALE));
 	pango_layout_set_wrap(t->layout, PANGO_WRAP_WORD_CHAR);
 	return t;
 }
@@ -103,7 +136,7 @@ flush_line(struct textpdf *t)
 		PangoLayoutLine *l = pango_layout_iter_get_line_readonly(it);
 		if (t->y + STEP > t->height - MARGIN)
 			new_page(t);
-		cairo_move_to(t->cr, MARGIN, t->y + STEP * 0.8);
+		cairo_move_to(t->cr, t->left, t->y + STEP * 0.8);
 		pango_cairo_show_layout_line(t->cr, l);
 		t->y += STEP;
 		t->page_used = 1;

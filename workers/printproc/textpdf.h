@@ -4,8 +4,10 @@
  * leaves through a callback page by page (cairo writes each page as it is
  * shown), so no job is held whole. UTF-8 in any script fontconfig has a
  * font for (a byte that is not UTF-8 is read as Latin-1); DejaVu Sans
- * Mono 10pt, 12pt line step, half-inch margins, tabs every 8 columns,
- * form feed starts a page, long lines wrap.
+ * Mono at 10 characters per inch and 6 lines per inch, as CUPS'
+ * texttopdf: 80 columns on A4 and Letter (more across the paper),
+ * half-inch margins top and bottom, tabs every 8 columns, form feed
+ * starts a page, long lines wrap.
  */
 #ifndef SB_TEXTPDF_H
 #define SB_TEXTPDF_H

@@ -111,12 +111,12 @@ START_TEST(test_geometry)
 	struct textps *la = textps_new("a4", 1, "", sink_cb, &s);
 
 	ck_assert_uint_eq(textps_lines_per_page(a4), 64);
-	ck_assert_uint_eq(textps_columns(a4), 87);
+	ck_assert_uint_eq(textps_columns(a4), 80);
 	ck_assert_uint_eq(textps_lines_per_page(lt), 60);
-	ck_assert_uint_eq(textps_columns(lt), 90);
+	ck_assert_uint_eq(textps_columns(lt), 80);
 	/* Landscape: across A4, fewer lines of more columns. */
 	ck_assert_uint_eq(textps_lines_per_page(la), 43);
-	ck_assert_uint_eq(textps_columns(la), 128);
+	ck_assert_uint_eq(textps_columns(la), 111);
 	ck_assert_ptr_null(textps_new("a3", 0, "", sink_cb, &s));
 	textps_free(la);
 	textps_free(a4);
@@ -145,8 +145,8 @@ END_TEST
 
 START_TEST(test_wrap)
 {
-	/* 64 lines of 3 * 87 columns wrap into 192 lines: 3 pages. */
-	char *t = lines(64, 3 * 87);
+	/* 64 lines of 3 * 80 columns wrap into 192 lines: 3 pages. */
+	char *t = lines(64, 3 * 80);
 
 	check_pages("a4", t, 3);
 	free(t);
@@ -186,6 +186,27 @@ START_TEST(test_escapes_and_binary)
 }
 END_TEST
 
+/* UTF-8 is decoded: Latin-1's characters print, others as "?", a
+ * sequence cut between pieces too; bytes that are not UTF-8 are
+ * Latin-1. */
+START_TEST(test_utf8)
+{
+	static const char text[] = "caf\xc3\xa9 na\xc3\xafve \xce\xba\xe4\xbd\xa0 "
+				   "\xe9t\xe9\n";
+	unsigned pages;
+
+	for (size_t step = 0; step <= 1; step++) {
+		struct sink s = convert("a4", text, sizeof(text) - 1, step,
+		    &pages);
+		ck_assert_msg(strstr(s.buf, "(caf\\351 na\\357ve ?? "
+						 "\\351t\\351)") != NULL, "%s",
+		    s.buf);
+		ck_assert_int_eq(gs_pages(&s), 1);
+		free(s.buf);
+	}
+}
+END_TEST
+
 START_TEST(test_streaming_is_chunk_independent)
 {
 	char *t = lines(150, 100);
@@ -215,6 +236,7 @@ main(void)
 	tcase_add_test(tc, test_form_feeds_and_tabs);
 	tcase_add_test(tc, test_escapes_and_binary);
 	tcase_add_test(tc, test_streaming_is_chunk_independent);
+	tcase_add_test(tc, test_utf8);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);
 }

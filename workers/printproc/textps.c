@@ -14,10 +14,14 @@
 
 #include "config.h"
 
-#define FONT_PT 10
+/* 10 characters and 6 lines per inch, as CUPS' texttops: Courier at 12
+ * points advances 7.2 (0.6 em); 80 columns on A4 and Letter. */
+#define FONT_PT 12
 #define LEADING 12
-#define MARGIN 36
-#define CHAR_W 6 /* Courier: 0.6 em */
+#define MARGIN 36  /* top and bottom */
+#define CHAR_W 7.2
+#define COLUMNS 80
+#define SIDE_MIN 9 /* the least margin left and right */
 #define TAB 8
 /* One escaped character is at most 4 bytes ("\ooo"). */
 #define LINE_MAX_COLS 256
@@ -27,6 +31,9 @@ struct textps {
 	void *arg;
 	unsigned width, height;
 	unsigned lines, cols;   /* per page, per line */
+	double left;            /* margin: the text block centered */
+	uint8_t seq[4];         /* a UTF-8 sequence begun, bytes so far */
+	unsigned nseq, need;    /* ... and how many it has, and needs */
 	unsigned line;          /* current line on the page */
 	unsigned col;           /* current column */
 	unsigned pages;
@@ -79,7 +86,15 @@ textps_new(const char *paper, int landscape, const char *title,
 	t->emit = emit;
 	t->arg = arg;
 	t->lines = (t->height - 2 * MARGIN) / LEADING;
-	t->cols = (t->width - 2 * MARGIN) / CHAR_W;
+	/* 80 columns, more across the paper; at least SIDE_MIN from the
+	 * edges (as textpdf.c lays out). */
+	double tw = CHAR_W * COLUMNS;
+	if (tw < w - 4 * SIDE_MIN)
+		tw = w - 4 * SIDE_MIN;
+	if (tw > w - 2 * SIDE_MIN)
+		tw = w - 2 * SIDE_MIN;
+	t->cols = (unsigned)(tw / CHAR_W + 0.01);
+	t->left = (w - t->cols * CHAR_W) / 2;
 	/* A DSC comment line takes printable ASCII only. */
 	for (size_t i = 0; title != NULL && title[i] && j < sizeof(t->title) - 1;
 	    i++)
@@ -104,10 +119,10 @@ start_doc(struct textps *t)
 		"{ 1 index /FID ne { def } { pop pop } ifelse } forall\n"
 		"/Encoding ISOLatin1Encoding def currentdict end\n"
 		"/Courier-L1 exch definefont pop\n"
-		"/S { %u exch moveto show } bind def\n"
+		"/S { %.2f exch moveto show } bind def\n"
 		"%%%%EndProlog\n%%%%BeginSetup\n"
 		"<< /PageSize [%u %u] >> setpagedevice\n%%%%EndSetup\n",
-	    MARGIN, t->width, t->height);
+	    t->left, t->width, t->height);
 	t->started = 1;
 }
 
@@ -169,11 +184,66 @@ put_char(struct textps *t, unsigned char c)
 	t->col++;
 }
 
+/* Courier is encoded as ISO Latin-1: a character beyond it prints as a
+ * question mark (a PDF queue has every script, textpdf.c). */
+static void
+put_code(struct textps *t, uint32_t cp)
+{
+	if (cp >= 0xa0 && cp <= 0xff)
+		put_char(t, (unsigned char)cp);
+	else if (cp > 0xff)
+		put_char(t, '?');
+}
+
+/* The bytes of a sequence that turned out not to be UTF-8: Latin-1. */
+static void
+seq_as_latin1(struct textps *t)
+{
+	for (unsigned i = 0; i < t->nseq; i++)
+		put_code(t, t->seq[i]);
+	t->nseq = t->need = 0;
+}
+
+/* A byte >= 0x80: part of a UTF-8 sequence, or Latin-1. 1 when it was
+ * taken, 0 when it must be read again (it ended a broken sequence). */
+static int
+utf8_byte(struct textps *t, unsigned char c)
+{
+	if (t->need > 0) {
+		if ((c & 0xc0) != 0x80) {
+			seq_as_latin1(t);
+			return 0;
+		}
+		t->seq[t->nseq++] = c;
+		if (--t->need == 0) {
+			uint32_t cp = t->seq[0] & (0x7f >> t->nseq);
+			for (unsigned i = 1; i < t->nseq; i++)
+				cp = cp << 6 | (t->seq[i] & 0x3f);
+			t->nseq = 0;
+			put_code(t, cp);
+		}
+		return 1;
+	}
+	t->need = c >= 0xc2 && c <= 0xdf ? 1 : (c & 0xf0) == 0xe0 ? 2
+	    : c >= 0xf0 && c <= 0xf4			       ? 3
+							       : 0;
+	t->seq[0] = c;
+	t->nseq = 1;
+	if (t->need == 0)
+		seq_as_latin1(t);
+	return 1;
+}
+
 void
 textps_feed(struct textps *t, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = p[i];
+		if (c >= 0x80 || t->need > 0) {
+			if (!utf8_byte(t, c))
+				i--; /* read again, outside the sequence */
+			continue;
+		}
 		switch (c) {
 		case '\n':
 			end_line(t);
@@ -197,7 +267,7 @@ textps_feed(struct textps *t, const uint8_t *p, size_t n)
 		case '\b':
 			break; /* no overstrike: CRLF reads as LF */
 		default:
-			if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+			if (c < 0x20 || c == 0x7f)
 				break; /* other controls do not print */
 			put_char(t, c);
 		}
@@ -207,6 +277,7 @@ textps_feed(struct textps *t, const uint8_t *p, size_t n)
 void
 textps_finish(struct textps *t)
 {
+	seq_as_latin1(t); /* cut short for good */
 	if (t->blen > 0)
 		end_line(t);
 	close_page(t);

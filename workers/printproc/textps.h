@@ -1,8 +1,12 @@
 /*
  * textps: plain text to PostScript (DSC 3.0), streaming: input is fed in
  * pieces of any size and output leaves through a callback line by line, so
- * no job is ever held whole. Courier 10pt, 12pt leading, half-inch margins;
- * tabs every 8 columns, form feed starts a page, long lines wrap.
+ * no job is ever held whole. Courier at 10 characters and 6 lines per inch
+ * (80 columns on A4 and Letter, more across the paper), half-inch margins
+ * top and bottom; tabs every 8 columns, form feed starts a page, long
+ * lines wrap. UTF-8 is decoded (a byte that is not UTF-8 is Latin-1);
+ * Courier's encoding is ISO Latin-1, so a character beyond it prints as
+ * "?" (text in other scripts goes to PDF queues with every glyph).
  */
 #ifndef SB_TEXTPS_H
 #define SB_TEXTPS_H

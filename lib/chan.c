@@ -133,8 +133,10 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 	CHECK(!r->cancel, "submit: cancel of no upload");
 	CHECK(r->queue[0] != '\0' && strlen(r->queue) <= 64,
 	    "submit: queue name missing or too long");
+	/* Any type a client may name (IPP's document-format, -t): images
+	 * and printer languages too. */
 	CHECK(r->datatype >= SB__DATA_TYPE__RAW &&
-		r->datatype <= SB__DATA_TYPE__PDF,
+		r->datatype <= SB__DATA_TYPE__JPEG,
 	    "submit: datatype %d out of range", r->datatype);
 	CHECK(r->priority <= 100, "submit: priority %u out of range 0..100",
 	    r->priority);

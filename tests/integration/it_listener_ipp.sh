@@ -10,7 +10,20 @@
 . "$(dirname "$0")/../cups-loopback.sh"
 command -v cupsd >/dev/null && command -v ipptool >/dev/null ||
 	{ log "SKIP: cups-daemon and cups-ipp-utils are not installed"; exit 77; }
-TESTS=/usr/share/cups/ipptool
+# Debian's cups-ipp-utils ships the tests without the documents they
+# print (ipp-1.1.test stopped at its first "document-a4.pdf"): the tests
+# beside documents made here with Ghostscript.
+TESTS=$T/ipptool
+mkdir -p "$TESTS"
+ln -s /usr/share/cups/ipptool/*.test "$TESTS/"
+for p in a4 letter; do
+	printf '%%!PS-Adobe-3.0\n%%%%Pages: 1\n%%%%EndComments\n/Helvetica findfont 24 scalefont setfont 72 600 moveto (spoolbox %s) show showpage\n' "$p" >"$TESTS/document-$p.ps"
+	gs -q -dBATCH -dNOPAUSE -sPAPERSIZE="$p" -sDEVICE=pdfwrite \
+		-sOutputFile="$TESTS/document-$p.pdf" "$TESTS/document-$p.ps"
+done
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r30 -sOutputFile="$TESTS/color.jpg" "$TESTS/document-a4.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeggray -r30 -sOutputFile="$TESTS/gray.jpg" "$TESTS/document-a4.ps"
+chmod -R a+rX "$TESTS"
 
 IPORT=$(free_port)
 LPORT=$(free_port)

@@ -109,6 +109,15 @@ done
 pdfimages -list "$T/out/job-$g.pdf" | has " jpeg " || fail "the JPEG was not embedded as it is"
 expect_err "queue ps takes postscript, and there is no conversion from jpeg; job not accepted" \
 	sb submit -q ps "$T/p.jpg"
+# Data nothing recognizes is refused by PostScript and PDF queues (never
+# sent raw to such a printer), unless it is sent as raw on purpose.
+head -c 4096 /dev/urandom >"$T/noise"
+chmod 644 "$T/noise"
+for q in ps pdf; do
+	expect_err "this is no document spoolbox knows" sb submit -q "$q" "$T/noise"
+done
+r=$(sb submit -q ps -t raw "$T/noise")
+wait_completed "$r"
 
 # PostScript that never ends holds the print processor only until it is
 # canceled (libgs cannot be interrupted: that printproc ends, a fresh one

@@ -82,6 +82,19 @@ settle_type(struct spl *s, const sb_env *e, struct job *j,
 	if (headlen == 0 && !e->submit_req->final)
 		return 0;
 	j->datatype = detect_type(s->magic, head, headlen);
+	/* Data nothing recognizes is not sent raw to a PostScript or PDF
+	 * printer, which would print garbage or nothing "completed". */
+	if (j->datatype == SB__DATA_TYPE__RAW && headlen > 0 &&
+	    (q->cfg->datatype == SB__DATA_TYPE__POSTSCRIPT ||
+		q->cfg->datatype == SB__DATA_TYPE__PDF)) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,
+		    "queue %s takes %s, and this is no document spoolbox "
+		    "knows (text, PDF, PostScript, PNG, JPEG or a printer "
+		    "language); -t raw sends it as it is; job not accepted",
+		    q->cfg->name, datatype_name((int)q->cfg->datatype));
+		store_job_delete(&s->store, j);
+		return -1;
+	}
 	if (spl_queue_accepts(q, j->datatype))
 		return 0;
 	spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,

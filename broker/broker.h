@@ -12,11 +12,12 @@
  *                reap (returns what was lost), restart, budgets applied
  *   budget.c     kernel memory-limit backends, and budget_check(): the
  *                pure decision on one sample against one budget
- *   proc.c, dirs.c, gate.c, fdgate.c, listen.c, notify.c  process
- *                handling (pidfd, signals, channels, /proc sampling), the
- *                runtime/spool directories, who may connect to the client
- *                socket, files clients pass by descriptor, the listener's
- *                sockets, what systemd is told
+ *   proc.c, dirs.c, gate.c, fdgate.c, listen.c, notify.c, dnssd.c
+ *                process handling (pidfd, signals, channels, /proc
+ *                sampling), the runtime/spool directories, who may
+ *                connect to the client socket, files clients pass by
+ *                descriptor, the listener's sockets, what systemd is
+ *                told, what DNS-SD advertises
  *
  * Ownership: a decoded envelope (sb_env *) belongs to whoever holds the
  * pointer; a function that "takes" it frees it or hands it on, and says

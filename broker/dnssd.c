@@ -267,7 +267,7 @@ forget_groups(struct dnssd *d, int free_them)
 	}
 }
 
-static void client_cb(AvahiClient *c, AvahiClientState st, void *arg);
+static void avahi_state_cb(AvahiClient *c, AvahiClientState st, void *arg);
 
 static void
 connect_client(struct dnssd *d)
@@ -275,7 +275,7 @@ connect_client(struct dnssd *d)
 	int err = 0;
 
 	d->client = avahi_client_new(avahi_threaded_poll_get(d->poll),
-	    AVAHI_CLIENT_NO_FAIL, client_cb, d, &err);
+	    AVAHI_CLIENT_NO_FAIL, avahi_state_cb, d, &err);
 	if (d->client == NULL)
 		log_warn("DNS-SD: %s; queues are not advertised",
 		    avahi_strerror(err));
@@ -294,7 +294,7 @@ reconnect(AvahiTimeout *t, void *arg)
 }
 
 static void
-client_cb(AvahiClient *c, AvahiClientState st, void *arg)
+avahi_state_cb(AvahiClient *c, AvahiClientState st, void *arg)
 {
 	struct dnssd *d = arg;
 	const AvahiPoll *api = avahi_threaded_poll_get(d->poll);

@@ -141,6 +141,22 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 	CHECK(r->priority <= 100, "submit: priority %u out of range 0..100",
 	    r->priority);
 	CHECK(strlen(r->hold_until) <= 23, "submit: hold_until too long");
+	CHECK(r->sides[0] == '\0' || strcmp(r->sides, "one-sided") == 0 ||
+		strcmp(r->sides, "two-sided-long-edge") == 0 ||
+		strcmp(r->sides, "two-sided-short-edge") == 0,
+	    "submit: bad sides");
+	CHECK(r->media[0] == '\0' || strcmp(r->media, "iso_a4_210x297mm") == 0 ||
+		strcmp(r->media, "na_letter_8.5x11in") == 0,
+	    "submit: bad media");
+	CHECK(r->orientation == 0 || r->orientation == 3 || r->orientation == 4,
+	    "submit: bad orientation");
+	CHECK(r->print_scaling[0] == '\0' ||
+		strcmp(r->print_scaling, "auto") == 0 ||
+		strcmp(r->print_scaling, "auto-fit") == 0 ||
+		strcmp(r->print_scaling, "fit") == 0 ||
+		strcmp(r->print_scaling, "fill") == 0 ||
+		strcmp(r->print_scaling, "none") == 0,
+	    "submit: bad print_scaling");
 	return 0;
 }
 

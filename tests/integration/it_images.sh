@@ -4,15 +4,22 @@
 # prints red, not black (cairo 1.16 would embed it without the /Decode it
 # needs, so it is decoded to RGB); a JPEG whose EXIF says "turned right"
 # (Orientation 6) prints upright: its left half (red) on top, on a
-# portrait page. Read back with poppler's pdftoppm, a pixel at a time.
+# portrait page. Over IPP, each job's own layout is honoured:
+# print-scaling fill covers the page with a small image (auto leaves it
+# small), media na_letter_8.5x11in and orientation-requested landscape
+# lay a text job across Letter on an A4 queue. Read back with poppler's
+# pdftoppm, a pixel at a time, and pdfinfo.
 . "$(dirname "$0")/lib.sh"
-for t in gs pdftoppm pdfinfo od; do
+for t in gs pdftoppm pdfinfo od ipptool; do
 	command -v "$t" >/dev/null || { log "SKIP: $t is not installed"; exit 77; }
 done
 
 mkdir -p "$T/out"
-write_config "[queue.pdf]" "uri = file://$T/out" "datatype = pdf"
+IPORT=$(free_port)
+write_config "[listener]" "ipp = 127.0.0.1:$IPORT" \
+	"[queue.pdf]" "uri = file://$T/out" "datatype = pdf"
 start_spoolboxd
+wait_port "$IPORT"
 
 # rgb PDF X Y: the colour, "R G B", at X% across and Y% down its page.
 rgb() {
@@ -56,4 +63,41 @@ top=$(rgb "$(printed "$e")" 50 35)
 bottom=$(rgb "$(printed "$e")" 50 65)
 reddish "$top" && bluish "$bottom" || fail "EXIF Orientation 6: top $top, bottom $bottom (not turned upright)"
 pdfinfo "$(printed "$e")" | has "Page size: *595.28 x 841.89" || fail "the turned JPEG is not on a portrait page"
-log "PASS: CMYK JPEG red, EXIF orientation honoured"
+# ipp_job FILE FORMAT ATTR...: Print-Job with those job attributes (ipptool
+# "ATTR" lines); the job's id.
+ipp_job() {
+	local f=$1 fmt=$2
+	shift 2
+	{
+		printf '{\nOPERATION Print-Job\nGROUP operation-attributes-tag\n'
+		printf 'ATTR charset attributes-charset utf-8\n'
+		printf 'ATTR naturalLanguage attributes-natural-language en\n'
+		printf 'ATTR uri printer-uri $uri\nATTR name requesting-user-name alice\n'
+		printf 'ATTR mimeMediaType document-format %s\n' "$fmt"
+		printf 'GROUP job-attributes-tag\n'
+		printf '%s\n' "$@"
+		printf 'FILE $filename\nSTATUS successful-ok\nDISPLAY job-id\n}\n'
+	} >"$T/job.test"
+	# (In a $(...): the failure goes to stderr, the exit fails the test.)
+	ipptool -t -f "$f" "ipp://127.0.0.1:$IPORT/printers/pdf" "$T/job.test" >"$T/job.out" 2>&1 ||
+		{ log "FAIL: Print-Job $*: $(cat "$T/job.out")" >&2; exit 1; }
+	sb jobs -a --json | jq -r '[.[] | select(.user == "alice@127.0.0.1")] | last | .id'
+}
+printf '1 0 0 setrgbcolor clippath fill showpage\n' >"$T/small.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r72 -g100x100 -sOutputFile="$T/small.jpg" "$T/small.ps"
+chmod 644 "$T/small.jpg"
+s1=$(ipp_job "$T/small.jpg" image/jpeg "ATTR keyword print-scaling fill")
+s2=$(ipp_job "$T/small.jpg" image/jpeg)
+wait_completed "$s1" "$s2"
+reddish "$(rgb "$(printed "$s1")" 3 3)" || fail "print-scaling fill: the corner is $(rgb "$(printed "$s1")" 3 3)"
+c=$(rgb "$(printed "$s2")" 3 3)
+[ "$c" = "255 255 255" ] || fail "print-scaling auto: a small image covers the corner ($c)"
+reddish "$(rgb "$(printed "$s2")" 50 50)" || fail "print-scaling auto: no image in the middle"
+printf 'across Letter\n' >"$T/t.txt"
+chmod 644 "$T/t.txt"
+l=$(ipp_job "$T/t.txt" text/plain "ATTR keyword media na_letter_8.5x11in" \
+	"ATTR enum orientation-requested 4")
+wait_completed "$l"
+pdfinfo "$(printed "$l")" | has "Page size: *792 x 612" ||
+	fail "media and orientation-requested not honoured: $(pdfinfo "$(printed "$l")" | grep 'Page size')"
+log "PASS: CMYK JPEG red, EXIF orientation honoured, print-scaling, media and orientation-requested per job"

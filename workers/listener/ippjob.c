@@ -159,6 +159,77 @@ job_answer(struct req *r, uint64_t id, int state)
 	cupsArrayDelete(ra);
 }
 
+/* One keyword attribute of the request, if it is one of ok[]; "" when
+ * it is absent, NULL when it is there but not one of them. */
+static const char *
+keyword_in(struct req *r, const char *name, const char *const *ok)
+{
+	ipp_attribute_t *a = ippFindAttribute(r->in, name, IPP_TAG_ZERO);
+	const char *v;
+
+	if (a == NULL)
+		return "";
+	v = ippGetString(a, 0, NULL);
+	if (ippGetValueTag(a) != IPP_TAG_KEYWORD || ippGetCount(a) != 1 ||
+	    v == NULL)
+		return NULL;
+	for (; *ok != NULL; ok++)
+		if (strcmp(v, *ok) == 0)
+			return v;
+	return NULL;
+}
+
+static const char *const sides_ok[] = { "one-sided", "two-sided-long-edge",
+	"two-sided-short-edge", NULL };
+static const char *const ipp_media_ok[] = { "iso_a4_210x297mm",
+	"na_letter_8.5x11in", NULL };
+static const char *const scaling_ok[] = { "auto", "auto-fit", "fit", "fill",
+	"none", NULL };
+
+/* The job's own layout (sides, media, orientation-requested,
+ * print-scaling): honoured per job. Those it cannot honour are copied
+ * into the answer; 1 when there was one. */
+static int
+bad_layout(struct req *r)
+{
+	static const char *const name[] = { "sides", "media", "print-scaling" };
+	const char *const *ok[] = { sides_ok, ipp_media_ok, scaling_ok };
+	ipp_attribute_t *a;
+	int bad = 0;
+
+	for (size_t i = 0; i < 3; i++)
+		if (keyword_in(r, name[i], ok[i]) == NULL) {
+			bad = 1;
+			ippCopyAttribute(r->out,
+			    ippFindAttribute(r->in, name[i], IPP_TAG_ZERO), 0);
+		}
+	if ((a = ippFindAttribute(r->in, "orientation-requested",
+		 IPP_TAG_ZERO)) != NULL &&
+	    (ippGetValueTag(a) != IPP_TAG_ENUM || ippGetCount(a) != 1 ||
+		(ippGetInteger(a, 0) != IPP_ORIENT_PORTRAIT &&
+		    ippGetInteger(a, 0) != IPP_ORIENT_LANDSCAPE)))
+		bad = 1, ippCopyAttribute(r->out, a, 0);
+	return bad;
+}
+
+/* The job's own layout into u (checked by check_template). */
+static void
+layout_into(struct req *r, struct upload *u)
+{
+	ipp_attribute_t *a = ippFindAttribute(r->in, "orientation-requested",
+	    IPP_TAG_ENUM);
+	const char *v;
+
+	if ((v = keyword_in(r, "sides", sides_ok)) != NULL)
+		snprintf(u->sides, sizeof(u->sides), "%s", v);
+	if ((v = keyword_in(r, "media", ipp_media_ok)) != NULL)
+		snprintf(u->media, sizeof(u->media), "%s", v);
+	if ((v = keyword_in(r, "print-scaling", scaling_ok)) != NULL)
+		snprintf(u->scaling, sizeof(u->scaling), "%s", v);
+	if (a != NULL)
+		u->orientation = (unsigned)ippGetInteger(a, 0);
+}
+
 /* The job template attributes of a Print-Job, Validate-Job or
  * Create-Job: 0 when every one can be honoured (or substituted without
  * fidelity), -1 after an error status. */
@@ -202,17 +273,7 @@ check_template(struct req *r, int *copies, int *type)
 		else
 			*copies = ippGetInteger(a, 0);
 	}
-	if ((a = ippFindAttribute(r->in, "sides", IPP_TAG_ZERO)) != NULL &&
-	    (ippGetValueTag(a) != IPP_TAG_KEYWORD || ippGetCount(a) != 1 ||
-		(!ippContainsString(a, "one-sided") &&
-		    !ippContainsString(a, "two-sided-long-edge") &&
-		    !ippContainsString(a, "two-sided-short-edge"))))
-		bad = 1, ippCopyAttribute(r->out, a, 0);
-	if ((a = ippFindAttribute(r->in, "media", IPP_TAG_ZERO)) != NULL &&
-	    (ippGetCount(a) != 1 ||
-		(!ippContainsString(a, ipp_media[0]) &&
-		    !ippContainsString(a, ipp_media[1]))))
-		bad = 1, ippCopyAttribute(r->out, a, 0);
+	bad = bad_layout(r);
 	if ((a = ippFindAttribute(r->in, "job-name", IPP_TAG_ZERO)) != NULL &&
 	    ippGetValueTag(a) != IPP_TAG_NAME &&
 	    ippGetValueTag(a) != IPP_TAG_NAMELANG)
@@ -337,6 +398,7 @@ print_job(struct req *r)
 	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
 	u.copies = (unsigned)copies;
 	hold = held(r, &u);
+	layout_into(r, &u);
 	if (stream_document(r, &u) != 0 ||
 	    (id = upload_finish(&u, r->user)) == 0) {
 		upload_failed(r, &u, "Print-Job");
@@ -361,6 +423,7 @@ create_job(struct req *r)
 	snprintf(u.title, sizeof(u.title), "%s", job_title(r));
 	u.copies = (unsigned)copies;
 	held(r, &u);
+	layout_into(r, &u);
 	if (upload_start(&u) != 0) {
 		upload_failed(r, &u, "Create-Job");
 		upload_free(&u);

@@ -152,6 +152,8 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 		"separate-documents-collated-copies",
 		"separate-documents-uncollated-copies" };
 	static const char *const color_modes[] = { "auto", "monochrome" };
+	static const char *const scaling[] = { "auto", "auto-fit", "fit",
+		"fill", "none" };
 	static const int orient[] = { IPP_ORIENT_PORTRAIT,
 		IPP_ORIENT_LANDSCAPE };
 	static const int quality[] = { IPP_QUALITY_DRAFT, IPP_QUALITY_NORMAL,
@@ -185,6 +187,12 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
 	    "print-color-mode-supported", (int)N(color_modes), NULL,
 	    color_modes);
+	/* Images: "auto" fits one larger than the page, leaves a smaller
+	 * one as it is (docconv.c). */
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "print-scaling-default", NULL, "auto");
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "print-scaling-supported", (int)N(scaling), NULL, scaling);
 }
 
 /* The server's own: versions, operations, charsets, jobs it lists. */
@@ -196,7 +204,8 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	static const char *const which[] = { "completed", "not-completed" };
 	static const char *const creation[] = { "copies", "media", "media-col",
 		"sides", "orientation-requested", "print-quality",
-		"multiple-document-handling", "job-hold-until" };
+		"print-scaling", "multiple-document-handling",
+		"job-hold-until" };
 	static const char *const hold[] = { "no-hold", "indefinite",
 		"day-time", "evening", "night", "weekend", "second-shift",
 		"third-shift" };

@@ -86,6 +86,8 @@ struct upload {
 	char title[256], filename[256];
 	unsigned copies;
 	char hold_until[24];      /* job-hold-until ("": none) */
+	char sides[32], media[32], scaling[16]; /* the job's own ("": the */
+	unsigned orientation;     /* queue's); orientation-requested, 0 */
 	uint64_t id;              /* the upload (and job) id; 0: not begun */
 	uint64_t inflight[UPLOAD_WINDOW];
 	unsigned head, n;         /* ring of chunk requests unanswered */

@@ -92,6 +92,10 @@ send_chunk(struct upload *u, int final, const char *owner, uint64_t *job)
 		r.datatype = u->datatype;
 		r.copies = u->copies;
 		r.hold_until = u->hold_until;
+		r.sides = u->sides;
+		r.media = u->media;
+		r.orientation = u->orientation;
+		r.print_scaling = u->scaling;
 	}
 	if (u->id == 0 || final) {
 		r.title = u->title;

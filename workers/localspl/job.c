@@ -39,6 +39,10 @@ job_to_info(const struct job *j, Sb__JobInfo *r)
 	r->counted = j->counted;
 	r->hold_at = j->hold_at;
 	r->hold_until = (char *)j->hold_until;
+	r->sides = (char *)j->sides;
+	r->media = (char *)j->media;
+	r->orientation = j->orientation;
+	r->print_scaling = (char *)j->print_scaling;
 }
 
 static void
@@ -74,6 +78,10 @@ job_from_info(struct job *j, const Sb__JobInfo *r)
 	j->counted = r->counted;
 	j->hold_at = r->hold_at;
 	copy_str(j->hold_until, sizeof(j->hold_until), r->hold_until);
+	copy_str(j->sides, sizeof(j->sides), r->sides);
+	copy_str(j->media, sizeof(j->media), r->media);
+	j->orientation = r->orientation;
+	copy_str(j->print_scaling, sizeof(j->print_scaling), r->print_scaling);
 }
 
 void

@@ -44,6 +44,10 @@ struct job {
 	int counted;        /* pages counted; the original is delivered */
 	int64_t hold_at;    /* HELD: released then (unix ms); 0: by hand */
 	char hold_until[24]; /* HELD: as asked (job-hold-until) */
+	char sides[32];     /* the job's own template ("", 0: the queue's) */
+	char media[32];
+	uint32_t orientation;
+	char print_scaling[16];
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */

@@ -308,6 +308,11 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	j->copies = r->copies;
 	j->priority = r->priority;
 	j->datatype = (int)r->datatype;
+	snprintf(j->sides, sizeof(j->sides), "%s", r->sides);
+	snprintf(j->media, sizeof(j->media), "%s", r->media);
+	j->orientation = r->orientation;
+	snprintf(j->print_scaling, sizeof(j->print_scaling), "%s",
+	    r->print_scaling);
 	/* Held (job-hold-until indefinite, submit --hold): nothing is done
 	 * with it until someone releases it. */
 	j->state = r->hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING;

@@ -31,6 +31,9 @@
 #include "util.h"
 #include "vocab.h"
 
+/* IPP orientation-requested: landscape (RFC 8011 5.2.10). */
+#define IPP_LANDSCAPE 4
+
 #define CONVERT_AHEAD 2
 #define CONVERT_QUEUE 4  /* struct sched_pick's convert[] */
 /* A document the print processor dies on this often (a crash, a kill by
@@ -394,13 +397,18 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.title = j->title;
 	js.user = j->user;
 	js.filename = j->filename;
-	js.paper = q->cfg->paper;
+	/* The job's own media and orientation, else the queue's. */
+	js.paper = strcmp(j->media, "na_letter_8.5x11in") == 0 ? "letter"
+	    : strcmp(j->media, "iso_a4_210x297mm") == 0	      ? "a4"
+							      : q->cfg->paper;
 	js.token = j->token;
 	js.ca_pem = q->cfg->ca_pem;
 	js.pin_sha256 = q->cfg->pin_sha256;
-	js.sides = q->cfg->sides;
-	js.landscape = q->cfg->landscape;
-	js.media = q->cfg->media;
+	js.sides = j->sides[0] ? j->sides : q->cfg->sides;
+	js.landscape = j->orientation ? j->orientation == IPP_LANDSCAPE
+				      : q->cfg->landscape;
+	js.media = j->media[0] ? j->media : q->cfg->media;
+	js.print_scaling = j->print_scaling;
 	js.cpu_limit_ms = q->cfg->cpu_limit_ms;
 	js.pdf_ignore_permissions = q->cfg->pdf_ignore_permissions;
 	chan_env_init(&e);

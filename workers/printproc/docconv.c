@@ -715,11 +715,33 @@ orient_matrix(int o, double iw, double ih, cairo_matrix_t *m)
 		cairo_matrix_init(m, r[0], r[1], r[2], r[3], x0, y0);
 }
 
+/* The scale of an image (iw x ih points at 72 dpi) on a page pw x ph,
+ * as IPP's print-scaling says: fit inside the margins (enlarged too),
+ * fill the whole page (cropped), none (as it is, cropped), or auto
+ * (auto-fit, ""): fitted when larger, as it is when smaller. */
+static double
+image_scale(const char *scaling, double pw, double ph, double iw, double ih)
+{
+	double fit = (pw - 2 * IMAGE_MARGIN) / iw, fill = pw / iw;
+
+	if ((ph - 2 * IMAGE_MARGIN) / ih < fit)
+		fit = (ph - 2 * IMAGE_MARGIN) / ih;
+	if (ph / ih > fill)
+		fill = ph / ih;
+	if (scaling != NULL && strcmp(scaling, "fit") == 0)
+		return fit;
+	if (scaling != NULL && strcmp(scaling, "fill") == 0)
+		return fill;
+	if (scaling != NULL && strcmp(scaling, "none") == 0)
+		return 1;
+	return fit < 1 ? fit : 1;
+}
+
 /* One page, turned to the image's orientation; the image at 72 dpi,
- * shrunk to fit inside the margins, centered, upright as EXIF says. */
+ * scaled as print-scaling says, centered, upright as EXIF says. */
 static int
 place_image(const struct image *im, const char *paper, const char *title,
-    struct pdf_out *o, char *err, size_t errlen)
+    const char *scaling, struct pdf_out *o, char *err, size_t errlen)
 {
 	double pw, ph, iw, ih, s;
 	cairo_surface_t *pdf;
@@ -742,11 +764,7 @@ place_image(const struct image *im, const char *paper, const char *title,
 		pw = ph;
 		ph = t;
 	}
-	s = (pw - 2 * IMAGE_MARGIN) / iw;
-	if ((ph - 2 * IMAGE_MARGIN) / ih < s)
-		s = (ph - 2 * IMAGE_MARGIN) / ih;
-	if (s > 1)
-		s = 1;
+	s = image_scale(scaling, pw, ph, iw, ih);
 	pdf = cairo_pdf_surface_create_for_stream(pdf_write_cb, o, pw, ph);
 	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_TITLE,
 	    title != NULL && title[0] ? title : "spoolbox job");
@@ -771,8 +789,8 @@ place_image(const struct image *im, const char *paper, const char *title,
 
 int
 docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,
-    const char *title, textpdf_emit_cb emit, void *arg, unsigned *pages,
-    char *err, size_t errlen)
+    const char *title, const char *scaling, textpdf_emit_cb emit, void *arg,
+    unsigned *pages, char *err, size_t errlen)
 {
 	struct image im = { 0 };
 	struct pdf_out o = { emit, arg };
@@ -781,7 +799,7 @@ docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,
 	rv = type == SB__DATA_TYPE__PNG ? load_png(fd, &im, err, errlen)
 					: load_jpeg(fd, size, &im, err, errlen);
 	if (rv == 0)
-		rv = place_image(&im, paper, title, &o, err, errlen);
+		rv = place_image(&im, paper, title, scaling, &o, err, errlen);
 	if (im.surface != NULL)
 		cairo_surface_destroy(im.surface);
 	if (im.map != NULL)

@@ -36,9 +36,10 @@ int docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit,
 int docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit,
     void *arg, unsigned *pages, char *err, size_t errlen);
 /* type: sb.DataType PNG or JPEG; one page of paper ("a4", "letter"),
- * turned to the image's orientation, the image fitted inside margins. */
+ * turned to the image's orientation, the image scaled as IPP's
+ * print-scaling says (auto, auto-fit, fit, fill, none; NULL: auto). */
 int docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,
-    const char *title, textpdf_emit_cb emit, void *arg, unsigned *pages,
-    char *err, size_t errlen);
+    const char *title, const char *scaling, textpdf_emit_cb emit, void *arg,
+    unsigned *pages, char *err, size_t errlen);
 
 #endif

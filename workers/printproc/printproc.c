@@ -324,8 +324,8 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 		    &pages, err, sizeof(err));
 	else
 		rv = docconv_image_to_pdf(pp->w->job_fd, js->size, js->from,
-		    js->paper, js->title, pdf_emit_cb, &c, &pages, err,
-		    sizeof(err));
+		    js->paper, js->title, js->print_scaling, pdf_emit_cb, &c,
+		    &pages, err, sizeof(err));
 	if (rv != 0)
 		fail(&c, SB__RESULT__PERMANENT, err);
 	conv_end(pp, &c, pages);

@@ -14,7 +14,9 @@ PORT=$(free_port)
 ippeve_start "$T/eve" "$PORT" application/pdf,image/jpeg
 HOSTILE_PIDS="$HOSTILE_PIDS $IPPEVE_PIDS"
 wait_port "$PORT"
-write_config "[queue.eve]" "uri = ipp://127.0.0.1:$PORT/ipp/print"
+IPORT=$(free_port)
+write_config "[listener]" "ipp = 127.0.0.1:$IPORT" "dnssd = off" \
+	"[queue.eve]" "uri = ipp://127.0.0.1:$PORT/ipp/print"
 start_spoolboxd
 
 # Made by real tools: a 3-page PostScript and PDF, a PNG and a JPEG.
@@ -76,6 +78,33 @@ cmp -s "$T/p.jpg" "$(received "$j")" || fail "JPEG job $j was not passed as it i
 f=$(received "$g")
 case "$f" in *.pdf) ;; *) fail "PNG job $g arrived as ${f:-nothing}, not PDF" ;; esac
 [ "$(pdfinfo "$f" | awk '/^Pages:/ { print $2 }')" = 1 ] || fail "PNG job $g: not one PDF page"
+
+# A job's own print-scaling reaches the printer, for the JPEG it takes
+# as it is (ipptool to the listener, then what the printer kept).
+cat >"$T/scaled.test" <<'TEST'
+{
+	OPERATION Print-Job
+	GROUP operation-attributes-tag
+	ATTR charset attributes-charset utf-8
+	ATTR naturalLanguage attributes-natural-language en
+	ATTR uri printer-uri $uri
+	ATTR name requesting-user-name alice
+	ATTR mimeMediaType document-format image/jpeg
+	GROUP job-attributes-tag
+	ATTR keyword print-scaling fill
+	FILE $filename
+	STATUS successful-ok
+}
+TEST
+ipptool -T 10 -f "$T/p.jpg" "ipp://127.0.0.1:$IPORT/printers/eve" "$T/scaled.test" >"$T/scaled.out" 2>&1 ||
+	fail "Print-Job with print-scaling: $(cat "$T/scaled.out")"
+k=$(sb jobs -a --json | jq -r '[.[] | select(.user == "alice@127.0.0.1")] | last | .id')
+wait_completed "$k"
+rk=$(sb jobs -a --json | jq -r ".[] | select(.id == $k) | .landed" | sed -n 's/.*remote job \([0-9]*\).*/\1/p')
+sed -e 's/EXPECT copies .*/EXPECT print-scaling WITH-VALUE fill/' -e '/multiple-document-handling/d' \
+	"$T/copies.test" >"$T/scaling.test"
+ipptool -T 10 -d remote_job="$rk" "ipp://127.0.0.1:$PORT/ipp/print" "$T/scaling.test" >"$T/scaling.out" 2>&1 ||
+	fail "job $k (remote $rk): print-scaling did not reach the printer: $(cat "$T/scaling.out")"
 
 s=$(sb submit -q eve "$T/three.ps")
 wait_completed "$s"

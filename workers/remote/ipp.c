@@ -341,6 +341,9 @@ job_attributes(ipp_t *r, const struct ipp_job *j)
 	if (j->media != NULL && j->media[0])
 		ippAddString(r, IPP_TAG_JOB, IPP_TAG_KEYWORD, "media", NULL,
 		    j->media);
+	if (j->scaling != NULL && j->scaling[0])
+		ippAddString(r, IPP_TAG_JOB, IPP_TAG_KEYWORD, "print-scaling",
+		    NULL, j->scaling);
 }
 
 /* Stream the document: send r with size bytes of fd as its data. */

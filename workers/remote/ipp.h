@@ -45,6 +45,7 @@ struct ipp_job {
 	unsigned copies;
 	const char *sides;      /* "" or NULL: the printer's default */
 	const char *media;
+	const char *scaling;    /* print-scaling (an image it scales) */
 };
 
 /* Between steps and pieces of data: the job was canceled? Non-zero

@@ -79,7 +79,8 @@ deliver(struct remote *r, const Sb__JobStart *js)
 		.connect_ms = (int)r->w->cfg->connect_timeout_ms };
 	struct ipp_job j = { .name = js->title, .user = js->user,
 		.format = ipp_mime(js->to), .copies = js->copies,
-		.sides = js->sides, .media = js->media };
+		.sides = js->sides, .media = js->media,
+		.scaling = js->print_scaling };
 	char err[512] = "", landed[1400] = "", state[320] = "";
 	struct ipp_printer p = { .formats = "" };
 	struct ipp_conn *c;

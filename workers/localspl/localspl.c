@@ -136,17 +136,12 @@ localspl_run(struct worker *w, void *magic)
 	/* The single writer of the store drains by stopping at once: the
 	 * broker holds work for it meanwhile. */
 	while (!w->draining) {
-		int t = sched_timeout(&s), u = request_expire_uploads(&s);
-		int h = request_release_due(&s);
-		int k = store_preserve_tick(&s.store);
+		int t = sched_timeout(&s);
 		unsigned n = 0;
+		t = spl_sooner(t, request_expire_uploads(&s));
+		t = spl_sooner(t, request_release_due(&s));
+		t = spl_sooner(t, store_preserve_tick(&s.store));
 		int busy = sched_run(&s) > 0;
-		if (t < 0 || (u >= 0 && u < t))
-			t = u;
-		if (t < 0 || (h >= 0 && h < t))
-			t = h;
-		if (t < 0 || (k >= 0 && k < t))
-			t = k;
 		if (busy)
 			t = 0; /* what it did may let the next start */
 		if (s.store.sweep != NULL)

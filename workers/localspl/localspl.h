@@ -243,6 +243,12 @@ void *detect_open(void);
 void detect_close(void *magic);
 int detect_type(void *magic, const uint8_t *p, size_t n);
 
+/* spl.c: the event loop's waits. The ms until due (0 when it is past),
+ * at most SPL_WAIT_MAX; the sooner of two waits (-1: none). */
+#define SPL_WAIT_MAX 60000
+int spl_wait_ms(int64_t due, int64_t now);
+int spl_sooner(int a, int b);
+
 /* spl.c: a queue by name; answers to the broker */
 struct queue *spl_queue(struct spl *s, const char *name);
 void spl_send(struct spl *s, sb_env *e, uint64_t id);

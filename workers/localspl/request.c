@@ -352,7 +352,7 @@ request_expire_uploads(struct spl *s)
 	}
 	if (next == UINT64_MAX)
 		return -1;
-	return next - now > 60000 ? 60000 : (int)(next - now);
+	return spl_wait_ms((int64_t)next, (int64_t)now);
 }
 
 /* Is there room for more bytes of j: within its queue's max_job_size,
@@ -864,14 +864,14 @@ request_release_due(struct spl *s)
 	char err[256];
 
 	if (s->release_at != 0 && s->release_at > d.now)
-		return s->release_at == INT64_MAX ? -1
-		    : s->release_at - d.now > 60000 ? 60000
-		    : (int)(s->release_at - d.now);
+		return s->release_at == INT64_MAX
+		    ? -1
+		    : spl_wait_ms(s->release_at, d.now);
 	if (db_page(s->store.db, &f, 0, collect_due, &d, err,
 		sizeof(err)) < 0) {
 		log_warn("releasing held jobs: %s", err);
-		s->release_at = d.now + 60000;
-		return 60000;
+		s->release_at = d.now + SPL_WAIT_MAX;
+		return SPL_WAIT_MAX;
 	}
 	for (size_t i = 0; i < d.n; i++) {
 		struct job *j = store_lookup(&s->store, d.ids[i]);

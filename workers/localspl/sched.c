@@ -547,7 +547,7 @@ sched_timeout(struct spl *s)
 			next = j->next_attempt;
 	if (next == INT64_MAX)
 		return -1;
-	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
+	return spl_wait_ms(next, now);
 }
 
 /* ---- what stays in memory ---- */

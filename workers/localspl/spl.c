@@ -12,6 +12,20 @@
 #include "config.h"
 #include "localspl.h"
 
+int
+spl_wait_ms(int64_t due, int64_t now)
+{
+	if (due <= now)
+		return 0;
+	return due - now > SPL_WAIT_MAX ? SPL_WAIT_MAX : (int)(due - now);
+}
+
+int
+spl_sooner(int a, int b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 struct queue *
 spl_queue(struct spl *s, const char *name)
 {

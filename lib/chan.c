@@ -3,6 +3,7 @@
  * Reports: nothing itself; validation failures come back as strings.
  */
 #include "chan.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -157,6 +158,10 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 		strcmp(r->print_scaling, "fill") == 0 ||
 		strcmp(r->print_scaling, "none") == 0,
 	    "submit: bad print_scaling");
+	CHECK(strlen(r->page_ranges) < 256 && page_ranges_valid(r->page_ranges) == 0,
+	    "submit: bad page_ranges");
+	CHECK(number_up_valid(r->number_up), "submit: bad number_up %u",
+	    r->number_up);
 	return 0;
 }
 

@@ -355,3 +355,59 @@ hold_release(const char *when, time_t now, int64_t *at_ms)
 	*at_ms = (int64_t)at * 1000;
 	return at != 0;
 }
+
+/* The next range of s at *p: its first and last page; 0, or -1 at the
+ * end or on anything else. */
+static int
+next_range(const char **p, unsigned long *lo, unsigned long *hi)
+{
+	char *end;
+
+	if (**p == '\0' || !isdigit((unsigned char)**p))
+		return -1;
+	*lo = strtoul(*p, &end, 10);
+	if (*end != '-' || !isdigit((unsigned char)end[1]))
+		return -1;
+	*hi = strtoul(end + 1, &end, 10);
+	*p = *end == ',' ? end + 1 : end;
+	return 0;
+}
+
+int
+page_ranges_valid(const char *s)
+{
+	unsigned long lo, hi, last = 0;
+	const char *p = s;
+	int n = 0;
+
+	if (s[0] == '\0')
+		return 0;
+	while (n++ < PAGE_RANGES_MAX && next_range(&p, &lo, &hi) == 0) {
+		if (lo == 0 || lo > hi || lo <= last || hi > INT32_MAX)
+			return -1;
+		last = hi;
+		if (*p == '\0')
+			return p[-1] == ',' ? -1 : 0;
+	}
+	return -1;
+}
+
+int
+page_in_ranges(const char *s, unsigned page)
+{
+	unsigned long lo, hi;
+	const char *p = s;
+
+	if (s[0] == '\0')
+		return 1;
+	while (next_range(&p, &lo, &hi) == 0)
+		if (page >= lo && page <= hi)
+			return 1;
+	return 0;
+}
+
+int
+number_up_valid(unsigned n)
+{
+	return n <= 2 || n == 4 || n == 6 || n == 9 || n == 16;
+}

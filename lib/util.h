@@ -32,6 +32,15 @@ int64_t now_wall_ms(void);
  * now: 1 held, until *at_ms (unix ms; 0: until released), 0 not held
  * (no-hold, or the period is now), -1 not a time spoolbox knows. */
 int hold_release(const char *when, time_t now, int64_t *at_ms);
+/* IPP page-ranges as text, "1-3,5-5": ascending ranges of pages from 1
+ * that do not overlap, at most PAGE_RANGES_MAX of them. 0 when s is one
+ * ("" is: every page), else -1. */
+#define PAGE_RANGES_MAX 32
+int page_ranges_valid(const char *s);
+/* Is page (from 1) in the valid ranges s ("": every page)? */
+int page_in_ranges(const char *s, unsigned page);
+/* IPP number-up values spoolbox imposes (0: none asked, 1). */
+int number_up_valid(unsigned n);
 /* clock's time ms milliseconds from now: a deadline for
  * pthread_cond_timedwait on a condition variable of that clock. */
 struct timespec deadline_ms(clockid_t clock, long ms);

@@ -63,26 +63,6 @@ top=$(rgb "$(printed "$e")" 50 35)
 bottom=$(rgb "$(printed "$e")" 50 65)
 reddish "$top" && bluish "$bottom" || fail "EXIF Orientation 6: top $top, bottom $bottom (not turned upright)"
 pdfinfo "$(printed "$e")" | has "Page size: *595.28 x 841.89" || fail "the turned JPEG is not on a portrait page"
-# ipp_job FILE FORMAT ATTR...: Print-Job with those job attributes (ipptool
-# "ATTR" lines); the job's id.
-ipp_job() {
-	local f=$1 fmt=$2
-	shift 2
-	{
-		printf '{\nOPERATION Print-Job\nGROUP operation-attributes-tag\n'
-		printf 'ATTR charset attributes-charset utf-8\n'
-		printf 'ATTR naturalLanguage attributes-natural-language en\n'
-		printf 'ATTR uri printer-uri $uri\nATTR name requesting-user-name alice\n'
-		printf 'ATTR mimeMediaType document-format %s\n' "$fmt"
-		printf 'GROUP job-attributes-tag\n'
-		printf '%s\n' "$@"
-		printf 'FILE $filename\nSTATUS successful-ok\nDISPLAY job-id\n}\n'
-	} >"$T/job.test"
-	# (In a $(...): the failure goes to stderr, the exit fails the test.)
-	ipptool -t -f "$f" "ipp://127.0.0.1:$IPORT/printers/pdf" "$T/job.test" >"$T/job.out" 2>&1 ||
-		{ log "FAIL: Print-Job $*: $(cat "$T/job.out")" >&2; exit 1; }
-	sb jobs -a --json | jq -r '[.[] | select(.user == "alice@127.0.0.1")] | last | .id'
-}
 printf '1 0 0 setrgbcolor clippath fill showpage\n' >"$T/small.ps"
 gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r72 -g100x100 -sOutputFile="$T/small.jpg" "$T/small.ps"
 chmod 644 "$T/small.jpg"

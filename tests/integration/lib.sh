@@ -245,3 +245,25 @@ lpd_talk() {
 	timeout 5 cat <&"$fd" | od -An -tx1 | tr -d ' \n'
 	exec {fd}>&-
 }
+
+# ipp_job FILE FORMAT ATTR...: Print-Job to the queue $IPPQ (pdf) of the
+# listener on $IPORT with those job attributes (ipptool "ATTR" lines); the
+# job's id.
+ipp_job() {
+	local f=$1 fmt=$2
+	shift 2
+	{
+		printf '{\nOPERATION Print-Job\nGROUP operation-attributes-tag\n'
+		printf 'ATTR charset attributes-charset utf-8\n'
+		printf 'ATTR naturalLanguage attributes-natural-language en\n'
+		printf 'ATTR uri printer-uri $uri\nATTR name requesting-user-name alice\n'
+		printf 'ATTR mimeMediaType document-format %s\n' "$fmt"
+		printf 'GROUP job-attributes-tag\n'
+		printf '%s\n' "$@"
+		printf 'FILE $filename\nSTATUS successful-ok\nDISPLAY job-id\n}\n'
+	} >"$T/job.test"
+	# (In a $(...): the failure goes to stderr, the exit fails the test.)
+	ipptool -t -f "$f" "ipp://127.0.0.1:$IPORT/printers/${IPPQ:-pdf}" "$T/job.test" >"$T/job.out" 2>&1 ||
+		{ log "FAIL: Print-Job $*: $(cat "$T/job.out")" >&2; exit 1; }
+	sb jobs -a --json | jq -r '[.[] | select(.user == "alice@127.0.0.1")] | last | .id'
+}

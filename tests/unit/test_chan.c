@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "util.h"
 
 static sb_env *
 roundtrip(const sb_env *in, char *err, size_t errlen)
@@ -157,6 +158,51 @@ START_TEST(test_missing_fields)
 }
 END_TEST
 
+/* page-ranges: ascending ranges from page 1 that do not overlap;
+ * number-up: what the print processor lays out. */
+START_TEST(test_page_ranges)
+{
+	static const char *const good[] = { "", "1-1", "2-3,5-5",
+		"1-2,3-4,10-2147483647" };
+	static const char *const bad[] = { "0-1", "3-2", "1-2,2-3",
+		"3-4,1-2", "1-2,", ",1-2", "1", "1-", "-1", "1-2x", "a-b",
+		"1-2,,3-4", "1-2147483648" };
+	Sb__SubmitReq r = SB__SUBMIT_REQ__INIT;
+	char err[256];
+	sb_env e;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(page_ranges_valid(good[i]) == 0, "%s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(page_ranges_valid(bad[i]) == -1, "%s", bad[i]);
+	ck_assert(page_in_ranges("", 7));
+	ck_assert(page_in_ranges("2-3,5-5", 3));
+	ck_assert(page_in_ranges("2-3,5-5", 5));
+	ck_assert(!page_in_ranges("2-3,5-5", 4));
+	ck_assert(!page_in_ranges("2-3,5-5", 1));
+	ck_assert(number_up_valid(0) && number_up_valid(4) &&
+	    number_up_valid(16));
+	ck_assert(!number_up_valid(3) && !number_up_valid(32));
+
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
+	e.submit_req = &r;
+	r.queue = "q";
+	r.copies = 1;
+	r.datatype = SB__DATA_TYPE__PDF;
+	r.page_ranges = "1-2,4-4";
+	r.number_up = 2;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
+	r.page_ranges = "4-4,1-2";
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "page_ranges"));
+	r.page_ranges = "";
+	r.number_up = 3;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "number_up"));
+}
+END_TEST
+
 START_TEST(test_unknown_oneof_and_version)
 {
 	/* version, id=1, then field 99 (varint 5): no known body. */
@@ -208,6 +254,7 @@ main(void)
 	tcase_add_test(tc, test_oversized_chunk_not_encoded);
 	tcase_add_test(tc, test_chunk_over_limit_invalid);
 	tcase_add_test(tc, test_missing_fields);
+	tcase_add_test(tc, test_page_ranges);
 	tcase_add_test(tc, test_unknown_oneof_and_version);
 	tcase_add_test(tc, test_garbage_does_not_decode);
 	suite_add_tcase(s, tc);

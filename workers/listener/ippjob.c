@@ -212,6 +212,49 @@ bad_layout(struct req *r)
 	return bad;
 }
 
+/* page-ranges as text ("1-3,5-5") into buf; -1 when they are not
+ * ascending ranges of pages that do not overlap. */
+static int
+page_ranges_text(ipp_attribute_t *a, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (ippGetValueTag(a) != IPP_TAG_RANGE ||
+	    ippGetCount(a) > PAGE_RANGES_MAX)
+		return -1;
+	for (int i = 0; i < ippGetCount(a); i++) {
+		int hi, lo = ippGetRange(a, i, &hi);
+		int n = snprintf(buf + used, len - used, "%s%d-%d",
+		    i > 0 ? "," : "", lo, hi);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
+	return page_ranges_valid(buf);
+}
+
+/* page-ranges and number-up as the print processor takes them; 1 when
+ * one is not (copied into the answer). */
+static int
+bad_imposition(struct req *r)
+{
+	ipp_attribute_t *a;
+	char buf[256];
+	int bad = 0;
+
+	if ((a = ippFindAttribute(r->in, "page-ranges", IPP_TAG_ZERO)) !=
+		NULL &&
+	    page_ranges_text(a, buf, sizeof(buf)) != 0)
+		bad = 1, ippCopyAttribute(r->out, a, 0);
+	if ((a = ippFindAttribute(r->in, "number-up", IPP_TAG_ZERO)) != NULL &&
+	    (ippGetValueTag(a) != IPP_TAG_INTEGER || ippGetCount(a) != 1 ||
+		ippGetInteger(a, 0) < 1 ||
+		!number_up_valid((unsigned)ippGetInteger(a, 0))))
+		bad = 1, ippCopyAttribute(r->out, a, 0);
+	return bad;
+}
+
 /* The job's own layout into u (checked by check_template). */
 static void
 layout_into(struct req *r, struct upload *u)
@@ -228,6 +271,14 @@ layout_into(struct req *r, struct upload *u)
 		snprintf(u->scaling, sizeof(u->scaling), "%s", v);
 	if (a != NULL)
 		u->orientation = (unsigned)ippGetInteger(a, 0);
+	if ((a = ippFindAttribute(r->in, "page-ranges", IPP_TAG_RANGE)) !=
+		NULL &&
+	    page_ranges_text(a, u->page_ranges, sizeof(u->page_ranges)) != 0)
+		u->page_ranges[0] = '\0';
+	if ((a = ippFindAttribute(r->in, "number-up", IPP_TAG_INTEGER)) !=
+		NULL &&
+	    number_up_valid((unsigned)ippGetInteger(a, 0)))
+		u->number_up = (unsigned)ippGetInteger(a, 0);
 }
 
 /* The job template attributes of a Print-Job, Validate-Job or
@@ -273,7 +324,7 @@ check_template(struct req *r, int *copies, int *type)
 		else
 			*copies = ippGetInteger(a, 0);
 	}
-	bad = bad_layout(r);
+	bad |= bad_layout(r) | bad_imposition(r);
 	if ((a = ippFindAttribute(r->in, "job-name", IPP_TAG_ZERO)) != NULL &&
 	    ippGetValueTag(a) != IPP_TAG_NAME &&
 	    ippGetValueTag(a) != IPP_TAG_NAMELANG)
@@ -288,7 +339,7 @@ check_template(struct req *r, int *copies, int *type)
 		/* Moved to the unsupported group, as IPP says. */
 		for (a = ippFirstAttribute(r->out); a != NULL;
 		    a = ippNextAttribute(r->out))
-			if (ippGetGroupTag(a) == IPP_TAG_OPERATION &&
+			if (ippGetGroupTag(a) != IPP_TAG_UNSUPPORTED_GROUP &&
 			    strcmp(ippGetName(a), "attributes-charset") != 0 &&
 			    strcmp(ippGetName(a),
 				"attributes-natural-language") != 0)

@@ -59,7 +59,6 @@ static const struct {
 	{ "job-priority-supported", 100, IPP_TAG_INTEGER },
 	{ "job-priority-default", 50, IPP_TAG_INTEGER },
 	{ "number-up-default", 1, IPP_TAG_INTEGER },
-	{ "number-up-supported", 1, IPP_TAG_INTEGER },
 	{ "media-bottom-margin-supported", 423, IPP_TAG_INTEGER },
 	{ "media-left-margin-supported", 423, IPP_TAG_INTEGER },
 	{ "media-right-margin-supported", 423, IPP_TAG_INTEGER },
@@ -76,7 +75,6 @@ static const struct {
 	{ "multiple-document-jobs-supported", 0 },
 	{ "job-ids-supported", 1 },
 	{ "preferred-attributes-supported", 0 },
-	{ "page-ranges-supported", 0 },
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -154,6 +152,7 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 	static const char *const color_modes[] = { "auto", "monochrome" };
 	static const char *const scaling[] = { "auto", "auto-fit", "fit",
 		"fill", "none" };
+	static const int up[] = { 1, 2, 4, 6, 9, 16 };
 	static const int orient[] = { IPP_ORIENT_PORTRAIT,
 		IPP_ORIENT_LANDSCAPE };
 	static const int quality[] = { IPP_QUALITY_DRAFT, IPP_QUALITY_NORMAL,
@@ -166,6 +165,12 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_MIMETYPE,
 	    "document-format-supported", (int)nf, NULL, fmts);
 	ippAddRange(a, IPP_TAG_PRINTER, "copies-supported", 1, 999);
+	/* The print processor chooses pages and puts several to a side for
+	 * what goes to the printer as PDF or PostScript: every queue's
+	 * type; a raw queue refuses a printer language's job that asks. */
+	ippAddBoolean(a, IPP_TAG_PRINTER, "page-ranges-supported", 1);
+	ippAddIntegers(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER,
+	    "number-up-supported", (int)N(up), up);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-default", NULL,
 	    q->cfg->sides[0] ? q->cfg->sides : "one-sided");
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-supported",
@@ -205,7 +210,7 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	static const char *const creation[] = { "copies", "media", "media-col",
 		"sides", "orientation-requested", "print-quality",
 		"print-scaling", "multiple-document-handling",
-		"job-hold-until" };
+		"job-hold-until", "page-ranges", "number-up" };
 	static const char *const hold[] = { "no-hold", "indefinite",
 		"day-time", "evening", "night", "weekend", "second-shift",
 		"third-shift" };

@@ -13,6 +13,42 @@
 #include "config.h"
 #include "ippsrv.h"
 
+/* status-message goes in the operation group, which is first and only
+ * once (libcups' ippRead refuses a second): an answer that has another
+ * group already (the unsupported attributes) is rebuilt around it. */
+static void
+add_status_message(struct req *r, const char *msg)
+{
+	ipp_attribute_t *a;
+	int major, minor, others = 0;
+	ipp_t *n;
+
+	for (a = ippFirstAttribute(r->out); a != NULL && !others;
+	    a = ippNextAttribute(r->out))
+		others = ippGetGroupTag(a) != IPP_TAG_OPERATION;
+	if (!others) {
+		ippAddString(r->out, IPP_TAG_OPERATION, IPP_TAG_TEXT,
+		    "status-message", NULL, msg);
+		return;
+	}
+	n = ippNew();
+	major = ippGetVersion(r->out, &minor);
+	ippSetVersion(n, major, minor);
+	ippSetRequestId(n, ippGetRequestId(r->out));
+	ippSetStatusCode(n, ippGetStatusCode(r->out));
+	for (int op = 1; op >= 0; op--) {
+		for (a = ippFirstAttribute(r->out); a != NULL;
+		    a = ippNextAttribute(r->out))
+			if ((ippGetGroupTag(a) == IPP_TAG_OPERATION) == op)
+				ippCopyAttribute(n, a, 0);
+		if (op)
+			ippAddString(n, IPP_TAG_OPERATION, IPP_TAG_TEXT,
+			    "status-message", NULL, msg);
+	}
+	ippDelete(r->out);
+	r->out = n;
+}
+
 void
 status(struct req *r, ipp_status_t st, const char *fmt, ...)
 {
@@ -25,8 +61,7 @@ status(struct req *r, ipp_status_t st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ippAddString(r->out, IPP_TAG_OPERATION, IPP_TAG_TEXT, "status-message",
-	    NULL, msg);
+	add_status_message(r, msg);
 }
 
 /* The IPP status a client gets for a spooler's error: the one map, for

@@ -88,6 +88,8 @@ struct upload {
 	char hold_until[24];      /* job-hold-until ("": none) */
 	char sides[32], media[32], scaling[16]; /* the job's own ("": the */
 	unsigned orientation;     /* queue's); orientation-requested, 0 */
+	char page_ranges[256];    /* "1-3,5-5" ("": every page) */
+	unsigned number_up;
 	uint64_t id;              /* the upload (and job) id; 0: not begun */
 	uint64_t inflight[UPLOAD_WINDOW];
 	unsigned head, n;         /* ring of chunk requests unanswered */

@@ -96,6 +96,8 @@ send_chunk(struct upload *u, int final, const char *owner, uint64_t *job)
 		r.media = u->media;
 		r.orientation = u->orientation;
 		r.print_scaling = u->scaling;
+		r.page_ranges = u->page_ranges;
+		r.number_up = u->number_up;
 	}
 	if (u->id == 0 || final) {
 		r.title = u->title;

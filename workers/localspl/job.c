@@ -43,6 +43,8 @@ job_to_info(const struct job *j, Sb__JobInfo *r)
 	r->media = (char *)j->media;
 	r->orientation = j->orientation;
 	r->print_scaling = (char *)j->print_scaling;
+	r->page_ranges = (char *)j->page_ranges;
+	r->number_up = j->number_up;
 }
 
 static void
@@ -82,6 +84,8 @@ job_from_info(struct job *j, const Sb__JobInfo *r)
 	copy_str(j->media, sizeof(j->media), r->media);
 	j->orientation = r->orientation;
 	copy_str(j->print_scaling, sizeof(j->print_scaling), r->print_scaling);
+	copy_str(j->page_ranges, sizeof(j->page_ranges), r->page_ranges);
+	j->number_up = r->number_up;
 }
 
 void
@@ -100,4 +104,10 @@ job_host(const struct job *j)
 	const char *at = strrchr(j->user, '@');
 
 	return j->uid == SB_NET_UID && at != NULL ? at + 1 : "";
+}
+
+int
+job_imposed(const struct job *j)
+{
+	return j->page_ranges[0] != '\0' || j->number_up > 1;
 }

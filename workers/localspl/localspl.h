@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "chan.h"
+#include "util.h"
 #include "worker.h"
 
 enum { QUOTA_QUEUE, QUOTA_SPOOL, QUOTA_SCOPES };
@@ -48,6 +49,8 @@ struct job {
 	char media[32];
 	uint32_t orientation;
 	char print_scaling[16];
+	char page_ranges[256]; /* the job's own imposition */
+	uint32_t number_up;
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
@@ -81,6 +84,9 @@ void job_set_error(struct job *j, const char *fmt, ...)
 /* The network address a job came from (its owner's part after '@'); ""
  * for a local user's. */
 const char *job_host(const struct job *j);
+/* Does j ask for pages to be chosen or put several to a side
+ * (page-ranges, number-up)? The print processor does it. */
+int job_imposed(const struct job *j);
 
 struct db;
 

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,44 +69,69 @@ upload_allowed(struct spl *s, const sb_env *e)
 	return 0;
 }
 
+/* Answer e with a format error and remove j: -1. */
+static int
+refuse_job(struct spl *s, const sb_env *e, struct job *j, const char *fmt,
+    ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT, "%s", msg);
+	store_job_delete(&s->store, j);
+	return -1;
+}
+
+/* Can the print processor choose j's pages and put several to a side
+ * when its printer gets dt? */
+static int
+imposable(int dt)
+{
+	return dt == SB__DATA_TYPE__PDF || dt == SB__DATA_TYPE__POSTSCRIPT;
+}
+
 /* An "auto" job's type from its first bytes, once there are some (an IPP
  * Create-Job begins without any) or it is complete; refused when its
- * queue cannot take it. 0, or -1 after an answer (the job is gone). */
+ * queue cannot take it, or cannot impose it as it asks. 0, or -1 after
+ * an answer (the job is gone). */
 static int
 settle_type(struct spl *s, const sb_env *e, struct job *j,
     const uint8_t *head, size_t headlen)
 {
 	const struct queue *q = spl_queue(s, j->queue);
 
-	if (j->datatype != SB__DATA_TYPE__AUTO)
-		return 0;
-	if (headlen == 0 && !e->submit_req->final)
-		return 0;
-	j->datatype = detect_type(s->magic, head, headlen);
-	/* Data nothing recognizes is not sent raw to a PostScript or PDF
-	 * printer, which would print garbage or nothing "completed". */
-	if (j->datatype == SB__DATA_TYPE__RAW && headlen > 0 &&
-	    (q->cfg->datatype == SB__DATA_TYPE__POSTSCRIPT ||
-		q->cfg->datatype == SB__DATA_TYPE__PDF)) {
-		spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,
-		    "queue %s takes %s, and this is no document spoolbox "
-		    "knows (text, PDF, PostScript, PNG, JPEG or a printer "
-		    "language); -t raw sends it as it is; job not accepted",
-		    q->cfg->name, datatype_name((int)q->cfg->datatype));
-		store_job_delete(&s->store, j);
-		return -1;
+	if (j->datatype == SB__DATA_TYPE__AUTO) {
+		if (headlen == 0 && !e->submit_req->final)
+			return 0;
+		j->datatype = detect_type(s->magic, head, headlen);
+		/* Data nothing recognizes is not sent raw to a PostScript or
+		 * PDF printer, which would print garbage or nothing
+		 * "completed". */
+		if (j->datatype == SB__DATA_TYPE__RAW && headlen > 0 &&
+		    (q->cfg->datatype == SB__DATA_TYPE__POSTSCRIPT ||
+			q->cfg->datatype == SB__DATA_TYPE__PDF))
+			return refuse_job(s, e, j, "queue %s takes %s, and this "
+			    "is no document spoolbox knows (text, PDF, "
+			    "PostScript, PNG, JPEG or a printer language); -t "
+			    "raw sends it as it is; job not accepted",
+			    q->cfg->name, datatype_name((int)q->cfg->datatype));
+		if (!spl_queue_accepts(q, j->datatype))
+			return refuse_job(s, e, j, "queue %s takes %s, and there "
+			    "is no conversion from %s; job not accepted",
+			    q->cfg->name, q->cfg->datatype != SB__DATA_TYPE__RAW
+				? datatype_name((int)q->cfg->datatype)
+				: "what its printer says it takes",
+			    datatype_name(j->datatype));
 	}
-	if (spl_queue_accepts(q, j->datatype))
-		return 0;
-	spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,
-	    "queue %s takes %s, and there is no conversion from %s; "
-	    "job not accepted", q->cfg->name,
-	    q->cfg->datatype != SB__DATA_TYPE__RAW
-		? datatype_name((int)q->cfg->datatype)
-		: "what its printer says it takes",
-	    datatype_name(j->datatype));
-	store_job_delete(&s->store, j);
-	return -1;
+	if (job_imposed(j) && !imposable(spl_target_type(j, q)))
+		return refuse_job(s, e, j, "queue %s sends %s to its printer: "
+		    "page-ranges and number-up apply to what goes as PDF or "
+		    "PostScript; job not accepted", q->cfg->name,
+		    datatype_name(spl_target_type(j, q)));
+	return 0;
 }
 
 /* The queue a request names; NULL after an error answer. */
@@ -313,6 +339,8 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	j->orientation = r->orientation;
 	snprintf(j->print_scaling, sizeof(j->print_scaling), "%s",
 	    r->print_scaling);
+	snprintf(j->page_ranges, sizeof(j->page_ranges), "%s", r->page_ranges);
+	j->number_up = r->number_up;
 	/* Held (job-hold-until indefinite, submit --hold): nothing is done
 	 * with it until someone releases it. */
 	j->state = r->hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING;
@@ -794,6 +822,13 @@ job_move(struct spl *s, const sb_env *e, struct job *j)
 		spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,
 		    "queue %s cannot print %s", to,
 		    datatype_name(j->datatype));
+		return -1;
+	}
+	if (job_imposed(j) && !imposable(spl_target_type(j, q))) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_FORMAT,
+		    "queue %s cannot choose pages or put several to a side "
+		    "for its printer's %s", to,
+		    datatype_name(spl_target_type(j, q)));
 		return -1;
 	}
 	/* What was converted was converted for the old queue's printer. */

@@ -353,7 +353,7 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	j->counting = 0;
 	if (stage == SB__STAGE__CONVERT) {
 		j->out_type = spl_target_type(j, q);
-		j->counting = j->out_type == j->datatype;
+		j->counting = j->out_type == j->datatype && !job_imposed(j);
 	}
 	if (open_for_dispatch(s, j, stage) != 0) {
 		job_set_error(j, "spool file of job %llu: %s",
@@ -409,6 +409,8 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 				      : q->cfg->landscape;
 	js.media = j->media[0] ? j->media : q->cfg->media;
 	js.print_scaling = j->print_scaling;
+	js.page_ranges = j->page_ranges;
+	js.number_up = j->number_up;
 	js.cpu_limit_ms = q->cfg->cpu_limit_ms;
 	js.pdf_ignore_permissions = q->cfg->pdf_ignore_permissions;
 	chan_env_init(&e);

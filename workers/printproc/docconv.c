@@ -22,6 +22,7 @@
 #include <ghostscript/ierrors.h>
 #include <stdio.h> /* before jpeglib.h */
 #include <jpeglib.h>
+#include <math.h>
 #include <libexif/exif-data.h>
 #include <poppler.h>
 #include <poll.h>
@@ -59,7 +60,8 @@
 	X(poppler_document_get_n_pages) X(poppler_document_get_page) \
 	X(poppler_ps_file_new_fd) X(poppler_page_render_to_ps) \
 	X(poppler_ps_file_free) X(poppler_document_get_permissions) \
-	X(poppler_error_quark)
+	X(poppler_error_quark) X(poppler_page_get_size) \
+	X(poppler_page_render_for_printing)
 #define MEMBER(f) __typeof__(f) *f;
 #define LOOKUP(f) if ((l->f = (__typeof__(f) *)dlsym(h, #f)) == NULL) bad = #f;
 
@@ -690,6 +692,35 @@ pdf_write_cb(void *closure, const unsigned char *data, unsigned int length)
 						  : CAIRO_STATUS_WRITE_ERROR;
 }
 
+/* A PDF of w x h points (the first page's) written to o. */
+static cairo_surface_t *
+pdf_surface(struct pdf_out *o, double w, double h, const char *title)
+{
+	cairo_surface_t *pdf = cairo_pdf_surface_create_for_stream(
+	    pdf_write_cb, o, w, h);
+
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_TITLE,
+	    title != NULL && title[0] ? title : "spoolbox job");
+	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR,
+	    "spoolbox");
+	return pdf;
+}
+
+/* The PDF's end: 0, or -1 with why in err. */
+static int
+pdf_finish(cairo_surface_t *pdf, char *err, size_t errlen)
+{
+	cairo_status_t st;
+
+	cairo_surface_finish(pdf);
+	st = cairo_surface_status(pdf);
+	cairo_surface_destroy(pdf);
+	if (st != CAIRO_STATUS_SUCCESS)
+		return fail_why(err, errlen, "making the PDF: %s",
+		    cairo_status_to_string(st));
+	return 0;
+}
+
 /* EXIF orientation o (1..8) as the matrix from the stored image (iw x
  * ih) to the upright one (its sides swapped for 5..8). */
 static void
@@ -746,7 +777,6 @@ place_image(const struct image *im, const char *paper, const char *title,
 	double pw, ph, iw, ih, s;
 	cairo_surface_t *pdf;
 	cairo_matrix_t m;
-	cairo_status_t st;
 	cairo_t *cr;
 
 	if (paper_points(paper, 0, &pw, &ph) != 0)
@@ -765,11 +795,7 @@ place_image(const struct image *im, const char *paper, const char *title,
 		ph = t;
 	}
 	s = image_scale(scaling, pw, ph, iw, ih);
-	pdf = cairo_pdf_surface_create_for_stream(pdf_write_cb, o, pw, ph);
-	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_TITLE,
-	    title != NULL && title[0] ? title : "spoolbox job");
-	cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR,
-	    "spoolbox");
+	pdf = pdf_surface(o, pw, ph, title);
 	cr = cairo_create(pdf);
 	cairo_translate(cr, (pw - iw * s) / 2, (ph - ih * s) / 2);
 	cairo_scale(cr, s, s);
@@ -778,13 +804,7 @@ place_image(const struct image *im, const char *paper, const char *title,
 	cairo_paint(cr);
 	cairo_show_page(cr);
 	cairo_destroy(cr);
-	cairo_surface_finish(pdf);
-	st = cairo_surface_status(pdf);
-	cairo_surface_destroy(pdf);
-	if (st != CAIRO_STATUS_SUCCESS)
-		return fail_why(err, errlen, "making the PDF: %s",
-		    cairo_status_to_string(st));
-	return 0;
+	return pdf_finish(pdf, err, errlen);
 }
 
 int
@@ -806,4 +826,120 @@ docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,
 		munmap(im.map, im.maplen);
 	*pages = rv == 0 ? 1 : 0;
 	return rv;
+}
+
+/* ---- choosing pages and putting several to a side ---- */
+
+/* How number-up n lays pages on a side: cols x rows across the side
+ * turned a quarter (2 and 6: portrait pages side by side), or upright. */
+struct nup {
+	unsigned cols, rows;
+	int turned;
+};
+
+static struct nup
+nup_layout(unsigned n)
+{
+	switch (n) {
+	case 2: return (struct nup){ 2, 1, 1 };
+	case 4: return (struct nup){ 2, 2, 0 };
+	case 6: return (struct nup){ 3, 2, 1 };
+	case 9: return (struct nup){ 3, 3, 0 };
+	case 16: return (struct nup){ 4, 4, 0 };
+	default: return (struct nup){ 1, 1, 0 };
+	}
+}
+
+/* Input page p in cell k of a side sw x sh: scaled to fit, centered.
+ * Turned layouts draw on the side rotated a quarter clockwise, so the
+ * pages' tops face its right edge and the first is at the top. */
+static void
+draw_in_cell(cairo_t *cr, PopplerPage *p, struct nup l, unsigned k,
+    double sw, double sh)
+{
+	double lw = l.turned ? sh : sw, lh = l.turned ? sw : sh;
+	double cw = lw / l.cols, ch = lh / l.rows, pw, ph, s;
+
+	lib.pdf.poppler_page_get_size(p, &pw, &ph);
+	s = cw / pw < ch / ph ? cw / pw : ch / ph;
+	cairo_save(cr);
+	if (l.turned) {
+		cairo_translate(cr, sw, 0);
+		cairo_rotate(cr, M_PI / 2);
+	}
+	cairo_translate(cr, (k % l.cols) * cw + (cw - pw * s) / 2,
+	    (k / l.cols) * ch + (ch - ph * s) / 2);
+	cairo_scale(cr, s, s);
+	cairo_rectangle(cr, 0, 0, pw, ph);
+	cairo_clip(cr);
+	lib.pdf.poppler_page_render_for_printing(p, cr);
+	cairo_restore(cr);
+}
+
+/* Lay the chosen pages of doc on sides: with one up, each page at its own
+ * size; with several, on paper. The number of sides, or -1. */
+static int
+impose_pages(PopplerDocument *doc, const struct docconv_imposition *im,
+    struct pdf_out *o, char *err, size_t errlen)
+{
+	struct nup l = nup_layout(im->number_up);
+	unsigned per = l.cols * l.rows, k = 0, sides = 0;
+	int n = lib.pdf.poppler_document_get_n_pages(doc);
+	double sw = 0, sh = 0;
+	cairo_surface_t *pdf;
+	cairo_t *cr;
+
+	if (per > 1 && paper_points(im->paper, 0, &sw, &sh) != 0)
+		return fail_why(err, errlen, "unknown paper '%s'", im->paper);
+	pdf = pdf_surface(o, per > 1 ? sw : 612, per > 1 ? sh : 792, im->title);
+	cr = cairo_create(pdf);
+	for (int i = 0; i < n && cairo_status(cr) == CAIRO_STATUS_SUCCESS; i++) {
+		PopplerPage *p;
+		if (!page_in_ranges(im->page_ranges, (unsigned)i + 1) ||
+		    (p = lib.pdf.poppler_document_get_page(doc, i)) == NULL)
+			continue;
+		if (per == 1) {
+			lib.pdf.poppler_page_get_size(p, &sw, &sh);
+			cairo_pdf_surface_set_size(pdf, sw, sh);
+		}
+		draw_in_cell(cr, p, l, k, sw, sh);
+		g_object_unref(p);
+		if (++k == per) {
+			cairo_show_page(cr);
+			k = 0;
+			sides++;
+		}
+	}
+	if (k > 0) {
+		cairo_show_page(cr);
+		sides++;
+	}
+	cairo_destroy(cr);
+	if (sides == 0) {
+		cairo_surface_destroy(pdf);
+		return fail_why(err, errlen, "page-ranges %s choose none of "
+		    "the document's %d pages", im->page_ranges, n);
+	}
+	return pdf_finish(pdf, err, errlen) == 0 ? (int)sides : -1;
+}
+
+int
+docconv_impose(int fd, int ignore_perms, const struct docconv_imposition *im,
+    textpdf_emit_cb emit, void *arg, unsigned *pages, char *err,
+    size_t errlen)
+{
+	struct pdf_out o = { emit, arg };
+	int refused, sides;
+	PopplerDocument *doc = open_pdf(fd, ignore_perms, &refused, err,
+	    errlen);
+
+	*pages = 0;
+	if (doc == NULL)
+		return refused ? DOCCONV_REFUSED : -1;
+	sides = impose_pages(doc, im, &o, err, errlen);
+	g_object_unref(doc);
+	if (sides < 0)
+		return -1;
+	*pages = (unsigned)sides;
+	return 0;
 }

@@ -42,4 +42,18 @@ int docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,
     const char *title, const char *scaling, textpdf_emit_cb emit, void *arg,
     unsigned *pages, char *err, size_t errlen);
 
+/* What a job asks of its pages (IPP page-ranges, number-up). */
+struct docconv_imposition {
+	const char *page_ranges;  /* "1-3,5-5"; "": every page */
+	unsigned number_up;       /* 0, 1, 2, 4, 6, 9, 16 */
+	const char *paper;        /* the sides' paper when number_up > 1 */
+	const char *title;
+};
+/* The PDF on fd with only the pages chosen, number_up of them on each
+ * side (poppler draws each page into cairo's PDF: vectors and fonts
+ * kept). *pages: the sides made. */
+int docconv_impose(int fd, int ignore_perms,
+    const struct docconv_imposition *im, textpdf_emit_cb emit, void *arg,
+    unsigned *pages, char *err, size_t errlen);
+
 #endif

@@ -14,6 +14,7 @@
  * the list localspl checks at submit.
  * Reports: each refused conversion in the job's error.
  */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "printproc.h"
 
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #include "log.h"
 #include "textpdf.h"
 #include "textps.h"
+#include "util.h"
 
 #define OUT_WINDOW 4
 
@@ -272,8 +275,9 @@ conv_begin(struct printproc *pp, struct conv *c, const Sb__JobStart *js)
 	pp->job = c;
 }
 
+/* Text to PostScript, streamed (textps). */
 static void
-convert_text(struct printproc *pp, const Sb__JobStart *js, int to)
+convert_text_ps(struct printproc *pp, const Sb__JobStart *js)
 {
 	struct conv c;
 	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
@@ -282,27 +286,78 @@ convert_text(struct printproc *pp, const Sb__JobStart *js, int to)
 	if (ibuf == NULL)
 		fatal("out of memory");
 	conv_begin(pp, &c, js);
-	if (to == SB__DATA_TYPE__PDF) {
-		c.cv = &to_pdf;
-		c.t = textpdf_new(js->paper, js->landscape, js->title,
-		    pdf_emit_cb, &c);
-	} else {
-		c.cv = &to_ps;
-		c.t = textps_new(js->paper, js->landscape, js->title, emit_cb,
-		    &c);
-	}
+	c.cv = &to_ps;
+	c.t = textps_new(js->paper, js->landscape, js->title, emit_cb, &c);
 	if (c.t == NULL) {
 		fail(&c, SB__RESULT__PERMANENT, "unknown paper size");
 	} else {
 		convert_input(pp, &c, ibuf);
-		if (!c.failed && c.cv->finish(c.t) != 0)
-			fail(&c, SB__RESULT__PERMANENT, "the conversion failed");
+		c.cv->finish(c.t);
 		pages = c.cv->pages(c.t);
+		c.cv->free(c.t);
 	}
 	conv_end(pp, &c, pages);
-	if (c.t != NULL)
-		c.cv->free(c.t);
 	free(ibuf);
+}
+
+/* Text to PDF, streamed (textpdf), into emit. */
+static int
+text_to_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
+    void *arg, unsigned *pages, char *err, size_t errlen)
+{
+	const Sb__JobStart *js = c->js;
+	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
+	int rv = 0;
+
+	if (ibuf == NULL)
+		fatal("out of memory");
+	c->cv = &to_pdf;
+	c->t = textpdf_new(js->paper, js->landscape, js->title, emit, arg);
+	if (c->t == NULL) {
+		rv = fail_why(err, errlen, "unknown paper '%s'", js->paper);
+	} else {
+		convert_input(pp, c, ibuf);
+		if (!c->failed && c->cv->finish(c->t) != 0)
+			rv = fail_why(err, errlen, "the conversion failed");
+		*pages = c->cv->pages(c->t);
+		c->cv->free(c->t);
+	}
+	free(ibuf);
+	return rv;
+}
+
+/* The job's document as PDF, into emit: from text, PostScript or an
+ * image. 0, -1 or DOCCONV_STUCK, with why in err. */
+static int
+make_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
+    void *arg, unsigned *pages, char *err, size_t errlen)
+{
+	const Sb__JobStart *js = c->js;
+
+	if (js->from == SB__DATA_TYPE__TEXT)
+		return text_to_pdf(pp, c, emit, arg, pages, err, errlen);
+	if (js->from == SB__DATA_TYPE__POSTSCRIPT)
+		return docconv_ps_to_pdf(pp->w->job_fd, js->size, emit, arg,
+		    pages, err, errlen);
+	return docconv_image_to_pdf(pp->w->job_fd, js->size, js->from,
+	    js->paper, js->title, js->print_scaling, emit, arg, pages, err,
+	    errlen);
+}
+
+/* The end of a conversion that returned rv. */
+static void
+doc_end(struct printproc *pp, struct conv *c, int rv, const char *err,
+    unsigned pages)
+{
+	if (rv != 0)
+		fail(c, SB__RESULT__PERMANENT, err);
+	conv_end(pp, c, pages);
+	if (rv == DOCCONV_STUCK) {
+		log_warn("job %llu: the converter did not stop (%s); exiting "
+		    "for a fresh print processor",
+		    (unsigned long long)c->js->job_id, err);
+		_exit(4); /* not exit(): the converter thread still runs */
+	}
 }
 
 /* Whole documents from the descriptor (docconv.c). */
@@ -311,7 +366,7 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 {
 	struct conv c;
 	unsigned pages = 0;
-	char err[256];
+	char err[256] = "";
 	int rv;
 
 	conv_begin(pp, &c, js);
@@ -319,22 +374,103 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 		rv = docconv_pdf_to_ps(pp->w->job_fd,
 		    js->pdf_ignore_permissions, pdf_emit_cb, &c, &pages, err,
 		    sizeof(err));
-	else if (js->from == SB__DATA_TYPE__POSTSCRIPT)
-		rv = docconv_ps_to_pdf(pp->w->job_fd, js->size, pdf_emit_cb, &c,
-		    &pages, err, sizeof(err));
 	else
-		rv = docconv_image_to_pdf(pp->w->job_fd, js->size, js->from,
-		    js->paper, js->title, js->print_scaling, pdf_emit_cb, &c,
-		    &pages, err, sizeof(err));
-	if (rv != 0)
-		fail(&c, SB__RESULT__PERMANENT, err);
-	conv_end(pp, &c, pages);
-	if (rv == DOCCONV_STUCK) {
-		log_warn("job %llu: the converter did not stop (%s); exiting "
-		    "for a fresh print processor",
-		    (unsigned long long)js->job_id, err);
-		_exit(4); /* not exit(): the converter thread still runs */
+		rv = make_pdf(pp, &c, pdf_emit_cb, &c, &pages, err, sizeof(err));
+	doc_end(pp, &c, rv, err, pages);
+}
+
+/* ---- page-ranges and number-up: through a PDF in scratch space ---- */
+
+/* A scratch file (printproc's private tmpfs) that a converter writes an
+ * intermediate PDF into instead of to localspl. */
+struct scratch {
+	struct conv *c;
+	int fd;
+};
+
+static int
+scratch_emit_cb(void *arg, const unsigned char *buf, size_t len)
+{
+	struct scratch *sc = arg;
+	struct conv *c = sc->c;
+
+	if (len == 0)
+		return pdf_emit_cb(c, NULL, 0); /* a look for an Abort */
+	while (len > 0 && !c->failed) {
+		ssize_t n = write(sc->fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail(c, SB__RESULT__PERMANENT, errno == ENOSPC
+			    ? "the document is too large to choose its pages "
+			      "in the print processor's scratch space"
+			    : strerror(errno));
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
 	}
+	return c->failed ? -1 : 0;
+}
+
+/* An unnamed file in TMPDIR (the sandbox's /scratch): its descriptor,
+ * or -1 with why in err. */
+static int
+scratch_file(char *err, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd = open(dir != NULL ? dir : "/tmp", O_TMPFILE | O_RDWR |
+	    O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		fail_why(err, errlen, "scratch file: %s", strerror(errno));
+	return fd;
+}
+
+/* The job's pages chosen and laid out as it asks (page-ranges,
+ * number-up): its document as PDF (itself, or converted into a scratch
+ * file), imposed as PDF, which goes out, or into a second scratch file
+ * that poppler turns into PostScript. */
+static void
+convert_imposed(struct printproc *pp, const Sb__JobStart *js)
+{
+	const struct docconv_imposition im = { js->page_ranges, js->number_up,
+		js->paper, js->title };
+	struct scratch in = { .fd = -1 }, out = { .fd = -1 };
+	int src = pp->w->job_fd, rv = 0;
+	struct conv c;
+	unsigned pages = 0;
+	char err[256] = "";
+
+	conv_begin(pp, &c, js);
+	in.c = out.c = &c;
+	if (js->from != SB__DATA_TYPE__PDF) {
+		if ((src = in.fd = scratch_file(err, sizeof(err))) < 0)
+			rv = -1;
+		else
+			rv = make_pdf(pp, &c, scratch_emit_cb, &in, &pages, err,
+			    sizeof(err));
+	}
+	if (rv == 0 && !c.failed && js->to == SB__DATA_TYPE__PDF) {
+		rv = docconv_impose(src, js->pdf_ignore_permissions ||
+		    src != pp->w->job_fd, &im, pdf_emit_cb, &c, &pages, err,
+		    sizeof(err));
+	} else if (rv == 0 && !c.failed) {
+		if ((out.fd = scratch_file(err, sizeof(err))) < 0)
+			rv = -1;
+		else
+			rv = docconv_impose(src, js->pdf_ignore_permissions ||
+			    src != pp->w->job_fd, &im, scratch_emit_cb, &out,
+			    &pages, err, sizeof(err));
+		if (rv == 0 && !c.failed)
+			rv = docconv_pdf_to_ps(out.fd, 1, pdf_emit_cb, &c, &pages,
+			    err, sizeof(err));
+	}
+	if (in.fd >= 0)
+		close(in.fd);
+	if (out.fd >= 0)
+		close(out.fd);
+	doc_end(pp, &c, rv, err, pages);
 }
 
 /* PDF and PostScript going as they are: only their pages are counted. A
@@ -392,14 +528,22 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 	if (worker_job_begin(pp->w, js) != 0)
 		return;
 	cpu_limit(js->cpu_limit_ms);
+	if ((js->page_ranges[0] != '\0' || js->number_up > 1) &&
+	    (js->to == SB__DATA_TYPE__PDF ||
+		js->to == SB__DATA_TYPE__POSTSCRIPT) &&
+	    (js->from == js->to || conversion_exists(js->from, js->to))) {
+		convert_imposed(pp, js);
+		return;
+	}
 	if (js->from == js->to && (js->from == SB__DATA_TYPE__PDF ||
 				      js->from == SB__DATA_TYPE__POSTSCRIPT)) {
 		count_pages(pp, js);
 		return;
 	}
 	if (js->from != js->to && conversion_exists(js->from, js->to)) {
-		if (js->from == SB__DATA_TYPE__TEXT)
-			convert_text(pp, js, js->to);
+		if (js->from == SB__DATA_TYPE__TEXT &&
+		    js->to == SB__DATA_TYPE__POSTSCRIPT)
+			convert_text_ps(pp, js);
 		else
 			convert_doc(pp, js);
 		return;

@@ -162,6 +162,10 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 	    "submit: bad page_ranges");
 	CHECK(number_up_valid(r->number_up), "submit: bad number_up %u",
 	    r->number_up);
+	struct page_override ov[OVERRIDES_MAX];
+	CHECK(strlen(r->overrides) < 1024 &&
+		overrides_parse(r->overrides, ov, OVERRIDES_MAX) >= 0,
+	    "submit: bad overrides");
 	return 0;
 }
 

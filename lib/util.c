@@ -411,3 +411,51 @@ number_up_valid(unsigned n)
 {
 	return n <= 2 || n == 4 || n == 6 || n == 9 || n == 16;
 }
+
+/* One entry of overrides text, "RANGES[:m=MEDIA][:o=N]", of length len,
+ * into o: 0, or -1. */
+static int
+override_parse(const char *s, size_t len, struct page_override *o)
+{
+	char buf[320], *f, *save = NULL;
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	*o = (struct page_override){ 0 };
+	if ((f = strtok_r(buf, ":", &save)) == NULL || f != buf ||
+	    strlen(f) >= sizeof(o->ranges) || page_ranges_valid(f) != 0 ||
+	    f[0] == '\0')
+		return -1;
+	strcpy(o->ranges, f);
+	while ((f = strtok_r(NULL, ":", &save)) != NULL) {
+		if ((strcmp(f, "m=iso_a4_210x297mm") == 0 ||
+			strcmp(f, "m=na_letter_8.5x11in") == 0) &&
+		    o->media[0] == '\0')
+			snprintf(o->media, sizeof(o->media), "%s", f + 2);
+		else if ((strcmp(f, "o=3") == 0 || strcmp(f, "o=4") == 0) &&
+		    o->orientation == 0)
+			o->orientation = (unsigned)(f[2] - '0');
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int
+overrides_parse(const char *s, struct page_override *o, size_t max)
+{
+	size_t n = 0;
+
+	while (*s != '\0') {
+		size_t len = strcspn(s, ";");
+		if (n == max || override_parse(s, len, &o[n]) != 0)
+			return -1;
+		n++;
+		s += len;
+		if (*s == ';' && *++s == '\0')
+			return -1;
+	}
+	return (int)n;
+}

@@ -41,6 +41,17 @@ int page_ranges_valid(const char *s);
 int page_in_ranges(const char *s, unsigned page);
 /* IPP number-up values spoolbox imposes (0: none asked, 1). */
 int number_up_valid(unsigned n);
+/* IPP overrides for pages, as text: entries "RANGES[:m=MEDIA][:o=N]"
+ * joined by ';' (MEDIA iso_a4_210x297mm or na_letter_8.5x11in, N an
+ * orientation-requested, 3 or 4). Into o[max]: how many, or -1 when s is
+ * not that ("": 0). */
+#define OVERRIDES_MAX 8
+struct page_override {
+	char ranges[256];
+	char media[32];     /* "": the page's own */
+	unsigned orientation; /* 0: the page's own */
+};
+int overrides_parse(const char *s, struct page_override *o, size_t max);
 /* clock's time ms milliseconds from now: a deadline for
  * pthread_cond_timedwait on a condition variable of that clock. */
 struct timespec deadline_ms(clockid_t clock, long ms);

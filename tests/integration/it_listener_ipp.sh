@@ -64,15 +64,7 @@ for u in $(echo "$icons" | tr ',' ' '); do
 	curl -sf -o "$T/icon.png" "$u" || fail "GET $u failed"
 	file "$T/icon.png" | has "PNG image data, \([0-9]*\) x \1," || fail "$u: $(file "$T/icon.png")"
 done
-for t in ipp-1.1 ipp-2.0 ipp-everywhere; do
-	read -r p f < <(run_ipptool "$t" "$URI/files" "$t.test" -f "$T/doc.txt")
-	log "ipptool $t.test: $p passed, $f failed"
-	# Left to fail, reported: overrides, page-ranges, printer-supply.
-	[ "$t" = ipp-everywhere ] && continue
-	[ "$f" = 0 ] || { grep -A8 FAIL "$T/$t.out"; fail "$t.test failed"; }
-done
-
-# Only the job's owner cancels it (or an admin, at the CLI).
+# print-as.test: a Print-Job as requesting-user-name $who.
 cat >"$T/print-as.test" <<'EOF'
 {
 	OPERATION Print-Job
@@ -85,6 +77,20 @@ cat >"$T/print-as.test" <<'EOF'
 	STATUS successful-ok
 }
 EOF
+# The suites run where other users' jobs are, printed and waiting.
+for who in alice bob; do
+	for q in files dead; do
+		ipptool -t -d who=$who -f "$T/doc.txt" "$URI/$q" "$T/print-as.test" >/dev/null ||
+			fail "Print-Job as $who to $q failed"
+	done
+done
+for t in ipp-1.1 ipp-2.0 ipp-everywhere; do
+	read -r p f < <(run_ipptool "$t" "$URI/files" "$t.test" -f "$T/doc.txt")
+	log "ipptool $t.test: $p passed, $f failed"
+	[ "$f" = 0 ] || { grep -A8 FAIL "$T/$t.out"; fail "$t.test failed"; }
+done
+
+# Only the job's owner cancels it (or an admin, at the CLI).
 ipptool -t -d who=alice -f "$T/doc.txt" "$URI/dead" "$T/print-as.test" >/dev/null ||
 	fail "Print-Job as alice failed"
 jid=$(sb jobs -q dead | awk '$4 ~ /^alice@/ { print $1 }' | tail -n 1)

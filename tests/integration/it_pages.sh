@@ -1,7 +1,9 @@
 #!/bin/bash
-# IPP page-ranges and number-up, done by the print processor for PDF,
-# PostScript and text, checked on what lands with pdfinfo and pdftotext:
-# only the pages chosen, in order; 2 and 4 to a side, in reading order;
+# IPP page-ranges, number-up and overrides (a page's media and
+# orientation), done by the print processor for PDF, PostScript and text,
+# checked on what lands with pdfinfo and pdftotext: only the pages chosen,
+# in order; 2 and 4 to a side, in reading order; a page on other paper,
+# one turned;
 # the same through a PostScript queue (read back through Ghostscript).
 # Ranges that are not ascending are unsupported values (an error with
 # ipp-attribute-fidelity); ranges that choose none of the document's
@@ -64,6 +66,26 @@ for n in 1 2 3 4; do side "$f" 1 | has "Page $n" || fail "number-up 4, side 1 la
 f=$(printed "$d")
 [ "$(pages "$f")" = 1 ] && side "$f" 1 | has "text page 2" || fail "text, page-ranges 2: $(pdftotext "$f" -)"
 
+# overrides: page 2 on Letter, page 3 landscape (turned anticlockwise:
+# its words run up the side, taller than wide); the rest as they were.
+o=$(ipp_job "$T/six.pdf" application/pdf "ATTR collection overrides {
+MEMBER rangeOfInteger pages 2-2
+MEMBER keyword media na_letter_8.5x11in
+} , {
+MEMBER rangeOfInteger pages 3-3
+MEMBER enum orientation-requested 4
+}")
+wait_completed "$o"
+f=$(printed "$o")
+sizes=$(pdfinfo -f 1 -l 4 "$f" | awk '/^Page +[0-9]+ size:/ { printf "%s x %s;", $4, $6 }')
+[ "$sizes" = "595 x 842;612 x 792;842 x 595;595 x 842;" ] ||
+	fail "overrides: the sides are $sizes"
+pdftotext -f 3 -l 3 -bbox "$f" - | grep '>Page<' |
+	sed -E 's/.*xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)".*/\1 \2 \3 \4/' |
+	awk '{ exit !($4 - $2 > $3 - $1) }' ||
+	fail "overrides: page 3 is not turned: $(pdftotext -f 3 -l 3 -bbox "$f" - | grep word)"
+[ "$(side "$f" 2)" = "Page 2 " ] || fail "overrides: side 2 is $(side "$f" 2)"
+
 # Through a PostScript queue, from PostScript.
 e=$(IPPQ=ps ipp_job "$T/six.ps" application/postscript "ATTR rangeOfInteger page-ranges 4-6" \
 	"ATTR integer number-up 2")
@@ -105,6 +127,7 @@ ATTR uri printer-uri $uri
 STATUS successful-ok
 EXPECT page-ranges-supported WITH-VALUE true
 EXPECT number-up-supported WITH-VALUE 4
+EXPECT overrides-supported WITH-VALUE pages
 }
 EOF
 ipptool -t -f "$T/six.pdf" "ipp://127.0.0.1:$IPORT/printers/pdf" "$T/bad.test" >"$T/bad.out" 2>&1 ||

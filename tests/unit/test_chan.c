@@ -184,12 +184,33 @@ START_TEST(test_page_ranges)
 	    number_up_valid(16));
 	ck_assert(!number_up_valid(3) && !number_up_valid(32));
 
+	/* overrides: "RANGES[:m=MEDIA][:o=3|4]" joined by ';'. */
+	struct page_override ov[OVERRIDES_MAX];
+	ck_assert_int_eq(overrides_parse("", ov, OVERRIDES_MAX), 0);
+	ck_assert_int_eq(overrides_parse("2-2:m=na_letter_8.5x11in;3-4:o=4",
+			     ov, OVERRIDES_MAX), 2);
+	ck_assert_str_eq(ov[0].ranges, "2-2");
+	ck_assert_str_eq(ov[0].media, "na_letter_8.5x11in");
+	ck_assert_uint_eq(ov[0].orientation, 0);
+	ck_assert_str_eq(ov[1].ranges, "3-4");
+	ck_assert_uint_eq(ov[1].orientation, 4);
+	ck_assert_int_eq(overrides_parse("1-1:o=5", ov, OVERRIDES_MAX), -1);
+	ck_assert_int_eq(overrides_parse("1-1:o=4:o=3", ov, OVERRIDES_MAX), -1);
+	ck_assert_int_eq(overrides_parse("1-1:m=a3", ov, OVERRIDES_MAX), -1);
+	ck_assert_int_eq(overrides_parse(":o=4", ov, OVERRIDES_MAX), -1);
+	ck_assert_int_eq(overrides_parse("1-1;", ov, OVERRIDES_MAX), -1);
+	ck_assert_int_eq(overrides_parse("1-1;2-2;3-3", ov, 2), -1);
+
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_SUBMIT_REQ;
 	e.submit_req = &r;
 	r.queue = "q";
 	r.copies = 1;
 	r.datatype = SB__DATA_TYPE__PDF;
+	r.overrides = "1-1:o=7";
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "overrides"));
+	r.overrides = "1-1:o=4";
 	r.page_ranges = "1-2,4-4";
 	r.number_up = 2;
 	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);

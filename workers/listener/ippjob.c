@@ -234,13 +234,86 @@ page_ranges_text(ipp_attribute_t *a, char *buf, size_t len)
 	return page_ranges_valid(buf);
 }
 
-/* page-ranges and number-up as the print processor takes them; 1 when
- * one is not (copied into the answer). */
+/* Does the rangeOfInteger a hold n? */
+static int
+range_has(ipp_attribute_t *a, int n)
+{
+	for (int i = 0; i < ippGetCount(a); i++) {
+		int hi, lo = ippGetRange(a, i, &hi);
+		if (n >= lo && n <= hi)
+			return 1;
+	}
+	return 0;
+}
+
+/* One overrides collection as util.h's text, appended to buf (used of
+ * len): 0, or -1 when it asks what the print processor cannot do. One
+ * for other documents than the first (a job has one) is left out. */
+static int
+override_text(ipp_t *col, char *buf, size_t len, size_t *used)
+{
+	char ranges[256] = "1-2147483647", opts[64] = "";
+	ipp_attribute_t *a;
+	int n;
+
+	for (a = ippFirstAttribute(col); a != NULL; a = ippNextAttribute(col)) {
+		const char *name = ippGetName(a), *v = ippGetString(a, 0, NULL);
+		int o = ippGetInteger(a, 0);
+		if (strcmp(name, "pages") == 0) {
+			if (page_ranges_text(a, ranges, sizeof(ranges)) != 0)
+				return -1;
+		} else if (strcmp(name, "document-numbers") == 0) {
+			if (ippGetValueTag(a) != IPP_TAG_RANGE)
+				return -1;
+			if (!range_has(a, 1))
+				return 0;
+		} else if (strcmp(name, "media") == 0 && v != NULL &&
+		    (strcmp(v, ipp_media_ok[0]) == 0 ||
+			strcmp(v, ipp_media_ok[1]) == 0)) {
+			snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
+			    ":m=%s", v);
+		} else if (strcmp(name, "orientation-requested") == 0 &&
+		    ippGetValueTag(a) == IPP_TAG_ENUM &&
+		    (o == IPP_ORIENT_PORTRAIT || o == IPP_ORIENT_LANDSCAPE)) {
+			snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
+			    ":o=%d", o);
+		} else {
+			return -1;
+		}
+	}
+	n = snprintf(buf + *used, len - *used, "%s%s%s", *used ? ";" : "",
+	    ranges, opts);
+	if (n < 0 || (size_t)n >= len - *used)
+		return -1;
+	*used += (size_t)n;
+	return 0;
+}
+
+/* IPP overrides (pages: media, orientation-requested) as util.h's text
+ * into buf: 0, or -1 when they are not what the print processor does. */
+static int
+overrides_text(ipp_attribute_t *a, char *buf, size_t len)
+{
+	struct page_override ov[OVERRIDES_MAX];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (ippGetValueTag(a) != IPP_TAG_BEGIN_COLLECTION ||
+	    ippGetCount(a) > OVERRIDES_MAX)
+		return -1;
+	for (int i = 0; i < ippGetCount(a); i++)
+		if (override_text(ippGetCollection(a, i), buf, len, &used) != 0)
+			return -1;
+	return overrides_parse(buf, ov, OVERRIDES_MAX) < 0 ? -1 : 0;
+}
+
+/* page-ranges, number-up and overrides as the print processor takes
+ * them; 1 when one is not (copied into the answer). */
 static int
 bad_imposition(struct req *r)
 {
 	ipp_attribute_t *a;
-	char buf[256];
+	char buf[256], ov[1024];
 	int bad = 0;
 
 	if ((a = ippFindAttribute(r->in, "page-ranges", IPP_TAG_ZERO)) !=
@@ -251,6 +324,9 @@ bad_imposition(struct req *r)
 	    (ippGetValueTag(a) != IPP_TAG_INTEGER || ippGetCount(a) != 1 ||
 		ippGetInteger(a, 0) < 1 ||
 		!number_up_valid((unsigned)ippGetInteger(a, 0))))
+		bad = 1, ippCopyAttribute(r->out, a, 0);
+	if ((a = ippFindAttribute(r->in, "overrides", IPP_TAG_ZERO)) != NULL &&
+	    overrides_text(a, ov, sizeof(ov)) != 0)
 		bad = 1, ippCopyAttribute(r->out, a, 0);
 	return bad;
 }
@@ -279,6 +355,10 @@ layout_into(struct req *r, struct upload *u)
 		NULL &&
 	    number_up_valid((unsigned)ippGetInteger(a, 0)))
 		u->number_up = (unsigned)ippGetInteger(a, 0);
+	if ((a = ippFindAttribute(r->in, "overrides",
+		 IPP_TAG_BEGIN_COLLECTION)) != NULL &&
+	    overrides_text(a, u->overrides, sizeof(u->overrides)) != 0)
+		u->overrides[0] = '\0';
 }
 
 /* The job template attributes of a Print-Job, Validate-Job or

@@ -153,6 +153,8 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 	static const char *const scaling[] = { "auto", "auto-fit", "fit",
 		"fill", "none" };
 	static const int up[] = { 1, 2, 4, 6, 9, 16 };
+	static const char *const overrides[] = { "document-number",
+		"document-numbers", "media", "orientation-requested", "pages" };
 	static const int orient[] = { IPP_ORIENT_PORTRAIT,
 		IPP_ORIENT_LANDSCAPE };
 	static const int quality[] = { IPP_QUALITY_DRAFT, IPP_QUALITY_NORMAL,
@@ -171,6 +173,11 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 	ippAddBoolean(a, IPP_TAG_PRINTER, "page-ranges-supported", 1);
 	ippAddIntegers(a, IPP_TAG_PRINTER, IPP_TAG_INTEGER,
 	    "number-up-supported", (int)N(up), up);
+	/* Pages' own media and orientation, for the first (only) document.
+	 * "document-number" is how CUPS 2.4's ipp-everywhere.test spells
+	 * PWG 5100.6's "document-numbers"; both are accepted. */
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
+	    "overrides-supported", (int)N(overrides), NULL, overrides);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-default", NULL,
 	    q->cfg->sides[0] ? q->cfg->sides : "one-sided");
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-supported",
@@ -210,7 +217,7 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	static const char *const creation[] = { "copies", "media", "media-col",
 		"sides", "orientation-requested", "print-quality",
 		"print-scaling", "multiple-document-handling",
-		"job-hold-until", "page-ranges", "number-up" };
+		"job-hold-until", "page-ranges", "number-up", "overrides" };
 	static const char *const hold[] = { "no-hold", "indefinite",
 		"day-time", "evening", "night", "weekend", "second-shift",
 		"third-shift" };
@@ -378,6 +385,9 @@ uris_attrs(const struct req *r, ipp_t *a)
 	    "uri-security-supported", n, NULL, sec);
 }
 
+#define SUPPLY_UNKNOWN "index=1;class=supplyThatIsConsumed;type=other;" \
+	"unit=percent;maxcapacity=-2;level=-2;"
+
 /* What depends on how the client reached us, the live state, and the
  * collections (libcups shares a collection between copies by a count it
  * changes without a lock: each request builds its own). */
@@ -397,6 +407,15 @@ request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
 		queue_uuid(r->host, r->q->cfg->name, uuid, sizeof(uuid));
 	uris_attrs(r, a);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-more-info",
+	    NULL, more);
+	/* Supplies: an LPD printer or a file does not report them, so one
+	 * entry says so (level and capacity -2: unknown, RFC 3805). */
+	ippAddOctetString(a, IPP_TAG_PRINTER, "printer-supply", SUPPLY_UNKNOWN,
+	    (int)strlen(SUPPLY_UNKNOWN));
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_TEXT,
+	    "printer-supply-description", NULL,
+	    "Supplies (levels not reported by this printer)");
+	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_URI, "printer-supply-info-uri",
 	    NULL, more);
 	for (int i = 0; i < 3; i++) {
 		snprintf(icons[i], sizeof(icons[i]), "%s://%s%s",

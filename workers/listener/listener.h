@@ -90,6 +90,7 @@ struct upload {
 	unsigned orientation;     /* queue's); orientation-requested, 0 */
 	char page_ranges[256];    /* "1-3,5-5" ("": every page) */
 	unsigned number_up;
+	char overrides[1024];     /* util.h's overrides text ("": none) */
 	uint64_t id;              /* the upload (and job) id; 0: not begun */
 	uint64_t inflight[UPLOAD_WINDOW];
 	unsigned head, n;         /* ring of chunk requests unanswered */

@@ -98,6 +98,7 @@ send_chunk(struct upload *u, int final, const char *owner, uint64_t *job)
 		r.print_scaling = u->scaling;
 		r.page_ranges = u->page_ranges;
 		r.number_up = u->number_up;
+		r.overrides = u->overrides;
 	}
 	if (u->id == 0 || final) {
 		r.title = u->title;

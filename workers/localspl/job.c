@@ -45,6 +45,7 @@ job_to_info(const struct job *j, Sb__JobInfo *r)
 	r->print_scaling = (char *)j->print_scaling;
 	r->page_ranges = (char *)j->page_ranges;
 	r->number_up = j->number_up;
+	r->overrides = (char *)j->overrides;
 }
 
 static void
@@ -86,6 +87,7 @@ job_from_info(struct job *j, const Sb__JobInfo *r)
 	copy_str(j->print_scaling, sizeof(j->print_scaling), r->print_scaling);
 	copy_str(j->page_ranges, sizeof(j->page_ranges), r->page_ranges);
 	j->number_up = r->number_up;
+	copy_str(j->overrides, sizeof(j->overrides), r->overrides);
 }
 
 void
@@ -109,5 +111,6 @@ job_host(const struct job *j)
 int
 job_imposed(const struct job *j)
 {
-	return j->page_ranges[0] != '\0' || j->number_up > 1;
+	return j->page_ranges[0] != '\0' || j->number_up > 1 ||
+	    j->overrides[0] != '\0';
 }

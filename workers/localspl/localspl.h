@@ -51,6 +51,7 @@ struct job {
 	char print_scaling[16];
 	char page_ranges[256]; /* the job's own imposition */
 	uint32_t number_up;
+	char overrides[1024];
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */

@@ -341,6 +341,7 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	    r->print_scaling);
 	snprintf(j->page_ranges, sizeof(j->page_ranges), "%s", r->page_ranges);
 	j->number_up = r->number_up;
+	snprintf(j->overrides, sizeof(j->overrides), "%s", r->overrides);
 	/* Held (job-hold-until indefinite, submit --hold): nothing is done
 	 * with it until someone releases it. */
 	j->state = r->hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING;

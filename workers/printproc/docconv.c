@@ -850,41 +850,78 @@ nup_layout(unsigned n)
 	}
 }
 
-/* Input page p in cell k of a side sw x sh: scaled to fit, centered.
+/* Input page p in cell k of a side sw x sh: scaled to fit, centered;
+ * landscape (orientation-requested 4): turned a quarter anticlockwise.
  * Turned layouts draw on the side rotated a quarter clockwise, so the
  * pages' tops face its right edge and the first is at the top. */
 static void
 draw_in_cell(cairo_t *cr, PopplerPage *p, struct nup l, unsigned k,
-    double sw, double sh)
+    double sw, double sh, int landscape)
 {
 	double lw = l.turned ? sh : sw, lh = l.turned ? sw : sh;
-	double cw = lw / l.cols, ch = lh / l.rows, pw, ph, s;
+	double cw = lw / l.cols, ch = lh / l.rows, pw, ph, ew, eh, s;
 
 	lib.pdf.poppler_page_get_size(p, &pw, &ph);
-	s = cw / pw < ch / ph ? cw / pw : ch / ph;
+	ew = landscape ? ph : pw;
+	eh = landscape ? pw : ph;
+	s = cw / ew < ch / eh ? cw / ew : ch / eh;
 	cairo_save(cr);
 	if (l.turned) {
 		cairo_translate(cr, sw, 0);
 		cairo_rotate(cr, M_PI / 2);
 	}
-	cairo_translate(cr, (k % l.cols) * cw + (cw - pw * s) / 2,
-	    (k / l.cols) * ch + (ch - ph * s) / 2);
+	cairo_translate(cr, (k % l.cols) * cw + (cw - ew * s) / 2,
+	    (k / l.cols) * ch + (ch - eh * s) / 2);
 	cairo_scale(cr, s, s);
+	if (landscape) {
+		cairo_translate(cr, 0, pw);
+		cairo_rotate(cr, -M_PI / 2);
+	}
 	cairo_rectangle(cr, 0, 0, pw, ph);
 	cairo_clip(cr);
 	lib.pdf.poppler_page_render_for_printing(p, cr);
 	cairo_restore(cr);
 }
 
+/* The override for page n (from 1), or NULL. */
+static const struct page_override *
+override_of(const struct docconv_imposition *im, unsigned n)
+{
+	for (int i = 0; i < im->noverrides; i++)
+		if (page_in_ranges(im->overrides[i].ranges, n))
+			return &im->overrides[i];
+	return NULL;
+}
+
+/* With one up, the side for page p: its override's media, else the
+ * page's own size (turned for landscape). 0, or -1 with why in err. */
+static int
+own_side(PopplerPage *p, const struct page_override *o, double *sw,
+    double *sh, char *err, size_t errlen)
+{
+	double w, h;
+
+	if (o != NULL && o->media[0] != '\0')
+		return paper_points(strcmp(o->media, "na_letter_8.5x11in") == 0
+					? "letter" : "a4", 0, sw, sh) == 0
+		    ? 0
+		    : fail_why(err, errlen, "unknown media %s", o->media);
+	lib.pdf.poppler_page_get_size(p, &w, &h);
+	*sw = o != NULL && o->orientation == 4 ? h : w;
+	*sh = o != NULL && o->orientation == 4 ? w : h;
+	return 0;
+}
+
 /* Lay the chosen pages of doc on sides: with one up, each page at its own
- * size; with several, on paper. The number of sides, or -1. */
+ * size (or its override's); with several, on paper. The number of sides,
+ * or -1. */
 static int
 impose_pages(PopplerDocument *doc, const struct docconv_imposition *im,
     struct pdf_out *o, char *err, size_t errlen)
 {
 	struct nup l = nup_layout(im->number_up);
 	unsigned per = l.cols * l.rows, k = 0, sides = 0;
-	int n = lib.pdf.poppler_document_get_n_pages(doc);
+	int n = lib.pdf.poppler_document_get_n_pages(doc), bad = 0;
 	double sw = 0, sh = 0;
 	cairo_surface_t *pdf;
 	cairo_t *cr;
@@ -898,11 +935,15 @@ impose_pages(PopplerDocument *doc, const struct docconv_imposition *im,
 		if (!page_in_ranges(im->page_ranges, (unsigned)i + 1) ||
 		    (p = lib.pdf.poppler_document_get_page(doc, i)) == NULL)
 			continue;
-		if (per == 1) {
-			lib.pdf.poppler_page_get_size(p, &sw, &sh);
-			cairo_pdf_surface_set_size(pdf, sw, sh);
+		const struct page_override *ov = override_of(im, (unsigned)i + 1);
+		if (per == 1 && (bad = own_side(p, ov, &sw, &sh, err, errlen))) {
+			g_object_unref(p);
+			break;
 		}
-		draw_in_cell(cr, p, l, k, sw, sh);
+		if (per == 1)
+			cairo_pdf_surface_set_size(pdf, sw, sh);
+		draw_in_cell(cr, p, l, k, sw, sh,
+		    ov != NULL && ov->orientation == 4);
 		g_object_unref(p);
 		if (++k == per) {
 			cairo_show_page(cr);
@@ -915,6 +956,10 @@ impose_pages(PopplerDocument *doc, const struct docconv_imposition *im,
 		sides++;
 	}
 	cairo_destroy(cr);
+	if (bad) {
+		cairo_surface_destroy(pdf);
+		return -1;
+	}
 	if (sides == 0) {
 		cairo_surface_destroy(pdf);
 		return fail_why(err, errlen, "page-ranges %s choose none of "

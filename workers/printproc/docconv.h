@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "textpdf.h"
+#include "util.h"
 
 /* Every call: 0 and the page count in *pages, or -1 with why in err; the
  * converters in a second thread (PDF -> PostScript, PostScript -> PDF)
@@ -48,6 +49,8 @@ struct docconv_imposition {
 	unsigned number_up;       /* 0, 1, 2, 4, 6, 9, 16 */
 	const char *paper;        /* the sides' paper when number_up > 1 */
 	const char *title;
+	const struct page_override *overrides; /* util.h's; the first that */
+	int noverrides;           /* has a page is that page's */
 };
 /* The PDF on fd with only the pages chosen, number_up of them on each
  * side (poppler draws each page into cairo's PDF: vectors and fonts

@@ -434,8 +434,10 @@ scratch_file(char *err, size_t errlen)
 static void
 convert_imposed(struct printproc *pp, const Sb__JobStart *js)
 {
+	struct page_override ov[OVERRIDES_MAX];
 	const struct docconv_imposition im = { js->page_ranges, js->number_up,
-		js->paper, js->title };
+		js->paper, js->title, ov,
+		overrides_parse(js->overrides, ov, OVERRIDES_MAX) };
 	struct scratch in = { .fd = -1 }, out = { .fd = -1 };
 	int src = pp->w->job_fd, rv = 0;
 	struct conv c;
@@ -528,7 +530,8 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 	if (worker_job_begin(pp->w, js) != 0)
 		return;
 	cpu_limit(js->cpu_limit_ms);
-	if ((js->page_ranges[0] != '\0' || js->number_up > 1) &&
+	if ((js->page_ranges[0] != '\0' || js->number_up > 1 ||
+		js->overrides[0] != '\0') &&
 	    (js->to == SB__DATA_TYPE__PDF ||
 		js->to == SB__DATA_TYPE__POSTSCRIPT) &&
 	    (js->from == js->to || conversion_exists(js->from, js->to))) {

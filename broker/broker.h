@@ -227,6 +227,20 @@ struct broker {
 	uint64_t graves_at;      /* next proc_graves_tick() due */
 	struct pending *pending;
 	struct queued *queued, **queued_tail;
+	/* What each ipp:// queue's printer can do (route.c): asked of an
+	 * idle remote, kept packed (a PrinterCaps), passed on in QueueInfo. */
+	struct caps_entry {
+		char queue[65];
+		char uri[1024];       /* asked of this printer */
+		uint8_t *packed;      /* its last answer (NULL: none yet) */
+		size_t len;
+		uint64_t token;       /* a probe out (0: none) */
+		uint64_t next_ms;     /* monotonic: ask again then */
+		int32_t changed;      /* printer-config-change-time last seen */
+		int failing;          /* the last probe failed (said once) */
+	} *caps;
+	size_t ncaps;
+	uint64_t caps_seq;
 	int stopping;
 	int listen_fd[SB_LISTEN_MAX]; /* the listener's sockets, ours */
 	size_t nlisten;
@@ -449,6 +463,8 @@ void supervise_measure(struct broker *b, struct inst *w, uint64_t now,
     int after_job);
 /* Send to w, or stop it: a full channel means a hung worker; 0 or -1. */
 int supervise_send(struct broker *b, struct inst *w, const sb_env *e);
+/* The PEM of q's ca_file, malloc'd (NULL: none, or unreadable: logged). */
+char *supervise_ca_pem(const struct sb_queue *q);
 void supervise_tick(struct broker *b, uint64_t now);
 void supervise_shutdown(struct broker *b);
 int supervise_next_timeout(const struct broker *b, uint64_t now);
@@ -463,6 +479,17 @@ void route_lost(struct broker *b, const struct loss *lost);
 /* Hand JobStarts waiting in the FIFO to idle workers. */
 void route_assign(struct broker *b);
 struct inst *route_localspl(struct broker *b);
+/* Ask the printers of ipp:// queues what they can do when it is due
+ * (every CAPS_REFRESH_MS, sooner when one said it changed), each of an
+ * idle remote, one at a time. */
+void route_caps_tick(struct broker *b, uint64_t now);
+/* A reload: every printer is asked again (it may be another one). */
+void route_caps_refresh(struct broker *b);
+/* The last answer of queue's printer, as a new PrinterCaps (the caller
+ * frees it), or NULL. */
+Sb__PrinterCaps *route_caps(const struct broker *b, const char *queue);
+/* Is token one of the broker's own probes (never localspl's)? */
+#define CAPS_TOKEN_BIT (1ULL << 63)
 
 /* client.c */
 int client_open(struct broker *b);

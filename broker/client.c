@@ -729,6 +729,8 @@ annotate_queues(struct broker *b, Sb__QueuesRep *r)
 	for (size_t i = 0; i < r->n_queues; i++) {
 		Sb__QueueInfo *q = r->queues[i];
 		add_inbound(b, q);
+		if (q->caps == NULL)
+			q->caps = route_caps(b, q->name);
 		int k = uri_kind(q->uri);
 		/* localspl delivers file: queues itself: it never "fails". */
 		const char *why = k != 0 && k != SB__WORKER_KIND__LOCALSPL

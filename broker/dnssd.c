@@ -43,7 +43,7 @@ struct ad {
 	char name[64];          /* service name (renamed on a collision) */
 	char pdl[256];          /* MIME types it takes, comma separated */
 	char uuid[48];
-	int duplex, urf, ptype, ipp, ipps;
+	int duplex, color, urf, ptype, ipp, ipps;
 	AvahiEntryGroup *group;
 };
 
@@ -99,9 +99,12 @@ ad_of(const struct sb_config *c, const struct sb_queue *q, struct ad *a)
 		    "%s%s", i > 1 ? "," : "", m[i]);
 	snprintf(a->uuid, sizeof(a->uuid), "%s",
 	    strncmp(q->uuid, "urn:uuid:", 9) == 0 ? q->uuid + 9 : q->uuid);
-	a->duplex = strstr(q->sides, "two-sided") != NULL;
+	a->duplex = strstr(sides_offered(q->sides_supported, q->uri),
+	    "two-sided") != NULL;
+	a->color = q->color;
 	a->urf = datatype_taken(q->datatype, SB__DATA_TYPE__URF);
-	a->ptype = queue_printer_type(q->sides);
+	a->ptype = queue_printer_type(sides_offered(q->sides_supported,
+	    q->uri), q->color);
 	a->ipp = c->lsn_tls != TLS_REQUIRED && !q->tls_required;
 	a->ipps = c->lsn_tls != TLS_OFF;
 }
@@ -126,7 +129,7 @@ ipp_txt(const struct dnssd *d, const struct ad *a, const char *host)
 	t = avahi_string_list_add(t, "product=(spoolbox)");
 	t = avahi_string_list_add_printf(t, "pdl=%s", a->pdl);
 	t = avahi_string_list_add_printf(t, "UUID=%s", a->uuid);
-	t = avahi_string_list_add(t, "Color=F");
+	t = avahi_string_list_add_printf(t, "Color=%s", a->color ? "T" : "F");
 	t = avahi_string_list_add_printf(t, "Duplex=%s", a->duplex ? "T" : "F");
 	t = avahi_string_list_add(t, "Copies=T");
 	t = avahi_string_list_add(t, "Transparent=T");

@@ -154,6 +154,7 @@ loop_once(struct broker *b)
 		if (pfd[i].revents && is_pidfd[i] && owner[i]->pidfd >= 0)
 			worker_ended(b, owner[i]);
 	supervise_tick(b, now_mono_ms());
+	route_caps_tick(b, now_mono_ms());
 	/* A standby that took a slot over (at a crash, or a recycle the
 	 * tick began) is ready already: no Hello will say so. */
 	if (b->queued != NULL)

@@ -174,6 +174,7 @@ reload(struct broker *b, char *msg, size_t len)
 			supervise_recycle(b, b->slots[i].cur,
 			    "reload: its settings changed", NULL);
 	dnssd_update(b);
+	route_caps_refresh(b);
 	snprintf(msg, len, "reloaded %s: %zu queue(s)%s%s", b->cfg.path,
 	    b->cfg.nqueues, requeue ? ", queues changed" : "", notes);
 	return 0;

@@ -323,6 +323,11 @@ log_failed(const struct inst *w, const Sb__JobDone *d)
 	    w->idx, (int)w->pid, d->error[0] ? d->error : "failed");
 }
 
+static void caps_answer(struct broker *b, struct inst *w, sb_env *e);
+static void caps_changed(struct broker *b, const struct inst *w,
+    int32_t changed);
+static void caps_lost(struct broker *b, uint64_t token);
+
 /* printproc, lprmon, remote -> broker: only about their own dispatch. */
 static void
 from_job_worker(struct broker *b, struct inst *w, sb_env *e)
@@ -331,6 +336,16 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 	uint64_t token;
 
 	switch (e->body_case) {
+	case SB__ENVELOPE__BODY_PRINTER_CAPS:
+		if (w->kind != SB__WORKER_KIND__REMOTE ||
+		    e->printer_caps->token != w->token ||
+		    !(w->token & CAPS_TOKEN_BIT)) {
+			violation(b, w, e, "no probe asked for");
+			goto out;
+		}
+		caps_answer(b, w, e);
+		route_assign(b);
+		goto out;
 	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
 		if (w->kind != SB__WORKER_KIND__PRINTPROC) {
 			violation(b, w, e, "only printproc may send");
@@ -345,11 +360,12 @@ from_job_worker(struct broker *b, struct inst *w, sb_env *e)
 		violation(b, w, e, "a job worker may not send");
 		goto out;
 	}
-	if (token != w->token || token == 0) {
+	if (token != w->token || token == 0 || (token & CAPS_TOKEN_BIT)) {
 		violation(b, w, e, "token of another dispatch in");
 		goto out;
 	}
 	if (e->body_case == SB__ENVELOPE__BODY_JOB_DONE) {
+		caps_changed(b, w, e->job_done->printer_changed);
 		e->job_done->job_id = w->job_id; /* the broker's word counts */
 		e->job_done->stage = w->stage;
 		w->token = 0;
@@ -430,7 +446,8 @@ orphan_dispatches(struct broker *b)
 	a.reason = "local spooler restarted";
 	for (size_t i = 0; i < b->ninsts; i++) {
 		struct inst *w = &b->insts[i];
-		if (w->token == 0 || w->kind == SB__WORKER_KIND__LOCALSPL)
+		if (w->token == 0 || w->kind == SB__WORKER_KIND__LOCALSPL ||
+		    (w->token & CAPS_TOKEN_BIT))
 			continue;
 		a.token = w->token;
 		supervise_send(b, w, &e);
@@ -452,7 +469,177 @@ route_lost(struct broker *b, const struct loss *lost)
 		orphan_dispatches(b);
 		return;
 	}
-	if (lost->token != 0)
+	if (lost->token & CAPS_TOKEN_BIT)
+		caps_lost(b, lost->token);
+	else if (lost->token != 0)
 		job_done_to_spooler(b, lost->token, lost->job_id, lost->stage,
 		    lost->result, lost->why);
+}
+
+/* ---- what the printers of ipp:// queues can do ---- */
+
+#define CAPS_REFRESH_MS (10 * 60 * 1000) /* asked again this often */
+#define CAPS_RETRY_MS (60 * 1000)        /* after a probe that failed */
+
+/* The entry of q (made, or reset when its printer's URI changed). */
+static struct caps_entry *
+caps_entry(struct broker *b, const struct sb_queue *q)
+{
+	struct caps_entry *c;
+
+	for (size_t i = 0; i < b->ncaps; i++) {
+		c = &b->caps[i];
+		if (strcmp(c->queue, q->name) != 0)
+			continue;
+		if (strcmp(c->uri, q->uri) != 0) {
+			free(c->packed);
+			*c = (struct caps_entry){ .token = c->token };
+			snprintf(c->queue, sizeof(c->queue), "%s", q->name);
+			snprintf(c->uri, sizeof(c->uri), "%s", q->uri);
+		}
+		return c;
+	}
+	c = realloc(b->caps, (b->ncaps + 1) * sizeof(*c));
+	if (c == NULL)
+		fatal("out of memory");
+	b->caps = c;
+	c = &b->caps[b->ncaps++];
+	*c = (struct caps_entry){ 0 };
+	snprintf(c->queue, sizeof(c->queue), "%s", q->name);
+	snprintf(c->uri, sizeof(c->uri), "%s", q->uri);
+	return c;
+}
+
+static struct caps_entry *
+caps_by_token(struct broker *b, uint64_t token)
+{
+	for (size_t i = 0; i < b->ncaps; i++)
+		if (b->caps[i].token == token)
+			return &b->caps[i];
+	return NULL;
+}
+
+/* Ask w what the printer of q can do: a dispatch of the broker's own. */
+static void
+caps_ask(struct broker *b, struct inst *w, const struct sb_queue *q,
+    struct caps_entry *c)
+{
+	Sb__CapsReq r = SB__CAPS_REQ__INIT;
+	char *pem = supervise_ca_pem(q);
+	sb_env e;
+
+	c->token = CAPS_TOKEN_BIT | ++b->caps_seq;
+	w->token = c->token;
+	w->idle_since = 0;
+	w->job_id = 0;
+	w->stage = SB__STAGE__STAGE_NONE;
+	snprintf(w->queue, sizeof(w->queue), "%.63s", q->name);
+	snprintf(w->user, sizeof(w->user), "%s", "spoolbox");
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_CAPS_REQ;
+	e.caps_req = &r;
+	r.token = c->token;
+	r.queue = (char *)q->name;
+	r.uri = (char *)q->uri;
+	r.ca_pem = pem != NULL ? pem : (char *)"";
+	r.pin_sha256 = (char *)q->pin_sha256;
+	supervise_send(b, w, &e); /* a failure stops w: route_lost */
+	free(pem);
+}
+
+void
+route_caps_tick(struct broker *b, uint64_t now)
+{
+	for (size_t i = 0; i < b->cfg.nqueues; i++) {
+		const struct sb_queue *q = &b->cfg.queues[i];
+		struct caps_entry *c;
+		struct inst *w;
+		if (uri_kind(q->uri) != SB__WORKER_KIND__REMOTE)
+			continue;
+		c = caps_entry(b, q);
+		if (c->token != 0 || c->next_ms > now)
+			continue;
+		/* Jobs first: a probe waits for a remote that is idle. */
+		if (b->queued != NULL ||
+		    (w = idle_inst(b, SB__WORKER_KIND__REMOTE)) == NULL)
+			return;
+		caps_ask(b, w, q, c);
+	}
+}
+
+/* A remote's answer (e, taken): kept packed for QueueInfo. */
+static void
+caps_answer(struct broker *b, struct inst *w, sb_env *e)
+{
+	Sb__PrinterCaps *p = e->printer_caps;
+	struct caps_entry *c = caps_by_token(b, p->token);
+	uint64_t now = now_mono_ms();
+
+	w->token = 0;
+	w->idle_since = now;
+	if (c == NULL) /* its queue went in a reload */
+		return;
+	c->token = 0;
+	if (p->error[0] != '\0') {
+		if (!c->failing)
+			log_warn("queue %s: what its printer can do is not "
+			    "known: %s (asked again every %d s)", c->queue,
+			    p->error, CAPS_RETRY_MS / 1000);
+		c->failing = 1;
+		c->next_ms = now + CAPS_RETRY_MS;
+		return;
+	}
+	if (c->failing || c->packed == NULL)
+		log_info("queue %s: its printer offers %zu media, %zu sides, "
+		    "%zu colour modes, %zu supplies", c->queue, p->n_media,
+		    p->n_sides, p->n_color_modes, p->n_supplies);
+	c->failing = 0;
+	c->next_ms = now + CAPS_REFRESH_MS;
+	c->changed = p->config_change_time;
+	p->fetched = now_wall_ms();
+	free(c->packed);
+	c->len = sb__printer_caps__get_packed_size(p);
+	if ((c->packed = malloc(c->len)) == NULL)
+		fatal("out of memory");
+	sb__printer_caps__pack(p, c->packed);
+}
+
+/* A delivery said the printer's configuration changed: ask again. */
+static void
+caps_changed(struct broker *b, const struct inst *w, int32_t changed)
+{
+	for (size_t i = 0; changed != 0 && i < b->ncaps; i++)
+		if (strcmp(b->caps[i].queue, w->queue) == 0 &&
+		    b->caps[i].packed != NULL && b->caps[i].changed != changed)
+			b->caps[i].next_ms = 0;
+}
+
+/* A probe that ended with its remote: asked again a little later. */
+static void
+caps_lost(struct broker *b, uint64_t token)
+{
+	struct caps_entry *c = caps_by_token(b, token);
+
+	if (c != NULL) {
+		c->token = 0;
+		c->next_ms = now_mono_ms() + CAPS_RETRY_MS;
+	}
+}
+
+void
+route_caps_refresh(struct broker *b)
+{
+	for (size_t i = 0; i < b->ncaps; i++)
+		b->caps[i].next_ms = 0;
+}
+
+Sb__PrinterCaps *
+route_caps(const struct broker *b, const char *queue)
+{
+	for (size_t i = 0; i < b->ncaps; i++)
+		if (strcmp(b->caps[i].queue, queue) == 0 &&
+		    b->caps[i].packed != NULL)
+			return sb__printer_caps__unpack(NULL, b->caps[i].len,
+			    b->caps[i].packed);
+	return NULL;
 }

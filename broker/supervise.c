@@ -1253,8 +1253,8 @@ supervise_send(struct broker *b, struct inst *w, const sb_env *e)
 /* The PEM of a queue's ca_file (read as the broker: the remote worker
  * has no such file in its view), malloc'd; NULL when none or unreadable
  * (logged: ipps then trusts nothing and says so). */
-static char *
-read_ca(const struct sb_queue *q)
+char *
+supervise_ca_pem(const struct sb_queue *q)
 {
 	char *pem;
 	FILE *f;
@@ -1318,8 +1318,11 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->pin_sha256 = (char *)q->pin_sha256;
 		c->sides = (char *)q->sides;
 		c->media = (char *)q->media;
+		c->sides_supported = (char *)q->sides_supported;
+		c->media_supported = (char *)q->media_supported;
+		c->color = q->color != 0;
 		c->allow = (char *)q->allow;
-		c->ca_pem = read_ca(q);
+		c->ca_pem = supervise_ca_pem(q);
 		if (c->ca_pem == NULL)
 			c->ca_pem = (char *)protobuf_c_empty_string;
 		(*qp)[i] = c;

@@ -183,6 +183,36 @@ output_jobs_end(int json)
 		puts("]");
 }
 
+/* ,"k":["v",...] */
+static void
+json_kv_strs(const char *k, char **v, size_t n)
+{
+	printf(",\"%s\":[", k);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			putchar(',');
+		json_str(v[i]);
+	}
+	putchar(']');
+}
+
+/* What an ipp:// queue's printer said it can do (the broker asked). */
+static void
+json_caps(const Sb__PrinterCaps *c)
+{
+	if (c == NULL)
+		return;
+	printf(",\"printer_caps\":{");
+	json_kv_str("error", c->error, 0);
+	json_kv_strs("media", c->media, c->n_media);
+	json_kv_strs("sides", c->sides, c->n_sides);
+	json_kv_strs("color_modes", c->color_modes, c->n_color_modes);
+	json_kv_strs("resolutions", c->resolutions, c->n_resolutions);
+	json_kv_strs("supplies", c->supply_descriptions,
+	    c->n_supply_descriptions);
+	printf(",\"fetched\":%lld}", (long long)c->fetched);
+}
+
 void
 output_queues(const Sb__QueuesRep *r, int json)
 {
@@ -240,6 +270,7 @@ output_queues(const Sb__QueuesRep *r, int json)
 			json_str(q->inbound[k]);
 		}
 		putchar(']');
+		json_caps(q->caps);
 		putchar('}');
 	}
 	if (json)

@@ -114,6 +114,16 @@ str_ok(const char *s)
 	return s != NULL && strlen(s) <= SB_STR_MAX;
 }
 
+/* A PWG media name or an IPP keyword: 1..63 of [a-z0-9_.-]. */
+static int
+keyword_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 64 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
 static int
 validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 {
@@ -146,9 +156,9 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 		strcmp(r->sides, "two-sided-long-edge") == 0 ||
 		strcmp(r->sides, "two-sided-short-edge") == 0,
 	    "submit: bad sides");
-	CHECK(r->media[0] == '\0' || strcmp(r->media, "iso_a4_210x297mm") == 0 ||
-		strcmp(r->media, "na_letter_8.5x11in") == 0,
-	    "submit: bad media");
+	/* Any PWG name: an ipp:// printer may offer media spoolbox does not
+	 * lay out on (its conversions use the queue's paper then). */
+	CHECK(r->media[0] == '\0' || keyword_ok(r->media), "submit: bad media");
 	CHECK(r->orientation == 0 || r->orientation == 3 || r->orientation == 4,
 	    "submit: bad orientation");
 	CHECK(r->print_scaling[0] == '\0' ||
@@ -253,6 +263,52 @@ validate_dispatch(const sb_env *e, char *err, size_t errlen)
 	}
 }
 
+/* Every one of n strings keyword_ok (or, not keywords, under max). */
+static int
+all_ok(char **v, size_t n, int keywords, size_t max)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keywords ? !keyword_ok(v[i]) : strlen(v[i]) >= max)
+			return 0;
+	return 1;
+}
+
+/* What a remote says its printer can do: bounded, the listener builds
+ * IPP attributes from it. */
+static int
+validate_caps(const Sb__PrinterCaps *c, char *err, size_t errlen)
+{
+	CHECK(c->token != 0 && str_ok(c->queue) && strlen(c->error) < 512,
+	    "caps: no token, or queue or error too long");
+	CHECK(c->n_media <= 64 && all_ok(c->media, c->n_media, 1, 0) &&
+		(c->media_default[0] == '\0' || keyword_ok(c->media_default)),
+	    "caps: bad media");
+	CHECK(c->n_sides <= 3 && all_ok(c->sides, c->n_sides, 1, 0) &&
+		(c->sides_default[0] == '\0' || keyword_ok(c->sides_default)),
+	    "caps: bad sides");
+	CHECK(c->n_color_modes <= 16 &&
+		all_ok(c->color_modes, c->n_color_modes, 1, 0) &&
+		(c->color_mode_default[0] == '\0' ||
+		    keyword_ok(c->color_mode_default)),
+	    "caps: bad color modes");
+	CHECK(c->n_resolutions <= 16 &&
+		all_ok(c->resolutions, c->n_resolutions, 0, 32) &&
+		strlen(c->resolution_default) < 32,
+	    "caps: bad resolutions");
+	CHECK(c->n_finishings <= 64 && c->n_icons <= 4 &&
+		all_ok(c->icons, c->n_icons, 0, 1024),
+	    "caps: too many finishings or icons");
+	CHECK(c->n_supplies <= 32 &&
+		c->n_supply_descriptions == c->n_supplies &&
+		all_ok(c->supply_descriptions, c->n_supply_descriptions, 0,
+		    256) &&
+		strlen(c->supply_info_uri) < 1024,
+	    "caps: bad supplies");
+	for (size_t i = 0; i < c->n_supplies; i++)
+		CHECK(c->supplies[i].len <= 1023, "caps: supply too long");
+	return 0;
+}
+
 static int
 validate_budget(const Sb__BudgetReq *r, char *err, size_t errlen)
 {
@@ -305,6 +361,13 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 	case SB__ENVELOPE__BODY_SPOOLER_HEALTH:
 		CHECK(strlen(e->spooler_health->store_error) < 512,
 		    "health: reason too long");
+		return 0;
+	case SB__ENVELOPE__BODY_PRINTER_CAPS:
+		return validate_caps(e->printer_caps, err, errlen);
+	case SB__ENVELOPE__BODY_CAPS_REQ:
+		CHECK(e->caps_req->token != 0 && str_ok(e->caps_req->queue) &&
+		    str_ok(e->caps_req->uri),
+		    "caps request: no token, or queue or uri too long");
 		return 0;
 	case SB__ENVELOPE__BODY_AUTH_REP:
 	case SB__ENVELOPE__BODY_BUDGET_REP:

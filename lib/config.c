@@ -235,10 +235,21 @@ datatype_mimes_taken(int queue_dt, const char **out)
 	return n;
 }
 
+const char *
+sides_offered(const char *supported, const char *uri)
+{
+	if (supported[0] != '\0')
+		return supported;
+	return uri_kind(uri) == SB__WORKER_KIND__REMOTE
+	    ? "one-sided,two-sided-long-edge,two-sided-short-edge"
+	    : "one-sided";
+}
+
 int
-queue_printer_type(const char *sides)
+queue_printer_type(const char *sides, int color)
 {
 	return CUPS_PRINTER_BW | CUPS_PRINTER_COPIES |
+	    (color ? CUPS_PRINTER_COLOR : 0) |
 	    (sides != NULL && strstr(sides, "two-sided") != NULL
 		    ? CUPS_PRINTER_DUPLEX
 		    : 0);
@@ -279,20 +290,132 @@ config_queue_uuids(struct sb_config *c)
 		    sizeof(c->queues[i].uuid));
 }
 
+/* The papers spoolbox lays out on and offers: PWG 5101.1's name, the
+ * short one the config's paper takes, the size in hundredths of mm. */
+static const struct {
+	const char *pwg, *paper;
+	int x, y;
+} medias[] = {
+	{ "iso_a4_210x297mm", "a4", 21000, 29700 },
+	{ "na_letter_8.5x11in", "letter", 21590, 27940 },
+	{ "na_legal_8.5x14in", "legal", 21590, 35560 },
+	{ "iso_a5_148x210mm", "a5", 14800, 21000 },
+	{ "iso_a3_297x420mm", "a3", 29700, 42000 },
+};
+
+/* name's entry (by either name), or -1. */
+static int
+media_index(const char *name)
+{
+	for (size_t i = 0; i < sizeof(medias) / sizeof(medias[0]); i++)
+		if (strcasecmp(name, medias[i].pwg) == 0 ||
+		    strcasecmp(name, medias[i].paper) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+media_size(const char *name, int *x, int *y)
+{
+	int i = media_index(name);
+
+	if (i < 0)
+		return -1;
+	*x = medias[i].x;
+	*y = medias[i].y;
+	return 0;
+}
+
+const char *
+media_pwg(const char *paper)
+{
+	int i = media_index(paper);
+
+	return i < 0 ? NULL : medias[i].pwg;
+}
+
+const char *
+media_short(const char *name)
+{
+	int i = media_index(name);
+
+	return i < 0 ? "a4" : medias[i].paper;
+}
+
 int
 paper_points(const char *paper, int landscape, double *w, double *h)
 {
+	int x, y;
 	double t;
 
-	if (paper == NULL || paper[0] == '\0' || strcasecmp(paper, "a4") == 0)
-		*w = 595.28, *h = 841.89;
-	else if (strcasecmp(paper, "letter") == 0)
-		*w = 612, *h = 792;
-	else
+	if (media_size(paper == NULL || paper[0] == '\0' ? "a4" : paper, &x,
+		&y) != 0)
 		return -1;
+	/* Points to a hundredth, as PostScript's and PDF's page sizes say
+	 * them (A4: 595.28 x 841.89). */
+	*w = (double)(long)(x * 7200.0 / 2540 + 0.5) / 100;
+	*h = (double)(long)(y * 7200.0 / 2540 + 0.5) / 100;
 	if (landscape)
 		t = *w, *w = *h, *h = t;
 	return 0;
+}
+
+int
+list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; *p != '\0';
+	     p += strcspn(p, ","), p += *p == ',')
+		if (strncmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* A list of words, each one ok() takes, into buf (comma-separated, no
+ * spaces), its first into first: 0, or -1 naming the bad word in err. */
+static int
+word_list(const char *val, int (*ok)(const char *), char *buf, size_t len,
+    char *first, size_t firstlen, char *bad, size_t badlen)
+{
+	char copy[512], *w, *save = NULL;
+	size_t used = 0;
+
+	snprintf(copy, sizeof(copy), "%s", val);
+	buf[0] = first[0] = '\0';
+	for (w = strtok_r(copy, ", \t", &save); w != NULL;
+	    w = strtok_r(NULL, ", \t", &save)) {
+		int n;
+		if (!ok(w) || list_has(buf, w) ||
+		    (n = snprintf(buf + used, len - used, "%s%s",
+			 used ? "," : "", w)) < 0 ||
+		    (size_t)n >= len - used) {
+			snprintf(bad, badlen, "%s", w);
+			return -1;
+		}
+		used += (size_t)n;
+		if (first[0] == '\0')
+			snprintf(first, firstlen, "%s", w);
+	}
+	if (buf[0] == '\0') {
+		snprintf(bad, badlen, "%s", "(none)");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sides_ok(const char *w)
+{
+	return strcmp(w, "one-sided") == 0 ||
+	    strcmp(w, "two-sided-long-edge") == 0 ||
+	    strcmp(w, "two-sided-short-edge") == 0;
+}
+
+static int
+media_ok(const char *w)
+{
+	return media_pwg(w) != NULL && strcmp(media_pwg(w), w) == 0;
 }
 
 int
@@ -560,9 +683,44 @@ hex_digest(const char *v, char *out)
 	return n == 64;
 }
 
-/* The keys of ipp:// and ipps:// queues: 1 when key is one and val is
- * good, 0 (with p->err set) when it is one and val is bad, -1 when key
- * is not one of them. */
+/* What the printer can do, for clients to choose from (IPP's
+ * *-supported, DNS-SD's TXT): 1 when key is one and val is good, 0 (with
+ * p->err set) when it is one and val is bad, -1 when key is not one. */
+static int
+queue_caps_key(struct parse_ctx *p, const char *key, const char *val)
+{
+	struct sb_queue *q = p->q;
+	char bad[64];
+
+	p->err[0] = '\0';
+	if (strcmp(key, "sides") == 0) {
+		if (word_list(val, sides_ok, q->sides_supported,
+			sizeof(q->sides_supported), q->sides, sizeof(q->sides),
+			bad, sizeof(bad)) != 0)
+			return set_err(p, "bad sides '%s' (a list of one-sided, "
+			    "two-sided-long-edge, two-sided-short-edge; the "
+			    "first is the default)", bad);
+	} else if (strcmp(key, "media") == 0) {
+		if (word_list(val, media_ok, q->media_supported,
+			sizeof(q->media_supported), q->media, sizeof(q->media),
+			bad, sizeof(bad)) != 0)
+			return set_err(p, "bad media '%s' (a list of "
+			    "iso_a4_210x297mm, na_letter_8.5x11in, "
+			    "na_legal_8.5x14in, iso_a5_148x210mm, "
+			    "iso_a3_297x420mm; the first is the default)", bad);
+	} else if (strcmp(key, "color") == 0) {
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+			return set_err(p, "bad color '%s' (yes|no)", val);
+		q->color = strcmp(val, "yes") == 0;
+	} else {
+		return -1;
+	}
+	return 1;
+}
+
+/* The keys of ipp:// and ipps:// queues, then queue_caps_key's: 1 when
+ * key is one and val is good, 0 (with p->err set) when it is one and val
+ * is bad, -1 when key is not one of them. */
 static int
 queue_ipp_key(struct parse_ctx *p, const char *key, const char *val)
 {
@@ -580,21 +738,8 @@ queue_ipp_key(struct parse_ctx *p, const char *key, const char *val)
 		if (!hex_digest(val, q->pin_sha256))
 			return set_err(p, "pin_sha256 must be 64 hex digits "
 			    "(the certificate's SHA-256)");
-	} else if (strcmp(key, "sides") == 0) {
-		if (strcmp(val, "one-sided") != 0 &&
-		    strcmp(val, "two-sided-long-edge") != 0 &&
-		    strcmp(val, "two-sided-short-edge") != 0)
-			return set_err(p, "bad sides '%s' (one-sided|"
-			    "two-sided-long-edge|two-sided-short-edge)", val);
-		strcpy(q->sides, val);
-	} else if (strcmp(key, "media") == 0) {
-		if (strlen(val) >= sizeof(q->media) || strspn(val,
-		    "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(val))
-			return set_err(p, "bad media '%s' (a PWG media name, "
-			    "e.g. iso_a4_210x297mm)", val);
-		strcpy(q->media, val);
 	} else {
-		return -1;
+		return queue_caps_key(p, key, val);
 	}
 	return 1;
 }
@@ -771,8 +916,9 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 			return set_err(p, "bad %s '%s' "
 			    "(retry|abort-job|stop-queue)", key, val);
 	} else if (strcmp(key, "paper") == 0) {
-		if (strcasecmp(val, "a4") != 0 && strcasecmp(val, "letter") != 0)
-			return set_err(p, "bad %s '%s' (a4|letter)", key, val);
+		if (media_pwg(val) == NULL)
+			return set_err(p, "bad %s '%s' (a4|letter|legal|a5|a3)",
+			    key, val);
 		snprintf(q->paper, sizeof(q->paper), "%s", val);
 	} else if (strcmp(key, "orientation") == 0) {
 		if (strcmp(val, "portrait") != 0 && strcmp(val, "landscape") != 0)

@@ -87,6 +87,9 @@ struct sb_queue {
 	char pin_sha256[65];    /* ipps: the server certificate's SHA-256 */
 	char sides[32];         /* IPP sides ("": the printer's default) */
 	char media[64];         /* IPP media ("") */
+	char sides_supported[96];  /* sides = LIST: what the printer does */
+	char media_supported[256]; /* media = LIST; both comma-separated */
+	int color;              /* color = yes */
 	char description[256];
 	char uuid[48];          /* urn:uuid:..., config_queue_uuids() */
 	char allow_users[512];  /* who may print here, by name: local  */
@@ -210,8 +213,13 @@ int datatype_taken(int queue_dt, int t);
 /* The MIME types it takes, into out[DATATYPE_NMIMES]; their number. */
 size_t datatype_mimes_taken(int queue_dt, const char **out);
 /* CUPS' printer-type bits for a queue (lpstat, DNS-SD): a printer, not
- * a class; copies; black and white; two-sided when sides says so. */
-int queue_printer_type(const char *sides);
+ * a class; copies; black and white, and colour when color; two-sided
+ * when sides (what it offers) says so. */
+int queue_printer_type(const char *sides, int color);
+/* The sides a queue offers: its sides = list; else all three for an
+ * ipp:// printer (asked for the job's), one-sided for any other (it gets
+ * the document as it is: only what the admin says it does itself). */
+const char *sides_offered(const char *supported, const char *uri);
 /* A stable printer-uuid (urn:uuid:...) for queue on server. */
 void queue_uuid(const char *server, const char *queue, char *buf,
     size_t len);
@@ -221,7 +229,17 @@ void config_queue_uuids(struct sb_config *c);
 /* A queue name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int config_queue_name_ok(const char *s);
 /* A paper's size in points, turned when landscape; -1: not a paper
- * spoolbox knows (a4, letter; NULL or "": a4). */
+ * spoolbox knows (a4, letter, legal, a5, a3 or their PWG names, as
+ * iso_a4_210x297mm; NULL or "": a4). */
 int paper_points(const char *paper, int landscape, double *w, double *h);
+/* The same paper's size in hundredths of mm (IPP's media-size): 0, or
+ * -1 for one spoolbox does not know. */
+int media_size(const char *name, int *x, int *y);
+/* Its PWG name (iso_a4_210x297mm), or NULL. */
+const char *media_pwg(const char *paper);
+/* Its short name (a4), the config's paper; "a4" for one not known. */
+const char *media_short(const char *name);
+/* Is word one of the comma-separated list's? */
+int list_has(const char *list, const char *word);
 
 #endif

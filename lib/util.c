@@ -2,6 +2,7 @@
  * util: see util.h. Reports nothing; callers log.
  */
 #include "util.h"
+#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -430,9 +431,9 @@ override_parse(const char *s, size_t len, struct page_override *o)
 		return -1;
 	strcpy(o->ranges, f);
 	while ((f = strtok_r(NULL, ":", &save)) != NULL) {
-		if ((strcmp(f, "m=iso_a4_210x297mm") == 0 ||
-			strcmp(f, "m=na_letter_8.5x11in") == 0) &&
-		    o->media[0] == '\0')
+		if (strncmp(f, "m=", 2) == 0 && media_pwg(f + 2) != NULL &&
+		    strcmp(media_pwg(f + 2), f + 2) == 0 &&
+		    o->media[0] == '\0' && strlen(f + 2) < sizeof(o->media))
 			snprintf(o->media, sizeof(o->media), "%s", f + 2);
 		else if ((strcmp(f, "o=3") == 0 || strcmp(f, "o=4") == 0) &&
 		    o->orientation == 0)

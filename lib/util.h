@@ -42,7 +42,7 @@ int page_in_ranges(const char *s, unsigned page);
 /* IPP number-up values spoolbox imposes (0: none asked, 1). */
 int number_up_valid(unsigned n);
 /* IPP overrides for pages, as text: entries "RANGES[:m=MEDIA][:o=N]"
- * joined by ';' (MEDIA iso_a4_210x297mm or na_letter_8.5x11in, N an
+ * joined by ';' (MEDIA a PWG name media_pwg() knows, N an
  * orientation-requested, 3 or 4). Into o[max]: how many, or -1 when s is
  * not that ("": 0). */
 #define OVERRIDES_MAX 8

@@ -419,13 +419,13 @@ void
 worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
     const char *error, unsigned pages, const char *landed)
 {
-	worker_job_done_state(w, js, result, error, pages, landed, NULL, 0);
+	worker_job_done_state(w, js, result, error, pages, landed, NULL, 0, 0);
 }
 
 void
 worker_job_done_state(struct worker *w, const Sb__JobStart *js, int result,
     const char *error, unsigned pages, const char *landed,
-    const char *printer_state, uint32_t takes)
+    const char *printer_state, uint32_t takes, int32_t printer_changed)
 {
 	Sb__JobDone d = SB__JOB_DONE__INIT;
 	sb_env e;
@@ -442,6 +442,7 @@ worker_job_done_state(struct worker *w, const Sb__JobStart *js, int result,
 	d.landed = (char *)(landed != NULL ? landed : "");
 	d.printer_state = (char *)(printer_state != NULL ? printer_state : "");
 	d.takes = takes;
+	d.printer_changed = printer_changed;
 	/* Closed first: the broker measures our fds when this arrives. */
 	if (w->job_fd >= 0)
 		close(w->job_fd);

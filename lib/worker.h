@@ -91,10 +91,11 @@ int worker_job_begin(struct worker *w, const Sb__JobStart *js);
 void worker_job_done(struct worker *w, const Sb__JobStart *js, int result,
     const char *error, unsigned pages, const char *landed);
 /* The same, with what the printer said of itself (remote): its state,
- * and the types it takes (JobDone.takes). */
+ * the types it takes (JobDone.takes) and its printer-config-change-time
+ * (0: it did not say). */
 void worker_job_done_state(struct worker *w, const Sb__JobStart *js,
     int result, const char *error, unsigned pages, const char *landed,
-    const char *printer_state, uint32_t takes);
+    const char *printer_state, uint32_t takes, int32_t printer_changed);
 
 /* Protocol violation by the broker: log and exit. */
 void worker_violation(struct worker *w, const sb_env *e)

@@ -3,15 +3,38 @@
  * reads them: the input is a response body from a printer (hostile or
  * broken), decoded by libcups as cupsDoRequest() does, then read by
  * ipp_printer_read() (Get-Printer-Attributes), ipp_job_state()
- * (Get-Job-Attributes), ipp_printer_describe() and ipp_takes(). None of
- * it may read or write out of bounds or leak (ASan, UBSan).
+ * (Get-Job-Attributes), ipp_printer_describe() and ipp_takes(), and by
+ * caps_read() (what the printer can do), whose PrinterCaps must pass
+ * chan_validate() as the broker checks it. None of it may read or write
+ * out of bounds or leak (ASan, UBSan).
  * Build: cmake -DSPOOLBOX_FUZZ=ON with clang; run: fuzz_ippresp -max_total_time=N.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "ipp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What caps_read makes of resp is what the broker takes. */
+static void
+caps_checked(ipp_t *resp)
+{
+	Sb__PrinterCaps c = SB__PRINTER_CAPS__INIT;
+	char err[256];
+	sb_env e;
+
+	caps_read(resp, &c);
+	c.token = 1;
+	c.queue = (char *)"q";
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_PRINTER_CAPS;
+	e.printer_caps = &c;
+	if (chan_validate(&e, err, sizeof(err)) != 0)
+		abort();
+	caps_free(&c);
+}
 
 struct src {
 	const uint8_t *p;
@@ -43,6 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ipp_printer_describe(&p, buf, sizeof(buf));
 		(void)ipp_takes(&p, "application/pdf");
 		(void)ipp_job_state_name(ipp_job_state(resp));
+		caps_checked(resp);
 	}
 	ippDelete(resp);
 	return 0;

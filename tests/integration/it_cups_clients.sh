@@ -35,6 +35,7 @@ start_lpd "$LPDPORT"
 IPORT=$(free_port)
 write_config "default_queue = office" "[listener]" "ipp = 127.0.0.1:$IPORT" \
 	"[queue.office]" "uri = file://$T/out" "description = Office" \
+	"sides = one-sided, two-sided-long-edge, two-sided-short-edge" \
 	"[queue.lab]" "uri = lpd://127.0.0.1:$LPDPORT/q" \
 	"[queue.raw]" "uri = file://$T/raw" "datatype = raw"
 start_spoolboxd

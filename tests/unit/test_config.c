@@ -66,9 +66,9 @@ START_TEST(test_mimes_and_uuids)
 	ck_assert_int_eq(datatype_from_mime("Application/PDF"),
 	    SB__DATA_TYPE__PDF);
 	ck_assert_int_eq(datatype_from_mime("image/gif"), -1);
-	ck_assert_int_eq(queue_printer_type("two-sided-long-edge") &
+	ck_assert_int_eq(queue_printer_type("two-sided-long-edge", 0) &
 	    CUPS_PRINTER_DUPLEX, CUPS_PRINTER_DUPLEX);
-	ck_assert_int_eq(queue_printer_type("") & CUPS_PRINTER_DUPLEX, 0);
+	ck_assert_int_eq(queue_printer_type("", 0) & CUPS_PRINTER_DUPLEX, 0);
 	ck_assert_int_eq(config_load(&c, NULL, err, sizeof(err)), 0);
 	config_queue_uuids(&c);
 	ck_assert(strncmp(c.queues[0].uuid, "urn:uuid:", 9) == 0);
@@ -113,6 +113,47 @@ START_TEST(test_full_file)
 END_TEST
 
 /* Each bad file fails with FILE:LINE: and the reason. */
+/* What an LPD printer can do, from the config: lists, the first the
+ * default. */
+START_TEST(test_capabilities)
+{
+	struct sb_config c;
+	char err[512];
+	int x, y;
+
+	write_conf("[queue.a]\nuri = lpd://h/q\n"
+		   "sides = two-sided-long-edge,  one-sided\n"
+		   "media = na_letter_8.5x11in, iso_a4_210x297mm, "
+		   "na_legal_8.5x14in\ncolor = yes\n[queue.b]\n"
+		   "uri = ipp://h/ipp/print\n");
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.queues[0].sides, "two-sided-long-edge");
+	ck_assert_str_eq(c.queues[0].sides_supported,
+	    "two-sided-long-edge,one-sided");
+	ck_assert_str_eq(c.queues[0].media, "na_letter_8.5x11in");
+	ck_assert_str_eq(c.queues[0].media_supported,
+	    "na_letter_8.5x11in,iso_a4_210x297mm,na_legal_8.5x14in");
+	ck_assert_int_eq(c.queues[0].color, 1);
+	ck_assert(list_has(c.queues[0].media_supported, "iso_a4_210x297mm"));
+	ck_assert(!list_has(c.queues[0].media_supported, "iso_a4"));
+	/* Nothing said: one-sided for LPD, all three for an IPP printer. */
+	ck_assert_str_eq(sides_offered(c.queues[0].sides_supported,
+			     c.queues[0].uri), "two-sided-long-edge,one-sided");
+	ck_assert_str_eq(sides_offered("", "lpd://h/q"), "one-sided");
+	ck_assert(strstr(sides_offered(c.queues[1].sides_supported,
+			     c.queues[1].uri), "two-sided-short-edge") != NULL);
+	ck_assert_int_eq(c.queues[1].color, 0);
+	ck_assert_int_eq(queue_printer_type("one-sided", 1) &
+	    CUPS_PRINTER_COLOR, CUPS_PRINTER_COLOR);
+	ck_assert_int_eq(media_size("na_legal_8.5x14in", &x, &y), 0);
+	ck_assert_int_eq(x, 21590);
+	ck_assert_int_eq(y, 35560);
+	ck_assert_int_eq(media_size("iso_b5", &x, &y), -1);
+	config_free(&c);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_errors_name_the_line)
 {
 	static const struct {
@@ -165,6 +206,16 @@ START_TEST(test_errors_name_the_line)
 		{ "[queue.a]\nuri = lpd://h/q\nmax_job_size = lots\n",
 		    ":3: bad max_job_size 'lots'" },
 		{ "[listener]\ndnssd = yes\n", ":2: bad dnssd 'yes' (on|off)" },
+		{ "[queue.a]\nuri = lpd://h/q\nsides = one-sided, two-sided\n",
+		    ":3: bad sides 'two-sided'" },
+		{ "[queue.a]\nuri = lpd://h/q\nsides = one-sided,one-sided\n",
+		    ":3: bad sides 'one-sided'" },
+		{ "[queue.a]\nuri = lpd://h/q\nmedia = a4\n",
+		    ":3: bad media 'a4'" },
+		{ "[queue.a]\nuri = lpd://h/q\nmedia = ,\n",
+		    ":3: bad media '(none)'" },
+		{ "[queue.a]\nuri = lpd://h/q\ncolor = maybe\n",
+		    ":3: bad color 'maybe' (yes|no)" },
 	};
 	struct sb_config c;
 	char err[512];
@@ -362,6 +413,7 @@ main(void)
 	tcase_add_test(tc, test_full_file);
 	tcase_add_test(tc, test_mimes_and_uuids);
 	tcase_add_test(tc, test_errors_name_the_line);
+	tcase_add_test(tc, test_capabilities);
 	tcase_add_test(tc, test_allowed_prefixes);
 	tcase_add_test(tc, test_file_queue_limit);
 	tcase_add_test(tc, test_sizes_and_durations);

@@ -159,10 +159,11 @@ job_answer(struct req *r, uint64_t id, int state)
 	cupsArrayDelete(ra);
 }
 
-/* One keyword attribute of the request, if it is one of ok[]; "" when
- * it is absent, NULL when it is there but not one of them. */
+/* One keyword attribute of the request, if it is one of the words of
+ * ok (comma-separated); "" when it is absent, NULL when it is there but
+ * not one of them. */
 static const char *
-keyword_in(struct req *r, const char *name, const char *const *ok)
+keyword_in(struct req *r, const char *name, const char *ok)
 {
 	ipp_attribute_t *a = ippFindAttribute(r->in, name, IPP_TAG_ZERO);
 	const char *v;
@@ -171,29 +172,21 @@ keyword_in(struct req *r, const char *name, const char *const *ok)
 		return "";
 	v = ippGetString(a, 0, NULL);
 	if (ippGetValueTag(a) != IPP_TAG_KEYWORD || ippGetCount(a) != 1 ||
-	    v == NULL)
+	    v == NULL || !list_has(ok, v))
 		return NULL;
-	for (; *ok != NULL; ok++)
-		if (strcmp(v, *ok) == 0)
-			return v;
-	return NULL;
+	return v;
 }
 
-static const char *const sides_ok[] = { "one-sided", "two-sided-long-edge",
-	"two-sided-short-edge", NULL };
-static const char *const ipp_media_ok[] = { "iso_a4_210x297mm",
-	"na_letter_8.5x11in", NULL };
-static const char *const scaling_ok[] = { "auto", "auto-fit", "fit", "fill",
-	"none", NULL };
+#define SCALING_OK "auto,auto-fit,fit,fill,none"
 
 /* The job's own layout (sides, media, orientation-requested,
- * print-scaling): honoured per job. Those it cannot honour are copied
- * into the answer; 1 when there was one. */
+ * print-scaling): honoured per job, from what its queue offers. Those it
+ * cannot honour are copied into the answer; 1 when there was one. */
 static int
 bad_layout(struct req *r)
 {
 	static const char *const name[] = { "sides", "media", "print-scaling" };
-	const char *const *ok[] = { sides_ok, ipp_media_ok, scaling_ok };
+	const char *ok[] = { r->offer.sides, r->offer.media, SCALING_OK };
 	ipp_attribute_t *a;
 	int bad = 0;
 
@@ -250,7 +243,8 @@ range_has(ipp_attribute_t *a, int n)
  * len): 0, or -1 when it asks what the print processor cannot do. One
  * for other documents than the first (a job has one) is left out. */
 static int
-override_text(ipp_t *col, char *buf, size_t len, size_t *used)
+override_text(ipp_t *col, const char *media, char *buf, size_t len,
+    size_t *used)
 {
 	char ranges[256] = "1-2147483647", opts[64] = "";
 	ipp_attribute_t *a;
@@ -268,8 +262,7 @@ override_text(ipp_t *col, char *buf, size_t len, size_t *used)
 			if (!range_has(a, 1))
 				return 0;
 		} else if (strcmp(name, "media") == 0 && v != NULL &&
-		    (strcmp(v, ipp_media_ok[0]) == 0 ||
-			strcmp(v, ipp_media_ok[1]) == 0)) {
+		    list_has(media, v)) {
 			snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
 			    ":m=%s", v);
 		} else if (strcmp(name, "orientation-requested") == 0 &&
@@ -290,9 +283,10 @@ override_text(ipp_t *col, char *buf, size_t len, size_t *used)
 }
 
 /* IPP overrides (pages: media, orientation-requested) as util.h's text
- * into buf: 0, or -1 when they are not what the print processor does. */
+ * into buf: 0, or -1 when they are not what the print processor does
+ * with the media offered (media). */
 static int
-overrides_text(ipp_attribute_t *a, char *buf, size_t len)
+overrides_text(ipp_attribute_t *a, const char *media, char *buf, size_t len)
 {
 	struct page_override ov[OVERRIDES_MAX];
 	size_t used = 0;
@@ -302,7 +296,8 @@ overrides_text(ipp_attribute_t *a, char *buf, size_t len)
 	    ippGetCount(a) > OVERRIDES_MAX)
 		return -1;
 	for (int i = 0; i < ippGetCount(a); i++)
-		if (override_text(ippGetCollection(a, i), buf, len, &used) != 0)
+		if (override_text(ippGetCollection(a, i), media, buf, len,
+			&used) != 0)
 			return -1;
 	return overrides_parse(buf, ov, OVERRIDES_MAX) < 0 ? -1 : 0;
 }
@@ -326,7 +321,7 @@ bad_imposition(struct req *r)
 		!number_up_valid((unsigned)ippGetInteger(a, 0))))
 		bad = 1, ippCopyAttribute(r->out, a, 0);
 	if ((a = ippFindAttribute(r->in, "overrides", IPP_TAG_ZERO)) != NULL &&
-	    overrides_text(a, ov, sizeof(ov)) != 0)
+	    overrides_text(a, r->offer.media, ov, sizeof(ov)) != 0)
 		bad = 1, ippCopyAttribute(r->out, a, 0);
 	return bad;
 }
@@ -339,11 +334,11 @@ layout_into(struct req *r, struct upload *u)
 	    IPP_TAG_ENUM);
 	const char *v;
 
-	if ((v = keyword_in(r, "sides", sides_ok)) != NULL)
+	if ((v = keyword_in(r, "sides", r->offer.sides)) != NULL)
 		snprintf(u->sides, sizeof(u->sides), "%s", v);
-	if ((v = keyword_in(r, "media", ipp_media_ok)) != NULL)
+	if ((v = keyword_in(r, "media", r->offer.media)) != NULL)
 		snprintf(u->media, sizeof(u->media), "%s", v);
-	if ((v = keyword_in(r, "print-scaling", scaling_ok)) != NULL)
+	if ((v = keyword_in(r, "print-scaling", SCALING_OK)) != NULL)
 		snprintf(u->scaling, sizeof(u->scaling), "%s", v);
 	if (a != NULL)
 		u->orientation = (unsigned)ippGetInteger(a, 0);
@@ -357,7 +352,8 @@ layout_into(struct req *r, struct upload *u)
 		u->number_up = (unsigned)ippGetInteger(a, 0);
 	if ((a = ippFindAttribute(r->in, "overrides",
 		 IPP_TAG_BEGIN_COLLECTION)) != NULL &&
-	    overrides_text(a, u->overrides, sizeof(u->overrides)) != 0)
+	    overrides_text(a, r->offer.media, u->overrides,
+		sizeof(u->overrides)) != 0)
 		u->overrides[0] = '\0';
 }
 
@@ -374,6 +370,7 @@ check_template(struct req *r, int *copies, int *type)
 
 	*copies = 1;
 	*type = SB__DATA_TYPE__AUTO;
+	offer_of(r);
 	if ((a = ippFindAttribute(r->in, "compression", IPP_TAG_ZERO)) != NULL &&
 	    (ippGetValueTag(a) != IPP_TAG_KEYWORD || ippGetCount(a) != 1 ||
 		(!ippContainsString(a, "none") && !ippContainsString(a, "gzip") &&

@@ -19,8 +19,43 @@
 #include "ippsrv.h"
 #include "log.h"
 
-const char *const ipp_media[2] = { "iso_a4_210x297mm",
-	"na_letter_8.5x11in" };
+const char *
+queue_media_list(const struct lsn_queue *q)
+{
+	return q->cfg->media_supported[0] ? q->cfg->media_supported
+					  : "iso_a4_210x297mm,na_letter_8.5x11in";
+}
+
+const char *
+queue_sides_list(const struct lsn_queue *q)
+{
+	return sides_offered(q->cfg->sides_supported, q->cfg->uri);
+}
+
+/* The words of a comma-separated list into w[max]: how many. */
+static int
+list_words(const char *list, char w[][48], int max)
+{
+	int n = 0;
+
+	for (const char *p = list; *p != '\0' && n < max;
+	     p += strcspn(p, ","), p += *p == ',')
+		snprintf(w[n++], sizeof(w[0]), "%.*s", (int)strcspn(p, ","), p);
+	return n;
+}
+
+/* The attribute name: the words of list, as keywords. */
+static void
+add_keywords(ipp_t *a, const char *name, const char *list)
+{
+	char w[8][48];
+	const char *v[8];
+	int n = list_words(list, w, 8);
+
+	for (int i = 0; i < n; i++)
+		v[i] = w[i];
+	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, name, n, NULL, v);
+}
 
 /* Constant attributes by value type: one line each. */
 static const struct {
@@ -71,49 +106,41 @@ static const struct {
 	const char *name;
 	int value;
 } booleans[] = {
-	{ "color-supported", 0 },
 	{ "multiple-document-jobs-supported", 0 },
 	{ "job-ids-supported", 1 },
 	{ "preferred-attributes-supported", 0 },
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The default media: the config's, else its paper's if offered, else
+ * the first offered (copied into first). */
 static const char *
-media_name(const struct lsn_queue *q)
+media_name(const struct lsn_queue *q, char (*first)[48])
 {
+	const char *p = media_pwg(q->cfg->paper);
+
 	if (q->cfg->media[0] != '\0')
 		return q->cfg->media;
-	return strcasecmp(q->cfg->paper, "letter") == 0 ? ipp_media[1]
-							 : ipp_media[0];
-}
-
-static ipp_t *
-media_col(const char *name)
-{
-	ipp_t *col = ippNew(), *size = ippNew();
-	int letter = strcmp(name, ipp_media[1]) == 0;
-
-	ippAddInteger(size, IPP_TAG_ZERO, IPP_TAG_INTEGER, "x-dimension",
-	    letter ? 21590 : 21000);
-	ippAddInteger(size, IPP_TAG_ZERO, IPP_TAG_INTEGER, "y-dimension",
-	    letter ? 27940 : 29700);
-	ippAddCollection(col, IPP_TAG_ZERO, "media-size", size);
-	ippAddString(col, IPP_TAG_ZERO, IPP_TAG_KEYWORD, "media-size-name",
-	    NULL, name);
-	ippDelete(size);
-	return col;
+	if (p != NULL && list_has(queue_media_list(q), p))
+		return p;
+	list_words(queue_media_list(q), first, 1);
+	return *first;
 }
 
 /* The media offered, the default and ready ones, and their sizes. */
 static void
 media_attrs(const struct lsn_queue *q, ipp_t *a)
 {
-	const char *dmedia = media_name(q);
+	char first[48];
+	const char *dmedia = media_name(q, &first);
 	ipp_attribute_t *sizes = NULL, *db = NULL;
+	char media[8][48];
+	int nmedia = list_words(queue_media_list(q), media, 8);
 	ipp_t *col;
 
-	for (size_t i = 0; i < N(ipp_media); i++) {
-		col = media_col(ipp_media[i]);
+	for (int i = 0; i < nmedia; i++) {
+		if ((col = media_col_of(media[i])) == NULL)
+			continue;
 		ipp_t *size = ippGetCollection(ippFindAttribute(col,
 		    "media-size", IPP_TAG_BEGIN_COLLECTION), 0);
 		if (sizes == NULL)
@@ -130,26 +157,23 @@ media_attrs(const struct lsn_queue *q, ipp_t *a)
 	}
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "media-default", NULL,
 	    dmedia);
-	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "media-supported",
-	    (int)N(ipp_media), NULL, ipp_media);
+	add_keywords(a, "media-supported", queue_media_list(q));
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "media-ready", NULL,
 	    dmedia);
-	col = media_col(dmedia);
-	ippAddCollection(a, IPP_TAG_PRINTER, "media-col-default", col);
-	ippAddCollection(a, IPP_TAG_PRINTER, "media-col-ready", col);
-	ippDelete(col);
+	if ((col = media_col_of(dmedia)) != NULL) {
+		ippAddCollection(a, IPP_TAG_PRINTER, "media-col-default", col);
+		ippAddCollection(a, IPP_TAG_PRINTER, "media-col-ready", col);
+		ippDelete(col);
+	}
 }
 
 /* What a job on q may ask for, and what it gets when it does not. */
 static void
 template_attrs(const struct lsn_queue *q, ipp_t *a)
 {
-	static const char *const sides[] = { "one-sided",
-		"two-sided-long-edge", "two-sided-short-edge" };
 	static const char *const mdh[] = {
 		"separate-documents-collated-copies",
 		"separate-documents-uncollated-copies" };
-	static const char *const color_modes[] = { "auto", "monochrome" };
 	static const char *const scaling[] = { "auto", "auto-fit", "fit",
 		"fill", "none" };
 	static const int up[] = { 1, 2, 4, 6, 9, 16 };
@@ -180,8 +204,7 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 	    "overrides-supported", (int)N(overrides), NULL, overrides);
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-default", NULL,
 	    q->cfg->sides[0] ? q->cfg->sides : "one-sided");
-	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "sides-supported",
-	    (int)N(sides), NULL, sides);
+	add_keywords(a, "sides-supported", queue_sides_list(q));
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_ENUM,
 	    "orientation-requested-default", q->cfg->landscape
 		? IPP_ORIENT_LANDSCAPE
@@ -196,9 +219,11 @@ template_attrs(const struct lsn_queue *q, ipp_t *a)
 	    IPP_RES_PER_INCH, 600, 600);
 	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
 	    "multiple-document-handling-supported", (int)N(mdh), NULL, mdh);
-	ippAddStrings(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
-	    "print-color-mode-supported", (int)N(color_modes), NULL,
-	    color_modes);
+	/* spoolbox passes colour on; the printer's config says it has it. */
+	add_keywords(a, "print-color-mode-supported", q->cfg->color
+		? "auto,color,monochrome" : "auto,monochrome");
+	ippAddBoolean(a, IPP_TAG_PRINTER, "color-supported",
+	    (char)q->cfg->color);
 	/* Images: "auto" fits one larger than the page, leaves a smaller
 	 * one as it is (docconv.c). */
 	ippAddString(a, IPP_TAG_PRINTER, IPP_TAG_KEYWORD,
@@ -287,7 +312,7 @@ description_attrs(const struct lsn_queue *q, ipp_t *a)
 	    "printer-make-and-model", NULL, "spoolbox " SPOOLBOX_VERSION
 	    " queue");
 	ippAddInteger(a, IPP_TAG_PRINTER, IPP_TAG_ENUM, "printer-type",
-	    queue_printer_type(q->cfg->sides));
+	    queue_printer_type(queue_sides_list(q), q->cfg->color));
 	snprintf(devid, sizeof(devid), "MFG:spoolbox;MDL:%s;CMD:%s;", c->name,
 	    c->datatype == SB__DATA_TYPE__POSTSCRIPT ? "PS"
 	    : c->datatype == SB__DATA_TYPE__PDF	     ? "PDF"
@@ -448,15 +473,55 @@ request_attrs(struct req *r, const Sb__QueueInfo *qi, ipp_t *a)
 	media_attrs(r->q, a);
 }
 
+/* The printer's own capabilities in qi, when it said them. */
+static const Sb__PrinterCaps *
+caps_in(const Sb__QueueInfo *qi)
+{
+	return qi != NULL && qi->caps != NULL && qi->caps->error[0] == '\0'
+	    ? qi->caps
+	    : NULL;
+}
+
+struct wanted_ctx {
+	cups_array_t *ra;           /* asked for (NULL: all) */
+	const Sb__PrinterCaps *caps;
+};
+
+/* Asked for, and not one the printer's own capabilities replace. */
+static int
+wanted_here(void *arg, ipp_t *dst, ipp_attribute_t *attr)
+{
+	const struct wanted_ctx *w = arg;
+
+	return !caps_replace(w->caps, ippGetName(attr)) &&
+	    wanted(w->ra, dst, attr);
+}
+
+/* r's queue's attributes that ra asks for (NULL: all) into dst: the
+ * constant part straight from the queue's (its strings shared, not
+ * copied: they live as long as the process, and nothing writes them),
+ * the rest built, the printer's own capabilities over the defaults. */
+static void
+queue_attrs(struct req *r, const Sb__QueueInfo *qi, cups_array_t *ra,
+    ipp_t *dst)
+{
+	struct wanted_ctx w = { ra, caps_in(qi) };
+	ipp_t *live = ippNew();
+
+	ippCopyAttributes(dst, r->q->ipp_attrs, 1, wanted_here, &w);
+	request_attrs(r, qi, live);
+	if (w.caps != NULL)
+		caps_attrs(w.caps, live);
+	ippCopyAttributes(dst, live, 0, wanted, ra);
+	ippDelete(live);
+}
+
 ipp_t *
 printer_attrs(struct req *r, const Sb__QueueInfo *qi)
 {
 	ipp_t *a = ippNew();
 
-	/* The queue's own strings are shared, not copied: they live as long
-	 * as the process, and nothing writes them. */
-	ippCopyAttributes(a, r->q->ipp_attrs, 1, NULL, NULL);
-	request_attrs(r, qi, a);
+	queue_attrs(r, qi, NULL, a);
 	return a;
 }
 
@@ -499,17 +564,25 @@ get_printer_attributes(struct req *r)
 	cups_array_t *ra = ippCreateRequestedArray(r->in);
 	const Sb__QueueInfo *qi;
 	sb_env *a = queue_info(r, &qi);
-	ipp_t *live = ippNew();
 
-	/* The constant part straight from the queue's, the rest built. */
-	ippCopyAttributes(r->out, r->q->ipp_attrs, 1, wanted, ra);
-	request_attrs(r, qi, live);
-	ippCopyAttributes(r->out, live, 0, wanted, ra);
-	ippDelete(live);
+	queue_attrs(r, qi, ra, r->out);
 	cupsArrayDelete(ra);
 	if (a != NULL)
 		chan_free(a);
 	status(r, IPP_STATUS_OK, NULL);
+}
+
+void
+offer_of(struct req *r)
+{
+	const Sb__QueueInfo *qi = NULL;
+	sb_env *a = NULL;
+
+	if (uri_kind(r->q->cfg->uri) == SB__WORKER_KIND__REMOTE)
+		a = queue_info(r, &qi);
+	caps_offered(r->q, caps_in(qi), &r->offer);
+	if (a != NULL)
+		chan_free(a);
 }
 
 void
@@ -603,7 +676,8 @@ cups_get_printers(struct req *r)
 		if (!visible(r, order[i]))
 			continue;
 		any = 1;
-		if ((queue_printer_type(l->queues[order[i]].cfg->sides) & m) != t)
+		if ((queue_printer_type(queue_sides_list(&l->queues[order[i]]),
+			 l->queues[order[i]].cfg->color) & m) != t)
 			continue;
 		r->q = &l->queues[order[i]];
 		list_queue(r, queue_find(a, r->q->cfg->name), ra, n++ > 0);
@@ -665,11 +739,19 @@ cups_get_default(struct req *r)
 void
 printer_ppd(const struct lsn_queue *q, FILE *f)
 {
-	int letter = strcmp(media_name(q), ipp_media[1]) == 0;
-	static const struct {
-		const char *name, *text, *dim;
-	} sizes[] = { { "A4", "A4", "595 842" },
-		{ "Letter", "US Letter", "612 792" } };
+	char media[8][48], sizes[8][16], dims[8][32], dflt[16] = "A4";
+	char first[48];
+	int n = list_words(queue_media_list(q), media, 8);
+
+	for (int i = 0; i < n; i++) { /* iso_a4_210x297mm: A4 */
+		double w, h;
+		snprintf(sizes[i], sizeof(sizes[i]), "%s", media_short(media[i]));
+		sizes[i][0] = (char)(sizes[i][0] - 'a' + 'A');
+		paper_points(media[i], 0, &w, &h);
+		snprintf(dims[i], sizeof(dims[i]), "%.0f %.0f", w, h);
+		if (strcmp(media[i], media_name(q, &first)) == 0)
+			snprintf(dflt, sizeof(dflt), "%.15s", sizes[i]);
+	}
 
 	fprintf(f, "*PPD-Adobe: \"4.3\"\n*FormatVersion: \"4.3\"\n"
 		   "*FileVersion: \"%s\"\n*LanguageVersion: English\n"
@@ -679,40 +761,45 @@ printer_ppd(const struct lsn_queue *q, FILE *f)
 		   "*ShortNickName: \"spoolbox queue\"\n"
 		   "*NickName: \"spoolbox %s queue %s\"\n"
 		   "*PSVersion: \"(3010.000) 0\"\n*LanguageLevel: \"3\"\n"
-		   "*ColorDevice: False\n*DefaultColorSpace: Gray\n"
+		   "*ColorDevice: %s\n*DefaultColorSpace: %s\n"
 		   "*FileSystem: False\n*Throughput: \"1\"\n"
 		   "*LandscapeOrientation: Plus90\n*TTRasterizer: Type42\n",
-	    SPOOLBOX_VERSION, SPOOLBOX_VERSION, q->cfg->name);
+	    SPOOLBOX_VERSION, SPOOLBOX_VERSION, q->cfg->name,
+	    q->cfg->color ? "True" : "False", q->cfg->color ? "RGB" : "Gray");
 	for (int k = 0; k < 2; k++) { /* the same choice by two keywords */
 		const char *kw = k == 0 ? "PageSize" : "PageRegion";
 		fprintf(f, "*OpenUI *%s/Media Size: PickOne\n"
 			   "*OrderDependency: 10 AnySetup *%s\n"
-			   "*Default%s: %s\n", kw, kw, kw, sizes[letter].name);
-		for (size_t i = 0; i < N(sizes); i++)
+			   "*Default%s: %s\n", kw, kw, kw, dflt);
+		for (int i = 0; i < n; i++)
 			fprintf(f, "*%s %s/%s: "
 				   "\"<</PageSize[%s]>>setpagedevice\"\n",
-			    kw, sizes[i].name, sizes[i].text, sizes[i].dim);
+			    kw, sizes[i], sizes[i], dims[i]);
 		fprintf(f, "*CloseUI: *%s\n", kw);
 	}
-	fprintf(f, "*DefaultImageableArea: %s\n", sizes[letter].name);
-	for (size_t i = 0; i < N(sizes); i++)
-		fprintf(f, "*ImageableArea %s/%s: \"0 0 %s\"\n", sizes[i].name,
-		    sizes[i].text, sizes[i].dim);
-	fprintf(f, "*DefaultPaperDimension: %s\n", sizes[letter].name);
-	for (size_t i = 0; i < N(sizes); i++)
-		fprintf(f, "*PaperDimension %s/%s: \"%s\"\n", sizes[i].name,
-		    sizes[i].text, sizes[i].dim);
+	fprintf(f, "*DefaultImageableArea: %s\n", dflt);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "*ImageableArea %s/%s: \"0 0 %s\"\n", sizes[i],
+		    sizes[i], dims[i]);
+	fprintf(f, "*DefaultPaperDimension: %s\n", dflt);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "*PaperDimension %s/%s: \"%s\"\n", sizes[i],
+		    sizes[i], dims[i]);
 	fputs("*OpenUI *Duplex/2-Sided Printing: PickOne\n"
 	      "*OrderDependency: 10 AnySetup *Duplex\n", f);
 	fprintf(f, "*DefaultDuplex: %s\n",
 	    strcmp(q->cfg->sides, "two-sided-long-edge") == 0    ? "DuplexNoTumble"
 	    : strcmp(q->cfg->sides, "two-sided-short-edge") == 0 ? "DuplexTumble"
 								  : "None");
-	fputs("*Duplex None/Off: \"<</Duplex false>>setpagedevice\"\n"
-	      "*Duplex DuplexNoTumble/Long-Edge (Portrait): "
-	      "\"<</Duplex true/Tumble false>>setpagedevice\"\n"
-	      "*Duplex DuplexTumble/Short-Edge (Landscape): "
-	      "\"<</Duplex true/Tumble true>>setpagedevice\"\n"
-	      "*CloseUI: *Duplex\n*DefaultFont: Courier\n"
+	if (list_has(queue_sides_list(q), "one-sided"))
+		fputs("*Duplex None/Off: \"<</Duplex false>>setpagedevice\"\n",
+		    f);
+	if (list_has(queue_sides_list(q), "two-sided-long-edge"))
+		fputs("*Duplex DuplexNoTumble/Long-Edge (Portrait): "
+		      "\"<</Duplex true/Tumble false>>setpagedevice\"\n", f);
+	if (list_has(queue_sides_list(q), "two-sided-short-edge"))
+		fputs("*Duplex DuplexTumble/Short-Edge (Landscape): "
+		      "\"<</Duplex true/Tumble true>>setpagedevice\"\n", f);
+	fputs("*CloseUI: *Duplex\n*DefaultFont: Courier\n"
 	      "*Font Courier: Standard \"(001.005)\" Standard ROM\n", f);
 }

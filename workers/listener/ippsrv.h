@@ -26,6 +26,13 @@
 #define ANSWER_MS 30000
 
 /* One request on one connection. */
+/* What a queue offers a job now, comma-separated: the printer's own
+ * (ippcaps.c) or the config's. */
+struct offer {
+	char sides[96];
+	char media[4160];
+};
+
 struct req {
 	struct conn *c;
 	http_t *http;
@@ -39,6 +46,7 @@ struct req {
 	uint64_t token;          /* logged in (auth = basic): the account's */
 	char account[64];        /* ...name */
 	char auth[512];          /* ...with this Authorization header */
+	struct offer offer;      /* a job's: what its queue offers */
 };
 
 /* ippreq.c */
@@ -59,9 +67,25 @@ int wanted(void *ra, ipp_t *dst, ipp_attribute_t *attr);
 /* job-id, or the number at the end of job-uri; 0: neither. */
 uint64_t job_id(struct req *r);
 
+/* ippcaps.c: an ipp:// printer's own capabilities (PrinterCaps). */
+/* A media-col of a PWG name libcups knows the size of (pwgMediaForPWG);
+ * NULL if not. The caller's to ippDelete(). */
+ipp_t *media_col_of(const char *name);
+/* Does c replace the listener's attribute name? */
+int caps_replace(const Sb__PrinterCaps *c, const char *name);
+/* c's attributes into a, in place of those they replace. */
+void caps_attrs(const Sb__PrinterCaps *c, ipp_t *a);
+/* What q offers (c NULL: its config's) into o. */
+void caps_offered(const struct lsn_queue *q, const Sb__PrinterCaps *c,
+    struct offer *o);
+
 /* ippprinter.c */
-/* The media spoolbox offers: A4 and US Letter (paper_points()). */
-extern const char *const ipp_media[2];
+/* What r's queue offers now into r->offer (its printer asked, for an
+ * ipp:// queue). */
+void offer_of(struct req *r);
+/* What q offers, comma-separated: its media and its sides. */
+const char *queue_media_list(const struct lsn_queue *q);
+const char *queue_sides_list(const struct lsn_queue *q);
 /* Build each queue's constant attributes (before any connection). */
 void printer_build(struct lsn *l);
 /* Every attribute of r's queue; qi: localspl's view (NULL: unknown).

@@ -398,9 +398,10 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.user = j->user;
 	js.filename = j->filename;
 	/* The job's own media and orientation, else the queue's. */
-	js.paper = strcmp(j->media, "na_letter_8.5x11in") == 0 ? "letter"
-	    : strcmp(j->media, "iso_a4_210x297mm") == 0	      ? "a4"
-							      : q->cfg->paper;
+	/* The job's own media when spoolbox lays out on it, else the
+	 * queue's paper (an ipp:// printer may offer others: they are
+	 * asked of it, in js.media). */
+	js.paper = media_pwg(j->media) != NULL ? j->media : q->cfg->paper;
 	js.token = j->token;
 	js.ca_pem = q->cfg->ca_pem;
 	js.pin_sha256 = q->cfg->pin_sha256;

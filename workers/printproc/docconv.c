@@ -902,8 +902,7 @@ own_side(PopplerPage *p, const struct page_override *o, double *sw,
 	double w, h;
 
 	if (o != NULL && o->media[0] != '\0')
-		return paper_points(strcmp(o->media, "na_letter_8.5x11in") == 0
-					? "letter" : "a4", 0, sw, sh) == 0
+		return paper_points(o->media, 0, sw, sh) == 0
 		    ? 0
 		    : fail_why(err, errlen, "unknown media %s", o->media);
 	lib.pdf.poppler_page_get_size(p, &w, &h);

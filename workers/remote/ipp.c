@@ -289,6 +289,9 @@ ipp_printer_read(ipp_t *resp, struct ipp_printer *p)
 		send |= ippGetInteger(a, i) == IPP_OP_SEND_DOCUMENT;
 	}
 	p->create_job = creat && send;
+	a = ippFindAttribute(resp, "printer-config-change-time",
+	    IPP_TAG_INTEGER);
+	p->changed = a != NULL ? ippGetInteger(a, 0) : 0;
 }
 
 int
@@ -305,13 +308,14 @@ ipp_printer(struct ipp_conn *c, struct ipp_printer *p, char *err,
 {
 	static const char *const want[] = { "document-format-supported",
 		"operations-supported", "printer-is-accepting-jobs",
-		"printer-state", "printer-state-reasons" };
+		"printer-state", "printer-state-reasons",
+		"printer-config-change-time" };
 	ipp_t *r = request(c, IPP_OP_GET_PRINTER_ATTRIBUTES, NULL), *resp;
 	int rv;
 
 	memset(p, 0, sizeof(*p));
 	ippAddStrings(r, IPP_TAG_OPERATION, IPP_TAG_KEYWORD,
-	    "requested-attributes", 5, NULL, want);
+	    "requested-attributes", 6, NULL, want);
 	resp = cupsDoRequest(c->http, r, c->resource);
 	if ((rv = classify("Get-Printer-Attributes", resp, err, errlen)) != 0) {
 		ippDelete(resp);
@@ -320,6 +324,30 @@ ipp_printer(struct ipp_conn *c, struct ipp_printer *p, char *err,
 	ipp_printer_read(resp, p);
 	ippDelete(resp);
 	return IPPC_OK;
+}
+
+ipp_t *
+ipp_caps(struct ipp_conn *c, int *result, char *err, size_t errlen)
+{
+	static const char *const want[] = { "media-supported",
+		"media-default", "sides-supported", "sides-default",
+		"print-color-mode-supported", "print-color-mode-default",
+		"printer-resolution-supported", "printer-resolution-default",
+		"finishings-supported", "printer-icons", "printer-supply",
+		"printer-supply-description", "printer-supply-info-uri",
+		"printer-config-change-time" };
+	ipp_t *r = request(c, IPP_OP_GET_PRINTER_ATTRIBUTES, NULL), *resp;
+
+	ippAddStrings(r, IPP_TAG_OPERATION, IPP_TAG_KEYWORD,
+	    "requested-attributes", (int)(sizeof(want) / sizeof(want[0])),
+	    NULL, want);
+	resp = cupsDoRequest(c->http, r, c->resource);
+	if ((*result = classify("Get-Printer-Attributes", resp, err,
+		 errlen)) != IPPC_OK) {
+		ippDelete(resp);
+		return NULL;
+	}
+	return resp;
 }
 
 static void

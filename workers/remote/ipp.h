@@ -36,6 +36,7 @@ struct ipp_printer {
 	int accepting;          /* printer-is-accepting-jobs */
 	int state;              /* printer-state: 3 idle, 4 processing, 5 stopped */
 	char reasons[256];      /* printer-state-reasons, comma-joined */
+	int changed;            /* printer-config-change-time (0: none) */
 };
 
 struct ipp_job {
@@ -57,6 +58,10 @@ struct ipp_conn *ipp_open(const struct ipp_target *t, int *result,
 void ipp_close(struct ipp_conn *c);
 int ipp_printer(struct ipp_conn *c, struct ipp_printer *p, char *err,
     size_t errlen);
+/* What the printer can do (media, sides, colour modes, resolutions,
+ * finishings, icons, supplies): its Get-Printer-Attributes answer, for
+ * caps.c to read; NULL with the outcome in *result and why in err. */
+ipp_t *ipp_caps(struct ipp_conn *c, int *result, char *err, size_t errlen);
 /* Print size bytes of fd (from its start); the remote job id into *id. */
 int ipp_print(struct ipp_conn *c, const struct ipp_printer *p,
     const struct ipp_job *j, int fd, uint64_t size, ipp_stop_fn *stop,

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "caps.h"
 #include "config.h"
 #include "ipp.h"
 #include "log.h"
@@ -124,7 +125,41 @@ done:
 	ipp_close(c);
 	worker_job_done_state(r->w, js, result_of(rv, r),
 	    rv == IPPC_OK ? NULL : err, 0, rv == IPPC_OK ? landed : NULL,
-	    state, takes_mask(&p));
+	    state, takes_mask(&p), p.changed);
+}
+
+/* What the printer of a queue can do (the broker asks an idle remote):
+ * PrinterCaps back, with why in error when the printer did not say. */
+static void
+probe(struct remote *r, const Sb__CapsReq *q)
+{
+	struct ipp_target t = { .uri = q->uri, .ca_pem = q->ca_pem,
+		.pin_sha256 = q->pin_sha256,
+		.timeout_ms = (int)r->w->cfg->io_timeout_ms,
+		.connect_ms = (int)r->w->cfg->connect_timeout_ms };
+	Sb__PrinterCaps caps = SB__PRINTER_CAPS__INIT;
+	char err[512] = "";
+	struct ipp_conn *c;
+	ipp_t *resp = NULL;
+	int rv;
+	sb_env e;
+
+	if ((c = ipp_open(&t, &rv, err, sizeof(err))) != NULL)
+		resp = ipp_caps(c, &rv, err, sizeof(err));
+	ipp_close(c);
+	if (resp != NULL)
+		caps_read(resp, &caps);
+	ippDelete(resp);
+	caps.token = q->token;
+	caps.queue = q->queue;
+	caps.error = err;
+	chan_env_init(&e);
+	e.body_case = SB__ENVELOPE__BODY_PRINTER_CAPS;
+	e.printer_caps = &caps;
+	worker_send(r->w, &e);
+	caps.queue = caps.error = NULL;
+	if (resp != NULL)
+		caps_free(&caps);
 }
 
 /* The one place remote decides what a message from the broker means. */
@@ -143,6 +178,11 @@ remote_from_broker(void *arg, sb_env *e)
 		r->aborted[0] = '\0';
 		deliver(r, e->job_start);
 		r->busy = 0;
+		break;
+	case SB__ENVELOPE__BODY_CAPS_REQ:
+		if (r->busy)
+			worker_violation(r->w, e);
+		probe(r, e->caps_req);
 		break;
 	case SB__ENVELOPE__BODY_ABORT:
 		if (!r->busy)

@@ -95,7 +95,8 @@ fidelity "ATTR keyword media iso_a4_210x297mm" client-error-attributes-or-values
 	fail "narrow took A4: $(cat "$T/f.out")"
 fidelity "ATTR keyword sides two-sided-long-edge" client-error-attributes-or-values-not-supported ||
 	fail "narrow took two sides: $(cat "$T/f.out")"
-l=$(IPPQ=narrow ipp_job "$T/one.pdf" application/pdf "ATTR keyword media na_legal_8.5x14in")
+l=$(IPPQ=narrow ipp_job "$T/one.pdf" application/pdf "ATTR keyword media na_legal_8.5x14in" \
+	"ATTR enum orientation-requested 4")
 wait_completed "$l"
 rj=$(sb jobs -a --json | jq -r ".[] | select(.id == $l) | .landed" | sed -n 's/.*remote job \([0-9]*\).*/\1/p')
 cat >"$T/media.test" <<'EOF'
@@ -108,10 +109,11 @@ ATTR uri printer-uri $uri
 ATTR integer job-id $remote_job
 STATUS successful-ok
 EXPECT media WITH-VALUE na_legal_8.5x14in
+EXPECT orientation-requested WITH-VALUE 4
 }
 EOF
 ipptool -T 10 -d remote_job="$rj" "ipp://127.0.0.1:$PORT/ipp/print" "$T/media.test" >"$T/media.out" 2>&1 ||
-	fail "job $l: Legal did not reach the printer: $(cat "$T/media.out")"
+	fail "job $l: Legal and landscape did not reach the printer: $(cat "$T/media.out")"
 
 # LPD queues: what the config says, and one side when it says nothing.
 [ "$(value laser sides-supported)" = one-sided,two-sided-long-edge ] ||

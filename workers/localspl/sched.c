@@ -413,6 +413,7 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.page_ranges = j->page_ranges;
 	js.number_up = j->number_up;
 	js.overrides = j->overrides;
+	js.orientation = j->orientation;
 	js.cpu_limit_ms = q->cfg->cpu_limit_ms;
 	js.pdf_ignore_permissions = q->cfg->pdf_ignore_permissions;
 	chan_env_init(&e);

@@ -372,6 +372,9 @@ job_attributes(ipp_t *r, const struct ipp_job *j)
 	if (j->scaling != NULL && j->scaling[0])
 		ippAddString(r, IPP_TAG_JOB, IPP_TAG_KEYWORD, "print-scaling",
 		    NULL, j->scaling);
+	if (j->orientation != 0)
+		ippAddInteger(r, IPP_TAG_JOB, IPP_TAG_ENUM,
+		    "orientation-requested", j->orientation);
 }
 
 /* Stream the document: send r with size bytes of fd as its data. */

@@ -47,6 +47,7 @@ struct ipp_job {
 	const char *sides;      /* "" or NULL: the printer's default */
 	const char *media;
 	const char *scaling;    /* print-scaling (an image it scales) */
+	int orientation;        /* orientation-requested (0: none) */
 };
 
 /* Between steps and pieces of data: the job was canceled? Non-zero

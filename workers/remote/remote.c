@@ -81,7 +81,9 @@ deliver(struct remote *r, const Sb__JobStart *js)
 	struct ipp_job j = { .name = js->title, .user = js->user,
 		.format = ipp_mime(js->to), .copies = js->copies,
 		.sides = js->sides, .media = js->media,
-		.scaling = js->print_scaling };
+		.scaling = js->print_scaling,
+		/* A document spoolbox laid out is turned already. */
+		.orientation = js->from == js->to ? (int)js->orientation : 0 };
 	char err[512] = "", landed[1400] = "", state[320] = "";
 	struct ipp_printer p = { .formats = "" };
 	struct ipp_conn *c;

@@ -14,7 +14,8 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
 	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev gnuplot-nox \
 	libavahi-client-dev avahi-daemon avahi-utils dbus-daemon \
-	cups-filters-core-drivers file libexif-dev
+	cups-filters-core-drivers file libexif-dev fonts-noto-core \
+	fonts-noto-color-emoji
 
 .PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos broker-leak package clean
 

@@ -320,6 +320,11 @@ text_to_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
 		if (!c->failed && c->cv->finish(c->t) != 0)
 			rv = fail_why(err, errlen, "the conversion failed");
 		*pages = c->cv->pages(c->t);
+		if (textpdf_missing(c->t) > 0)
+			log_warn("job %llu: %u characters have no glyph in any "
+			    "installed font: printed as boxes (a font for their "
+			    "script is missing)", (unsigned long long)js->job_id,
+			    textpdf_missing(c->t));
 		c->cv->free(c->t);
 	}
 	free(ibuf);

@@ -32,6 +32,7 @@ struct textpdf {
 	double y;             /* next baseline's top on this page */
 	double left;          /* the left margin: the text block centered */
 	unsigned pages;
+	unsigned missing;     /* characters no installed font has */
 	int page_used;        /* something is on the current page */
 	char *line;           /* the logical line being gathered, UTF-8 */
 	size_t len, cap;
@@ -131,6 +132,8 @@ flush_line(struct textpdf *t)
 
 	pango_layout_set_text(t->layout, t->line != NULL ? t->line : "",
 	    (int)t->len);
+	t->missing += (unsigned)pango_layout_get_unknown_glyphs_count(
+	    t->layout);
 	it = pango_layout_get_iter(t->layout);
 	do {
 		PangoLayoutLine *l = pango_layout_iter_get_line_readonly(it);
@@ -282,4 +285,10 @@ textpdf_free(struct textpdf *t)
 	cairo_surface_destroy(t->surface);
 	free(t->line);
 	free(t);
+}
+
+unsigned
+textpdf_missing(const struct textpdf *t)
+{
+	return t->missing;
 }

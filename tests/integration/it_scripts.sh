@@ -1,0 +1,61 @@
+#!/bin/bash
+# Text in twenty-odd scripts (and emoji) prints with a glyph for every
+# character: fonts-noto-core, fonts-noto-color-emoji and fonts-wqy-zenhei
+# (the package recommends them) cover them, and pango finds them through
+# fontconfig inside printproc's sandbox. The print processor counts the
+# characters no font has and logs them; a private-use character shows
+# that the count works. Read back with pdffonts and pdftotext.
+. "$(dirname "$0")/lib.sh"
+for t in pdffonts pdftotext fc-list; do
+	command -v "$t" >/dev/null || { log "SKIP: $t is not installed"; exit 77; }
+done
+for f in "Noto Sans Devanagari" "Noto Sans Thai" "Noto Color Emoji" "WenQuanYi Zen Hei"; do
+	fc-list | has "$f" || { log "SKIP: no $f (make deps installs it)"; exit 77; }
+done
+
+mkdir -p "$T/out"
+write_config "[queue.pdf]" "uri = file://$T/out" "datatype = pdf"
+start_spoolboxd
+cat >"$T/scripts.txt" <<'EOF'
+Latin: Grüße, café, naïve
+Greek: Καλημέρα κόσμε
+Cyrillic: Привет, мир
+Armenian: Բարեւ աշխարհ
+Georgian: გამარჯობა
+Hebrew: שלום עולם
+Arabic: مرحبا بالعالم
+Devanagari: नमस्ते दुनिया
+Bengali: ওহে বিশ্ব
+Gurmukhi: ਸਤ ਸ੍ਰੀ ਅਕਾਲ
+Gujarati: નમસ્તે દુનિયા
+Tamil: வணக்கம் உலகம்
+Telugu: హలో ప్రపంచం
+Kannada: ನಮಸ್ಕಾರ ಜಗತ್ತು
+Malayalam: നമസ്കാരം ലോകം
+Thai: สวัสดีชาวโลก
+Lao: ສະບາຍດີ
+Khmer: សួស្តីពិភពលោក
+Ethiopic: ሰላም ለዓለም
+Chinese: 你好，世界
+Japanese: こんにちは世界
+Korean: 안녕하세요 세계
+Emoji: 😀 🖨 👍
+EOF
+printf 'no font has this: \xf4\x8f\xbf\xbd\n' >"$T/pua.txt"
+chmod 644 "$T"/*.txt
+a=$(sb submit -q pdf "$T/scripts.txt")
+b=$(sb submit -q pdf "$T/pua.txt")
+wait_completed "$a" "$b"
+has "job $a: .*no glyph" "$T/spoolboxd.log" &&
+	fail "characters without a glyph: $(grep "job $a:.*no glyph" "$T/spoolboxd.log")"
+has "job $b: 1 characters have no glyph in any installed font" "$T/spoolboxd.log" ||
+	fail "a character no font has was not counted"
+f="$T/out/job-$a.pdf"
+for font in NotoSansDevanagari NotoSansThai NotoSansTamil NotoSansKhmer NotoSansEthiopic WenQuanYiZenHei; do
+	pdffonts "$f" | has "$font" || fail "no $font in the PDF: $(pdffonts "$f")"
+done
+pdftotext "$f" "$T/back.txt"
+for line in "Καλημέρα κόσμε" "Привет, мир" "नमस्ते दुनिया" "你好，世界" "안녕하세요 세계" "ሰላም ለዓለም"; do
+	has "$line" "$T/back.txt" || fail "'$line' did not come back: $(cat "$T/back.txt")"
+done
+log "PASS: 22 scripts and emoji printed with a glyph for each character; a missing one is counted"

@@ -10,7 +10,7 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	lprng ghostscript jq libcups2-dev libgnutls28-dev cups-daemon \
 	cups-ipp-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	fonts-wqy-zenhei poppler-utils qpdf libmagic-dev \
-	libpoppler-glib-dev libjpeg62-turbo-dev libgs-dev clang \
+	libpoppler-glib-dev libjpeg62-turbo-dev libpng-dev libgs-dev clang \
 	libsystemd-dev debhelper dpkg-dev lintian scdoc prometheus systemd \
 	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev gnuplot-nox \
 	libavahi-client-dev avahi-daemon avahi-utils dbus-daemon \

@@ -177,7 +177,8 @@ conversion_exists(int from, int to)
 		    to == SB__DATA_TYPE__POSTSCRIPT;
 	case SB__DATA_TYPE__PNG:
 	case SB__DATA_TYPE__JPEG:
-		return to == from || to == SB__DATA_TYPE__PDF;
+		return to == from || to == SB__DATA_TYPE__PDF ||
+		    to == SB__DATA_TYPE__POSTSCRIPT;
 	case SB__DATA_TYPE__PDF:
 		return to == from || to == SB__DATA_TYPE__POSTSCRIPT;
 	case SB__DATA_TYPE__POSTSCRIPT:

@@ -17,7 +17,8 @@ done
 mkdir -p "$T/out"
 IPORT=$(free_port)
 write_config "[listener]" "ipp = 127.0.0.1:$IPORT" \
-	"[queue.pdf]" "uri = file://$T/out" "datatype = pdf"
+	"[queue.pdf]" "uri = file://$T/out" "datatype = pdf" \
+	"[queue.ps]" "uri = file://$T/out" "datatype = postscript"
 start_spoolboxd
 wait_port "$IPORT"
 
@@ -31,6 +32,7 @@ rgb() {
 }
 # reddish "R G B": red high, green and blue low.
 reddish() { read -r r g b <<<"$1"; [ "$r" -gt 180 ] && [ "$g" -lt 90 ] && [ "$b" -lt 90 ]; }
+whiteish() { read -r r g b <<<"$1"; [ "$r" -gt 245 ] && [ "$g" -gt 245 ] && [ "$b" -gt 245 ]; }
 bluish() { read -r r g b <<<"$1"; [ "$b" -gt 180 ] && [ "$r" -lt 90 ] && [ "$g" -lt 90 ]; }
 printed() { ls "$T/out"/job-"$1".* | head -n 1; }
 
@@ -80,4 +82,31 @@ l=$(ipp_job "$T/t.txt" text/plain "ATTR keyword media na_letter_8.5x11in" \
 wait_completed "$l"
 pdfinfo "$(printed "$l")" | has "Page size: *792 x 612" ||
 	fail "media and orientation-requested not honoured: $(pdfinfo "$(printed "$l")" | grep 'Page size')"
-log "PASS: CMYK JPEG red, EXIF orientation honoured, print-scaling, media and orientation-requested per job"
+
+# PNG of every kind: 16-bit, palette, 1-bit, and one of 6000 x 4000
+# (96 MiB decoded: scaled as it is read, a row at a time). Each prints
+# red to PDF, and, through PDF, to PostScript.
+for dev in png48 png256 png16m; do
+	gs -q -dBATCH -dNOPAUSE -sDEVICE=$dev -r72 -g300x200 -sOutputFile="$T/$dev.png" "$T/small.ps"
+done
+gs -q -dBATCH -dNOPAUSE -sDEVICE=png16m -r72 -g6000x4000 -sOutputFile="$T/large.png" "$T/small.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=pngmono -r72 -g300x200 -sOutputFile="$T/mono.png" -c showpage
+chmod 644 "$T"/*.png
+ids=()
+for f in png48 png256 large; do ids+=("$(sb submit -q pdf "$T/$f.png")"); done
+m=$(sb submit -q pdf "$T/mono.png")
+wait_completed "${ids[@]}" "$m"
+for k in 0 1 2; do
+	reddish "$(rgb "$(printed "${ids[$k]}")" 50 50)" ||
+		fail "PNG job ${ids[$k]} printed as $(rgb "$(printed "${ids[$k]}")" 50 50), not red"
+done
+whiteish "$(rgb "$(printed "$m")" 50 50)" || fail "the 1-bit PNG: $(rgb "$(printed "$m")" 50 50)"
+ps=$(sb submit -q ps "$T/png256.png")
+pj=$(sb submit -q ps "$T/cmyk.jpg")
+wait_completed "$ps" "$pj"
+for j in "$ps" "$pj"; do
+	head -c 4 "$(printed "$j")" | has '%!PS' || fail "image job $j did not become PostScript"
+	ps2pdf "$(printed "$j")" "$T/back-$j.pdf"
+	reddish "$(rgb "$T/back-$j.pdf" 50 50)" || fail "image job $j to PostScript: $(rgb "$T/back-$j.pdf" 50 50)"
+done
+log "PASS: CMYK JPEG red, EXIF orientation honoured, print-scaling, media and orientation-requested per job; 16-bit, palette, 1-bit and 6000x4000 PNGs; images to PostScript"

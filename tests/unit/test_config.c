@@ -59,8 +59,11 @@ START_TEST(test_mimes_and_uuids)
 		has_text |= strcmp(m[i], "text/plain") == 0;
 		has_png |= strcmp(m[i], "image/png") == 0;
 	}
-	/* Text becomes PostScript; PNG only PDF, which a PS queue lacks. */
-	ck_assert(has_text && !has_png);
+	/* Text becomes PostScript; a PNG too, through PDF. */
+	ck_assert(has_text && has_png);
+	ck_assert(conversion_exists(SB__DATA_TYPE__JPEG,
+	    SB__DATA_TYPE__POSTSCRIPT));
+	ck_assert(!conversion_exists(SB__DATA_TYPE__PCL, SB__DATA_TYPE__PDF));
 	ck_assert_uint_eq(datatype_mimes_taken(SB__DATA_TYPE__RAW, m),
 	    DATATYPE_NMIMES);
 	ck_assert_int_eq(datatype_from_mime("Application/PDF"),

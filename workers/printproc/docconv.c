@@ -24,6 +24,7 @@
 #include <jpeglib.h>
 #include <math.h>
 #include <libexif/exif-data.h>
+#include <png.h>
 #include <poppler.h>
 #include <poll.h>
 #include <pthread.h>
@@ -509,45 +510,155 @@ struct pread_src {
 	uint64_t off;
 };
 
-static cairo_status_t
-png_read_cb(void *closure, unsigned char *data, unsigned int length)
+/* ---- PNG: read a row at a time (libpng), scaled down as it comes ---- */
+
+static char png_why[128]; /* libpng's last error */
+
+static void
+png_fail(png_structp png, png_const_charp msg)
 {
-	struct pread_src *s = closure;
+	snprintf(png_why, sizeof(png_why), "%s", msg);
+	png_longjmp(png, 1);
+}
+
+static void
+png_note(png_structp png, png_const_charp msg)
+{
+	(void)png; /* a warning: the image is read anyway */
+	(void)msg;
+}
+
+static void
+png_pread(png_structp png, png_bytep data, size_t length)
+{
+	struct pread_src *s = png_get_io_ptr(png);
 
 	while (length > 0) {
 		ssize_t n = pread(s->fd, data, length, (off_t)s->off);
 		if (n <= 0)
-			return CAIRO_STATUS_READ_ERROR;
+			png_error(png, "the image's data ends early");
 		s->off += (uint64_t)n;
 		data += n;
-		length -= (unsigned)n;
+		length -= (size_t)n;
 	}
-	return CAIRO_STATUS_SUCCESS;
+}
+
+/* Every PNG as 8-bit RGBA: 16-bit stripped, palette and grey expanded,
+ * transparency to alpha. */
+static void
+png_to_rgba(png_structp png, png_infop info)
+{
+	int type = png_get_color_type(png, info);
+
+	png_set_strip_16(png);
+	png_set_packing(png);
+	if (type == PNG_COLOR_TYPE_PALETTE)
+		png_set_palette_to_rgb(png);
+	if (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA)
+		png_set_gray_to_rgb(png);
+	if (png_get_valid(png, info, PNG_INFO_tRNS))
+		png_set_tRNS_to_alpha(png);
+	png_set_expand_gray_1_2_4_to_8(png);
+	png_set_filler(png, 0xff, PNG_FILLER_AFTER);
+	png_read_update_info(png, info);
+}
+
+/* Blocks of f x rows RGBA pixels (fewer at the right edge of a w-pixel
+ * row) summed in acc, 4 per output pixel, into one row of cairo's ARGB32
+ * (premultiplied). */
+static void
+png_emit_row(const uint32_t *acc, unsigned tw, unsigned w, unsigned f,
+    unsigned rows, uint32_t *out)
+{
+	for (unsigned x = 0; x < tw; x++) {
+		const uint32_t *p = acc + 4 * x;
+		unsigned n = rows * (x + 1 < tw ? f : w - x * f);
+		unsigned a = p[3] / n;
+		out[x] = a << 24 | (p[0] / n * a / 255) << 16 |
+		    (p[1] / n * a / 255) << 8 | (p[2] / n * a / 255);
+	}
+}
+
+/* Decode, each f x f block of pixels averaged into one (f: the least
+ * that keeps the image within PNG_MAX_BYTES). One decoded row and one
+ * row of sums are all that is held beside the result. */
+static int
+png_decode(png_structp png, png_infop info, struct image *im,
+    unsigned char **row, uint32_t **acc)
+{
+	unsigned w = png_get_image_width(png, info);
+	unsigned h = png_get_image_height(png, info), f = 1;
+	unsigned tw, th, y;
+	unsigned char *px;
+	int stride;
+
+	while ((uint64_t)((w + f - 1) / f) * ((h + f - 1) / f) * 4 >
+	    PNG_MAX_BYTES)
+		f++;
+	tw = (w + f - 1) / f;
+	th = (h + f - 1) / f;
+	if (png_get_interlace_type(png, info) != PNG_INTERLACE_NONE && f > 1)
+		png_error(png, "an interlaced PNG this large cannot be read "
+			       "a row at a time");
+	png_set_interlace_handling(png);
+	png_to_rgba(png, info);
+	im->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)tw,
+	    (int)th);
+	*row = malloc((size_t)w * 4);
+	*acc = calloc((size_t)tw * 4, sizeof(**acc));
+	if (cairo_surface_status(im->surface) != CAIRO_STATUS_SUCCESS ||
+	    *row == NULL || *acc == NULL)
+		png_error(png, "out of memory");
+	px = cairo_image_surface_get_data(im->surface);
+	stride = cairo_image_surface_get_stride(im->surface);
+	for (y = 0; y < h; y++) {
+		png_read_row(png, *row, NULL);
+		for (unsigned x = 0; x < w; x++)
+			for (int c = 0; c < 4; c++)
+				(*acc)[4 * (x / f) + (unsigned)c] +=
+				    (*row)[4 * x + (unsigned)c];
+		if ((y + 1) % f == 0 || y + 1 == h) {
+			png_emit_row(*acc, tw, w, f, y % f + 1,
+			    (uint32_t *)(px + (size_t)stride * (y / f)));
+			memset(*acc, 0, (size_t)tw * 4 * sizeof(**acc));
+		}
+	}
+	cairo_surface_mark_dirty(im->surface);
+	return 0;
 }
 
 static int
 load_png(int fd, struct image *im, char *err, size_t errlen)
 {
-	unsigned char h[24];
 	struct pread_src src = { .fd = fd };
-	uint64_t w, ht;
+	unsigned char sig[8];
+	unsigned char *volatile row = NULL;
+	uint32_t *volatile acc = NULL;
+	png_structp png;
+	png_infop info = NULL;
+	volatile int rv = 0;
 
-	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(h + 12, "IHDR", 4))
+	if (pread(fd, sig, sizeof(sig), 0) != (ssize_t)sizeof(sig) ||
+	    png_sig_cmp(sig, 0, sizeof(sig)) != 0)
 		return fail_why(err, errlen, "%s", "not a PNG image");
-	w = (uint64_t)h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19];
-	ht = (uint64_t)h[20] << 24 | h[21] << 16 | h[22] << 8 | h[23];
-	if (w * ht * 4 > PNG_MAX_BYTES)
-		return fail_why(err, errlen, "the PNG image is too large to "
-		    "convert (%llux%llu pixels; at most %u MiB decoded)",
-		    (unsigned long long)w, (unsigned long long)ht,
-		    PNG_MAX_BYTES >> 20);
-	im->surface = cairo_image_surface_create_from_png_stream(png_read_cb,
-	    &src);
-	if (cairo_surface_status(im->surface) != CAIRO_STATUS_SUCCESS)
-		return fail_why(err, errlen, "unreadable PNG: %s",
-		    cairo_status_to_string(cairo_surface_status(im->surface)));
-	return 0;
+	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (png == NULL || (info = png_create_info_struct(png)) == NULL) {
+		png_destroy_read_struct(&png, NULL, NULL);
+		return fail_why(err, errlen, "%s", "out of memory");
+	}
+	png_set_error_fn(png, NULL, png_fail, png_note);
+	if (setjmp(png_jmpbuf(png)) == 0) {
+		png_set_read_fn(png, &src, png_pread);
+		png_read_info(png, info);
+		png_decode(png, info, im, (unsigned char **)&row,
+		    (uint32_t **)&acc);
+	} else {
+		rv = fail_why(err, errlen, "unreadable PNG: %s", png_why);
+	}
+	png_destroy_read_struct(&png, &info, NULL);
+	free(row);
+	free(acc);
+	return rv;
 }
 
 struct jpeg_err {

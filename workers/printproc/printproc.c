@@ -432,19 +432,29 @@ scratch_file(char *err, size_t errlen)
 	return fd;
 }
 
-/* The job's pages chosen and laid out as it asks (page-ranges,
- * number-up): its document as PDF (itself, or converted into a scratch
- * file), imposed as PDF, which goes out, or into a second scratch file
- * that poppler turns into PostScript. */
+/* Does the job ask for pages chosen or laid out (page-ranges, number-up,
+ * overrides)? */
+static int
+imposed(const Sb__JobStart *js)
+{
+	return js->page_ranges[0] != '\0' || js->number_up > 1 ||
+	    js->overrides[0] != '\0';
+}
+
+/* Through PDF: the job's document as PDF (itself, or converted into a
+ * scratch file); its pages chosen and laid out as it asks (page-ranges,
+ * number-up, overrides), into the output or a second scratch file; then,
+ * for a PostScript queue, poppler's PostScript of the last PDF. Images
+ * reach PostScript this way too. */
 static void
-convert_imposed(struct printproc *pp, const Sb__JobStart *js)
+convert_via_pdf(struct printproc *pp, const Sb__JobStart *js)
 {
 	struct page_override ov[OVERRIDES_MAX];
 	const struct docconv_imposition im = { js->page_ranges, js->number_up,
 		js->paper, js->title, ov,
 		overrides_parse(js->overrides, ov, OVERRIDES_MAX) };
 	struct scratch in = { .fd = -1 }, out = { .fd = -1 };
-	int src = pp->w->job_fd, rv = 0;
+	int src = pp->w->job_fd, rv = 0, ours;
 	struct conv c;
 	unsigned pages = 0;
 	char err[256] = "";
@@ -458,21 +468,25 @@ convert_imposed(struct printproc *pp, const Sb__JobStart *js)
 			rv = make_pdf(pp, &c, scratch_emit_cb, &in, &pages, err,
 			    sizeof(err));
 	}
-	if (rv == 0 && !c.failed && js->to == SB__DATA_TYPE__PDF) {
-		rv = docconv_impose(src, js->pdf_ignore_permissions ||
-		    src != pp->w->job_fd, &im, pdf_emit_cb, &c, &pages, err,
+	/* The job's own PDF may forbid printing; what printproc made may
+	 * not. */
+	ours = src != pp->w->job_fd || js->pdf_ignore_permissions;
+	if (rv == 0 && !c.failed && imposed(js) &&
+	    js->to == SB__DATA_TYPE__PDF) {
+		rv = docconv_impose(src, ours, &im, pdf_emit_cb, &c, &pages, err,
 		    sizeof(err));
-	} else if (rv == 0 && !c.failed) {
+	} else if (rv == 0 && !c.failed && imposed(js)) {
 		if ((out.fd = scratch_file(err, sizeof(err))) < 0)
 			rv = -1;
 		else
-			rv = docconv_impose(src, js->pdf_ignore_permissions ||
-			    src != pp->w->job_fd, &im, scratch_emit_cb, &out,
+			rv = docconv_impose(src, ours, &im, scratch_emit_cb, &out,
 			    &pages, err, sizeof(err));
-		if (rv == 0 && !c.failed)
-			rv = docconv_pdf_to_ps(out.fd, 1, pdf_emit_cb, &c, &pages,
-			    err, sizeof(err));
+		src = out.fd;
+		ours = 1;
 	}
+	if (rv == 0 && !c.failed && js->to == SB__DATA_TYPE__POSTSCRIPT)
+		rv = docconv_pdf_to_ps(src, ours, pdf_emit_cb, &c, &pages, err,
+		    sizeof(err));
 	if (in.fd >= 0)
 		close(in.fd);
 	if (out.fd >= 0)
@@ -535,12 +549,13 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 	if (worker_job_begin(pp->w, js) != 0)
 		return;
 	cpu_limit(js->cpu_limit_ms);
-	if ((js->page_ranges[0] != '\0' || js->number_up > 1 ||
-		js->overrides[0] != '\0') &&
-	    (js->to == SB__DATA_TYPE__PDF ||
-		js->to == SB__DATA_TYPE__POSTSCRIPT) &&
+	if (((imposed(js) && (js->to == SB__DATA_TYPE__PDF ||
+				 js->to == SB__DATA_TYPE__POSTSCRIPT)) ||
+		(js->to == SB__DATA_TYPE__POSTSCRIPT &&
+		    (js->from == SB__DATA_TYPE__PNG ||
+			js->from == SB__DATA_TYPE__JPEG))) &&
 	    (js->from == js->to || conversion_exists(js->from, js->to))) {
-		convert_imposed(pp, js);
+		convert_via_pdf(pp, js);
 		return;
 	}
 	if (js->from == js->to && (js->from == SB__DATA_TYPE__PDF ||

@@ -40,14 +40,14 @@ chmod 644 "$T/c80.txt"
 c4=$(sb submit -q pdf -t text "$T/c80.txt")
 cl=$(sb submit -q letter -t text "$T/c80.txt")
 wait_completed "$c4" "$cl"
-# To PostScript (Courier, ISO Latin-1): UTF-8 decoded, so "café" is not
-# "cafÃ©", and what Latin-1 lacks (the dash) is a "?"; 80 columns there
-# too.
+# To PostScript: UTF-8 decoded, so "café" is not "cafÃ©", and what
+# Latin-1 lacks (the dash, and the scripts) is kept: such text goes
+# through pango's PDF; 80 columns there too (Latin text: Courier).
 cp=$(sb submit -q ps -t text "$T/uni.txt")
 c8=$(sb submit -q ps -t text "$T/c80.txt")
 wait_completed "$cp" "$c8"
 gs -q -dBATCH -dNOPAUSE -dSAFER -sDEVICE=txtwrite -sOutputFile="$T/ps.txt" "$T/ps/job-$cp.ps"
-has -F "Hello, world ? naïve café" "$T/ps.txt" && ! has "Ã" "$T/ps.txt" ||
+has -F "Hello, world — naïve café" "$T/ps.txt" && ! has "Ã" "$T/ps.txt" ||
 	fail "text to PostScript: $(head -n 2 "$T/ps.txt")"
 n=$(gs -q -dBATCH -dNOPAUSE -dSAFER -sDEVICE=txtwrite -sOutputFile=- "$T/ps/job-$c8.ps" | tr -d '\r' | grep -c '^ *[0-9]\{4\} x\{75\}$')
 [ "$n" = 70 ] || fail "text to PostScript: $n of 70 lines of 80 columns came back whole"

@@ -14,7 +14,9 @@ for f in "Noto Sans Devanagari" "Noto Sans Thai" "Noto Color Emoji" "WenQuanYi Z
 done
 
 mkdir -p "$T/out"
-write_config "[queue.pdf]" "uri = file://$T/out" "datatype = pdf"
+mkdir -p "$T/ps"
+write_config "[queue.pdf]" "uri = file://$T/out" "datatype = pdf" \
+	"[queue.ps]" "uri = file://$T/ps" "datatype = postscript"
 start_spoolboxd
 cat >"$T/scripts.txt" <<'EOF'
 Latin: Grüße, café, naïve
@@ -58,4 +60,20 @@ pdftotext "$f" "$T/back.txt"
 for line in "Καλημέρα κόσμε" "Привет, мир" "नमस्ते दुनिया" "你好，世界" "안녕하세요 세계" "ሰላም ለዓለም"; do
 	has "$line" "$T/back.txt" || fail "'$line' did not come back: $(cat "$T/back.txt")"
 done
-log "PASS: 22 scripts and emoji printed with a glyph for each character; a missing one is counted"
+
+# To PostScript: the same text through pango's PDF (every glyph kept);
+# Latin text by the Courier page description (textps).
+p=$(sb submit -q ps "$T/scripts.txt")
+printf 'Grüße, café: Latin-1 only\n' >"$T/latin.txt"
+chmod 644 "$T/latin.txt"
+l=$(sb submit -q ps "$T/latin.txt")
+wait_completed "$p" "$l"
+# (Its fonts are poppler's Type 42 and CID fonts, whose text Ghostscript
+# does not extract: they are looked for by name, and it is rendered.)
+for font in NotoSansDevanagari NotoSansThai NotoSansKhmer NotoSansEthiopic WenQuanYiZenHei; do
+	has "$font" "$T/ps/job-$p.ps" || fail "no $font in the PostScript"
+done
+gs -q -dBATCH -dNOPAUSE -dSAFER -sDEVICE=nullpage "$T/ps/job-$p.ps" >"$T/gs.out" 2>&1 && [ ! -s "$T/gs.out" ] ||
+	fail "Ghostscript does not render the PostScript: $(cat "$T/gs.out")"
+has "%%Creator: spoolbox-printproc" "$T/ps/job-$l.ps" || fail "Latin text did not go by textps: $(head -5 "$T/ps/job-$l.ps")"
+log "PASS: 22 scripts and emoji printed with a glyph for each character, to PDF and to PostScript; a missing one is counted"

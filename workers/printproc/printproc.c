@@ -35,6 +35,10 @@
 #include "util.h"
 
 #define OUT_WINDOW 4
+/* Text with scripts beyond Latin-1 goes to PostScript through a PDF in
+ * printproc's scratch space (64 MiB) if it is at most this long: its
+ * PDF takes about half its size (DejaVu and Noto subsets, compressed). */
+#define TEXT_VIA_PDF_MAX (16u * 1024 * 1024)
 
 /* A streaming converter: text to PostScript or to PDF. */
 struct converter {
@@ -494,6 +498,56 @@ convert_via_pdf(struct printproc *pp, const Sb__JobStart *js)
 	doc_end(pp, &c, rv, err, pages);
 }
 
+/* Does the text have a character beyond Latin-1 (a valid UTF-8
+ * sequence led by 0xc4..0xf4)? Read from the descriptor, a chunk at a
+ * time; an unreadable one says no (textps reports it). */
+static int
+beyond_latin1(int fd, uint64_t size, uint8_t *buf)
+{
+	uint64_t off = 0;
+	uint8_t prev = 0;
+	ssize_t n;
+
+	while (off < size &&
+	    (n = pread(fd, buf, SB_CHUNK_SIZE, (off_t)off)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (prev >= 0xc4 && prev <= 0xf4 && (buf[i] & 0xc0) == 0x80)
+				return 1;
+			prev = buf[i];
+		}
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Text to PostScript: Latin text by textps (a Courier page description,
+ * fast and small); text with other scripts through pango's PDF and
+ * poppler (convert_via_pdf), so every glyph is kept, when it is small
+ * enough for that PDF to fit printproc's scratch space; a larger one by
+ * textps, its other characters as '?', which the log says. */
+static void
+text_to_ps(struct printproc *pp, const Sb__JobStart *js)
+{
+	uint8_t *buf = malloc(SB_CHUNK_SIZE);
+	int other;
+
+	if (buf == NULL)
+		fatal("out of memory");
+	other = beyond_latin1(pp->w->job_fd, js->size, buf);
+	free(buf);
+	if (other && js->size <= TEXT_VIA_PDF_MAX) {
+		convert_via_pdf(pp, js);
+		return;
+	}
+	if (other)
+		log_warn("job %llu: %llu bytes of text are too many to lay "
+		    "out every script for PostScript (at most %u MiB): "
+		    "characters beyond Latin-1 print as '?'",
+		    (unsigned long long)js->job_id,
+		    (unsigned long long)js->size, TEXT_VIA_PDF_MAX >> 20);
+	convert_text_ps(pp, js);
+}
+
 /* PDF and PostScript going as they are: only their pages are counted. A
  * document that cannot be counted still prints (0 pages: unknown); a PDF
  * that must not be printed (a password, its permissions) fails here. */
@@ -563,12 +617,13 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 		count_pages(pp, js);
 		return;
 	}
+	if (js->from == SB__DATA_TYPE__TEXT &&
+	    js->to == SB__DATA_TYPE__POSTSCRIPT) {
+		text_to_ps(pp, js);
+		return;
+	}
 	if (js->from != js->to && conversion_exists(js->from, js->to)) {
-		if (js->from == SB__DATA_TYPE__TEXT &&
-		    js->to == SB__DATA_TYPE__POSTSCRIPT)
-			convert_text_ps(pp, js);
-		else
-			convert_doc(pp, js);
+		convert_doc(pp, js);
 		return;
 	}
 	snprintf(why, sizeof(why), "no conversion from %s to %s",

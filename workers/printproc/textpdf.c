@@ -39,6 +39,15 @@ struct textpdf {
 	unsigned col;         /* its column, for tabs */
 	uint8_t carry[4];     /* a UTF-8 sequence cut at a piece's end */
 	size_t ncarry;
+	/* Lines of printable ASCII that fit go straight to cairo: the
+	 * monospace font's glyphs, one advance apart (no shaping, bidi or
+	 * fallback to do); every other line is pango's. */
+	cairo_scaled_font_t *mono;   /* pango's font for the text */
+	unsigned long ascii[95];     /* its glyph for ' '..'~' */
+	double advance;              /* its advance, in points */
+	unsigned fit;                /* characters a line holds */
+	cairo_glyph_t *glyphs;       /* this page's, shown in one call */
+	size_t nglyphs, capglyphs;
 };
 
 static cairo_status_t
@@ -54,18 +63,151 @@ write_cb(void *closure, const unsigned char *data, unsigned int length)
 }
 
 /* The size of font whose characters advance 1/CPI inch: its advance at
- * 10 points, scaled. */
+ * 10 points (the glyph advance cairo will use, as pango lays out with
+ * it), scaled. */
 static double
 fixed_pitch(PangoLayout *layout, PangoFontDescription *font)
 {
-	int w = 0;
+	PangoContext *ctx = pango_layout_get_context(layout);
+	PangoFont *f;
+	cairo_text_extents_t ex = { 0 };
 
 	pango_font_description_set_size(font, 10 * PANGO_SCALE);
-	pango_layout_set_font_description(layout, font);
-	pango_layout_set_text(layout, "MMMMMMMMMM", -1);
-	pango_layout_get_size(layout, &w, NULL);
-	return w > 0 ? 10.0 * (72.0 / CPI) / ((double)w / PANGO_SCALE / 10)
-		     : 12.0;
+	f = pango_font_map_load_font(pango_context_get_font_map(ctx), ctx,
+	    font);
+	if (f != NULL) {
+		cairo_scaled_font_text_extents(pango_cairo_font_get_scaled_font(
+		    PANGO_CAIRO_FONT(f)), "M", &ex);
+		g_object_unref(f);
+	}
+	return ex.x_advance > 0 ? 10.0 * (72.0 / CPI) / ex.x_advance : 12.0;
+}
+
+/* The glyphs of printable ASCII in the layout's font, and how many fit
+ * in tw points; none (every line pango's) if the font does not have
+ * them all or is not the same width for each. */
+static void
+ascii_init(struct textpdf *t, double tw)
+{
+	PangoContext *ctx = pango_layout_get_context(t->layout);
+	PangoFont *f = pango_font_map_load_font(pango_context_get_font_map(ctx),
+	    ctx, pango_layout_get_font_description(t->layout));
+	cairo_scaled_font_t *sf = f != NULL
+	    ? pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(f))
+	    : NULL;
+	cairo_text_extents_t ex;
+
+	for (int c = 0x20; sf != NULL && c < 0x7f; c++) {
+		cairo_glyph_t *g = NULL;
+		int n = 0;
+		char s[2] = { (char)c, 0 };
+		if (cairo_scaled_font_text_to_glyphs(sf, 0, 0, s, 1, &g, &n, NULL,
+			NULL, NULL) != CAIRO_STATUS_SUCCESS || n != 1 ||
+		    g[0].index == 0) {
+			cairo_glyph_free(g);
+			sf = NULL;
+			break;
+		}
+		t->ascii[c - 0x20] = g[0].index;
+		cairo_scaled_font_glyph_extents(sf, g, 1, &ex);
+		cairo_glyph_free(g);
+		if (c == 0x20)
+			t->advance = ex.x_advance;
+		else if (ex.x_advance != t->advance)
+			sf = NULL;
+	}
+	if (sf != NULL && t->advance > 0) {
+		t->mono = cairo_scaled_font_reference(sf);
+		t->fit = (unsigned)((tw + 0.5) / t->advance); /* pango's width */
+	}
+	if (f != NULL)
+		g_object_unref(f);
+}
+
+static void new_page(struct textpdf *t);
+
+/* The page's ASCII glyphs so far, to cairo in one call (each call costs
+ * cairo more than its glyphs do). */
+static void
+ascii_flush(struct textpdf *t)
+{
+	if (t->nglyphs == 0)
+		return;
+	cairo_set_scaled_font(t->cr, t->mono);
+	cairo_show_glyphs(t->cr, t->glyphs, (int)t->nglyphs);
+	t->nglyphs = 0;
+}
+
+/* n characters of s at the baseline y, gathered for ascii_flush. */
+static void
+ascii_show(struct textpdf *t, const char *s, size_t n, double y)
+{
+	if (t->nglyphs + n > t->capglyphs) {
+		size_t cap = t->capglyphs ? 2 * t->capglyphs : 8192;
+		cairo_glyph_t *g;
+		while (cap < t->nglyphs + n)
+			cap *= 2;
+		if ((g = realloc(t->glyphs, cap * sizeof(*g))) == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->glyphs = g;
+		t->capglyphs = cap;
+	}
+	for (size_t i = 0; i < n; i++)
+		t->glyphs[t->nglyphs++] = (cairo_glyph_t){
+			t->ascii[(unsigned char)s[i] - 0x20],
+			t->left + (double)i * t->advance, y };
+}
+
+/* Where the part of s (n characters) that starts a wrapped line ends:
+ * after the last run of spaces that leaves a word whole, as pango's
+ * word-char wrapping does, else at fit. *next: where the following
+ * wrapped line starts (its leading spaces are the end of this one). */
+static size_t
+ascii_break(const char *s, size_t n, size_t fit, size_t *next)
+{
+	size_t end = fit;
+
+	if (n <= fit) {
+		*next = n;
+		return n;
+	}
+	for (size_t i = fit; i > 0; i--)
+		if (s[i] == ' ' && s[i - 1] != ' ') {
+			end = i;
+			break;
+		}
+	*next = end;
+	while (*next < n && s[*next] == ' ')
+		(*next)++;
+	return end;
+}
+
+/* The gathered line, if it is all printable ASCII, straight to cairo,
+ * wrapped at t->fit characters: 1, or 0 for pango to lay out. */
+static int
+ascii_line(struct textpdf *t)
+{
+	size_t n = t->len, at = 0;
+
+	if (t->mono == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t->line[i] < 0x20 ||
+		    (unsigned char)t->line[i] > 0x7e)
+			return 0;
+	do {
+		size_t next, end = ascii_break(t->line + at, n - at, t->fit,
+		    &next);
+		if (t->y + STEP > t->height - MARGIN)
+			new_page(t);
+		ascii_show(t, t->line + at, end, t->y + STEP * 0.8);
+		t->y += STEP;
+		t->page_used = 1;
+		at += next;
+	} while (at < n);
+	return 1;
 }
 
 struct textpdf *
@@ -96,6 +238,14 @@ textpdf_new(const char *paper, int landscape, const char *title,
 	 * made 10pt text 13.3 units: 67 columns on A4). */
 	pango_cairo_context_set_resolution(
 	    pango_layout_get_context(t->layout), 72.0);
+	/* Unhinted metrics: a vector page has no pixel grid to round to,
+	 * and each character then advances exactly 1/CPI inch. */
+	cairo_font_options_t *fo = cairo_font_options_create();
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+	pango_cairo_context_set_font_options(pango_layout_get_context(
+	    t->layout), fo);
+	cairo_font_options_destroy(fo);
 	pango_layout_context_changed(t->layout);
 	font = pango_font_description_from_string("DejaVu Sans Mono");
 	pango_font_description_set_size(font, (int)(fixed_pitch(t->layout,
@@ -112,12 +262,14 @@ textpdf_new(const char *paper, int landscape, const char *title,
 	t->left = (w - tw) / 2;
 	pango_layout_set_width(t->layout, (int)((tw + 0.5) * PANGO_SCALE));
 	pango_layout_set_wrap(t->layout, PANGO_WRAP_WORD_CHAR);
+	ascii_init(t, tw);
 	return t;
 }
 
 static void
 new_page(struct textpdf *t)
 {
+	ascii_flush(t);
 	cairo_show_page(t->cr);
 	t->pages++;
 	t->page_used = 0;
@@ -130,6 +282,11 @@ flush_line(struct textpdf *t)
 {
 	PangoLayoutIter *it;
 
+	if (ascii_line(t)) {
+		t->len = 0;
+		t->col = 0;
+		return;
+	}
 	pango_layout_set_text(t->layout, t->line != NULL ? t->line : "",
 	    (int)t->len);
 	t->missing += (unsigned)pango_layout_get_unknown_glyphs_count(
@@ -259,6 +416,7 @@ textpdf_finish(struct textpdf *t)
 	if (t->len > 0)
 		flush_line(t);
 	if (t->page_used || t->pages == 0) {
+		ascii_flush(t);
 		cairo_show_page(t->cr);
 		t->pages++;
 	}
@@ -283,6 +441,9 @@ textpdf_free(struct textpdf *t)
 	g_object_unref(t->layout);
 	cairo_destroy(t->cr);
 	cairo_surface_destroy(t->surface);
+	if (t->mono != NULL)
+		cairo_scaled_font_destroy(t->mono);
+	free(t->glyphs);
 	free(t->line);
 	free(t);
 }

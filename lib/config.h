@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "sandbox.h"
+#include "util.h"
 
 #define SB_KINDS 6 /* index 1..5 = sb.WorkerKind */
 
@@ -228,18 +229,6 @@ void queue_uuid(const char *server, const char *queue, char *buf,
 void config_queue_uuids(struct sb_config *c);
 /* A queue name: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int config_queue_name_ok(const char *s);
-/* A paper's size in points, turned when landscape; -1: not a paper
- * spoolbox knows (a4, letter, legal, a5, a3 or their PWG names, as
- * iso_a4_210x297mm; NULL or "": a4). */
-int paper_points(const char *paper, int landscape, double *w, double *h);
-/* The same paper's size in hundredths of mm (IPP's media-size): 0, or
- * -1 for one spoolbox does not know. */
-int media_size(const char *name, int *x, int *y);
-/* Its PWG name (iso_a4_210x297mm), or NULL. */
-const char *media_pwg(const char *paper);
-/* Its short name (a4), the config's paper; "a4" for one not known. */
-const char *media_short(const char *name);
-/* Is word one of the comma-separated list's? */
-int list_has(const char *list, const char *word);
+
 
 #endif

@@ -2,7 +2,6 @@
  * util: see util.h. Reports nothing; callers log.
  */
 #include "util.h"
-#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -459,4 +459,86 @@ overrides_parse(const char *s, struct page_override *o, size_t max)
 			return -1;
 	}
 	return (int)n;
+}
+
+/* The papers spoolbox lays out on and offers: PWG 5101.1's name, the
+ * short one the config's paper takes, the size in hundredths of mm. */
+static const struct {
+	const char *pwg, *paper;
+	int x, y;
+} medias[] = {
+	{ "iso_a4_210x297mm", "a4", 21000, 29700 },
+	{ "na_letter_8.5x11in", "letter", 21590, 27940 },
+	{ "na_legal_8.5x14in", "legal", 21590, 35560 },
+	{ "iso_a5_148x210mm", "a5", 14800, 21000 },
+	{ "iso_a3_297x420mm", "a3", 29700, 42000 },
+};
+
+/* name's entry (by either name), or -1. */
+static int
+media_index(const char *name)
+{
+	for (size_t i = 0; i < sizeof(medias) / sizeof(medias[0]); i++)
+		if (strcasecmp(name, medias[i].pwg) == 0 ||
+		    strcasecmp(name, medias[i].paper) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+media_size(const char *name, int *x, int *y)
+{
+	int i = media_index(name);
+
+	if (i < 0)
+		return -1;
+	*x = medias[i].x;
+	*y = medias[i].y;
+	return 0;
+}
+
+const char *
+media_pwg(const char *paper)
+{
+	int i = media_index(paper);
+
+	return i < 0 ? NULL : medias[i].pwg;
+}
+
+const char *
+media_short(const char *name)
+{
+	int i = media_index(name);
+
+	return i < 0 ? "a4" : medias[i].paper;
+}
+
+int
+paper_points(const char *paper, int landscape, double *w, double *h)
+{
+	int x, y;
+	double t;
+
+	if (media_size(paper == NULL || paper[0] == '\0' ? "a4" : paper, &x,
+		&y) != 0)
+		return -1;
+	/* Points to a hundredth, as PostScript's and PDF's page sizes say
+	 * them (A4: 595.28 x 841.89). */
+	*w = (double)(long)(x * 7200.0 / 2540 + 0.5) / 100;
+	*h = (double)(long)(y * 7200.0 / 2540 + 0.5) / 100;
+	if (landscape)
+		t = *w, *w = *h, *h = t;
+	return 0;
+}
+
+int
+list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; *p != '\0';
+	     p += strcspn(p, ","), p += *p == ',')
+		if (strncmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
 }

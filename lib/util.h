@@ -72,4 +72,18 @@ int system_instance(void);
 int fail_why(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A paper's size in points, turned when landscape; -1: not a paper
+ * spoolbox knows (a4, letter, legal, a5, a3 or their PWG names, as
+ * iso_a4_210x297mm; NULL or "": a4). */
+int paper_points(const char *paper, int landscape, double *w, double *h);
+/* The same paper's size in hundredths of mm (IPP's media-size): 0, or
+ * -1 for one spoolbox does not know. */
+int media_size(const char *name, int *x, int *y);
+/* Its PWG name (iso_a4_210x297mm), or NULL. */
+const char *media_pwg(const char *paper);
+/* Its short name (a4), the config's paper; "a4" for one not known. */
+const char *media_short(const char *name);
+/* Is word one of the comma-separated list's? */
+int list_has(const char *list, const char *word);
+
 #endif

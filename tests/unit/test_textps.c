@@ -117,7 +117,7 @@ START_TEST(test_geometry)
 	/* Landscape: across A4, fewer lines of more columns. */
 	ck_assert_uint_eq(textps_lines_per_page(la), 43);
 	ck_assert_uint_eq(textps_columns(la), 111);
-	ck_assert_ptr_null(textps_new("a3", 0, "", sink_cb, &s));
+	ck_assert_ptr_null(textps_new("b5", 0, "", sink_cb, &s));
 	textps_free(la);
 	textps_free(a4);
 	textps_free(lt);

@@ -16,6 +16,19 @@
 
 #include "config.h"
 
+const char *
+queue_media_list(const struct lsn_queue *q)
+{
+	return q->cfg->media_supported[0] ? q->cfg->media_supported
+					  : "iso_a4_210x297mm,na_letter_8.5x11in";
+}
+
+const char *
+queue_sides_list(const struct lsn_queue *q)
+{
+	return sides_offered(q->cfg->sides_supported, q->cfg->uri);
+}
+
 /* Each group of attributes the printer's answer replaces, and whether
  * it said anything of that group. */
 static const struct {

@@ -19,19 +19,6 @@
 #include "ippsrv.h"
 #include "log.h"
 
-const char *
-queue_media_list(const struct lsn_queue *q)
-{
-	return q->cfg->media_supported[0] ? q->cfg->media_supported
-					  : "iso_a4_210x297mm,na_letter_8.5x11in";
-}
-
-const char *
-queue_sides_list(const struct lsn_queue *q)
-{
-	return sides_offered(q->cfg->sides_supported, q->cfg->uri);
-}
-
 /* The words of a comma-separated list into w[max]: how many. */
 static int
 list_words(const char *list, char w[][48], int max)

@@ -67,7 +67,11 @@ int wanted(void *ra, ipp_t *dst, ipp_attribute_t *attr);
 /* job-id, or the number at the end of job-uri; 0: neither. */
 uint64_t job_id(struct req *r);
 
-/* ippcaps.c: an ipp:// printer's own capabilities (PrinterCaps). */
+/* ippcaps.c: what a queue offers; an ipp:// printer's own capabilities
+ * (PrinterCaps). */
+/* What q offers, comma-separated: its media and its sides. */
+const char *queue_media_list(const struct lsn_queue *q);
+const char *queue_sides_list(const struct lsn_queue *q);
 /* A media-col of a PWG name libcups knows the size of (pwgMediaForPWG);
  * NULL if not. The caller's to ippDelete(). */
 ipp_t *media_col_of(const char *name);
@@ -83,9 +87,6 @@ void caps_offered(const struct lsn_queue *q, const Sb__PrinterCaps *c,
 /* What r's queue offers now into r->offer (its printer asked, for an
  * ipp:// queue). */
 void offer_of(struct req *r);
-/* What q offers, comma-separated: its media and its sides. */
-const char *queue_media_list(const struct lsn_queue *q);
-const char *queue_sides_list(const struct lsn_queue *q);
 /* Build each queue's constant attributes (before any connection). */
 void printer_build(struct lsn *l);
 /* Every attribute of r's queue; qi: localspl's view (NULL: unknown).

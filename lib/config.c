@@ -132,7 +132,9 @@ datatype_ext(int dt)
 int
 uri_kind(const char *uri)
 {
-	if (strncmp(uri, "lpd://", 6) == 0)
+	/* AppSocket is a TCP stream to a printer, as LPD is: the same
+	 * privileges (connect out, no files), so the same worker. */
+	if (strncmp(uri, "lpd://", 6) == 0 || strncmp(uri, "socket://", 9) == 0)
 		return SB__WORKER_KIND__LPRMON;
 	if (strncmp(uri, "ipp://", 6) == 0 || strncmp(uri, "ipps://", 7) == 0)
 		return SB__WORKER_KIND__REMOTE;

@@ -120,9 +120,10 @@ uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen)
 		return 0;
 	}
 	if (strcmp(u->scheme, "lpd") != 0 && strcmp(u->scheme, "ipp") != 0 &&
-	    strcmp(u->scheme, "ipps") != 0) {
+	    strcmp(u->scheme, "ipps") != 0 &&
+	    strcmp(u->scheme, "socket") != 0) {
 		snprintf(err, errlen,
-		    "unknown URI scheme '%s' (lpd, ipp, ipps, file)",
+		    "unknown URI scheme '%s' (lpd, socket, ipp, ipps, file)",
 		    u->scheme);
 		return -1;
 	}
@@ -166,6 +167,11 @@ uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen)
 		strchr(u->path, '?') != NULL)) {
 		snprintf(err, errlen, "lpd URI '%s' needs a queue: "
 		    "lpd://host[:port]/queue", s);
+		return -1;
+	}
+	if (strcmp(u->scheme, "socket") == 0 && u->path[0] != '\0') {
+		snprintf(err, errlen, "socket URI '%s' has no path: "
+		    "socket://host[:port] (9100 unless given)", s);
 		return -1;
 	}
 	return 0;

@@ -171,6 +171,7 @@ START_TEST(test_errors_name_the_line)
 		{ "[worker.nosuch]\nx = 1\n", ":2: unknown worker kind" },
 		{ "[queue.a]\nuri = gopher://h/q\n", ":2: unknown URI scheme" },
 		{ "[queue.a]\nuri = lpd://h\n", ":2: lpd URI" },
+		{ "[queue.a]\nuri = socket://h:9100/x\n", ":2: socket URI" },
 		{ "[spooler]\nfrobnicate = 1\n", ":2: unknown key 'frobnicate'" },
 		{ "[spooler]\nthis line has no equals\n", ":2: syntax error" },
 		{ "[queue.a b]\nuri = file:///tmp\n", ":2: bad queue name" },

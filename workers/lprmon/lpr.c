@@ -279,6 +279,31 @@ lpr_subcommand(int fd, int code, uint64_t size, const char *name,
 }
 
 int
+lpr_drain(int fd, int timeout_ms, char *said, size_t len)
+{
+	uint64_t end = now_mono_ms() + (uint64_t)timeout_ms;
+	size_t got = 0;
+	char buf[512];
+
+	said[0] = '\0';
+	for (;;) {
+		uint64_t now = now_mono_ms();
+		ssize_t n;
+		if (now >= end || wait_fd(fd, POLLIN, (int)(end - now)) <= 0)
+			return 0;
+		if ((n = recv(fd, buf, sizeof(buf), 0)) < 0 &&
+		    (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return 1;
+		for (ssize_t i = 0; i < n && got + 1 < len; i++)
+			said[got++] = buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i]
+								      : ' ';
+		said[got] = '\0';
+	}
+}
+
+int
 lpr_end_file(int fd, int timeout_ms, char *err, size_t errlen)
 {
 	int rv = lpr_send(fd, "", 1, timeout_ms, err, errlen);

@@ -50,5 +50,9 @@ int lpr_sendfile(int fd, int in, uint64_t size, int timeout_ms,
     size_t errlen);
 /* The terminating zero byte of a file, and the ack. */
 int lpr_end_file(int fd, int timeout_ms, char *err, size_t errlen);
+/* AppSocket, after the job and a half-close: what the printer sends back
+ * (PJL status...) into said (printable, at most len - 1 bytes) until it
+ * closes, 1, or timeout_ms pass, 0. */
+int lpr_drain(int fd, int timeout_ms, char *said, size_t len);
 
 #endif

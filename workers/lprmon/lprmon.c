@@ -1,6 +1,7 @@
 /*
- * lprmon: the LPR port monitor role. For each DELIVER dispatch to an
- * lpd:// queue it connects to the LPD server, sends the data file straight
+ * lprmon: the LPR port monitor role (and AppSocket's, socket://: a TCP
+ * stream to a printer, the same privileges). For each DELIVER dispatch
+ * to an lpd:// queue it connects to the LPD server, sends the data file straight
  * from the read-only descriptor the broker passed (sendfile: no copy
  * through user space; an Abort from the spooler is looked for between
  * pieces), then the control file, and reports the outcome classified for
@@ -10,9 +11,11 @@
  */
 #include "lprmon.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -140,6 +143,42 @@ deliver(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
 	return LPR_OK;
 }
 
+/* AppSocket (JetDirect, socket://host[:9100]): the job's bytes as they
+ * are, a half-close, then what the printer says back (PJL status) until
+ * it closes or io_timeout passes, into the log. */
+static int
+deliver_socket(struct lprmon *m, struct delivery *d, const struct sb_uri *u)
+{
+	char said[256];
+	int rv, closed;
+
+	d->fd = lpr_connect(u->host, u->port ? u->port : 9100,
+	    (int)d->w->cfg->connect_timeout_ms, d->err, sizeof(d->err));
+	if (d->fd < 0) {
+		worker_leak(d->w);
+		return d->fd;
+	}
+	if ((rv = lpr_sendfile(d->fd, d->w->job_fd, d->js->size, d->timeout,
+		 aborted_cb, m, d->err, sizeof(d->err))) != 0)
+		return rv;
+	if (shutdown(d->fd, SHUT_WR) != 0) {
+		snprintf(d->err, sizeof(d->err), "printer closed the "
+		    "connection: %s", strerror(errno));
+		return LPR_TRANSIENT;
+	}
+	closed = lpr_drain(d->fd, d->timeout, said, sizeof(said));
+	if (said[0] != '\0')
+		log_info("job %llu: the printer at %s:%u said: %s",
+		    (unsigned long long)d->js->job_id, u->host,
+		    u->port ? u->port : 9100, said);
+	if (!closed)
+		log_info("job %llu: the printer at %s:%u kept the connection "
+		    "open %d ms after the job; closed by spoolbox",
+		    (unsigned long long)d->js->job_id, u->host,
+		    u->port ? u->port : 9100, d->timeout);
+	return LPR_OK;
+}
+
 static void
 run_job(struct lprmon *m, const Sb__JobStart *js)
 {
@@ -153,7 +192,7 @@ run_job(struct lprmon *m, const Sb__JobStart *js)
 		return;
 	d.timeout = (int)w->cfg->io_timeout_ms;
 	if (uri_parse(js->uri, &u, d.err, sizeof(d.err)) != 0 ||
-	    strcmp(u.scheme, "lpd") != 0) {
+	    (strcmp(u.scheme, "lpd") != 0 && strcmp(u.scheme, "socket") != 0)) {
 		rv = LPR_PERMANENT;
 	} else if (js->size == 0) {
 		/* Nothing to print, and LPRng and others read a data file of
@@ -161,14 +200,16 @@ run_job(struct lprmon *m, const Sb__JobStart *js)
 		rv = LPR_OK;
 	} else {
 		m->job = &d;
-		rv = deliver(m, &d, &u);
+		rv = strcmp(u.scheme, "socket") == 0 ? deliver_socket(m, &d, &u)
+						      : deliver(m, &d, &u);
 		m->job = NULL;
 	}
 	if (d.fd >= 0)
 		close(d.fd);
 	if (rv == LPR_OK) {
-		snprintf(landed, sizeof(landed), "lpd://%s:%u/%s%s", u.host,
-		    u.port ? u.port : 515, u.path,
+		snprintf(landed, sizeof(landed), "%s://%s:%u%s%s%s", u.scheme,
+		    u.host, u.port ? u.port : u.scheme[0] == 's' ? 9100 : 515,
+		    u.path[0] ? "/" : "", u.path,
 		    js->size == 0 ? " (empty job: nothing sent)" : "");
 		worker_job_done(w, js, SB__RESULT__OK, NULL, 0, landed);
 	} else {

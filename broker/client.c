@@ -617,6 +617,12 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 		account_forward(b, &from, e);
 		goto out;
 	}
+	/* Who printed what is for local users and logged-in accounts. */
+	if (e->body_case == SB__ENVELOPE__BODY_ACCOUNTING_REQ) {
+		answer_error(b, &from, SB__ERROR_CODE__E_PERM,
+		    "accounting is for local users and logged-in accounts");
+		goto out;
+	}
 	/* The workers' figures, for GET /metrics (metrics_allow is the
 	 * listener's to check): answered here, not by localspl. */
 	if (e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ) {

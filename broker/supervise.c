@@ -1397,6 +1397,7 @@ send_configure(struct broker *b, struct inst *w)
 		c.max_jobs_per_host = b->cfg.max_jobs_per_host;
 		c.max_bytes_per_host = b->cfg.max_bytes_per_host;
 		c.preserve_ms = b->cfg.preserve_job_files;
+		c.accounting_keep_ms = b->cfg.accounting_keep;
 		c.n_queues = queue_configs(&b->cfg, &qs, &qp);
 		c.queues = qp;
 		c.n_rw_paths = config_localspl_paths(&b->cfg, rw);

@@ -411,3 +411,118 @@ output_status(const char *sock, const Sb__WorkersRep *w,
 		    text_safe(e->reason, 0, why, sizeof(why)));
 	}
 }
+
+/* ---- accounting ---- */
+
+/* A CSV field: quoted, its quotes doubled, what is not printable '?'. */
+static void
+csv_str(const char *s, int comma)
+{
+	if (comma)
+		putchar(',');
+	putchar('"');
+	for (; *s; s++)
+		if (*s == '"')
+			fputs("\"\"", stdout);
+		else
+			putchar((unsigned char)*s < 0x20 ? '?' : *s);
+	putchar('"');
+}
+
+void
+output_accounting_begin(int format)
+{
+	if (format == OUTPUT_JSON)
+		putchar('[');
+	else if (format == OUTPUT_CSV)
+		puts("job,owner,host,queue,printer,type,pages,copies,bytes,"
+		     "submitted,started,finished,result,error");
+	else
+		printf("%-7s %-20s %-10s %-8s %5s %3s %10s %-20s %s\n", "JOB",
+		    "OWNER", "QUEUE", "RESULT", "PAGES", "CPY", "BYTES",
+		    "FINISHED", "PRINTER");
+}
+
+/* A record's submitted, started and finished times, as ISO 8601. */
+static void
+account_times(const Sb__AccountRecord *a, char t[3][32])
+{
+	iso_time(a->submitted, t[0], 32);
+	iso_time(a->started, t[1], 32);
+	iso_time(a->finished, t[2], 32);
+}
+
+static void
+account_json(const Sb__AccountRecord *a)
+{
+	char t[3][32];
+
+	account_times(a, t);
+	printf("{\"seq\":%llu", (unsigned long long)a->seq);
+	json_kv_u("job", a->job_id);
+	json_kv_str("owner", a->owner, 1);
+	json_kv_str("host", a->host, 1);
+	json_kv_str("queue", a->queue, 1);
+	json_kv_str("printer", a->printer, 1);
+	json_kv_str("type", datatype_name(a->datatype), 1);
+	json_kv_u("pages", a->pages);
+	json_kv_u("copies", a->copies);
+	json_kv_u("bytes", a->bytes);
+	json_kv_str("submitted", t[0], 1);
+	json_kv_str("started", t[1], 1);
+	json_kv_str("finished", t[2], 1);
+	json_kv_str("result", output_state_name(a->result), 1);
+	json_kv_str("error", a->error, 1);
+	putchar('}');
+}
+
+static void
+account_csv(const Sb__AccountRecord *a)
+{
+	char t[3][32];
+
+	account_times(a, t);
+	printf("%llu", (unsigned long long)a->job_id);
+	csv_str(a->owner, 1);
+	csv_str(a->host, 1);
+	csv_str(a->queue, 1);
+	csv_str(a->printer, 1);
+	printf(",%s,%u,%u,%llu,%s,%s,%s,%s", datatype_name(a->datatype),
+	    a->pages, a->copies, (unsigned long long)a->bytes, t[0], t[1],
+	    t[2], output_state_name(a->result));
+	csv_str(a->error, 1);
+	putchar('\n');
+}
+
+void
+output_accounting_page(const Sb__AccountingRep *r, int format, int *first)
+{
+	char owner[256], printer[512], fin[32];
+
+	for (size_t i = 0; i < r->n_records; i++) {
+		const Sb__AccountRecord *a = r->records[i];
+		if (format == OUTPUT_JSON) {
+			if (!*first)
+				putchar(',');
+			account_json(a);
+		} else if (format == OUTPUT_CSV) {
+			account_csv(a);
+		} else {
+			iso_time(a->finished, fin, sizeof(fin));
+			printf("%-7llu %-20s %-10s %-8s %5u %3u %10llu %-20s %s\n",
+			    (unsigned long long)a->job_id,
+			    text_safe(a->owner, 0, owner, sizeof(owner)),
+			    a->queue, output_state_name(a->result), a->pages,
+			    a->copies, (unsigned long long)a->bytes, fin,
+			    text_safe(a->printer, 0, printer, sizeof(printer)));
+		}
+		*first = 0;
+	}
+}
+
+void
+output_accounting_end(int format)
+{
+	if (format == OUTPUT_JSON)
+		puts("]");
+}

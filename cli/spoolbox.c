@@ -48,6 +48,8 @@ usage(void)
 	      "  jobs [-q QUEUE] [-a] [--json] [--limit N] [--after JOBID]\n"
 	      "       [-u|--user USER] [--state STATE[,...]] [--since WHEN]\n"
 	      "  wait JOBID [--timeout SECONDS]\n"
+	      "  accounting [--since WHEN] [-u|--user USER] [-q|--queue QUEUE]"
+	      " [--json|--csv]\n"
 	      "  cancel JOBID | hold JOBID | release JOBID | restart JOBID\n"
 	      "  move JOBID QUEUE\n"
 	      "  cancel --all -q QUEUE\n"
@@ -294,6 +296,60 @@ cmd_jobs(int argc, char **argv)
 		fprintf(stderr, "spoolbox: more after job %llu (--after %llu)\n",
 		    (unsigned long long)r.after_id,
 		    (unsigned long long)r.after_id);
+	return 0;
+}
+
+/* spoolbox accounting [--since WHEN] [--user U] [--queue Q] [--json|--csv]:
+ * every page of records, in order. */
+static int
+cmd_accounting(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "since", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 } };
+	Sb__AccountingReq r = SB__ACCOUNTING_REQ__INIT;
+	int c, format = OUTPUT_TEXT, first = 1, more;
+	sb_env req, *rep;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "q:u:", opts, NULL)) != -1) {
+		if (c == 'j')
+			format = OUTPUT_JSON;
+		else if (c == 'c')
+			format = OUTPUT_CSV;
+		else if (c == 'u')
+			r.user = optarg;
+		else if (c == 'q')
+			r.queue = optarg;
+		else if (c == 's')
+			r.since = parse_since(optarg);
+		else
+			usage();
+	}
+	if (optind != argc)
+		usage();
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_ACCOUNTING_REQ;
+	req.accounting_req = &r;
+	output_accounting_begin(format);
+	do {
+		rep = call(&req);
+		if (rep->body_case != SB__ENVELOPE__BODY_ACCOUNTING_REP)
+			die("unexpected answer %s", chan_body_name(rep));
+		output_accounting_page(rep->accounting_rep, format, &first);
+		more = rep->accounting_rep->more &&
+		    rep->accounting_rep->n_records > 0;
+		if (more)
+			r.after_seq = rep->accounting_rep->records[
+			    rep->accounting_rep->n_records - 1]->seq;
+		chan_free(rep);
+	} while (more);
+	output_accounting_end(format);
 	return 0;
 }
 
@@ -576,6 +632,8 @@ main(int argc, char **argv)
 		return cmd_submit(argc, argv);
 	if (strcmp(argv[0], "jobs") == 0)
 		return cmd_jobs(argc, argv);
+	if (strcmp(argv[0], "accounting") == 0)
+		return cmd_accounting(argc, argv);
 	if (strcmp(argv[0], "wait") == 0)
 		return cmd_wait(argc, argv);
 	if (strcmp(argv[0], "cancel") == 0)

@@ -347,6 +347,11 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 		    strlen(e->queue_ctl_req->reason) < 256,
 		    "queue: name or reason too long");
 		return 0;
+	case SB__ENVELOPE__BODY_ACCOUNTING_REQ:
+		CHECK(str_ok(e->accounting_req->queue) &&
+			str_ok(e->accounting_req->user),
+		    "accounting: queue or user too long");
+		return 0;
 	case SB__ENVELOPE__BODY_JOBS_REQ:
 		CHECK(str_ok(e->jobs_req->queue) && str_ok(e->jobs_req->user),
 		    "jobs: queue or user too long");
@@ -378,6 +383,7 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 	case SB__ENVELOPE__BODY_DRAIN:
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
 	case SB__ENVELOPE__BODY_JOBS_REP:
+	case SB__ENVELOPE__BODY_ACCOUNTING_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_WORKERS_REQ:

@@ -79,6 +79,8 @@ static const struct sb_budget_key spooler_keys[] = {
 	{ "cpu_limit", C(cpu_limit), KEY_TIME, 86400000, 0 },
 	{ "preserve_job_files", C(preserve_job_files), KEY_TIME,
 	    366ULL * 86400000, 0 },
+	{ "accounting_keep", C(accounting_keep), KEY_TIME,
+	    100ULL * 366 * 86400000, 0 },
 	{ "max_uploads", C(max_uploads), KEY_COUNT, 4096, 1 },
 	{ "max_uploads_per_user", C(max_uploads_per_user), KEY_COUNT, 4096,
 	    1 },
@@ -1048,6 +1050,7 @@ config_defaults(struct sb_config *c)
 	 * user's endless PostScript must not hold a print processor. */
 	c->cpu_limit = 120000;
 	c->preserve_job_files = 86400000; /* a day, as CUPS */
+	c->accounting_keep = 400ULL * 86400000; /* a year, and a margin */
 	c->max_uploads = 64;
 	c->max_uploads_per_user = 8;
 	/* Shares of the spool, not unlimited: unfinished jobs of every

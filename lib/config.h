@@ -133,6 +133,8 @@ struct sb_config {
 	uint64_t cpu_limit;
 	uint64_t preserve_job_files;  /* ms a finished job's data is kept
 				       * (restart reprints it); 0: none */
+	uint64_t accounting_keep;     /* ms accounting records are kept;
+				       * 0: for good */
 	uint64_t max_uploads;         /* unfinished uploads in all */
 	uint64_t max_uploads_per_user;
 	uint64_t min_free_bytes;      /* min_free_space as a size, or... */

@@ -192,6 +192,9 @@ queues(FILE *f, const Sb__QueuesRep *q)
 		    "Jobs of the queue that failed for good (aborted)." },
 		{ "spoolbox_queue_retries_total",
 		    "Attempts of the queue's jobs that failed." },
+		{ "spoolbox_pages_total",
+		    "Pages (x copies) of the queue's completed jobs that "
+		    "accounting keeps." },
 	};
 
 	family(f, "spoolbox_queue_jobs", "gauge",
@@ -211,7 +214,8 @@ queues(FILE *f, const Sb__QueuesRep *q)
 		family(f, cf[k].name, "counter", cf[k].help);
 		for (size_t i = 0; i < q->n_queues; i++) {
 			const Sb__QueueInfo *x = q->queues[i];
-			uint64_t v[] = { x->completed, x->failed, x->retries };
+			uint64_t v[] = { x->completed, x->failed, x->retries,
+				x->pages_total };
 			queue_value(f, cf[k].name, x, v[k]);
 		}
 	}

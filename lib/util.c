@@ -96,6 +96,25 @@ format_size(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
+/* An lpd URI names a queue; a socket URI names none. */
+static int
+uri_path_ok(const struct sb_uri *u, const char *s, char *err, size_t errlen)
+{
+	if (strcmp(u->scheme, "lpd") == 0 &&
+	    (u->path[0] == '\0' || strchr(u->path, '/') != NULL ||
+		strchr(u->path, '?') != NULL)) {
+		snprintf(err, errlen, "lpd URI '%s' needs a queue: "
+		    "lpd://host[:port]/queue", s);
+		return -1;
+	}
+	if (strcmp(u->scheme, "socket") == 0 && u->path[0] != '\0') {
+		snprintf(err, errlen, "socket URI '%s' has no path: "
+		    "socket://host[:port] (9100 unless given)", s);
+		return -1;
+	}
+	return 0;
+}
+
 int
 uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen)
 {
@@ -162,19 +181,7 @@ uri_parse(const char *s, struct sb_uri *u, char *err, size_t errlen)
 			goto bad;
 		strcpy(u->path, slash + 1);
 	}
-	if (strcmp(u->scheme, "lpd") == 0 &&
-	    (u->path[0] == '\0' || strchr(u->path, '/') != NULL ||
-		strchr(u->path, '?') != NULL)) {
-		snprintf(err, errlen, "lpd URI '%s' needs a queue: "
-		    "lpd://host[:port]/queue", s);
-		return -1;
-	}
-	if (strcmp(u->scheme, "socket") == 0 && u->path[0] != '\0') {
-		snprintf(err, errlen, "socket URI '%s' has no path: "
-		    "socket://host[:port] (9100 unless given)", s);
-		return -1;
-	}
-	return 0;
+	return uri_path_ok(u, s, err, errlen);
 bad:
 	snprintf(err, errlen, "malformed host or port in URI '%s'", s);
 	return -1;

@@ -18,7 +18,7 @@
 
 struct db {
 	sqlite3 *h;
-	sqlite3_stmt *put, *del, *meta_get, *meta_set, *final;
+	sqlite3_stmt *put, *del, *meta_get, *meta_set, *final, *acct_put;
 	uint64_t next_id;
 	uint64_t next_saved;    /* next_id as the last commit left it */
 	int in_tx;
@@ -45,7 +45,19 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS jobs_done ON jobs (final, finished);"
     /* the few a crash left at work */
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state) WHERE final = 0;"
-    "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);";
+    "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);"
+    /* accounting: a record per finished job, kept apart from the jobs
+     * (their history is pruned by its own rules); seq orders them */
+    "CREATE TABLE IF NOT EXISTS accounting ("
+    " seq INTEGER PRIMARY KEY, job INTEGER NOT NULL,"
+    " finished INTEGER NOT NULL, owner TEXT NOT NULL, host TEXT NOT NULL,"
+    " queue TEXT NOT NULL, printer TEXT NOT NULL,"
+    " datatype INTEGER NOT NULL, pages INTEGER NOT NULL,"
+    " copies INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    " submitted INTEGER NOT NULL, started INTEGER NOT NULL,"
+    " result INTEGER NOT NULL, error TEXT NOT NULL,"
+    " UNIQUE (job, finished));"
+    "CREATE INDEX IF NOT EXISTS acct_finished ON accounting (finished);";
 
 /* Quotas count unfinished jobs and their bytes per owner and, for
  * network jobs, per address (the owner's part after '@'), in a queue or
@@ -150,7 +162,12 @@ db_open(struct db **out, const char *path, char *err, size_t errlen)
 	    sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO meta VALUES "
 		"('next_id', ?)", -1, &d->meta_set, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(d->h, "SELECT final FROM jobs WHERE id = ?", -1,
-		&d->final, NULL) != SQLITE_OK) {
+		&d->final, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->h, "INSERT OR IGNORE INTO accounting (job,"
+		" finished, owner, host, queue, printer, datatype, pages, copies,"
+		" bytes, submitted, started, result, error) VALUES"
+		" (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &d->acct_put, NULL) !=
+		SQLITE_OK) {
 		if (err[0] == '\0')
 			fail_db(d, err, errlen, "preparing");
 		db_close(d);
@@ -187,6 +204,7 @@ db_close(struct db *d)
 	sqlite3_finalize(d->meta_get);
 	sqlite3_finalize(d->meta_set);
 	sqlite3_finalize(d->final);
+	sqlite3_finalize(d->acct_put);
 	sqlite3_close(d->h);
 	if (d->walfd >= 0)
 		close(d->walfd);
@@ -228,6 +246,118 @@ db_begin(struct db *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* A finished job's accounting record, in the same transaction as its
+ * final state (once: a record per job and finishing time). */
+static int
+account(struct db *d, const struct job *j, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = d->acct_put;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)j->id);
+	sqlite3_bind_int64(st, 2, j->finished);
+	sqlite3_bind_text(st, 3, j->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, job_host(j), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, j->queue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, j->landed, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, j->datatype);
+	sqlite3_bind_int64(st, 8, j->pages);
+	sqlite3_bind_int64(st, 9, j->copies);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)j->size);
+	sqlite3_bind_int64(st, 11, j->submitted);
+	sqlite3_bind_int64(st, 12, j->started);
+	sqlite3_bind_int(st, 13, j->state);
+	sqlite3_bind_text(st, 14, j->last_error, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0
+				 : fail_db(d, err, errlen, "saving accounting");
+}
+
+long
+db_accounting(struct db *d, const Sb__AccountingReq *r, size_t limit,
+    db_acct_fn fn, void *arg)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+
+	if (sqlite3_prepare_v2(d->h, "SELECT seq, job, owner, host, queue,"
+		" printer, datatype, pages, copies, bytes, submitted, started,"
+		" finished, result, error FROM accounting WHERE seq > ? AND"
+		" finished >= ? AND (? = '' OR owner = ?) AND (? = '' OR"
+		" queue = ?) ORDER BY seq LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->after_seq);
+	sqlite3_bind_int64(st, 2, r->since);
+	sqlite3_bind_text(st, 3, r->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->queue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->queue, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		Sb__AccountRecord a = SB__ACCOUNT_RECORD__INIT;
+		a.seq = (uint64_t)sqlite3_column_int64(st, 0);
+		a.job_id = (uint64_t)sqlite3_column_int64(st, 1);
+		a.owner = (char *)sqlite3_column_text(st, 2);
+		a.host = (char *)sqlite3_column_text(st, 3);
+		a.queue = (char *)sqlite3_column_text(st, 4);
+		a.printer = (char *)sqlite3_column_text(st, 5);
+		a.datatype = sqlite3_column_int(st, 6);
+		a.pages = (uint32_t)sqlite3_column_int64(st, 7);
+		a.copies = (uint32_t)sqlite3_column_int64(st, 8);
+		a.bytes = (uint64_t)sqlite3_column_int64(st, 9);
+		a.submitted = sqlite3_column_int64(st, 10);
+		a.started = sqlite3_column_int64(st, 11);
+		a.finished = sqlite3_column_int64(st, 12);
+		a.result = sqlite3_column_int(st, 13);
+		a.error = (char *)sqlite3_column_text(st, 14);
+		n++;
+		if (fn(arg, &a) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* One number an SQL statement with one text parameter answers. */
+static int64_t
+scalar(struct db *d, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+uint64_t
+db_pages_total(struct db *d, const char *queue)
+{
+	_Static_assert(SB__JOB_STATE__COMPLETED == 4, "result = 4 below");
+	int64_t v = scalar(d, "SELECT coalesce(sum(pages * copies), 0) FROM"
+	    " accounting WHERE queue = ? AND result = 4", queue, 0);
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+long
+db_accounting_prune(struct db *d, int64_t older_than)
+{
+	if (scalar(d, "DELETE FROM accounting WHERE finished < ?", NULL,
+		older_than) < 0)
+		return -1;
+	return sqlite3_changes(d->h);
+}
+
 int
 db_put(struct db *d, const struct job *j, char *err, size_t errlen)
 {
@@ -260,7 +390,7 @@ db_put(struct db *d, const struct job *j, char *err, size_t errlen)
 		return fail_db(d, err, errlen, "saving a job");
 	if (j->id >= d->next_id)
 		d->next_id = j->id + 1;
-	return 0;
+	return job_state_final(j->state) ? account(d, j, err, errlen) : 0;
 }
 
 int

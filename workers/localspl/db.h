@@ -89,4 +89,17 @@ long db_prune_owners(struct db *d, uint64_t keep, size_t max, db_each_fn fn,
 /* PRAGMA integrity_check: 0 when "ok". */
 int db_check(struct db *d, char *err, size_t errlen);
 
+/* Accounting: db_put() writes a record when a job is final. The records
+ * r asks for (seq after r->after_seq, finished since, owner, queue), at
+ * most limit, each to fn (its strings live until it returns; non-zero
+ * stops): how many, or -1. */
+typedef int (*db_acct_fn)(void *arg, const Sb__AccountRecord *a);
+long db_accounting(struct db *d, const Sb__AccountingReq *r, size_t limit,
+    db_acct_fn fn, void *arg);
+/* Pages x copies of queue's completed jobs that accounting keeps. */
+uint64_t db_pages_total(struct db *d, const char *queue);
+/* Records of jobs finished before older_than (unix ms) removed: how
+ * many, or -1. */
+long db_accounting_prune(struct db *d, int64_t older_than);
+
 #endif

@@ -46,6 +46,7 @@ job_to_info(const struct job *j, Sb__JobInfo *r)
 	r->page_ranges = (char *)j->page_ranges;
 	r->number_up = j->number_up;
 	r->overrides = (char *)j->overrides;
+	r->started = j->started;
 }
 
 static void
@@ -88,6 +89,7 @@ job_from_info(struct job *j, const Sb__JobInfo *r)
 	copy_str(j->page_ranges, sizeof(j->page_ranges), r->page_ranges);
 	j->number_up = r->number_up;
 	copy_str(j->overrides, sizeof(j->overrides), r->overrides);
+	j->started = r->started;
 }
 
 void

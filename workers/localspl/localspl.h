@@ -52,6 +52,7 @@ struct job {
 	char page_ranges[256]; /* the job's own imposition */
 	uint32_t number_up;
 	char overrides[1024];
+	int64_t started;    /* unix ms its first stage began (0: not yet) */
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
@@ -209,6 +210,8 @@ struct queue {
 	int ahead_all;              /* memory; or all of them (sched.c) */
 	char printer_state[256];    /* remote: as the printer last said */
 	uint32_t takes;             /* remote: types the printer takes, 0: ? */
+	uint64_t pages_total;       /* pages x copies accounting keeps, */
+	int pages_known;            /* once read from the store */
 };
 
 /* The local spooler's state. */
@@ -273,6 +276,7 @@ void request_submit(struct spl *s, const sb_env *e);
 void request_commit(struct spl *s);
 void request_jobs(struct spl *s, const sb_env *e);
 void request_job_ctl(struct spl *s, const sb_env *e);
+void request_accounting(struct spl *s, const sb_env *e);
 void request_queues(struct spl *s, const sb_env *e);
 void request_queue_ctl(struct spl *s, const sb_env *e);
 /* The admins' queue states (disable, reject), as saved in the spool. */

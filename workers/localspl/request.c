@@ -723,6 +723,75 @@ hide_private(Sb__JobInfo *r, const Sb__Caller *caller)
 	r->last_error = r->last_error[0] ? private : r->last_error;
 }
 
+/* A page of accounting records being gathered (copies: the store's
+ * strings live only while each is read). */
+struct acct_page {
+	Sb__AccountRecord **recs;
+	size_t n, cap, bytes, limit;
+	int more;
+};
+
+static int
+acct_add(void *arg, const Sb__AccountRecord *a)
+{
+	struct acct_page *p = arg;
+	size_t len = sb__account_record__get_packed_size(a);
+	uint8_t *buf;
+
+	if (p->n == p->limit || p->bytes + len + 8 > SB_MSG_MAX - 4096) {
+		p->more = 1;
+		return 1;
+	}
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		if ((p->recs = realloc(p->recs, p->cap * sizeof(*p->recs))) ==
+		    NULL)
+			fatal("out of memory");
+	}
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		fatal("out of memory");
+	sb__account_record__pack(a, buf);
+	p->recs[p->n] = sb__account_record__unpack(NULL, len, buf);
+	free(buf);
+	if (p->recs[p->n] == NULL)
+		fatal("out of memory");
+	p->n++;
+	p->bytes += len + 8;
+	return 0;
+}
+
+/* Accounting records: an owner's own, or any an admin asks for; one
+ * page in seq order (the next after the last seq here). */
+void
+request_accounting(struct spl *s, const sb_env *e)
+{
+	Sb__AccountingReq r = *e->accounting_req;
+	Sb__AccountingRep rep = SB__ACCOUNTING_REP__INIT;
+	struct acct_page p = { .limit = 5000 };
+	sb_env out;
+
+	if (!e->caller->admin)
+		r.user = e->caller->user;
+	if (r.limit != 0 && r.limit < p.limit)
+		p.limit = r.limit;
+	/* One more than fits: whether there is a next page. */
+	if (db_accounting(s->store.db, &r, p.limit + 1, acct_add, &p) < 0) {
+		spl_reply_error(s, e->id, SB__ERROR_CODE__E_IO,
+		    "reading accounting records failed");
+	} else {
+		rep.records = p.recs;
+		rep.n_records = p.n;
+		rep.more = p.more;
+		chan_env_init(&out);
+		out.body_case = SB__ENVELOPE__BODY_ACCOUNTING_REP;
+		out.accounting_rep = &rep;
+		spl_send(s, &out, e->id);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		sb__account_record__free_unpacked(p.recs[i], NULL);
+	free(p.recs);
+}
+
 /* A listing page being gathered. */
 struct page {
 	const sb_env *e;
@@ -1109,9 +1178,15 @@ request_queues(struct spl *s, const sb_env *e)
 	if (infos == NULL || ptrs == NULL)
 		fatal("out of memory");
 	for (size_t i = 0; i < nq; i++) {
-		const struct queue *q = &s->queues[i];
+		struct queue *q = &s->queues[i];
 		Sb__QueueInfo *qi = &infos[i];
 		sb__queue_info__init(qi);
+		if (!q->pages_known) { /* then counted as jobs complete */
+			q->pages_total += db_pages_total(s->store.db,
+			    q->cfg->name);
+			q->pages_known = 1;
+		}
+		qi->pages_total = q->pages_total;
 		qi->name = q->cfg->name;
 		qi->uri = q->cfg->uri;
 		qi->datatype = q->cfg->datatype;

@@ -94,6 +94,9 @@ sched_finish(struct spl *s, struct job *j, int state)
 		uint64_t ms = j->finished > j->submitted
 		    ? (uint64_t)(j->finished - j->submitted) : 0;
 		q->completed++;
+		if (q->pages_known) /* else read with this job's record */
+			q->pages_total += (uint64_t)j->pages *
+			    (j->copies ? j->copies : 1);
 		q->latency_sum_ms += ms;
 		for (int i = 0; i < SPL_LATENCY_BOUNDS; i++)
 			q->latency_le[i] += ms <= spl_latency_bounds_ms[i];
@@ -383,6 +386,8 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	j->stage = stage;
 	j->state = stage == SB__STAGE__CONVERT ? SB__JOB_STATE__PROCESSING
 					       : SB__JOB_STATE__PRINTING;
+	if (j->started == 0)
+		j->started = now_wall_ms();
 	store_save(&s->store, j); /* what listings show */
 	js.job_id = j->id;
 	js.stage = stage;
@@ -723,4 +728,8 @@ sched_retain(struct spl *s)
 		log_error("%s", err);
 	else if (n > 0)
 		s->finished = RETAIN_BATCH; /* more may be due: again soon */
+	if (c->accounting_keep_ms != 0 &&
+	    db_accounting_prune(s->store.db,
+		now - (int64_t)c->accounting_keep_ms) < 0)
+		log_error("pruning accounting records failed");
 }

@@ -618,7 +618,8 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 		goto out;
 	}
 	/* Who printed what is for local users and logged-in accounts. */
-	if (e->body_case == SB__ENVELOPE__BODY_ACCOUNTING_REQ) {
+	if (e->body_case == SB__ENVELOPE__BODY_ACCOUNTING_REQ ||
+	    e->body_case == SB__ENVELOPE__BODY_QUOTA_REQ) {
 		answer_error(b, &from, SB__ERROR_CODE__E_PERM,
 		    "accounting is for local users and logged-in accounts");
 		goto out;

@@ -28,12 +28,18 @@ spool_differs(const struct sb_config *a, const struct sb_config *c)
 		a->max_uploads, a->max_uploads_per_user, a->min_free_bytes,
 		a->min_free_permille, a->max_jobs_queued, a->max_jobs_per_user,
 		a->max_bytes_per_user, a->max_jobs_per_host,
-		a->max_bytes_per_host, a->preserve_job_files };
+		a->max_bytes_per_host, a->preserve_job_files,
+		a->accounting_keep, a->page_quota.limit, a->page_quota.period_ms,
+		a->job_quota.limit, a->job_quota.period_ms,
+		(uint64_t)a->quota_refuse };
 	const uint64_t y[] = { c->history_limit, c->history_per_user,
 		c->max_uploads, c->max_uploads_per_user, c->min_free_bytes,
 		c->min_free_permille, c->max_jobs_queued, c->max_jobs_per_user,
 		c->max_bytes_per_user, c->max_jobs_per_host,
-		c->max_bytes_per_host, c->preserve_job_files };
+		c->max_bytes_per_host, c->preserve_job_files,
+		c->accounting_keep, c->page_quota.limit, c->page_quota.period_ms,
+		c->job_quota.limit, c->job_quota.period_ms,
+		(uint64_t)c->quota_refuse };
 
 	return memcmp(x, y, sizeof(x)) != 0;
 }

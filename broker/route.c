@@ -281,6 +281,7 @@ from_localspl(struct broker *b, struct inst *w, sb_env *e)
 		return e;
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_ACCOUNTING_REP:
+	case SB__ENVELOPE__BODY_QUOTA_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_ERROR_REP:
 		return e;

@@ -1319,6 +1319,10 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->sides = (char *)q->sides;
 		c->media = (char *)q->media;
 		c->sides_supported = (char *)q->sides_supported;
+		c->page_quota = q->page_quota.limit;
+		c->page_quota_ms = q->page_quota.period_ms;
+		c->job_quota = q->job_quota.limit;
+		c->job_quota_ms = q->job_quota.period_ms;
 		c->media_supported = (char *)q->media_supported;
 		c->color = q->color != 0;
 		c->allow = (char *)q->allow;
@@ -1398,6 +1402,11 @@ send_configure(struct broker *b, struct inst *w)
 		c.max_bytes_per_host = b->cfg.max_bytes_per_host;
 		c.preserve_ms = b->cfg.preserve_job_files;
 		c.accounting_keep_ms = b->cfg.accounting_keep;
+		c.page_quota = b->cfg.page_quota.limit;
+		c.page_quota_ms = b->cfg.page_quota.period_ms;
+		c.job_quota = b->cfg.job_quota.limit;
+		c.job_quota_ms = b->cfg.job_quota.period_ms;
+		c.quota_refuse = b->cfg.quota_refuse != 0;
 		c.n_queues = queue_configs(&b->cfg, &qs, &qp);
 		c.queues = qp;
 		c.n_rw_paths = config_localspl_paths(&b->cfg, rw);

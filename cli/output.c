@@ -526,3 +526,33 @@ output_accounting_end(int format)
 	if (format == OUTPUT_JSON)
 		puts("]");
 }
+
+void
+output_quota(const Sb__QuotaRep *r)
+{
+	char who[256];
+
+	if (r->n_uses == 0) {
+		printf("no page_quota or job_quota applies to %s\n",
+		    text_safe(r->user, 0, who, sizeof(who)));
+		return;
+	}
+	printf("%-20s %-6s %10s %10s %10s %10s\n", "QUEUE", "KIND", "LIMIT",
+	    "PERIOD", "USED", "LEFT");
+	for (size_t i = 0; i < r->n_uses; i++) {
+		const Sb__QuotaUse *u = r->uses[i];
+		char per[32];
+		if (u->period_ms % 86400000 == 0)
+			snprintf(per, sizeof(per), "%llud",
+			    (unsigned long long)(u->period_ms / 86400000));
+		else
+			snprintf(per, sizeof(per), "%llus",
+			    (unsigned long long)(u->period_ms / 1000));
+		printf("%-20s %-6s %10llu %10s %10llu %10llu\n",
+		    u->queue[0] ? u->queue : "(all queues)", u->kind,
+		    (unsigned long long)u->limit, per,
+		    (unsigned long long)u->used,
+		    (unsigned long long)(u->used < u->limit ? u->limit - u->used
+							    : 0));
+	}
+}

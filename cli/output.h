@@ -25,5 +25,7 @@ void output_accounting_begin(int format);
 void output_accounting_page(const Sb__AccountingRep *r, int format,
     int *first);
 void output_accounting_end(int format);
+/* A user's use of each period quota, and what is left. */
+void output_quota(const Sb__QuotaRep *r);
 
 #endif

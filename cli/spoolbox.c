@@ -50,6 +50,7 @@ usage(void)
 	      "  wait JOBID [--timeout SECONDS]\n"
 	      "  accounting [--since WHEN] [-u|--user USER] [-q|--queue QUEUE]"
 	      " [--json|--csv]\n"
+	      "  quota [USER]\n"
 	      "  cancel JOBID | hold JOBID | release JOBID | restart JOBID\n"
 	      "  move JOBID QUEUE\n"
 	      "  cancel --all -q QUEUE\n"
@@ -353,6 +354,30 @@ cmd_accounting(int argc, char **argv)
 	return 0;
 }
 
+/* spoolbox quota [USER]: what the user (yourself unless an admin names
+ * another) used of each period quota, and what is left. */
+static int
+cmd_quota(int argc, char **argv)
+{
+	Sb__QuotaReq r = SB__QUOTA_REQ__INIT;
+	sb_env req, *rep;
+
+	if (argc > 2)
+		usage();
+	if (argc == 2)
+		r.user = argv[1];
+	connect_broker();
+	chan_env_init(&req);
+	req.body_case = SB__ENVELOPE__BODY_QUOTA_REQ;
+	req.quota_req = &r;
+	rep = call(&req);
+	if (rep->body_case != SB__ENVELOPE__BODY_QUOTA_REP)
+		die("unexpected answer %s", chan_body_name(rep));
+	output_quota(rep->quota_rep);
+	chan_free(rep);
+	return 0;
+}
+
 static int
 cmd_wait(int argc, char **argv)
 {
@@ -634,6 +659,8 @@ main(int argc, char **argv)
 		return cmd_jobs(argc, argv);
 	if (strcmp(argv[0], "accounting") == 0)
 		return cmd_accounting(argc, argv);
+	if (strcmp(argv[0], "quota") == 0)
+		return cmd_quota(argc, argv);
 	if (strcmp(argv[0], "wait") == 0)
 		return cmd_wait(argc, argv);
 	if (strcmp(argv[0], "cancel") == 0)

@@ -352,6 +352,9 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 			str_ok(e->accounting_req->user),
 		    "accounting: queue or user too long");
 		return 0;
+	case SB__ENVELOPE__BODY_QUOTA_REQ:
+		CHECK(str_ok(e->quota_req->user), "quota: user too long");
+		return 0;
 	case SB__ENVELOPE__BODY_JOBS_REQ:
 		CHECK(str_ok(e->jobs_req->queue) && str_ok(e->jobs_req->user),
 		    "jobs: queue or user too long");
@@ -384,6 +387,7 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 	case SB__ENVELOPE__BODY_SUBMIT_REP:
 	case SB__ENVELOPE__BODY_JOBS_REP:
 	case SB__ENVELOPE__BODY_ACCOUNTING_REP:
+	case SB__ENVELOPE__BODY_QUOTA_REP:
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_WORKERS_REQ:

@@ -544,6 +544,28 @@ free_space_key(struct parse_ctx *p, const char *val)
 	return 1;
 }
 
+/* page_quota / job_quota = N / PERIOD ("500 / 30d"): 1 when key is one
+ * and val is good, 0 (p->err set) when val is bad, -1 when key is not
+ * one. */
+static int
+period_quota_key(struct parse_ctx *p, const char *key, const char *val,
+    struct sb_period_quota *pages, struct sb_period_quota *jobs)
+{
+	struct sb_period_quota *q = strcmp(key, "page_quota") == 0 ? pages
+	    : strcmp(key, "job_quota") == 0			   ? jobs
+								   : NULL;
+	char n[32], per[32];
+
+	if (q == NULL)
+		return -1;
+	if (sscanf(val, "%31[0-9] / %31s", n, per) != 2 ||
+	    parse_uint(n, 1ULL << 40, &q->limit) != 0 ||
+	    parse_duration_ms(per, &q->period_ms) != 0 || q->period_ms == 0)
+		return set_err(p, "bad %s '%s' (N / PERIOD, e.g. 500 / 30d; "
+		    "0 / 1d: none)", key, val);
+	return 1;
+}
+
 static int
 spooler_key(struct parse_ctx *p, const char *key, const char *val)
 {
@@ -570,6 +592,14 @@ spooler_key(struct parse_ctx *p, const char *key, const char *val)
 		return allowed_prefixes(p, val);
 	} else if (strcmp(key, "min_free_space") == 0) {
 		return free_space_key(p, val);
+	} else if (strcmp(key, "page_quota") == 0 ||
+	    strcmp(key, "job_quota") == 0) {
+		return period_quota_key(p, key, val, &c->page_quota,
+		    &c->job_quota);
+	} else if (strcmp(key, "quota_policy") == 0) {
+		if (strcmp(val, "hold") != 0 && strcmp(val, "refuse") != 0)
+			return set_err(p, "bad %s '%s' (hold|refuse)", key, val);
+		c->quota_refuse = strcmp(val, "refuse") == 0;
 	} else if (strcmp(key, "kernel_limit") == 0) {
 		if (strcmp(val, "auto") != 0 && strcmp(val, "cgroup") != 0 &&
 		    strcmp(val, "rlimit") != 0 && strcmp(val, "none") != 0)
@@ -636,7 +666,9 @@ queue_caps_key(struct parse_ctx *p, const char *key, const char *val)
 			return set_err(p, "bad color '%s' (yes|no)", val);
 		q->color = strcmp(val, "yes") == 0;
 	} else {
-		return -1;
+		/* Not a capability: the queue's own period quotas, then. */
+		return period_quota_key(p, key, val, &q->page_quota,
+		    &q->job_quota);
 	}
 	return 1;
 }

@@ -61,6 +61,12 @@ int config_budget_check(const struct sb_budget *b, char *err, size_t errlen);
 void config_budget_format(const struct sb_budget *b,
     const struct sb_budget_key *k, char *buf, size_t len);
 
+/* page_quota = N / PERIOD, job_quota likewise: at most limit pages (or
+ * jobs) per user over the last period_ms; limit 0: none. */
+struct sb_period_quota {
+	uint64_t limit, period_ms;
+};
+
 struct sb_queue {
 	char name[65];
 	char uri[1024];
@@ -78,6 +84,7 @@ struct sb_queue {
 	uint64_t max_bytes_per_host;
 	uint64_t keep_jobs;           /* finished jobs kept (history) */
 	uint64_t keep_days;           /* ... and for how long; 0: no limit */
+	struct sb_period_quota page_quota, job_quota; /* its jobs' own */
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
 	int landscape;          /* orientation = landscape */
@@ -125,6 +132,9 @@ struct sb_config {
 	uint64_t max_clients_per_user;
 	uint64_t max_job_size;        /* queue default; 0: no limit */
 	uint64_t max_upload_time;     /* queue default, ms */
+	struct sb_period_quota page_quota, job_quota; /* per user, every
+						       * queue together */
+	int quota_refuse;             /* quota_policy = refuse (else hold) */
 	uint64_t max_jobs_queued;     /* every queue together; 0: no limit */
 	uint64_t max_jobs_per_user;   /* ... of one owner, in all queues */
 	uint64_t max_bytes_per_user;  /* likewise (a queue's own limits are */

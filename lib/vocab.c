@@ -22,6 +22,7 @@ request_for_localspl(const Sb__Envelope *e)
 	case SB__ENVELOPE__BODY_QUEUES_REQ:
 	case SB__ENVELOPE__BODY_QUEUE_CTL_REQ:
 	case SB__ENVELOPE__BODY_ACCOUNTING_REQ:
+	case SB__ENVELOPE__BODY_QUOTA_REQ:
 		return 1;
 	default:
 		return 0;

@@ -349,6 +349,31 @@ db_pages_total(struct db *d, const char *queue)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
+int
+db_acct_used(struct db *d, const char *owner, const char *queue,
+    int64_t since, uint64_t *jobs, uint64_t *pages)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*jobs = *pages = 0;
+	if (sqlite3_prepare_v2(d->h, "SELECT count(*), coalesce(sum(pages *"
+		" copies), 0) FROM accounting WHERE owner = ? AND finished >= ?"
+		" AND result = 4 AND (? IS NULL OR queue = ?)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_text(st, 3, queue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, queue, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*jobs = (uint64_t)sqlite3_column_int64(st, 0);
+		*pages = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 long
 db_accounting_prune(struct db *d, int64_t older_than)
 {

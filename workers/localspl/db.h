@@ -98,6 +98,10 @@ long db_accounting(struct db *d, const Sb__AccountingReq *r, size_t limit,
     db_acct_fn fn, void *arg);
 /* Pages x copies of queue's completed jobs that accounting keeps. */
 uint64_t db_pages_total(struct db *d, const char *queue);
+/* owner's completed jobs and their pages x copies finished since (unix
+ * ms), in queue (NULL: every queue): 0, or -1. */
+int db_acct_used(struct db *d, const char *owner, const char *queue,
+    int64_t since, uint64_t *jobs, uint64_t *pages);
 /* Records of jobs finished before older_than (unix ms) removed: how
  * many, or -1. */
 long db_accounting_prune(struct db *d, int64_t older_than);

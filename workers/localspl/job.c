@@ -47,6 +47,7 @@ job_to_info(const struct job *j, Sb__JobInfo *r)
 	r->number_up = j->number_up;
 	r->overrides = (char *)j->overrides;
 	r->started = j->started;
+	r->quota_exempt = j->quota_exempt;
 }
 
 static void
@@ -90,6 +91,7 @@ job_from_info(struct job *j, const Sb__JobInfo *r)
 	j->number_up = r->number_up;
 	copy_str(j->overrides, sizeof(j->overrides), r->overrides);
 	j->started = r->started;
+	j->quota_exempt = r->quota_exempt;
 }
 
 void

@@ -104,6 +104,9 @@ localspl_from_broker(struct spl *s, sb_env *e)
 	case SB__ENVELOPE__BODY_ACCOUNTING_REQ:
 		request_accounting(s, e);
 		break;
+	case SB__ENVELOPE__BODY_QUOTA_REQ:
+		request_quota(s, e);
+		break;
 	case SB__ENVELOPE__BODY_OUTPUT_CHUNK:
 		sched_output_chunk(s, e);
 		break;

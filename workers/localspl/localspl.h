@@ -53,6 +53,7 @@ struct job {
 	uint32_t number_up;
 	char overrides[1024];
 	int64_t started;    /* unix ms its first stage began (0: not yet) */
+	int quota_exempt;   /* an admin's, or released by one (quota.c) */
 	/* runtime only */
 	int uploading;      /* data still arriving from the client */
 	uint64_t expires;   /* uploading: monotonic ms it is removed at */
@@ -277,6 +278,20 @@ void request_commit(struct spl *s);
 void request_jobs(struct spl *s, const sb_env *e);
 void request_job_ctl(struct spl *s, const sb_env *e);
 void request_accounting(struct spl *s, const sb_env *e);
+void request_quota(struct spl *s, const sb_env *e);
+
+/* quota.c: page_quota and job_quota per user over a period. */
+/* Would one more job take owner past a job_quota in q? 1 with why, 0,
+ * or -1 with why (the store failed). */
+int quota_jobs_past(struct spl *s, const struct queue *q, const char *owner,
+    char *why, size_t len);
+/* Would j's pages (known once printproc's pass counted them) take its
+ * owner past a page_quota in q? As quota_jobs_past. */
+int quota_pages_past(struct spl *s, const struct job *j,
+    const struct queue *q, char *why, size_t len);
+/* owner's use of each quota that applies into out[max]: how many. */
+size_t quota_uses(struct spl *s, const char *owner, Sb__QuotaUse *out,
+    size_t max);
 void request_queues(struct spl *s, const sb_env *e);
 void request_queue_ctl(struct spl *s, const sb_env *e);
 /* The admins' queue states (disable, reject), as saved in the spool. */

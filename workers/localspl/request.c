@@ -318,13 +318,24 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	const Sb__SubmitReq *r = e->submit_req;
 	struct queue *q = queue_named(s, e, r->queue);
 	uint64_t base[QUOTA_SCOPES][2];
+	char why[512];
+	int over = 0;
 	struct job *j;
 
 	if (q == NULL || queue_accepting(s, e, q) != 0 ||
 	    upload_allowed(s, e) != 0 ||
 	    queue_has_room(s, e, q, e->caller->user, 1, base) != 0)
 		return NULL;
+	if (!e->caller->admin && (over = quota_jobs_past(s, q, e->caller->user,
+				      why, sizeof(why))) != 0 &&
+	    (over < 0 || s->w->cfg->quota_refuse)) {
+		spl_reply_error(s, e->id, over < 0 ? SB__ERROR_CODE__E_IO
+						   : SB__ERROR_CODE__E_QUOTA,
+		    "%s; job not accepted", why);
+		return NULL;
+	}
 	j = store_job_new(&s->store);
+	j->quota_exempt = e->caller->admin;
 	memcpy(j->quota, base, sizeof(j->quota));
 	snprintf(j->queue, sizeof(j->queue), "%s", r->queue);
 	snprintf(j->title, sizeof(j->title), "%s", r->title);
@@ -351,6 +362,12 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 		    r->hold_until[0] ? r->hold_until : "indefinite");
 		if (j->hold_at > 0 && j->hold_at < s->release_at)
 			s->release_at = j->hold_at;
+	}
+	if (over > 0) { /* held, saying why, until an admin releases it */
+		j->state = SB__JOB_STATE__HELD;
+		j->hold_at = 0;
+		snprintf(j->hold_until, sizeof(j->hold_until), "quota");
+		job_set_error(j, "%s", why);
 	}
 	j->submitted = now_wall_ms();
 	j->expires = now_mono_ms() + q->cfg->max_upload_ms;
@@ -792,6 +809,29 @@ request_accounting(struct spl *s, const sb_env *e)
 	free(p.recs);
 }
 
+/* What a user used of each period quota (spoolbox quota): one's own,
+ * or, for an admin, anyone's. */
+void
+request_quota(struct spl *s, const sb_env *e)
+{
+	Sb__QuotaRep rep = SB__QUOTA_REP__INIT;
+	Sb__QuotaUse uses[64], *ptrs[64];
+	const char *who = e->caller->admin && e->quota_req->user[0]
+	    ? e->quota_req->user
+	    : e->caller->user;
+	sb_env out;
+
+	rep.user = (char *)who;
+	rep.n_uses = quota_uses(s, who, uses, 64);
+	for (size_t i = 0; i < rep.n_uses; i++)
+		ptrs[i] = &uses[i];
+	rep.uses = ptrs;
+	chan_env_init(&out);
+	out.body_case = SB__ENVELOPE__BODY_QUOTA_REP;
+	out.quota_rep = &rep;
+	spl_send(s, &out, e->id);
+}
+
 /* A listing page being gathered. */
 struct page {
 	const sb_env *e;
@@ -1023,6 +1063,8 @@ job_ctl(struct spl *s, const sb_env *e, struct job *j)
 			return -1;
 		}
 		release(j);
+		/* An admin's release lets a job past the period quotas. */
+		j->quota_exempt |= e->caller->admin;
 		break;
 	case SB__JOB_ACTION__RESTART:
 		if (!store_has_data(&s->store, j)) {

@@ -526,6 +526,32 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 	out->deliver = head;
 }
 
+/* Before j is delivered: past a page_quota, it is held, saying which,
+ * until an admin releases it (or, with quota_policy = refuse, or when
+ * the store cannot tell, aborted): 1; else 0. */
+static int
+held_by_quota(struct spl *s, struct job *j, const struct queue *q)
+{
+	char why[512];
+	int rv = quota_pages_past(s, j, q, why, sizeof(why));
+
+	if (rv == 0)
+		return 0;
+	job_set_error(j, "%s", why);
+	if (rv < 0 || s->w->cfg->quota_refuse) {
+		log_warn("job %llu aborted: %s", (unsigned long long)j->id, why);
+		sched_finish(s, j, SB__JOB_STATE__ABORTED);
+		return 1;
+	}
+	j->state = SB__JOB_STATE__HELD;
+	j->hold_at = 0;
+	snprintf(j->hold_until, sizeof(j->hold_until), "%s", "quota");
+	log_info("job %llu held: %s (an admin's release prints it)",
+	    (unsigned long long)j->id, why);
+	store_save(&s->store, j);
+	return 1;
+}
+
 int
 sched_run(struct spl *s)
 {
@@ -538,7 +564,7 @@ sched_run(struct spl *s)
 		sched_pick(s, q, now, &p);
 		for (size_t k = 0; k < p.nconvert; k++)
 			dispatch(s, p.convert[k], q, SB__STAGE__CONVERT);
-		if (p.deliver != NULL)
+		if (p.deliver != NULL && !held_by_quota(s, p.deliver, q))
 			dispatch(s, p.deliver, q, SB__STAGE__DELIVER);
 		started += (int)p.nconvert + (p.deliver != NULL);
 	}

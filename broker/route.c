@@ -556,7 +556,9 @@ route_caps_tick(struct broker *b, uint64_t now)
 		const struct sb_queue *q = &b->cfg.queues[i];
 		struct caps_entry *c;
 		struct inst *w;
-		if (uri_kind(q->uri) != SB__WORKER_KIND__REMOTE)
+		/* A pool's printers are not asked: it offers the defaults. */
+		if (uri_kind(q->uri) != SB__WORKER_KIND__REMOTE ||
+		    strchr(q->uri, ',') != NULL)
 			continue;
 		c = caps_entry(b, q);
 		if (c->token != 0 || c->next_ms > now)

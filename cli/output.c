@@ -196,6 +196,36 @@ json_kv_strs(const char *k, char **v, size_t n)
 	putchar(']');
 }
 
+/* A pool's printers: as text, a line each under the queue's; as JSON,
+ * "members". */
+static void
+pool_members(const Sb__QueueInfo *q, int json)
+{
+	char e[512], u[1100];
+
+	if (json) {
+		printf(",\"members\":[");
+		for (size_t k = 0; k < q->n_members; k++) {
+			const Sb__PoolMember *m = q->members[k];
+			printf("%s{", k ? "," : "");
+			json_kv_str("uri", m->uri, 0);
+			json_kv_str("state", m->state, 1);
+			json_kv_u("jobs", m->jobs);
+			json_kv_str("error", m->error, 1);
+			putchar('}');
+		}
+		putchar(']');
+		return;
+	}
+	for (size_t k = 0; k < q->n_members; k++) {
+		const Sb__PoolMember *m = q->members[k];
+		printf("  %-11s %-40s %6llu jobs%s%s\n", m->state,
+		    text_safe(m->uri, 0, u, sizeof(u)),
+		    (unsigned long long)m->jobs, m->error[0] ? "  last: " : "",
+		    text_safe(m->error, 0, e, sizeof(e)));
+	}
+}
+
 /* What an ipp:// queue's printer said it can do (the broker asked). */
 static void
 json_caps(const Sb__PrinterCaps *c)
@@ -242,6 +272,7 @@ output_queues(const Sb__QueuesRep *r, int json)
 				    text_safe(q->inbound[k], 0, ps,
 					sizeof(ps)));
 			putchar('\n');
+			pool_members(q, 0);
 			continue;
 		}
 		printf("%s{", i ? "," : "");
@@ -271,6 +302,7 @@ output_queues(const Sb__QueuesRep *r, int json)
 		}
 		putchar(']');
 		json_caps(q->caps);
+		pool_members(q, 1);
 		putchar('}');
 	}
 	if (json)

@@ -544,6 +544,60 @@ free_space_key(struct parse_ctx *p, const char *val)
 	return 1;
 }
 
+/* uri = A, B, ...: a pool, several printers of any network kind that
+ * take the queue's jobs in turn (file: is localspl's own, never in
+ * one); stored comma-separated without spaces. 1, or 0 with p->err. */
+static int
+pool_uri(struct parse_ctx *p, struct sb_queue *q, const char *val)
+{
+	char copy[1024], *m, *save = NULL, why[256];
+	struct sb_uri u;
+	size_t n = 0;
+
+	snprintf(copy, sizeof(copy), "%s", val);
+	q->uri[0] = '\0';
+	for (m = strtok_r(copy, ", \t", &save); m != NULL;
+	    m = strtok_r(NULL, ", \t", &save)) {
+		if (uri_parse(m, &u, why, sizeof(why)) != 0)
+			return set_err(p, "%s", why);
+		if (uri_kind(m) == SB__WORKER_KIND__LOCALSPL)
+			return set_err(p, "a pool takes network printers "
+			    "(lpd, socket, ipp, ipps), not '%s'", m);
+		if (++n > SB_POOL_MAX)
+			return set_err(p, "a pool of more than %d printers",
+			    SB_POOL_MAX);
+		snprintf(q->uri + strlen(q->uri), sizeof(q->uri) -
+		    strlen(q->uri), "%s%s", n > 1 ? "," : "", m);
+	}
+	if (n < 2)
+		return set_err(p, "bad uri '%s' (a pool names two or more "
+		    "printers, comma-separated)", val);
+	return 1;
+}
+
+/* uri = URI, or a pool: 1, or 0 with p->err. */
+static int
+uri_key(struct parse_ctx *p, struct sb_queue *q, const char *val)
+{
+	char uerr[256];
+	struct sb_uri u;
+
+	if (strlen(val) >= sizeof(q->uri))
+		return set_err(p, "uri too long");
+	if (strchr(val, ',') != NULL)
+		return pool_uri(p, q, val);
+	if (uri_parse(val, &u, uerr, sizeof(uerr)) != 0)
+		return set_err(p, "%s", uerr);
+	if (uri_kind(val) == SB__WORKER_KIND__LOCALSPL &&
+	    uri_kind(q->uri) != SB__WORKER_KIND__LOCALSPL &&
+	    ++p->file_queues > SBX_RW_MAX - 1)
+		return set_err(p, "more than %d file: queues (the spool dir "
+		    "and each file: dir make localspl's view, at most %d "
+		    "paths)", SBX_RW_MAX - 1, SBX_RW_MAX);
+	strcpy(q->uri, val);
+	return 1;
+}
+
 /* page_quota / job_quota = N / PERIOD ("500 / 30d"): 1 when key is one
  * and val is good, 0 (p->err set) when val is bad, -1 when key is not
  * one. */
@@ -835,22 +889,9 @@ queue_key(struct parse_ctx *p, const char *key, const char *val)
 {
 	const struct sb_budget_key *k;
 	struct sb_queue *q = p->q;
-	char uerr[256];
-	struct sb_uri u;
 
 	if (strcmp(key, "uri") == 0) {
-		if (strlen(val) >= sizeof(q->uri))
-			return set_err(p, "uri too long");
-		if (uri_parse(val, &u, uerr, sizeof(uerr)) != 0)
-			return set_err(p, "%s", uerr);
-		if (uri_kind(val) == SB__WORKER_KIND__LOCALSPL &&
-		    uri_kind(q->uri) != SB__WORKER_KIND__LOCALSPL &&
-		    ++p->file_queues > SBX_RW_MAX - 1)
-			return set_err(p, "more than %d file: queues (the "
-			    "spool dir and each file: dir make localspl's "
-			    "view, at most %d paths)", SBX_RW_MAX - 1,
-			    SBX_RW_MAX);
-		strcpy(q->uri, val);
+		return uri_key(p, q, val);
 	} else if (strcmp(key, "datatype") == 0) {
 		q->datatype = datatype_from_name(val);
 		if (q->datatype != SB__DATA_TYPE__RAW &&

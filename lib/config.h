@@ -61,6 +61,9 @@ int config_budget_check(const struct sb_budget *b, char *err, size_t errlen);
 void config_budget_format(const struct sb_budget *b,
     const struct sb_budget_key *k, char *buf, size_t len);
 
+/* A queue's uri may name a pool of this many printers at most. */
+#define SB_POOL_MAX 8
+
 /* page_quota = N / PERIOD, job_quota likewise: at most limit pages (or
  * jobs) per user over the last period_ms; limit 0: none. */
 struct sb_period_quota {

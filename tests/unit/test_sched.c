@@ -55,7 +55,7 @@ pick_delivery(int64_t now)
 	struct sched_pick p;
 
 	sched_pick(&s, &q, now, &p);
-	return p.deliver;
+	return p.ndeliver > 0 ? p.deliver[0] : NULL;
 }
 
 START_TEST(test_priority_then_fifo)
@@ -129,13 +129,13 @@ START_TEST(test_conversions_ahead_in_order)
 	ck_assert_uint_eq(p.nconvert, 2);
 	ck_assert_ptr_eq(p.convert[0], t1);
 	ck_assert_ptr_eq(p.convert[1], t2);
-	ck_assert_ptr_null(p.deliver);
+	ck_assert_uint_eq(p.ndeliver, 0);
 	/* t1 converted, t2 converting: t1 goes, job 3 converts. */
 	t1->converted = 1;
 	t2->token = 7;
 	t2->stage = SB__STAGE__CONVERT;
 	sched_pick(&s, &q, 0, &p);
-	ck_assert_ptr_eq(p.deliver, t1);
+	ck_assert_ptr_eq(p.deliver[0], t1);
 	ck_assert_uint_eq(p.nconvert, 1);
 	ck_assert_uint_eq(p.convert[0]->id, 3);
 }
@@ -166,7 +166,7 @@ START_TEST(test_raw_queue_converts_nothing)
 
 	sched_pick(&s, &q, 0, &p);
 	ck_assert_uint_eq(p.nconvert, 0);
-	ck_assert_ptr_eq(p.deliver, t);
+	ck_assert_ptr_eq(p.deliver[0], t);
 }
 END_TEST
 

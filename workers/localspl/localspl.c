@@ -44,6 +44,7 @@ queues_from(struct spl *s, const Sb__Configure *c)
 			fresh = 1;
 		}
 		nq[i].cfg = c->queues[i];
+		pool_setup(&nq[i], old);
 	}
 	free(s->queues);
 	s->queues = nq;

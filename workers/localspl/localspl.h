@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "chan.h"
+#include "config.h"
 #include "util.h"
 #include "worker.h"
 
@@ -213,6 +214,15 @@ struct queue {
 	uint32_t takes;             /* remote: types the printer takes, 0: ? */
 	uint64_t pages_total;       /* pages x copies accounting keeps, */
 	int pages_known;            /* once read from the store */
+	/* A pool (uri = A, B...): each printer's state (pool.c); a queue
+	 * of one printer has none. */
+	struct member {
+		uint64_t token;     /* the delivery it takes (0: idle) */
+		int64_t skip_until; /* unix ms: failed, passed over until */
+		uint64_t jobs;      /* delivered since localspl started */
+		char error[160];    /* why it last failed */
+	} members[SB_POOL_MAX];
+	size_t nmembers;
 };
 
 /* The local spooler's state. */
@@ -280,6 +290,26 @@ void request_job_ctl(struct spl *s, const sb_env *e);
 void request_accounting(struct spl *s, const sb_env *e);
 void request_quota(struct spl *s, const sb_env *e);
 
+/* pool.c: the printers of a pool (uri = A, B...), taken in turn. */
+/* Its members, from q's uri; kept from old when the uri is the same. */
+void pool_setup(struct queue *q, const struct queue *old);
+/* Printer k's URI into buf (a queue of one: its uri). */
+void pool_uri(const struct queue *q, size_t k, char *buf, size_t len);
+/* The first printer free to take a job now, or -1. */
+int pool_idle(const struct queue *q, int64_t now);
+/* The first idle printer takes the delivery token: its URI, in buf
+ * (sched_pick counted one free). */
+char *pool_take(struct queue *q, uint64_t token, char *buf, size_t len);
+/* How many are free now (a queue of one: 1). */
+size_t pool_free(const struct queue *q, int64_t now);
+/* Each printer of q as QueuesRep shows it (out[q->nmembers], their
+ * URIs into uris: they point there). */
+void pool_describe(const struct queue *q, int64_t now, Sb__PoolMember *out,
+    char (*uris)[1024]);
+/* The member whose delivery token is, or NULL (what queue in *qp). */
+struct member *pool_member(struct spl *s, uint64_t token,
+    struct queue **qp);
+
 /* quota.c: page_quota and job_quota per user over a period. */
 /* Would one more job take owner past a job_quota in q? 1 with why, 0,
  * or -1 with why (the store failed). */
@@ -301,7 +331,8 @@ void request_load_queue_states(struct spl *s);
 /* What to start next on q: the head job to deliver (NULL: none now) and
  * up to *nconv jobs to convert ahead, in order. Pure: no I/O. */
 struct sched_pick {
-	struct job *deliver;
+	struct job *deliver[SB_POOL_MAX]; /* in order: one per idle printer */
+	size_t ndeliver;
 	struct job *convert[4];
 	size_t nconvert;
 };

@@ -1207,6 +1207,41 @@ request_job_ctl(struct spl *s, const sb_env *e)
 	send_jobs(s, e->id, &info, 1, 0);
 }
 
+/* What the QueueInfos' pool members point into. */
+struct pools {
+	Sb__PoolMember *members, **ptrs;
+	char (*uris)[1024];
+};
+
+/* Each pool's printers into its QueueInfo (infos[nq]). */
+static struct pools
+pools_into(struct spl *s, Sb__QueueInfo *infos, size_t nq)
+{
+	struct pools p = { 0 };
+	size_t total = 0, at = 0;
+	int64_t now = now_wall_ms();
+
+	for (size_t i = 0; i < nq; i++)
+		total += s->queues[i].nmembers;
+	if (total == 0)
+		return p;
+	p.members = calloc(total, sizeof(*p.members));
+	p.ptrs = calloc(total, sizeof(*p.ptrs));
+	p.uris = calloc(total, sizeof(*p.uris));
+	if (p.members == NULL || p.ptrs == NULL || p.uris == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < nq; i++) {
+		const struct queue *q = &s->queues[i];
+		pool_describe(q, now, p.members + at, p.uris + at);
+		for (size_t k = 0; k < q->nmembers; k++)
+			p.ptrs[at + k] = &p.members[at + k];
+		infos[i].members = p.ptrs + at;
+		infos[i].n_members = q->nmembers;
+		at += q->nmembers;
+	}
+	return p;
+}
+
 void
 request_queues(struct spl *s, const sb_env *e)
 {
@@ -1214,6 +1249,7 @@ request_queues(struct spl *s, const sb_env *e)
 	size_t nq = s->nqueues;
 	Sb__QueueInfo *infos = calloc(nq ? nq : 1, sizeof(*infos));
 	Sb__QueueInfo **ptrs = calloc(nq ? nq : 1, sizeof(*ptrs));
+	struct pools pools;
 	struct db_usage u;
 	sb_env out;
 
@@ -1266,10 +1302,14 @@ request_queues(struct spl *s, const sb_env *e)
 	}
 	rep.n_queues = nq;
 	rep.queues = ptrs;
+	pools = pools_into(s, infos, nq);
 	chan_env_init(&out);
 	out.body_case = SB__ENVELOPE__BODY_QUEUES_REP;
 	out.queues_rep = &rep;
 	spl_send(s, &out, e->id);
+	free(pools.members);
+	free(pools.ptrs);
+	free(pools.uris);
 	free(infos);
 	free(ptrs);
 }

@@ -164,6 +164,32 @@ retry_or_give_up(struct spl *s, struct job *j, struct queue *q)
 	store_save(&s->store, j);
 }
 
+/* A pool's printer failed j's delivery: it is passed over for the
+ * queue's retry_interval, and j goes to another printer without using a
+ * retry, if one is not passed over itself. 1 when so. */
+static int
+pool_failover(struct spl *s, struct job *j, struct queue *q, struct member *m)
+{
+	int64_t now = now_wall_ms();
+	char uri[1024];
+
+	m->skip_until = now + (int64_t)q->cfg->retry_interval_ms;
+	snprintf(m->error, sizeof(m->error), "%.159s", j->last_error);
+	pool_uri(q, (size_t)(m - q->members), uri, sizeof(uri));
+	for (size_t k = 0; k < q->nmembers; k++)
+		if (q->members[k].skip_until <= now) {
+			log_info("job %llu: %s failed (%s); passed over for %llu "
+			    "ms, another printer of pool %s takes the job",
+			    (unsigned long long)j->id, uri, j->last_error,
+			    (unsigned long long)q->cfg->retry_interval_ms,
+			    q->cfg->name);
+			j->state = SB__JOB_STATE__PENDING;
+			store_save(&s->store, j);
+			return 1;
+		}
+	return 0;
+}
+
 /* ---- the dispatches in flight ---- */
 
 void
@@ -244,9 +270,13 @@ sched_job_done(struct spl *s, const sb_env *e)
 {
 	const Sb__JobDone *d = e->job_done;
 	struct job *j = job_by_token(s, d->token);
+	struct queue *mq = NULL;
+	struct member *m = pool_member(s, d->token, &mq);
 	int result = d->result;
 	struct queue *q;
 
+	if (m != NULL)
+		m->token = 0; /* the pool's printer is free again */
 	if (j == NULL)
 		return; /* a dispatch from before a restart */
 	j->token = 0;
@@ -272,6 +302,8 @@ sched_job_done(struct spl *s, const sb_env *e)
 	j->early = 0;
 	switch (result) {
 	case SB__RESULT__OK:
+		if (m != NULL)
+			m->jobs++;
 		job_done_ok(s, j, d);
 		break;
 	case SB__RESULT__INTERRUPTED:
@@ -289,6 +321,8 @@ sched_job_done(struct spl *s, const sb_env *e)
 		store_save(&s->store, j);
 		break;
 	case SB__RESULT__TRANSIENT:
+		if (m != NULL && pool_failover(s, j, mq, m))
+			break;
 		if (q != NULL) {
 			retry_or_give_up(s, j, q);
 			break;
@@ -351,6 +385,7 @@ static void
 dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 {
 	Sb__JobStart js = SB__JOB_START__INIT;
+	char member_uri[1024];
 	sb_env e;
 
 	j->counting = 0;
@@ -392,7 +427,9 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.job_id = j->id;
 	js.stage = stage;
 	js.queue = q->cfg->name;
-	js.uri = q->cfg->uri;
+	js.uri = stage == SB__STAGE__DELIVER && q->nmembers > 0
+	    ? pool_take(q, j->token, member_uri, sizeof(member_uri))
+	    : q->cfg->uri;
 	js.from = j->datatype;
 	js.to = stage == SB__STAGE__CONVERT ? j->out_type
 					    : spl_delivered_type(j, q);
@@ -402,10 +439,9 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.title = j->title;
 	js.user = j->user;
 	js.filename = j->filename;
-	/* The job's own media and orientation, else the queue's. */
-	/* The job's own media when spoolbox lays out on it, else the
-	 * queue's paper (an ipp:// printer may offer others: they are
-	 * asked of it, in js.media). */
+	/* The job's own media and orientation, else the queue's: its paper
+	 * when spoolbox lays out on it (an ipp:// printer may offer others:
+	 * they are asked of it, in js.media). */
 	js.paper = media_pwg(j->media) != NULL ? j->media : q->cfg->paper;
 	js.token = j->token;
 	js.ca_pem = q->cfg->ca_pem;
@@ -490,6 +526,40 @@ next_to_convert(struct spl *s, const struct queue *q, int64_t now,
 	return fewest < CONVERT_AHEAD ? next : NULL;
 }
 
+/* Can j be delivered now: not at work, converted (or counted), and not
+ * waiting for a retry? */
+static int
+deliverable(const struct job *j, const struct queue *q, int64_t now)
+{
+	return waiting(j) && j->token == 0 && !needs_pass(j, q) &&
+	    (j->state != SB__JOB_STATE__RETRY_WAIT || j->next_attempt <= now);
+}
+
+/* A pool: as many jobs, in order, as printers are idle. */
+static void
+pick_for_pool(struct spl *s, const struct queue *q, int64_t now,
+    struct sched_pick *out)
+{
+	size_t n = pool_free(q, now);
+
+	while (out->ndeliver < n) {
+		struct job *next = NULL;
+		for (struct job *j = s->store.jobs; j != NULL; j = j->next) {
+			int picked = 0;
+			if (strcmp(j->queue, q->cfg->name) != 0 ||
+			    !deliverable(j, q, now))
+				continue;
+			for (size_t i = 0; i < out->ndeliver; i++)
+				picked |= out->deliver[i] == j;
+			if (!picked && job_before(j, next))
+				next = j;
+		}
+		if (next == NULL)
+			return;
+		out->deliver[out->ndeliver++] = next;
+	}
+}
+
 void
 sched_pick(struct spl *s, const struct queue *q, int64_t now,
     struct sched_pick *out)
@@ -516,6 +586,10 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 		out->convert[out->nconvert++] = j;
 		converting++;
 	}
+	if (q->nmembers > 0) {
+		pick_for_pool(s, q, now, out);
+		return;
+	}
 	if (delivering || head->token != 0)
 		return;
 	if (head->state == SB__JOB_STATE__RETRY_WAIT &&
@@ -523,7 +597,7 @@ sched_pick(struct spl *s, const struct queue *q, int64_t now,
 		return;
 	if (needs_pass(head, q))
 		return;
-	out->deliver = head;
+	out->deliver[out->ndeliver++] = head;
 }
 
 /* Before j is delivered: past a page_quota, it is held, saying which,
@@ -564,9 +638,10 @@ sched_run(struct spl *s)
 		sched_pick(s, q, now, &p);
 		for (size_t k = 0; k < p.nconvert; k++)
 			dispatch(s, p.convert[k], q, SB__STAGE__CONVERT);
-		if (p.deliver != NULL && !held_by_quota(s, p.deliver, q))
-			dispatch(s, p.deliver, q, SB__STAGE__DELIVER);
-		started += (int)p.nconvert + (p.deliver != NULL);
+		for (size_t k = 0; k < p.ndeliver; k++)
+			if (!held_by_quota(s, p.deliver[k], q))
+				dispatch(s, p.deliver[k], q, SB__STAGE__DELIVER);
+		started += (int)(p.nconvert + p.ndeliver);
 	}
 	return started;
 }

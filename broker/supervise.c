@@ -1323,6 +1323,9 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		c->page_quota_ms = q->page_quota.period_ms;
 		c->job_quota = q->job_quota.limit;
 		c->job_quota_ms = q->job_quota.period_ms;
+		c->banner_start = (char *)q->banner_start;
+		c->banner_end = (char *)q->banner_end;
+		c->classification = (char *)q->classification;
 		c->media_supported = (char *)q->media_supported;
 		c->color = q->color != 0;
 		c->allow = (char *)q->allow;

@@ -575,6 +575,33 @@ pool_uri(struct parse_ctx *p, struct sb_queue *q, const char *val)
 	return 1;
 }
 
+/* job_sheets = START[, END], each none | standard | classified (CUPS'
+ * job-sheets): 1, or 0 with p->err. */
+static int
+job_sheets_key(struct parse_ctx *p, struct sb_queue *q, const char *val)
+{
+	char a[32] = "", b[32] = "";
+	char *dst[2] = { q->banner_start, q->banner_end };
+	const char *v[2] = { a, b };
+	int n = sscanf(val, " %31[a-z] , %31[a-z]", a, b);
+
+	if (n < 1)
+		return set_err(p, "bad job_sheets '%s' (none|standard|"
+		    "classified, optionally a second for the end)", val);
+	for (int i = 0; i < 2; i++) {
+		if (i == 1 && n < 2) {
+			dst[1][0] = '\0';
+			break;
+		}
+		if (strcmp(v[i], "none") != 0 && strcmp(v[i], "standard") != 0 &&
+		    strcmp(v[i], "classified") != 0)
+			return set_err(p, "bad job_sheets '%s' (none|standard|"
+			    "classified)", v[i]);
+		snprintf(dst[i], 16, "%s", strcmp(v[i], "none") ? v[i] : "");
+	}
+	return 1;
+}
+
 /* uri = URI, or a pool: 1, or 0 with p->err. */
 static int
 uri_key(struct parse_ctx *p, struct sb_queue *q, const char *val)
@@ -719,6 +746,16 @@ queue_caps_key(struct parse_ctx *p, const char *key, const char *val)
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return set_err(p, "bad color '%s' (yes|no)", val);
 		q->color = strcmp(val, "yes") == 0;
+	} else if (strcmp(key, "job_sheets") == 0) {
+		return job_sheets_key(p, q, val);
+	} else if (strcmp(key, "classification") == 0) {
+		if (strlen(val) >= sizeof(q->classification) ||
+		    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+			   "VWXYZ0123456789 _-/") != strlen(val))
+			return set_err(p, "bad classification '%s' (a label of "
+			    "letters, digits, spaces and _-/, e.g. "
+			    "confidential)", val);
+		strcpy(q->classification, val);
 	} else {
 		/* Not a capability: the queue's own period quotas, then. */
 		return period_quota_key(p, key, val, &q->page_quota,

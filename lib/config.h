@@ -88,6 +88,9 @@ struct sb_queue {
 	uint64_t keep_jobs;           /* finished jobs kept (history) */
 	uint64_t keep_days;           /* ... and for how long; 0: no limit */
 	struct sb_period_quota page_quota, job_quota; /* its jobs' own */
+	char banner_start[16];  /* job_sheets = START[, END]: "" (none), */
+	char banner_end[16];    /* standard or classified */
+	char classification[64]; /* the label banners and pages carry */
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
 	int landscape;          /* orientation = landscape */

@@ -118,3 +118,10 @@ job_imposed(const struct job *j)
 	return j->page_ranges[0] != '\0' || j->number_up > 1 ||
 	    j->overrides[0] != '\0';
 }
+
+int
+queue_marks(const struct queue *q)
+{
+	return q->cfg->banner_start[0] != '\0' ||
+	    q->cfg->banner_end[0] != '\0' || q->cfg->classification[0] != '\0';
+}

@@ -91,6 +91,10 @@ const char *job_host(const struct job *j);
 /* Does j ask for pages to be chosen or put several to a side
  * (page-ranges, number-up)? The print processor does it. */
 int job_imposed(const struct job *j);
+struct queue;
+/* Does q add banners or a label to what it prints (job_sheets,
+ * classification)? The print processor does, as it imposes. */
+int queue_marks(const struct queue *q);
 
 struct db;
 

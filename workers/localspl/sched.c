@@ -379,6 +379,30 @@ deliver_here(struct spl *s, struct job *j, struct queue *q)
 	}
 }
 
+/* What the job asks of its pages, and the queue of its marks, into js:
+ * its layout wins over the queue's. */
+static void
+layout_into(Sb__JobStart *js, struct job *j, const struct queue *q)
+{
+	/* The job's own media and orientation, else the queue's: its paper
+	 * when spoolbox lays out on it (an ipp:// printer may offer others:
+	 * they are asked of it, in js->media). */
+	js->paper = media_pwg(j->media) != NULL ? j->media : q->cfg->paper;
+	js->sides = j->sides[0] ? j->sides : q->cfg->sides;
+	js->landscape = j->orientation ? j->orientation == IPP_LANDSCAPE
+				      : q->cfg->landscape;
+	js->media = j->media[0] ? j->media : q->cfg->media;
+	js->print_scaling = j->print_scaling;
+	js->page_ranges = j->page_ranges;
+	js->number_up = j->number_up;
+	js->overrides = j->overrides;
+	js->orientation = j->orientation;
+	js->banner_start = q->cfg->banner_start;
+	js->banner_end = q->cfg->banner_end;
+	js->classification = q->cfg->classification;
+	js->submitted = j->submitted;
+}
+
 /* Start one stage of j: its data on the descriptor channel, then a
  * JobStart to the broker, which routes both. */
 static void
@@ -391,7 +415,8 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	j->counting = 0;
 	if (stage == SB__STAGE__CONVERT) {
 		j->out_type = spl_target_type(j, q);
-		j->counting = j->out_type == j->datatype && !job_imposed(j);
+		j->counting = j->out_type == j->datatype && !job_imposed(j) &&
+		    !queue_marks(q);
 	}
 	if (open_for_dispatch(s, j, stage) != 0) {
 		job_set_error(j, "spool file of job %llu: %s",
@@ -439,22 +464,10 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.title = j->title;
 	js.user = j->user;
 	js.filename = j->filename;
-	/* The job's own media and orientation, else the queue's: its paper
-	 * when spoolbox lays out on it (an ipp:// printer may offer others:
-	 * they are asked of it, in js.media). */
-	js.paper = media_pwg(j->media) != NULL ? j->media : q->cfg->paper;
 	js.token = j->token;
 	js.ca_pem = q->cfg->ca_pem;
 	js.pin_sha256 = q->cfg->pin_sha256;
-	js.sides = j->sides[0] ? j->sides : q->cfg->sides;
-	js.landscape = j->orientation ? j->orientation == IPP_LANDSCAPE
-				      : q->cfg->landscape;
-	js.media = j->media[0] ? j->media : q->cfg->media;
-	js.print_scaling = j->print_scaling;
-	js.page_ranges = j->page_ranges;
-	js.number_up = j->number_up;
-	js.overrides = j->overrides;
-	js.orientation = j->orientation;
+	layout_into(&js, j, q);
 	js.cpu_limit_ms = q->cfg->cpu_limit_ms;
 	js.pdf_ignore_permissions = q->cfg->pdf_ignore_permissions;
 	chan_env_init(&e);

@@ -1022,6 +1022,35 @@ own_side(PopplerPage *p, const struct page_override *o, double *sw,
 	return 0;
 }
 
+/* A side done: the queue's label on it, and shown. */
+static void
+stamped_show(cairo_t *cr, const struct docconv_imposition *im, double w,
+    double h)
+{
+	banner_stamp(cr, w, h, im->banner.label);
+	cairo_show_page(cr);
+}
+
+/* The queue's start (or end) banner, on the job's paper, saying how many
+ * of the document's n pages it prints. */
+static void
+banner_side(cairo_surface_t *pdf, cairo_t *cr,
+    const struct docconv_imposition *im, int n, int end)
+{
+	struct banner b = im->banner;
+	double w, h;
+
+	if ((end ? b.end : b.start) == NULL || (end ? b.end : b.start)[0] ==
+	    '\0' || paper_points(im->paper, 0, &w, &h) != 0)
+		return;
+	b.pages = 0;
+	for (int i = 1; i <= n; i++)
+		b.pages += (unsigned)page_in_ranges(im->page_ranges, (unsigned)i);
+	cairo_pdf_surface_set_size(pdf, w, h);
+	banner_page(cr, w, h, &b, end);
+	cairo_show_page(cr);
+}
+
 /* Lay the chosen pages of doc on sides: with one up, each page at its own
  * size (or its override's); with several, on paper. The number of sides,
  * or -1. */
@@ -1040,6 +1069,7 @@ impose_pages(PopplerDocument *doc, const struct docconv_imposition *im,
 		return fail_why(err, errlen, "unknown paper '%s'", im->paper);
 	pdf = pdf_surface(o, per > 1 ? sw : 612, per > 1 ? sh : 792, im->title);
 	cr = cairo_create(pdf);
+	banner_side(pdf, cr, im, n, 0);
 	for (int i = 0; i < n && cairo_status(cr) == CAIRO_STATUS_SUCCESS; i++) {
 		PopplerPage *p;
 		if (!page_in_ranges(im->page_ranges, (unsigned)i + 1) ||
@@ -1056,15 +1086,17 @@ impose_pages(PopplerDocument *doc, const struct docconv_imposition *im,
 		    ov != NULL && ov->orientation == 4);
 		g_object_unref(p);
 		if (++k == per) {
-			cairo_show_page(cr);
+			stamped_show(cr, im, sw, sh);
 			k = 0;
 			sides++;
 		}
 	}
 	if (k > 0) {
-		cairo_show_page(cr);
+		stamped_show(cr, im, sw, sh);
 		sides++;
 	}
+	if (sides > 0)
+		banner_side(pdf, cr, im, n, 1);
 	cairo_destroy(cr);
 	if (bad) {
 		cairo_surface_destroy(pdf);

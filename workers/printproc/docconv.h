@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "banner.h"
 #include "textpdf.h"
 #include "util.h"
 
@@ -51,6 +52,7 @@ struct docconv_imposition {
 	const char *title;
 	const struct page_override *overrides; /* util.h's; the first that */
 	int noverrides;           /* has a page is that page's */
+	struct banner banner;     /* the queue's banners and label */
 };
 /* The PDF on fd with only the pages chosen, number_up of them on each
  * side (poppler draws each page into cairo's PDF: vectors and fonts

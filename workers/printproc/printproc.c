@@ -437,12 +437,13 @@ scratch_file(char *err, size_t errlen)
 }
 
 /* Does the job ask for pages chosen or laid out (page-ranges, number-up,
- * overrides)? */
+ * overrides), or its queue for banners or a label on each page? */
 static int
 imposed(const Sb__JobStart *js)
 {
 	return js->page_ranges[0] != '\0' || js->number_up > 1 ||
-	    js->overrides[0] != '\0';
+	    js->overrides[0] != '\0' || js->banner_start[0] != '\0' ||
+	    js->banner_end[0] != '\0' || js->classification[0] != '\0';
 }
 
 /* Through PDF: the job's document as PDF (itself, or converted into a
@@ -456,7 +457,10 @@ convert_via_pdf(struct printproc *pp, const Sb__JobStart *js)
 	struct page_override ov[OVERRIDES_MAX];
 	const struct docconv_imposition im = { js->page_ranges, js->number_up,
 		js->paper, js->title, ov,
-		overrides_parse(js->overrides, ov, OVERRIDES_MAX) };
+		overrides_parse(js->overrides, ov, OVERRIDES_MAX),
+		{ js->banner_start, js->banner_end, js->classification,
+		    js->job_id, js->user, js->title, js->queue, js->submitted,
+		    0 } };
 	struct scratch in = { .fd = -1 }, out = { .fd = -1 };
 	int src = pp->w->job_fd, rv = 0, ours;
 	struct conv c;

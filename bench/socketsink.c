@@ -7,9 +7,10 @@
  * (CLOCK_MONOTONIC seconds), then closes. -g TEXT says TEXT back when a
  * connection opens (a PJL status, for the back channel); -o DIR keeps
  * each job as DIR/job-N; -k SECONDS keeps the connection open that long
- * after the job before closing; -s is a printer that accepts and never
- * reads.
- * Usage: sb-socketsink [-s] [-g TEXT] [-o DIR] [-k SECONDS] PORT
+ * after the job before closing; -d MS takes that long over each job
+ * before closing (a printer at work, for the pool benchmark); -s is a
+ * printer that accepts and never reads.
+ * Usage: sb-socketsink [-s] [-g TEXT] [-o DIR] [-k SECONDS] [-d MS] PORT
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +28,7 @@ static int silent;          /* -s: never read */
 static const char *greet;   /* -g: said when a connection opens */
 static const char *dir;     /* -o: where each job is kept */
 static unsigned keep_open;  /* -k: seconds open after the job */
+static unsigned work_ms;    /* -d: ms each job takes */
 
 /* One connection: a job, read to its end (one that sends nothing, a
  * probe, is no job: n counts the others). */
@@ -61,6 +63,8 @@ serve(int c, unsigned *n)
 		close(out);
 	if (got == 0)
 		return;
+	if (work_ms > 0)
+		usleep(work_ms * 1000);
 	printf("job %llu %.6f %.6f\n", got, first, last);
 	fflush(stdout);
 	if (keep_open > 0)
@@ -74,12 +78,13 @@ main(int argc, char **argv)
 	int s, opt, one = 1;
 	unsigned n = 0;
 
-	while ((opt = getopt(argc, argv, "sg:o:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "sg:o:k:d:")) != -1) {
 		switch (opt) {
 		case 's': silent = 1; break;
 		case 'g': greet = optarg; break;
 		case 'o': dir = optarg; break;
 		case 'k': keep_open = (unsigned)atoi(optarg); break;
+		case 'd': work_ms = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}

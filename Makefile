@@ -17,7 +17,7 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	cups-filters-core-drivers file libexif-dev fonts-noto-core \
 	fonts-noto-color-emoji
 
-.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos broker-leak package clean
+.PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos corpus broker-leak package clean
 
 all: build
 
@@ -107,6 +107,11 @@ CHAOS_JOBS ?= 1000
 chaos: build
 	BUILD=$(abspath $(BUILD)) CHAOS_JOBS=$(CHAOS_JOBS) \
 		bash tests/integration/it_chaos.sh
+
+# The suite's it_corpus over every PDF in /usr/share/doc as well (the
+# suite's: a few, and the generated documents).
+corpus: build
+	CORPUS=full BUILD=$(abspath $(BUILD)) bash tests/integration/it_corpus.sh
 
 # The broker over RECYCLES recycles (lprmon recycled after every job),
 # built with ASan+UBSan: LeakSanitizer at its clean stop, and the slope of

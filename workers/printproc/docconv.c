@@ -62,6 +62,7 @@
 	X(poppler_ps_file_new_fd) X(poppler_page_render_to_ps) \
 	X(poppler_ps_file_free) X(poppler_document_get_permissions) \
 	X(poppler_error_quark) X(poppler_page_get_size) \
+	X(poppler_ps_file_set_paper_size) \
 	X(poppler_page_render_for_printing)
 #define MEMBER(f) __typeof__(f) *f;
 #define LOOKUP(f) if ((l->f = (__typeof__(f) *)dlsym(h, #f)) == NULL) bad = #f;
@@ -310,6 +311,16 @@ ps_thread(void *arg)
 {
 	struct ps_render *r = arg;
 	PopplerPSFile *ps = lib.pdf.poppler_ps_file_new_fd(r->doc, r->fd, 0, r->n);
+	PopplerPage *first = lib.pdf.poppler_document_get_page(r->doc, 0);
+	double w, h;
+
+	/* The PostScript's paper is the PDF's (its first page's), not
+	 * poppler's default. */
+	if (first != NULL) {
+		lib.pdf.poppler_page_get_size(first, &w, &h);
+		lib.pdf.poppler_ps_file_set_paper_size(ps, w, h);
+		g_object_unref(first);
+	}
 
 	for (int i = 0; i < r->n && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
 	     i++) {
@@ -362,6 +373,8 @@ struct gs_run {
 	char last[256];          /* its last complete line: the error */
 	char err[256];           /* why the run failed; "" when it did not */
 	unsigned pages;          /* from the "spoolbox-pages:" line */
+	char paper[64];          /* -dDEVICE...POINTS: the queue's paper */
+	char paperh[64];
 };
 
 /* Ghostscript's own output (not the PDF): nothing in, messages out. */
@@ -436,10 +449,12 @@ gs_thread(void *arg)
 	    "(\\nspoolbox-pages: ) writestring currentdevice getdeviceprops "
 	    ".dicttomark /PageCount get 20 string cvs writestring "
 	    "(%stderr) (w) file (\\n) writestring\n";
+	struct gs_run *g = arg;
+	/* A page of the queue's paper unless the PostScript asks for its
+	 * own (setpagedevice): libgs's own default is Letter. */
 	char *argv[] = { "spoolbox-printproc", "-q", "-dNOPAUSE", "-dSAFER",
 		"-dNOINTERPOLATE", "-sDEVICE=pdfwrite", "-sOutputFile=-",
-		NULL };
-	struct gs_run *g = arg;
+		g->paper, g->paperh, NULL };
 	char *buf = malloc(65536);
 	void *gs = NULL;
 	int code, ecode = 0;
@@ -451,7 +466,7 @@ gs_thread(void *arg)
 	}
 	lib.gs.gsapi_set_stdio(gs, gs_stdin, gs_stdout, gs_stderr);
 	lib.gs.gsapi_set_arg_encoding(gs, GS_ARG_ENCODING_UTF8);
-	code = lib.gs.gsapi_init_with_args(gs, 7, argv);
+	code = lib.gs.gsapi_init_with_args(gs, 9, argv);
 	if (code == 0)
 		code = gs_feed(gs, g, buf);
 	if (code == 0)
@@ -471,12 +486,18 @@ out:
 }
 
 int
-docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit, void *arg,
-    unsigned *pages, char *err, size_t errlen)
+docconv_ps_to_pdf(int fd, uint64_t size, const char *paper,
+    textpdf_emit_cb emit, void *arg, unsigned *pages, char *err,
+    size_t errlen)
 {
 	struct gs_run g = { .fd = fd, .size = size };
+	double w, h;
 	int p[2], rv;
 
+	if (paper_points(paper, 0, &w, &h) != 0)
+		return fail_why(err, errlen, "unknown paper '%s'", paper);
+	snprintf(g.paper, sizeof(g.paper), "-dDEVICEWIDTHPOINTS=%.2f", w);
+	snprintf(g.paperh, sizeof(g.paperh), "-dDEVICEHEIGHTPOINTS=%.2f", h);
 	if (load_gs(err, errlen) != 0)
 		return -1;
 	/* libgs writes an output file named "-" to the process's stdout. */

@@ -35,8 +35,9 @@ int docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit,
 /* Ghostscript (libgs, pdfwrite): the PostScript is fed in pieces as it
  * is read; pdfwrite keeps its work in scratch files (printproc's private
  * /tmp) and writes the PDF when the document ends. */
-int docconv_ps_to_pdf(int fd, uint64_t size, textpdf_emit_cb emit,
-    void *arg, unsigned *pages, char *err, size_t errlen);
+int docconv_ps_to_pdf(int fd, uint64_t size, const char *paper,
+    textpdf_emit_cb emit, void *arg, unsigned *pages, char *err,
+    size_t errlen);
 /* type: sb.DataType PNG or JPEG; one page of paper ("a4", "letter"),
  * turned to the image's orientation, the image scaled as IPP's
  * print-scaling says (auto, auto-fit, fit, fill, none; NULL: auto). */

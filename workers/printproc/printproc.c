@@ -346,8 +346,8 @@ make_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
 	if (js->from == SB__DATA_TYPE__TEXT)
 		return text_to_pdf(pp, c, emit, arg, pages, err, errlen);
 	if (js->from == SB__DATA_TYPE__POSTSCRIPT)
-		return docconv_ps_to_pdf(pp->w->job_fd, js->size, emit, arg,
-		    pages, err, errlen);
+		return docconv_ps_to_pdf(pp->w->job_fd, js->size, js->paper,
+		    emit, arg, pages, err, errlen);
 	return docconv_image_to_pdf(pp->w->job_fd, js->size, js->from,
 	    js->paper, js->title, js->print_scaling, emit, arg, pages, err,
 	    errlen);

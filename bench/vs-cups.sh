@@ -1,0 +1,129 @@
+#!/bin/bash
+# bench/vs-cups.sh BUILD: spoolbox's conversions beside CUPS' own filters
+# (cups-filters 1.28 from Debian's package files, unpacked: the packages
+# conflict with LPRng; pdftops and imagetopdf from cups-filters-core-
+# drivers) on the same documents: Debian's PDFs (the valgrind manual the
+# largest), groff's PostScript of a man page, GPL-3, 10 MiB of log text,
+# a photo-sized PNG and a JPEG. For each document and conversion: pages,
+# whether the output is valid (qpdf --check; Ghostscript to the last
+# page), seconds through spoolbox (submit to completed, the CLI's wait)
+# and through CUPS' filter, their ratio, and the peak memory of each
+# (printproc's private bytes, sampled; the filter's maximum RSS). Then the
+# median ratio per conversion class. Reported, never asserted.
+# (root; downloads cups-filters' .deb files once, installs nothing)
+set -euo pipefail
+BUILD=$(realpath "${1:?usage: bench/vs-cups.sh BUILD}")
+C=${SPOOLBOX_PEERS:-/var/cache/spoolbox-tests}/cups-filters
+if [ ! -x "$C/x/usr/lib/cups/filter/texttopdf" ]; then
+	mkdir -p "$C"
+	(cd "$C" && apt-get download cups-filters libcupsfilters1 libfontembed1 >/dev/null)
+	for d in "$C"/*.deb; do dpkg-deb -x "$d" "$C/x"; done
+fi
+T=$(mktemp -d /tmp/sb-vs-cups.XXXXXX)
+chmod 755 "$T"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT
+# CUPS' filters as cupsd runs them: one directory holding both packages'.
+mkdir -p "$T/sbin/filter"
+ln -s /usr/lib/cups/filter/* "$C"/x/usr/lib/cups/filter/* "$T/sbin/filter/" 2>/dev/null || true
+export CUPS_SERVERBIN=$T/sbin CUPS_DATADIR=$C/x/usr/share/cups
+export LD_LIBRARY_PATH=$C/x/usr/lib/x86_64-linux-gnu CHARSET=utf-8
+
+D="$T/docs"
+mkdir -p "$D" "$T/pdf" "$T/ps"
+for f in /usr/share/doc/valgrind/valgrind_manual.pdf.gz \
+	/usr/share/doc/groff-base/examples/mom/typesetting.pdf.gz \
+	/usr/share/doc/fontconfig/fontconfig-user.pdf.gz \
+	/usr/share/doc/nettle-dev/nettle.pdf.gz; do
+	[ -f "$f" ] && zcat "$f" >"$D/$(basename "$f" .gz)"
+done
+zcat /usr/share/man/man1/ls.1.gz | groff -man -Tps >"$D/ls-man.ps"
+cp /usr/share/common-licenses/GPL-3 "$D/gpl3.txt"
+awk 'BEGIN { for (i = 0; n < 10485760; i++) { l = sprintf("Dec  7 08:%02d:%02d host daemon[%d]: session opened for user root by uid=0 port %d", i % 60, i * 7 % 60, 1000 + i % 500, i); print l; n += length(l) + 1 } }' >"$D/log.txt"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=png16m -r300 -dLastPage=1 -sOutputFile="$D/page.png" "$D/ls-man.ps"
+gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r300 -dLastPage=1 -sOutputFile="$D/page.jpg" "$D/ls-man.ps"
+chmod -R a+rX "$D"
+
+cat >"$T/sb.conf" <<CONF
+[spooler]
+spool_dir = $T/spool
+runtime_dir = $T/run
+preserve_job_files = 0
+[queue.pdf]
+uri = file://$T/pdf
+datatype = pdf
+[queue.ps]
+uri = file://$T/ps
+datatype = postscript
+CONF
+"$BUILD/spoolboxd" -c "$T/sb.conf" -f >"$T/sb.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do [ -S "$T/run/spoolbox.sock" ] && break; sleep 0.05; done
+sb() { "$BUILD/spoolbox" -s "$T/run/spoolbox.sock" "$@"; }
+now() { date +%s.%N; }
+# peak_pp CMD...: CMD, meanwhile the highest private KiB of any print
+# processor into $T/peak.
+peak_pp() {
+	( m=0; while :; do
+		for p in $(pgrep -f spoolbox-printproc); do
+			v=$(awk '/^(Private_Clean|Private_Dirty):/ { s += $2 } END { print s + 0 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+			[ "$v" -gt "$m" ] && m=$v && echo "$m" >"$T/peak"
+		done
+		sleep 0.02
+	done ) & local w=$!
+	echo 0 >"$T/peak"
+	"$@"
+	kill "$w"; wait "$w" 2>/dev/null || true
+}
+valid() {
+	case "$1" in
+	*.pdf) qpdf --check "$1" >/dev/null 2>&1 && echo yes || echo NO ;;
+	*) gs -q -dBATCH -dNOPAUSE -dSAFER -sDEVICE=nullpage "$1" >"$T/gs.out" 2>&1 && [ ! -s "$T/gs.out" ] && echo yes || echo NO ;;
+	esac
+}
+pages() {
+	case "$1" in
+	*.pdf) pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ { print $2 }' ;;
+	*) grep -a -m1 '^%%Pages: [0-9]' "$1" | awk '{ print $2 }' ;;
+	esac
+}
+# cups DOC TO: CUPS' filter for this conversion, into $T/cups.out.
+cups_filter() {
+	case "$1:$2" in
+	*.txt:pdf) echo "texttopdf text/plain" ;;
+	*.txt:ps) echo "texttops text/plain" ;;
+	*.pdf:ps) echo "pdftops application/pdf" ;;
+	*.ps:pdf) echo "gstopdf application/postscript" ;;
+	*.png:pdf) echo "imagetopdf image/png" ;;
+	*.jpg:pdf) echo "imagetopdf image/jpeg" ;;
+	*.png:ps) echo "imagetops image/png" ;;
+	*.jpg:ps) echo "imagetops image/jpeg" ;;
+	esac
+}
+printf '%-22s %-9s %6s %-5s %8s %8s %6s %9s %9s\n' DOCUMENT CONVERSION PAGES VALID SPOOLBOX CUPS RATIO SB_KIB CUPS_KIB
+: >"$T/ratios"
+for doc in "$D"/*; do
+	d=$(basename "$doc")
+	for to in pdf ps; do
+		read -r filter mime < <(cups_filter "$d" "$to") || continue
+		[ -n "$filter" ] || continue
+		t0=$(now)
+		peak_pp sh -c "id=\$('$BUILD/spoolbox' -s '$T/run/spoolbox.sock' submit -q $to '$doc'); '$BUILD/spoolbox' -s '$T/run/spoolbox.sock' wait \$id --timeout 600 >/dev/null; echo \$id >'$T/id'"
+		ts=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')
+		out=$(ls "$T/$to/job-$(cat "$T/id")".*)
+		t0=$(now)
+		CONTENT_TYPE=$mime /usr/bin/time -f %M -o "$T/rss" "$T/sbin/filter/$filter" 1 root t 1 "" "$doc" >"$T/cups.out" 2>/dev/null || true
+		tc=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')
+		r=$(awk -v c="$tc" -v s="$ts" 'BEGIN { printf "%.2f", c / s }')
+		echo "${d##*.}->$to $r" >>"$T/ratios"
+		printf '%-22s %-9s %6s %-5s %8.2f %8.2f %6s %9s %9s\n' "$d" "${d##*.}->$to" "$(pages "$out")" "$(valid "$out")" \
+			"$ts" "$tc" "$r" "$(cat "$T/peak")" "$(tail -n 1 "$T/rss")"
+		rm -f "$out"
+	done
+done
+echo
+echo "median ratio (CUPS' time / spoolbox's) per conversion:"
+for c in $(awk '{ print $1 }' "$T/ratios" | sort -u); do
+	awk -v c="$c" '$1 == c { print $2 }' "$T/ratios" | sort -n |
+		awk -v c="$c" '{ v[NR] = $1 } END { print "  " c, v[int((NR + 1) / 2)] }'
+done

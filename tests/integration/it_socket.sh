@@ -54,7 +54,10 @@ has "job $o: the printer at 127.0.0.1:$P3 kept the connection open" "$T/spoolbox
 
 # A printer that never reads: the big job times out and waits to be
 # retried; the jet queue prints meanwhile.
-h=$(sb submit -q hung -t raw "$T/big")
+# (32 MiB: more than loopback's socket buffers take in, both ends.)
+head -c $((32 << 20)) /dev/zero >"$T/huge"
+chmod 644 "$T/huge"
+h=$(sb submit -q hung -t raw "$T/huge")
 wait_until 30 'the hung printer did not time out: $(job_line '"$h"')' \
 	eval "sb jobs -a --json | jq -e '.[] | select(.id == $h and .attempts >= 1 and (.last_error | test(\"stopped reading\")))' >/dev/null"
 c=$(sb submit -q jet -t raw "$T/small")

@@ -12,7 +12,8 @@
  *                reap (returns what was lost), restart, budgets applied
  *   budget.c     kernel memory-limit backends, and budget_check(): the
  *                pure decision on one sample against one budget
- *   proc.c, dirs.c, gate.c, fdgate.c, listen.c, notify.c, dnssd.c
+ *   proc.c, dirs.c, gate.c, fdgate.c, listen.c, notify.c, dnssd.c,
+ *   history.c
  *                process handling (pidfd, signals, channels, /proc
  *                sampling), the runtime/spool directories, who may
  *                connect to the client socket, files clients pass by
@@ -42,6 +43,29 @@
 
 enum inst_state { W_FREE, W_STARTING, W_READY, W_DRAINING, W_ZYGOTE };
 
+/* A slot's last hour (history.c): a point every HISTORY_STEP_MS, and its
+ * recycles and restarts. */
+#define HISTORY_STEP_MS 10000
+#define HISTORY_POINTS 360
+#define HISTORY_EVENTS 32
+struct history_point {
+	int64_t at;              /* unix ms */
+	uint64_t priv;
+	uint32_t fds;
+};
+struct history_event {
+	int64_t at;
+	uint32_t pid;
+	int restart;
+	char reason[160];
+};
+struct history {
+	struct history_point pt[HISTORY_POINTS];
+	unsigned npt;            /* points ever added (the ring's head) */
+	struct history_event ev[HISTORY_EVENTS];
+	unsigned nev;
+};
+
 /*
  * A slot is one configured worker instance (kind, idx); it outlives the
  * processes that fill it. slot->cur serves; slot->next is a replacement
@@ -70,6 +94,7 @@ struct slot {
 		char rule[24];
 		unsigned n;
 	} by_rule[8];
+	struct history hist;    /* the last hour (history.c) */
 };
 
 /* One worker process (an entry of the broker's process pool). */
@@ -372,6 +397,18 @@ int auth_owns(const struct broker *b, pid_t pid);
 /* The account a token names: 0 (uid, user), or -1 (unknown, expired). */
 int auth_account(struct broker *b, uint64_t token, uid_t *uid,
     const char **user);
+
+/* history.c: a slot's last hour. A sample is kept when HISTORY_STEP_MS
+ * passed since the last one kept. */
+void history_sample(struct history *h, int64_t at, uint64_t priv,
+    uint32_t fds);
+void history_event(struct history *h, int64_t at, uint32_t pid, int restart,
+    const char *reason);
+/* What is newer than since, into out (history_free() frees what this
+ * allocates; the reasons stay h's). 0, or -1: out of memory. */
+int history_fill(const struct history *h, int64_t since,
+    Sb__SlotHistory *out);
+void history_free(Sb__SlotHistory *out);
 
 /* saved.c: live budget changes kept in SPOOL/budgets.state. apply: onto
  * b->cfg at a start; record: set ("KEY=VALUE") of kind, written durably

@@ -178,8 +178,51 @@ worker_info(struct broker *b, const struct slot *s, struct inst *w,
 	wi->own_mntns = w->seen.own_mntns;
 }
 
+/* Each slot's last hour into rep (WorkersReq.history); what it returns goes
+ * to slot_histories_free once the answer is sent. */
+static Sb__SlotHistory *
+slot_histories(struct broker *b, Sb__WorkersRep *rep)
+{
+	int64_t since = now_wall_ms() - (int64_t)HISTORY_POINTS * HISTORY_STEP_MS;
+	Sb__SlotHistory *h = calloc(b->nslots + 1, sizeof(*h));
+	Sb__SlotHistory **hp = calloc(b->nslots + 1, sizeof(*hp));
+
+	if (h == NULL || hp == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < b->nslots; i++) {
+		const struct slot *s = &b->slots[i];
+		if (s->dormant)
+			continue;
+		Sb__SlotHistory *o = &h[rep->n_history];
+		sb__slot_history__init(o);
+		o->kind = s->kind;
+		o->instance = s->idx;
+		o->memory_budget = b->cfg.workers[s->kind].memory_budget;
+		o->handle_budget =
+		    (uint32_t)b->cfg.workers[s->kind].handle_budget;
+		if (history_fill(&s->hist, since, o) != 0)
+			fatal("out of memory");
+		for (size_t k = 0; k < o->n_events; k++) {
+			o->events[k]->kind = s->kind;
+			o->events[k]->instance = s->idx;
+		}
+		hp[rep->n_history++] = o;
+	}
+	rep->history = hp;
+	return h;
+}
+
 static void
-answer_workers(struct broker *b, const struct pending *to)
+slot_histories_free(Sb__WorkersRep *rep, Sb__SlotHistory *h)
+{
+	for (size_t i = 0; i < rep->n_history; i++)
+		history_free(rep->history[i]);
+	free(h);
+	free(rep->history);
+}
+
+static void
+answer_workers(struct broker *b, const struct pending *to, int history)
 {
 	Sb__WorkersRep rep = SB__WORKERS_REP__INIT;
 	size_t max = b->ninsts + b->nslots, n = 0;
@@ -232,10 +275,13 @@ answer_workers(struct broker *b, const struct pending *to)
 	rep.samples = b->samples;
 	rep.degraded = b->degraded;
 	rep.sample_ns = b->sample_ns;
+	Sb__SlotHistory *hist = history ? slot_histories(b, &rep) : NULL;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REP;
 	e.workers_rep = &rep;
 	answer(b, to, &e);
+	if (hist != NULL)
+		slot_histories_free(&rep, hist);
 	free(infos);
 	free(ptrs);
 	free(rc);
@@ -266,7 +312,8 @@ budget_settings(const Sb__BudgetReq *r, struct sb_budget *nb, char *err,
 
 /* Show or change one kind's budget; changes need an admin. */
 static void
-answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
+answer_budget(struct broker *b, const struct pending *from, const sb_env *req,
+    uid_t uid)
 {
 	const Sb__BudgetReq *r = req->budget_req;
 	Sb__BudgetRep rep = SB__BUDGET_REP__INIT;
@@ -276,7 +323,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 	sb_env e;
 
 	if (r->n_set > 0 && !gate_is_admin(b, uid)) {
-		client_error(b, hdr, req->id, SB__ERROR_CODE__E_PERM,
+		answer_error(b, from, SB__ERROR_CODE__E_PERM,
 		    "only an admin (root or group admin_group) may change "
 		    "budgets");
 		return;
@@ -284,8 +331,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 	if (r->n_set > 0) {
 		const char *why = budget_settings(r, &nb, err, sizeof(err));
 		if (why != NULL) {
-			client_error(b, hdr, req->id, SB__ERROR_CODE__E_INVALID,
-			    why);
+			answer_error(b, from, SB__ERROR_CODE__E_INVALID, why);
 			return;
 		}
 		b->cfg.workers[r->kind] = nb;
@@ -311,7 +357,7 @@ answer_budget(struct broker *b, nng_msg *hdr, const sb_env *req, uid_t uid)
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_BUDGET_REP;
 	e.budget_rep = &rep;
-	reply(b, hdr, req->id, &e);
+	answer(b, from, &e);
 }
 
 static void
@@ -549,6 +595,11 @@ account_forward(struct broker *b, const struct pending *from, sb_env *e)
 		    "the login has expired; log in again");
 		return;
 	}
+	/* A kind's budget (the web console): the broker's, as the CLI's. */
+	if (e->body_case == SB__ENVELOPE__BODY_BUDGET_REQ) {
+		answer_budget(b, from, e, uid);
+		return;
+	}
 	snprintf(name, sizeof(name), "%s", user);
 	sb__caller__free_unpacked(e->caller, NULL);
 	e->caller = NULL;
@@ -556,6 +607,17 @@ account_forward(struct broker *b, const struct pending *from, sb_env *e)
 	caller.admin = gate_is_admin(b, uid);
 	caller.user = name;
 	forward(b, from, e, &caller, uid);
+}
+
+/* Is the account token names an admin now? */
+static int
+account_is_admin(struct broker *b, uint64_t token)
+{
+	const char *user;
+	uid_t uid;
+
+	return auth_account(b, token, &uid, &user) == 0 &&
+	    gate_is_admin(b, uid);
 }
 
 void
@@ -575,7 +637,26 @@ client_auth_done(struct broker *b, const struct pending *from,
 	e.auth_rep = &rep;
 	rep.user = (char *)user;
 	rep.token = token;
+	rep.admin = account_is_admin(b, token);
 	answer(b, from, &e);
+}
+
+/* Whose is the caller's token (the web console's session)? Answered at
+ * once, without PAM: its account, or "expired". */
+static void
+answer_whoami(struct broker *b, const struct pending *from, uint64_t token)
+{
+	const char *user;
+	char name[64];
+	uid_t uid;
+
+	if (auth_account(b, token, &uid, &user) != 0) {
+		answer_error(b, from, SB__ERROR_CODE__E_PERM,
+		    "the login has expired; log in again");
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", user);
+	client_auth_done(b, from, name, token);
 }
 
 void
@@ -600,6 +681,11 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 		    "a network submit cannot pass a file");
 		goto out;
 	}
+	if (e->body_case == SB__ENVELOPE__BODY_AUTH_REQ &&
+	    e->auth_req->user[0] == '\0') {
+		answer_whoami(b, &from, e->caller->auth_token);
+		goto out;
+	}
 	if (e->body_case == SB__ENVELOPE__BODY_AUTH_REQ) {
 		if (auth_begin(b, &from, e->auth_req->user,
 			e->auth_req->password) != 0)
@@ -613,8 +699,20 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 		    strlen(e->auth_req->password));
 		goto out;
 	}
+	/* The workers' figures, for GET /metrics and the web console (the
+	 * listener checks metrics_allow and console_allow): answered here,
+	 * not by localspl. */
+	if (e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ) {
+		answer_workers(b, &from, e->workers_req->history);
+		goto out;
+	}
 	if (e->caller->auth_token != 0) {
 		account_forward(b, &from, e);
+		goto out;
+	}
+	if (e->body_case == SB__ENVELOPE__BODY_BUDGET_REQ) {
+		answer_error(b, &from, SB__ERROR_CODE__E_PERM,
+		    "budgets are for local users and logged-in accounts");
 		goto out;
 	}
 	/* Who printed what is for local users and logged-in accounts. */
@@ -622,12 +720,6 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 	    e->body_case == SB__ENVELOPE__BODY_QUOTA_REQ) {
 		answer_error(b, &from, SB__ERROR_CODE__E_PERM,
 		    "accounting is for local users and logged-in accounts");
-		goto out;
-	}
-	/* The workers' figures, for GET /metrics (metrics_allow is the
-	 * listener's to check): answered here, not by localspl. */
-	if (e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ) {
-		answer_workers(b, &from);
 		goto out;
 	}
 	snprintf(user, sizeof(user), "%s", e->caller->user);
@@ -679,10 +771,11 @@ client_msg(struct broker *b, nng_msg *m)
 	switch (e->body_case) {
 	case SB__ENVELOPE__BODY_WORKERS_REQ:
 		answer_workers(b, &(struct pending){ .hdr = m,
-		    .client_id = e->id });
+		    .client_id = e->id }, e->workers_req->history);
 		break;
 	case SB__ENVELOPE__BODY_BUDGET_REQ:
-		answer_budget(b, m, e, (uid_t)uid);
+		answer_budget(b, &(struct pending){ .hdr = m,
+		    .client_id = e->id }, e, (uid_t)uid);
 		break;
 	case SB__ENVELOPE__BODY_RELOAD_REQ:
 		answer_reload(b, m, e->id, (uid_t)uid);
@@ -708,24 +801,39 @@ client_recv(struct broker *b)
 	}
 }
 
-/* Where network clients reach queue q: one URI per listening address
- * (decoded messages own malloc'd strings, freed with them). */
+/* Where network clients reach queue q: a URI per listening address and
+ * scheme (ipp:// and ipps:// as TLS is on, required, or required by the
+ * queue; decoded messages own malloc'd strings, freed with them). */
 static void
 add_inbound(struct broker *b, Sb__QueueInfo *q)
 {
+	const struct sb_queue *qc = config_queue(&b->cfg, q->name);
+	int tls_only = b->cfg.lsn_tls == TLS_REQUIRED ||
+	    (qc != NULL && qc->tls_required);
+
 	if (b->nlisten == 0 || q->n_inbound != 0)
 		return;
-	q->inbound = calloc(b->nlisten, sizeof(*q->inbound));
+	q->inbound = calloc(2 * b->nlisten, sizeof(*q->inbound));
 	if (q->inbound == NULL)
 		fatal("out of memory");
 	for (size_t i = 0; i < b->nlisten; i++) {
 		const struct sb_listen *l = &b->cfg.listen[i];
-		int ipp = strcmp(l->proto, "ipp") == 0;
-		if (asprintf(&q->inbound[i], "%s://%s%s%s", l->proto, l->addr,
-			ipp ? "/printers/" : "/", q->name) < 0)
-			fatal("out of memory");
+		if (strcmp(l->proto, "ipp") != 0) {
+			if (asprintf(&q->inbound[q->n_inbound++], "%s://%s/%s",
+				l->proto, l->addr, q->name) < 0)
+				fatal("out of memory");
+			continue;
+		}
+		for (int tls = 0; tls <= 1; tls++) {
+			if ((tls && b->cfg.lsn_tls == TLS_OFF) ||
+			    (!tls && tls_only))
+				continue;
+			if (asprintf(&q->inbound[q->n_inbound++],
+				"%s://%s/printers/%s", tls ? "ipps" : "ipp",
+				l->addr, q->name) < 0)
+				fatal("out of memory");
+		}
 	}
-	q->n_inbound = b->nlisten;
 }
 
 /* A queue whose worker kind failed is stopped, with the reason; and

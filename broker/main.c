@@ -78,6 +78,7 @@ worker_readable(struct broker *b, struct inst *w)
 		    w->state != W_STARTING &&
 		    (request_for_localspl(e) ||
 			e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ ||
+			e->body_case == SB__ENVELOPE__BODY_BUDGET_REQ ||
 			e->body_case == SB__ENVELOPE__BODY_AUTH_REQ))
 			client_from_listener(b, w, e);
 		else if ((answer = route_from_worker(b, w, e)) != NULL)

@@ -147,6 +147,7 @@ reload(struct broker *b, char *msg, size_t len)
 	review = localspl_needs_view(&b->cfg, &nc);
 	relisten = requeue || strcmp(nc.lsn_allow, b->cfg.lsn_allow) != 0 ||
 	    strcmp(nc.lsn_metrics_allow, b->cfg.lsn_metrics_allow) != 0 ||
+	    strcmp(nc.lsn_console_allow, b->cfg.lsn_console_allow) != 0 ||
 	    nc.lsn_max_clients != b->cfg.lsn_max_clients ||
 	    nc.lsn_max_clients_per_host != b->cfg.lsn_max_clients_per_host ||
 	    nc.lsn_step_timeout != b->cfg.lsn_step_timeout ||

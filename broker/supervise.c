@@ -740,6 +740,8 @@ remember(struct broker *b, const struct inst *w, int restart,
 	b->recent[i].restart = restart;
 	snprintf(b->recent[i].reason, sizeof(b->recent[i].reason), "%s",
 	    reason);
+	history_event(&w->slot->hist, b->recent[i].at, (uint32_t)w->pid,
+	    restart, reason);
 }
 
 /* Does a standby of this kind wait for its Configure until it serves?
@@ -1182,8 +1184,15 @@ supervise_tick(struct broker *b, uint64_t now)
 		if (sample)
 			supervise_measure(b, w, now, 0);
 	}
-	if (sample)
-		b->next_sample = now + b->cfg.sample_interval;
+	if (!sample)
+		return;
+	b->next_sample = now + b->cfg.sample_interval;
+	for (size_t i = 0; i < b->nslots; i++) {
+		const struct inst *w = b->slots[i].cur;
+		if (w != NULL && w->private_bytes > 0)
+			history_sample(&b->slots[i].hist, now_wall_ms(),
+			    w->private_bytes, w->fds);
+	}
 }
 
 int
@@ -1422,6 +1431,7 @@ send_configure(struct broker *b, struct inst *w)
 		c.listen = lp;
 		c.allow = b->cfg.lsn_allow;
 		c.metrics_allow = b->cfg.lsn_metrics_allow;
+		c.console_allow = b->cfg.lsn_console_allow;
 		c.max_clients = (uint32_t)b->cfg.lsn_max_clients;
 		c.max_clients_per_host = (uint32_t)b->cfg.lsn_max_clients_per_host;
 		c.step_timeout_ms = b->cfg.lsn_step_timeout;

@@ -18,7 +18,6 @@ void output_workers(const Sb__WorkersRep *r, int json);
 void output_status(const char *sock, const Sb__WorkersRep *w,
     const Sb__QueuesRep *q);
 /* Both, in Prometheus' text exposition format. */
-const char *output_state_name(int state);
 /* Accounting records, in pages, as text, JSON or CSV (a header line). */
 enum { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_CSV };
 void output_accounting_begin(int format);

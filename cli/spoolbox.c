@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "jsonout.h"
 #include "metrics.h"
 #include "output.h"
 #include "sbclient.h"
@@ -200,7 +201,7 @@ parse_states(char *list, Sb__JobsReq *r, Sb__JobState *states, size_t max)
 	    t = strtok_r(NULL, ",", &save)) {
 		int k;
 		for (k = 1; k <= 8; k++)
-			if (strcmp(t, output_state_name(k)) == 0)
+			if (strcmp(t, job_state_name(k)) == 0)
 				break;
 		if (k > 8 || r->n_states == max)
 			die("'%s' is not a job state (pending, processing, "
@@ -211,27 +212,16 @@ parse_states(char *list, Sb__JobsReq *r, Sb__JobState *states, size_t max)
 	r->states = states;
 }
 
-/* --since: a duration back from now ("2h") or a local date and time
- * ("2026-11-26", "2026-11-26T08:30"); unix ms. */
+/* --since, as parse_since() reads it; dies on anything else. */
 static int64_t
-parse_since(const char *s)
+since_arg(const char *s)
 {
-	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S",
-		"%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
-	uint64_t ago;
-	struct tm tm;
+	int64_t t;
 
-	if (parse_duration_ms(s, &ago) == 0)
-		return now_wall_ms() - (int64_t)ago;
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		const char *end;
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_isdst = -1;
-		if ((end = strptime(s, fmts[i], &tm)) != NULL && *end == '\0')
-			return (int64_t)mktime(&tm) * 1000;
-	}
-	die("--since '%s': give a duration (2h) or a date (2026-11-26, "
-	    "2026-11-26T08:30)", s);
+	if (parse_since(s, &t) != 0)
+		die("--since '%s': give a duration (2h) or a date (2026-11-26, "
+		    "2026-11-26T08:30)", s);
+	return t;
 }
 
 static int
@@ -269,7 +259,7 @@ cmd_jobs(int argc, char **argv)
 		else if (c == 'S')
 			parse_states(optarg, &r, states, 16);
 		else if (c == 's')
-			r.since = parse_since(optarg);
+			r.since = since_arg(optarg);
 		else
 			usage();
 	}
@@ -327,7 +317,7 @@ cmd_accounting(int argc, char **argv)
 		else if (c == 'q')
 			r.queue = optarg;
 		else if (c == 's')
-			r.since = parse_since(optarg);
+			r.since = since_arg(optarg);
 		else
 			usage();
 	}
@@ -415,7 +405,7 @@ cmd_wait(int argc, char **argv)
 			if (!ok)
 				fprintf(stderr, "spoolbox: job %llu %s%s%s\n",
 				    (unsigned long long)j->id,
-				    output_state_name(j->state),
+				    job_state_name(j->state),
 				    j->last_error[0] ? ": " : "",
 				    text_safe(j->last_error, 0, why,
 					sizeof(why)));

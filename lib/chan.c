@@ -361,9 +361,12 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 		CHECK(e->jobs_req->n_states <= 16, "jobs: too many states");
 		return 0;
 	case SB__ENVELOPE__BODY_AUTH_REQ:
+		/* No user: whose is the caller's token (no password). */
 		CHECK(strlen(e->auth_req->user) < 64 &&
 		    strlen(e->auth_req->password) < 256 &&
-		    e->auth_req->user[0] != '\0',
+		    (e->auth_req->user[0] != '\0' ||
+			(e->auth_req->password[0] == '\0' &&
+			    e->caller != NULL && e->caller->auth_token != 0)),
 		    "auth: user or password too long, or no user");
 		return 0;
 	case SB__ENVELOPE__BODY_SPOOLER_HEALTH:

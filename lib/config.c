@@ -887,6 +887,9 @@ listener_key(struct parse_ctx *p, const char *key, const char *val)
 	if (strcmp(key, "metrics_allow") == 0)
 		return allow_list(p, key, val, p->c->lsn_metrics_allow,
 		    sizeof(p->c->lsn_metrics_allow));
+	if (strcmp(key, "console_allow") == 0)
+		return allow_list(p, key, val, p->c->lsn_console_allow,
+		    sizeof(p->c->lsn_console_allow));
 	if (strcmp(key, "tls") == 0) {
 		for (int t = TLS_OFF; t <= TLS_REQUIRED; t++)
 			if (strcmp(val, config_tls_name(t)) == 0) {
@@ -1185,6 +1188,7 @@ config_defaults(struct sb_config *c)
 		    kind_info(k)->account);
 	}
 	strcpy(c->lsn_allow, "127.0.0.0/8, ::1");
+	strcpy(c->lsn_console_allow, "127.0.0.0/8, ::1");
 	c->lsn_max_clients = 64;
 	c->lsn_max_clients_per_host = 16;
 	c->lsn_step_timeout = 60000;

@@ -170,6 +170,7 @@ struct sb_config {
 	size_t nlisten;
 	char lsn_allow[1024];         /* CIDR list, checked */
 	char lsn_metrics_allow[1024]; /* GET /metrics: CIDR list; "": nobody */
+	char lsn_console_allow[1024]; /* the web console: CIDR list */
 	uint64_t lsn_max_clients;     /* connections at once, in all */
 	uint64_t lsn_max_clients_per_host;
 	uint64_t lsn_step_timeout;    /* ms for one protocol step */

@@ -1,6 +1,7 @@
 /*
  * util: see util.h. Reports nothing; callers log.
  */
+#define _GNU_SOURCE /* strptime */
 #include "util.h"
 
 #include <ctype.h>
@@ -94,6 +95,23 @@ format_size(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%lluK", (unsigned long long)(v >> 10));
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+void
+format_human(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	double x = (double)v;
+	int u = -1;
+
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, len, x < 100 ? "%.1f%c" : "%.0f%c", x, units[u]);
 }
 
 /* An lpd URI names a queue; a socket URI names none. */
@@ -554,4 +572,28 @@ list_has(const char *list, const char *word)
 		if (strncmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
 			return 1;
 	return 0;
+}
+
+int
+parse_since(const char *s, int64_t *out)
+{
+	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S",
+		"%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	uint64_t ago;
+	struct tm tm;
+
+	if (parse_duration_ms(s, &ago) == 0) {
+		*out = now_wall_ms() - (int64_t)ago;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		const char *end;
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_isdst = -1;
+		if ((end = strptime(s, fmts[i], &tm)) != NULL && *end == '\0') {
+			*out = (int64_t)mktime(&tm) * 1000;
+			return 0;
+		}
+	}
+	return -1;
 }

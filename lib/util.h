@@ -12,9 +12,14 @@
 
 int parse_size(const char *s, uint64_t *out);
 int parse_duration_ms(const char *s, uint64_t *out);
+/* A time back from now ("2h") or a local date and time ("2026-11-26",
+ * "2026-11-26T08:30") as unix ms; 0, or -1 when it is neither. */
+int parse_since(const char *s, int64_t *out);
 int parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* "64M" style, for display. */
 void format_size(uint64_t v, char *buf, size_t len);
+/* v bytes for people: 9.9M, 412K, 1.2G (binary units). */
+void format_human(uint64_t v, char *buf, size_t len);
 
 struct sb_uri {
 	char scheme[8];   /* lpd, ipp, ipps, file */

@@ -3,7 +3,7 @@
 # layers below it. Fails naming the file and the upward call.
 set -euo pipefail
 cd "$(dirname "$0")/../broker"
-order=(proc dirs gate fdgate auth listen notify dnssd tls saved budget supervise route client reload main)
+order=(proc dirs gate fdgate auth listen notify dnssd tls saved history budget supervise route client reload main)
 rc=0
 for ((i = 0; i < ${#order[@]}; i++)); do
 	f=${order[$i]}.c

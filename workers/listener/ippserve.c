@@ -401,6 +401,8 @@ http_get(struct req *r, const char *resource)
 
 	if (strcmp(resource, "/metrics") == 0)
 		return http_metrics(r);
+	if (console_wants(r, resource, 0))
+		return console_serve(r, resource, 0);
 	for (int i = 0; i < 3; i++)
 		if (strcmp(resource, printer_icons[i].path) == 0)
 			return respond_bytes(r, HTTP_STATUS_OK, "image/png",
@@ -650,6 +652,8 @@ one_request(struct req *r)
 	case HTTP_STATE_HEAD:
 		return http_get(r, resource);
 	case HTTP_STATE_POST:
+		if (console_wants(r, resource, 1))
+			return console_serve(r, resource, 1);
 		if (r->c->l->w->cfg->auth_basic && login(r) != 0)
 			return -1;
 		break;

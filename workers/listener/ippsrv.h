@@ -125,4 +125,74 @@ extern const struct printer_icon printer_icons[3];
 void get_job_attributes(struct req *r);
 void get_jobs(struct req *r);
 
+/* The web console (console.c over consolepage.c over consolechart.c over
+ * consoleview.c):
+ * pages on the IPP ports for console_allow, answered in full by the
+ * console (its security headers are not among those libcups writes) and
+ * the connection closed. */
+/* Is this request the console's (GET of its pages, a form's POST)? */
+int console_wants(struct req *r, const char *resource, int post);
+/* Answer it; -1: the connection closes. */
+int console_serve(struct req *r, const char *resource, int post);
+
+/* One console request, as a page sees it. */
+struct view {
+	struct req *r;
+	FILE *f;                 /* the answer's body, as it is written */
+	char who[160];           /* the network identity asks go as */
+	uint64_t token;          /* the session's account; 0: none */
+	char account[64];
+	int admin;               /* ...an admin (the broker decides each
+				  * action again) */
+	char csrf[40];           /* the session's form token */
+	char path[256];          /* the resource, without its query */
+	const char *query;       /* after '?' ("": none) */
+	int status;              /* the answer's HTTP status */
+	const char *type;        /* ...and its Content-Type */
+	char location[300];      /* 303: where to */
+	char cookie[200];        /* a Set-Cookie to send ("": none) */
+	int err_code;            /* view_ask's last refusal (sb.ErrorCode;
+				  * 0: no answer) */
+};
+/* consoleview.c: the value of key in an x-www-form-urlencoded text,
+ * decoded (1), or 0 when absent. */
+int form_get(const char *form, const char *key, char *out, size_t len);
+/* The broker's answer to e as the view's caller, of type want; NULL:
+ * none, or an error (its text in err when err is not NULL). */
+sb_env *view_ask(struct view *v, sb_env *e, int want, char *err,
+    size_t errlen);
+/* The HTTP status for view_ask's last refusal (403, 404, 503, 400). */
+int view_http_status(const struct view *v);
+
+/* consoleview.c: s escaped for HTML (and XML): &<>"' as entities,
+ * control characters and invalid UTF-8 as U+FFFD; url_text: for a URL's
+ * path or query. */
+void html_text(FILE *f, const char *s);
+void url_text(FILE *f, const char *s);
+
+/* consolepage.c: each page into v->f, setting v->status (200 when it
+ * is not set). */
+void page_overview(struct view *v);
+void page_queues(struct view *v);
+void page_queue(struct view *v, const char *name);
+void page_jobs(struct view *v);
+void page_job(struct view *v, uint64_t id);
+void page_workers(struct view *v);
+void page_accounting(struct view *v);
+/* /workers/chart/KIND.N.mem.svg or .fds.svg: a slot's chart. */
+void page_chart(struct view *v, const char *spec);
+void page_login(struct view *v, const char *error);
+/* An action's outcome: what was done, or why not; a link back. */
+void page_result(struct view *v, int status, const char *what,
+    const char *back);
+/* JSON under /api/: the CLI's --json. */
+void api_queues(struct view *v);
+void api_workers(struct view *v);
+void api_jobs(struct view *v);
+
+/* consolechart.c: one slot's last hour as SVG: private bytes (or, with
+ * handles, open handles) against the budget, its recycles marked and
+ * numbered in the order the page lists them. */
+void chart_svg(FILE *f, const Sb__SlotHistory *h, int handles, int64_t now);
+
 #endif

@@ -187,6 +187,9 @@ take_config(struct lsn *l)
 	if (cidr_list_parse(c->metrics_allow, &l->metrics_allow, why,
 		sizeof(why)) != 0)
 		fatal("[listener] metrics_allow: %s", why);
+	if (cidr_list_parse(c->console_allow, &l->console_allow, why,
+		sizeof(why)) != 0)
+		fatal("[listener] console_allow: %s", why);
 	l->queues = calloc(c->n_queues ? c->n_queues : 1, sizeof(*l->queues));
 	if (l->queues == NULL)
 		fatal("out of memory");
@@ -210,6 +213,8 @@ listener_from_broker(struct lsn *l, sb_env *e)
 	case SB__ENVELOPE__BODY_QUEUES_REP:
 	case SB__ENVELOPE__BODY_WORKERS_REP:
 	case SB__ENVELOPE__BODY_AUTH_REP:
+	case SB__ENVELOPE__BODY_ACCOUNTING_REP:
+	case SB__ENVELOPE__BODY_BUDGET_REP:
 	case SB__ENVELOPE__BODY_ERROR_REP:
 		lsn_deliver(l, e);
 		return;

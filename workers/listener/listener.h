@@ -37,6 +37,7 @@ struct lsn {
 	size_t nfd;
 	struct cidr_list allow;
 	struct cidr_list metrics_allow; /* GET /metrics */
+	struct cidr_list console_allow; /* the web console (console.c) */
 	struct lsn_queue *queues;
 	size_t nqueues;
 	int wake[2];              /* a Drain wakes the accept thread */

@@ -120,7 +120,7 @@ cat >"$T/spec.json" <<EOF
  {"visit": "/queues", "expect": ["files", "held", "disabled"], "shot": "queues"},
  {"visit": "/queues/held", "expect": ["Network address", "ipps://", "(private)", "pending"], "shot": "queue"},
  {"visit": "/jobs", "expect": ["(private)"], "absent": ["alert("], "shot": "jobs-anonymous"},
- {"visit": "/workers", "expect": ["printproc.0", "/ 16.0M", "The last hour", "recycled"], "shot": "workers-anonymous"},
+ {"visit": "/workers", "expect": ["printproc.0", "/ 48.0M", "The last hour", "recycled"], "shot": "workers-anonymous"},
  {"visit": "/login", "expect": ["Password"], "shot": "login"},
  {"login": "$ADM", "password": "$pw_adm", "expect": ["$ADM (admin)"]},
  {"visit": "/jobs", "expect": [$(jq -n --arg s "$HOSTILE" '$s'), "waiting"], "shot": "jobs-admin"},

@@ -62,8 +62,8 @@ fuzz: deps
 		-DCMAKE_BUILD_TYPE=Debug -DSPOOLBOX_SANITIZE=ON \
 		-DSPOOLBOX_FUZZ=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_lpd fuzz_ipp \
-		fuzz_chan fuzz_config fuzz_detect fuzz_ippresp fuzz_text
-	for f in lpd ipp chan config detect ippresp text; do \
+		fuzz_chan fuzz_config fuzz_detect fuzz_ippresp fuzz_text fuzz_form
+	for f in lpd ipp chan config detect ippresp text form; do \
 		mkdir -p $(FUZZ_BUILD)/corpus/$$f && \
 		(cd $(FUZZ_BUILD) && ./tests/fuzz_$$f \
 			-max_total_time=$(FUZZ_SECONDS) -timeout=5 \

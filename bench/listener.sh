@@ -25,22 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port() { # a free loopback port below the ephemeral range
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 10000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
-wait_port() {
-	for _ in $(seq 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "nothing listens on $1" >&2
-	tail -5 "$T/sb.log" >&2
-	exit 1
-}
+. "$(dirname "$0")/lib.sh"
 # LPRng reads only /etc/lprng: the client gets a config of its own.
 mkdir -p "$T/lprng"
 : >"$T/lprng/printcap"

@@ -24,14 +24,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 10000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
-	done
-	echo "$p"
-}
+. "$(dirname "$0")/lib.sh"
 CP=$(port)
 cups_loopback_start "$T/cups" "$CP" >/dev/null
 cups_queue "$T/cups" "$CP" office lpd://127.0.0.1:9/office >/dev/null

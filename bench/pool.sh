@@ -13,14 +13,7 @@ chmod 755 "$T"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
-port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 10000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
-	done
-	echo "$p"
-}
+. "$(dirname "$0")/lib.sh"
 P=()
 for i in 1 2 3 4; do
 	P[$i]=$(port)

@@ -32,6 +32,7 @@ page_head(struct view *v, const char *title, int refresh)
 	html_text(f, title);
 	fputs(" - spoolbox</title>\n"
 	      "<link rel=\"stylesheet\" href=\"/console.css\">\n"
+	      "<link rel=\"icon\" href=\"/icons/printer-48.png\">\n"
 	      "<script src=\"/console.js\" defer></script>\n</head>\n<body>\n"
 	      "<header><nav><a href=\"/\">spoolbox</a> "
 	      "<a href=\"/queues\">Queues</a> <a href=\"/jobs\">Jobs</a> "

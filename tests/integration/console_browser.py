@@ -12,6 +12,10 @@ step is one of
     {"login": USER, "password": PW, "expect": [TEXT...]}
     {"press": PATH, "action": ACTION, "expect": [TEXT...], "shot": NAME}
     {"measure": [PATH...], "file": NAME}
+    {"run": [ARGV...]}                  (a command, which must succeed)
+    {"refreshed": TEXT, "seconds": N}   (TEXT appears on the page as it
+                                         is, without a navigation: the
+                                         console's live refresh)
 TEXT is looked for in the page's visible text. A JavaScript dialog
 (alert, confirm) on any page fails the run: the console must never run a
 script it did not serve. Exits 1 with one line on the first failure.
@@ -42,6 +46,7 @@ class Browser:
              "--ignore-certificate-errors", "--no-first-run",
              "--disable-extensions", "--disable-background-networking",
              "--remote-allow-origins=*", "--remote-debugging-port=0",
+             "--disable-dev-shm-usage",
              "--window-size=1280,1000", "--user-data-dir=" + self.dir,
              "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -186,6 +191,19 @@ def main():
                 b.wait_load()
                 check_text(b, "after %s" % step["action"],
                            step.get("expect", []), [])
+            elif "run" in step:
+                r = subprocess.run(step["run"], capture_output=True, text=True)
+                if r.returncode != 0:
+                    fail("%s: %s" % (step["run"], r.stderr.strip()))
+            elif "refreshed" in step:
+                b.js("window.sbMark = 1")
+                deadline = time.time() + step.get("seconds", 15)
+                while step["refreshed"] not in b.js("document.body.innerText"):
+                    if time.time() > deadline:
+                        fail("%r did not appear without reloading" % step["refreshed"])
+                    time.sleep(0.5)
+                if b.js("window.sbMark") != 1:
+                    fail("the page was loaded again, not refreshed in place")
             elif "measure" in step:
                 rows = [measure(b, base, p) for p in step["measure"]]
                 with open(os.path.join(out, step["file"]), "w") as f:

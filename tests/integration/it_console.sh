@@ -124,6 +124,8 @@ cat >"$T/spec.json" <<EOF
  {"visit": "/login", "expect": ["Password"], "shot": "login"},
  {"login": "$ADM", "password": "$pw_adm", "expect": ["$ADM (admin)"]},
  {"visit": "/jobs", "expect": [$(jq -n --arg s "$HOSTILE" '$s'), "waiting"], "shot": "jobs-admin"},
+ {"run": ["sh", "-c", "echo late | '$BUILD/spoolbox' -s '$T/run/spoolbox.sock' submit -q held -T 'arrived later' -"]},
+ {"refreshed": "arrived later", "seconds": 20},
  {"press": "/jobs/$JOB", "action": "hold", "expect": ["held (indefinite)"], "shot": "job-held"},
  {"visit": "/workers", "expect": ["Budgets", "memory_budget", "max_jobs"], "shot": "workers-admin"},
  {"visit": "/accounting", "expect": ["Per user", "Per queue", "root"], "shot": "accounting"},

@@ -18,7 +18,7 @@ make_user # the account that is not an admin
 ADM=sba$$
 groupadd "$ADM"
 useradd --system --no-create-home --shell /usr/sbin/nologin -N -G "$ADM" "$ADM"
-trap 'rc=$?; userdel "$ADM" 2>/dev/null; groupdel "$ADM" 2>/dev/null; (exit $rc); cleanup' EXIT
+at_exit 'userdel "$ADM"; groupdel "$ADM"'
 pw_adm="Adm-$RANDOM-$RANDOM" pw_user="Usr-$RANDOM-$RANDOM"
 printf '%s:%s\n%s:%s\n' "$ADM" "$pw_adm" "$TEST_USER" "$pw_user" | chpasswd
 

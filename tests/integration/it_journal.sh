@@ -20,7 +20,7 @@ mkdir /run/systemd/journal
 /lib/systemd/systemd-journald >"$T/journald.log" 2>&1 &
 JOURNALD=$!
 # cleanup reads the test's status from $?: keep it past the kill.
-trap 'rc=$?; kill $JOURNALD 2>/dev/null; wait $JOURNALD 2>/dev/null; (exit $rc); cleanup' EXIT
+at_exit 'kill $JOURNALD; wait $JOURNALD'
 wait_until 5 'journald did not start: $(cat "$T/journald.log")' '[ -S /run/systemd/journal/stdout ]'
 entries() { journalctl -D /run/log/journal -o json --no-pager "$@" 2>/dev/null; }
 

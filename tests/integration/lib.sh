@@ -25,8 +25,13 @@ fail() {
 
 # Also fails a test whose daemons' logs hold a sanitizer report: a worker
 # that aborts is restarted and its job completes, so only its log tells.
+# at_exit CMD: run CMD (eval'd, its failure ignored) first at the exit.
+EXIT_HOOKS=()
+at_exit() { EXIT_HOOKS+=("$1"); }
 cleanup() {
-	local rc=$? f p
+	local rc=$? f p h
+	set +e
+	for h in "${EXIT_HOOKS[@]}"; do eval "$h" 2>/dev/null; done
 	for p in $HOSTILE_PIDS; do kill "$p" 2>/dev/null || true; done
 	for p in $HOSTILE_PIDS; do wait "$p" 2>/dev/null || true; done
 	stop_spoolboxd

@@ -148,14 +148,19 @@ static const char *const remote_files[] = { "/etc/hosts",
 /* printproc lays text out with pango: fontconfig reads its config and
  * cache and the fonts; Ghostscript its resources, font maps and colour
  * profiles; nothing else. */
+/* /usr/share/poppler: poppler-data's CMaps, which Ghostscript's own
+ * (/var/lib/ghostscript/CMap) are links to: without them a CID font
+ * keyed by Identity-H lost every glyph in Ghostscript. */
 static const char *const printproc_files[] = { "/etc/fonts",
 	"/usr/share/fontconfig", "/usr/share/fonts", "/var/cache/fontconfig",
 	"/usr/share/ghostscript", "/var/lib/ghostscript", "/usr/share/color/icc",
-	NULL };
+	"/usr/share/poppler", NULL };
+/* pwrite64: Ghostscript's ps2write writes its scratch files at offsets
+ * (a PDF with large embedded fonts to PostScript). */
 static const char *const printproc_calls[] = { "openat", "getdents64",
 	"fstatfs", "statfs", "fadvise64",
 	"readlink", "readlinkat", "access", "faccessat", "faccessat2",
-	"unlink", "unlinkat", "ftruncate", "dup2", NULL };
+	"unlink", "unlinkat", "ftruncate", "dup2", "pwrite64", NULL };
 
 /* One row per worker kind, indexed like lib/kind.c's table. */
 static const struct policy policies[] = {

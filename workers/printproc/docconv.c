@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ghostscript/iapi.h>
 #include <ghostscript/ierrors.h>
 #include <stdio.h> /* before jpeglib.h */
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +47,9 @@
 #define JPEG_MAX_BYTES (64u * 1024 * 1024) /* mapped, not decoded */
 #define DSC_WINDOW 65536
 #define CONVERT_SECONDS_MAX 600 /* a document that takes longer is refused */
+/* A PDF to PostScript through Ghostscript when it fits printproc's
+ * scratch space (64 MiB, beside ps2write's own files); poppler above. */
+#define GS_PDF_MAX (40u * 1024 * 1024)
 
 /* ---- Ghostscript and poppler, loaded on first use ---- */
 
@@ -256,11 +261,14 @@ relay(void *(*fn)(void *), void *targ, int rfd, int *stop,
 	ssize_t n;
 
 	if (buf == NULL || (errno = pthread_create(&th, NULL, fn, targ)) != 0) {
-		rv = fail_why(err, errlen, "%s", buf == NULL ? "out of memory"
-							    : strerror(errno));
+		/* EAGAIN: RLIMIT_NPROC counts every thread of the kind's
+		 * account, on the whole host (docs/sandbox.md). */
+		fail_why(err, errlen, "the converter's thread: %s",
+		    buf == NULL ? "out of memory" : strerror(errno));
 		free(buf);
 		close(rfd);
-		return rv; /* *stop stays 0: the write end is the caller's */
+		/* *stop stays 0: the write end is the caller's */
+		return DOCCONV_TRANSIENT;
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = rfd, .events = POLLIN };
@@ -334,38 +342,71 @@ ps_thread(void *arg)
 	return NULL;
 }
 
-int
-docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit, void *arg,
-    unsigned *pages, char *err, size_t errlen)
+/* poppler's PostScript of r->doc, a page at a time, into emit. */
+static int
+pdf_to_ps_poppler(struct ps_render *r, textpdf_emit_cb emit, void *arg,
+    char *err, size_t errlen)
 {
-	int refused;
-	struct ps_render r = { .doc = open_pdf(fd, ignore_perms, &refused, err,
-				   errlen) };
 	int p[2], rv;
 
-	if (r.doc == NULL)
-		return -1;
-	r.n = lib.pdf.poppler_document_get_n_pages(r.doc);
-	if (r.n <= 0 || pipe2(p, O_CLOEXEC) != 0) {
-		rv = fail_why(err, errlen, "%s", r.n <= 0 ? "the PDF has no pages"
-						    : strerror(errno));
-	} else {
-		r.fd = p[1];
-		rv = relay(ps_thread, &r, p[0], &r.stop, emit, arg, err,
-		    errlen);
-		if (rv == -1 && r.stop == 0) /* the thread never ran */
-			close(p[1]);
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		fail_why(err, errlen, "a pipe: %s", strerror(errno));
+		return DOCCONV_TRANSIENT;
 	}
-	*pages = (unsigned)r.n;
-	g_object_unref(r.doc);
+	r->fd = p[1];
+	rv = relay(ps_thread, r, p[0], &r->stop, emit, arg, err, errlen);
+	if (rv == DOCCONV_TRANSIENT && r->stop == 0) /* never ran */
+		close(p[1]);
 	return rv;
 }
+
+/* The PDF at fd (size bytes) copied into a named file in the scratch
+ * tmpfs (TMPDIR), for Ghostscript, which names its input and seeks in
+ * it. 0, or -1 with why (nothing left behind). */
+static int
+scratch_copy(int fd, uint64_t size, char *path, size_t len, char *err,
+    size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	unsigned char *buf = malloc(65536);
+	uint64_t off = 0;
+	int out;
+
+	snprintf(path, len, "%s/sb-pdf-XXXXXX", dir != NULL && *dir ? dir
+							       : "/tmp");
+	if (buf == NULL || (out = mkstemp(path)) < 0) {
+		free(buf);
+		return fail_why(err, errlen, "a scratch file: %s",
+		    strerror(errno));
+	}
+	while (off < size) {
+		size_t want = size - off < 65536 ? size - off : 65536;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+		if (n <= 0 || write_all(out, buf, (size_t)n) != 0)
+			break;
+		off += (uint64_t)n;
+	}
+	if (off < size)
+		fail_why(err, errlen, "a scratch file: %s", errno != 0
+			? strerror(errno)
+			: "the job is shorter than its size");
+	free(buf);
+	close(out);
+	if (off == size)
+		return 0;
+	unlink(path);
+	return -1;
+}
+
 
 /* ---- PostScript -> PDF ---- */
 
 struct gs_run {
 	int fd;                  /* the job */
 	uint64_t size;
+	const char *device;      /* -sDEVICE=pdfwrite, or ps2write */
+	const char *input;       /* a file it reads (a PDF), or NULL: the
+				  * job's bytes fed as they are read */
 	int stdout_fd;           /* printproc's own stdout, put back at the end */
 	int stop;                /* set by the reader: nobody wants more */
 	char line[256];          /* what it is writing to stderr */
@@ -450,11 +491,15 @@ gs_thread(void *arg)
 	    ".dicttomark /PageCount get 20 string cvs writestring "
 	    "(%stderr) (w) file (\\n) writestring\n";
 	struct gs_run *g = arg;
-	/* A page of the queue's paper unless the PostScript asks for its
-	 * own (setpagedevice): libgs's own default is Letter. */
+	/* PostScript: a page of the queue's paper unless it asks for its
+	 * own (setpagedevice): libgs's own default is Letter. A PDF: each
+	 * page its own size, and its form fields shown (as CUPS' pdftops). */
 	char *argv[] = { "spoolbox-printproc", "-q", "-dNOPAUSE", "-dSAFER",
-		"-dNOINTERPOLATE", "-sDEVICE=pdfwrite", "-sOutputFile=-",
-		g->paper, g->paperh, NULL };
+		"-dNOINTERPOLATE", (char *)g->device, "-sOutputFile=-",
+		g->input ? "-dBATCH" : g->paper,
+		g->input ? "-dShowAcroForm" : g->paperh, (char *)g->input,
+		NULL };
+	int argc = g->input ? 10 : 9;
 	char *buf = malloc(65536);
 	void *gs = NULL;
 	int code, ecode = 0;
@@ -466,10 +511,10 @@ gs_thread(void *arg)
 	}
 	lib.gs.gsapi_set_stdio(gs, gs_stdin, gs_stdout, gs_stderr);
 	lib.gs.gsapi_set_arg_encoding(gs, GS_ARG_ENCODING_UTF8);
-	code = lib.gs.gsapi_init_with_args(gs, 9, argv);
-	if (code == 0)
+	code = lib.gs.gsapi_init_with_args(gs, argc, argv);
+	if (code == 0 && g->input == NULL)
 		code = gs_feed(gs, g, buf);
-	if (code == 0)
+	if (code == 0 && g->input == NULL)
 		code = lib.gs.gsapi_run_string(gs, count, 0, &ecode);
 	if (code < 0 && code != gs_error_Quit && g->err[0] == '\0')
 		fail_why(g->err, sizeof(g->err), "Ghostscript: %s",
@@ -485,35 +530,93 @@ out:
 	return NULL;
 }
 
+/* One Ghostscript run (g) in the converter's thread, its output to emit.
+ * 0, -1, DOCCONV_STUCK or DOCCONV_TRANSIENT, with why in err. */
+static int
+gs_relay(struct gs_run *g, textpdf_emit_cb emit, void *arg, unsigned *pages,
+    char *err, size_t errlen)
+{
+	int p[2], rv;
+
+	if (load_gs(err, errlen) != 0)
+		return -1;
+	/* libgs writes an output file named "-" to the process's stdout. */
+	fflush(stdout);
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		fail_why(err, errlen, "a pipe: %s", strerror(errno));
+		return DOCCONV_TRANSIENT;
+	}
+	if ((g->stdout_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0) {
+		fail_why(err, errlen, "a descriptor: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return DOCCONV_TRANSIENT;
+	}
+	dup2(p[1], STDOUT_FILENO);
+	close(p[1]);
+	rv = relay(gs_thread, g, p[0], &g->stop, emit, arg, err, errlen);
+	if (rv == DOCCONV_TRANSIENT && g->stop == 0) /* never ran */
+		dup2(g->stdout_fd, STDOUT_FILENO);
+	close(g->stdout_fd);
+	if (rv == 0 && g->err[0] != '\0')
+		rv = fail_why(err, errlen, "%s", g->err);
+	*pages = g->pages;
+	return rv;
+}
+
 int
 docconv_ps_to_pdf(int fd, uint64_t size, const char *paper,
     textpdf_emit_cb emit, void *arg, unsigned *pages, char *err,
     size_t errlen)
 {
-	struct gs_run g = { .fd = fd, .size = size };
+	struct gs_run g = { .fd = fd, .size = size,
+		.device = "-sDEVICE=pdfwrite" };
 	double w, h;
-	int p[2], rv;
 
 	if (paper_points(paper, 0, &w, &h) != 0)
 		return fail_why(err, errlen, "unknown paper '%s'", paper);
 	snprintf(g.paper, sizeof(g.paper), "-dDEVICEWIDTHPOINTS=%.2f", w);
 	snprintf(g.paperh, sizeof(g.paperh), "-dDEVICEHEIGHTPOINTS=%.2f", h);
-	if (load_gs(err, errlen) != 0)
+	return gs_relay(&g, emit, arg, pages, err, errlen);
+}
+
+int
+docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit, void *arg,
+    unsigned *pages, char *err, size_t errlen)
+{
+	int refused;
+	struct ps_render r = { .doc = open_pdf(fd, ignore_perms, &refused, err,
+				   errlen) };
+	struct gs_run g = { .device = "-sDEVICE=ps2write" };
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned none;
+	int rv;
+
+	if (r.doc == NULL)
 		return -1;
-	/* libgs writes an output file named "-" to the process's stdout. */
-	fflush(stdout);
-	if (pipe2(p, O_CLOEXEC) != 0 ||
-	    (g.stdout_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
-		return fail_why(err, errlen, "%s", strerror(errno));
-	dup2(p[1], STDOUT_FILENO);
-	close(p[1]);
-	rv = relay(gs_thread, &g, p[0], &g.stop, emit, arg, err, errlen);
-	if (rv == -1 && g.stop == 0) /* the thread never ran */
-		dup2(g.stdout_fd, STDOUT_FILENO);
-	close(g.stdout_fd);
-	if (rv == 0 && g.err[0] != '\0')
-		rv = fail_why(err, errlen, "%s", g.err);
-	*pages = g.pages;
+	r.n = lib.pdf.poppler_document_get_n_pages(r.doc);
+	*pages = r.n > 0 ? (unsigned)r.n : 0;
+	if (r.n <= 0) {
+		g_object_unref(r.doc);
+		return fail_why(err, errlen, "%s", "the PDF has no pages");
+	}
+	/* Ghostscript's ps2write, as CUPS' pdftops runs it: a fifth of
+	 * poppler's PostScript, as fast (bench/pdftops-choice.sh); a PDF
+	 * larger than the scratch space takes goes through poppler, which
+	 * reads it in place. */
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size <= GS_PDF_MAX &&
+	    load_gs(err, errlen) == 0 &&
+	    scratch_copy(fd, (uint64_t)st.st_size, path, sizeof(path), err,
+		errlen) == 0) {
+		g_object_unref(r.doc);
+		g.input = path;
+		rv = gs_relay(&g, emit, arg, &none, err, errlen);
+		unlink(path);
+		return rv;
+	}
+	rv = pdf_to_ps_poppler(&r, emit, arg, err, errlen);
+	g_object_unref(r.doc);
 	return rv;
 }
 

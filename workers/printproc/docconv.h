@@ -25,6 +25,9 @@
 /* A PDF that must not be printed: it needs a password, or its
  * permissions forbid printing (unless ignore_perms). */
 #define DOCCONV_REFUSED (-3)
+/* The converter could not start for want of a resource that comes back
+ * (a thread, a pipe: EAGAIN, EMFILE, ENOMEM): the job is tried again. */
+#define DOCCONV_TRANSIENT (-4)
 int docconv_pdf_pages(int fd, int ignore_perms, unsigned *pages, char *err,
     size_t errlen);
 /* 0 pages: the PostScript does not say (no DSC %%Pages). */

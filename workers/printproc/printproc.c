@@ -358,8 +358,11 @@ static void
 doc_end(struct printproc *pp, struct conv *c, int rv, const char *err,
     unsigned pages)
 {
+	/* A thread or a pipe that could not be had comes back: tried again
+	 * with the queue's backoff, never failed for it. */
 	if (rv != 0)
-		fail(c, SB__RESULT__PERMANENT, err);
+		fail(c, rv == DOCCONV_TRANSIENT ? SB__RESULT__TRANSIENT
+						: SB__RESULT__PERMANENT, err);
 	conv_end(pp, c, pages);
 	if (rv == DOCCONV_STUCK) {
 		log_warn("job %llu: the converter did not stop (%s); exiting "

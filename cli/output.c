@@ -347,12 +347,7 @@ output_quota(const Sb__QuotaRep *r)
 	for (size_t i = 0; i < r->n_uses; i++) {
 		const Sb__QuotaUse *u = r->uses[i];
 		char per[32];
-		if (u->period_ms % 86400000 == 0)
-			snprintf(per, sizeof(per), "%llud",
-			    (unsigned long long)(u->period_ms / 86400000));
-		else
-			snprintf(per, sizeof(per), "%llus",
-			    (unsigned long long)(u->period_ms / 1000));
+		format_duration(u->period_ms, per, sizeof(per));
 		printf("%-20s %-6s %10llu %10s %10llu %10llu\n",
 		    u->queue[0] ? u->queue : "(all queues)", u->kind,
 		    (unsigned long long)u->limit, per,

@@ -114,11 +114,10 @@ str_ok(const char *s)
 	return s != NULL && strlen(s) <= SB_STR_MAX;
 }
 
-/* A PWG media name or an IPP keyword: 1..63 of [a-z0-9_.-]. */
-static int
-keyword_ok(const char *s)
+int
+chan_keyword_ok(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s != NULL ? strlen(s) : 0;
 
 	return n > 0 && n < 64 &&
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
@@ -158,7 +157,7 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 	    "submit: bad sides");
 	/* Any PWG name: an ipp:// printer may offer media spoolbox does not
 	 * lay out on (its conversions use the queue's paper then). */
-	CHECK(r->media[0] == '\0' || keyword_ok(r->media), "submit: bad media");
+	CHECK(r->media[0] == '\0' || chan_keyword_ok(r->media), "submit: bad media");
 	CHECK(r->orientation == 0 || r->orientation == 3 || r->orientation == 4,
 	    "submit: bad orientation");
 	CHECK(r->print_scaling[0] == '\0' ||
@@ -268,7 +267,7 @@ static int
 all_ok(char **v, size_t n, int keywords, size_t max)
 {
 	for (size_t i = 0; i < n; i++)
-		if (keywords ? !keyword_ok(v[i]) : strlen(v[i]) >= max)
+		if (keywords ? !chan_keyword_ok(v[i]) : strlen(v[i]) >= max)
 			return 0;
 	return 1;
 }
@@ -281,15 +280,15 @@ validate_caps(const Sb__PrinterCaps *c, char *err, size_t errlen)
 	CHECK(c->token != 0 && str_ok(c->queue) && strlen(c->error) < 512,
 	    "caps: no token, or queue or error too long");
 	CHECK(c->n_media <= 64 && all_ok(c->media, c->n_media, 1, 0) &&
-		(c->media_default[0] == '\0' || keyword_ok(c->media_default)),
+		(c->media_default[0] == '\0' || chan_keyword_ok(c->media_default)),
 	    "caps: bad media");
 	CHECK(c->n_sides <= 3 && all_ok(c->sides, c->n_sides, 1, 0) &&
-		(c->sides_default[0] == '\0' || keyword_ok(c->sides_default)),
+		(c->sides_default[0] == '\0' || chan_keyword_ok(c->sides_default)),
 	    "caps: bad sides");
 	CHECK(c->n_color_modes <= 16 &&
 		all_ok(c->color_modes, c->n_color_modes, 1, 0) &&
 		(c->color_mode_default[0] == '\0' ||
-		    keyword_ok(c->color_mode_default)),
+		    chan_keyword_ok(c->color_mode_default)),
 	    "caps: bad color modes");
 	CHECK(c->n_resolutions <= 16 &&
 		all_ok(c->resolutions, c->n_resolutions, 0, 32) &&

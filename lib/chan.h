@@ -51,6 +51,8 @@ void chan_free(sb_env *e);
 
 /* 0 when e is well formed; else -1 with the reason in err. */
 int chan_validate(const sb_env *e, char *err, size_t errlen);
+/* A PWG media name or an IPP keyword: 1..63 of [a-z0-9_.-] (NULL: no). */
+int chan_keyword_ok(const char *s);
 
 /* Encode and send on s; 0 or an nng error. */
 int chan_send(nng_socket s, const sb_env *e, int flags);

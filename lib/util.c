@@ -98,6 +98,17 @@ format_size(uint64_t v, char *buf, size_t len)
 }
 
 void
+format_duration(uint64_t ms, char *buf, size_t len)
+{
+	if (ms > 0 && ms % 86400000 == 0)
+		snprintf(buf, len, "%llud", (unsigned long long)(ms / 86400000));
+	else if (ms > 0 && ms % 3600000 == 0)
+		snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
+	else
+		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+}
+
+void
 format_human(uint64_t v, char *buf, size_t len)
 {
 	static const char units[] = "KMGT";

@@ -18,6 +18,9 @@ int parse_since(const char *s, int64_t *out);
 int parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* "64M" style, for display. */
 void format_size(uint64_t v, char *buf, size_t len);
+/* ms as a config's duration: 30d, 12h, 90s (the largest unit that
+ * divides it). */
+void format_duration(uint64_t ms, char *buf, size_t len);
 /* v bytes for people: 9.9M, 412K, 1.2G (binary units). */
 void format_human(uint64_t v, char *buf, size_t len);
 

@@ -65,17 +65,6 @@ used(struct spl *s, const char *owner, const struct pq *p, uint64_t *have)
 	return 0;
 }
 
-static void
-period_text(uint64_t ms, char *buf, size_t len)
-{
-	if (ms % 86400000 == 0)
-		snprintf(buf, len, "%llud", (unsigned long long)(ms / 86400000));
-	else if (ms % 3600000 == 0)
-		snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
-	else
-		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
-}
-
 /* Would need more (pages, or 1 job) take owner past a quota of that
  * kind in q? 1 with why, 0, or -1 with why (the store failed). */
 static int
@@ -95,7 +84,7 @@ past(struct spl *s, const struct queue *q, const char *owner, int pages,
 		}
 		if (have + need <= p[i].limit)
 			continue;
-		period_text(p[i].period_ms, per, sizeof(per));
+		format_duration(p[i].period_ms, per, sizeof(per));
 		snprintf(why, len, "%s%s: %s's %s_quota is %llu %s per %s, "
 		    "%llu used, this job needs %llu",
 		    p[i].queue != NULL ? "queue " : "",

@@ -12,16 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What chan.c's validate_caps takes: a keyword of 1..63 [a-z0-9_.-]. */
-static int
-keyword_ok(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	return n > 0 && n < 64 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
-}
-
 static char *
 dup_or_die(const char *s)
 {
@@ -138,16 +128,16 @@ caps_read(ipp_t *resp, Sb__PrinterCaps *c)
 {
 	ipp_attribute_t *a;
 
-	c->media = strings(resp, "media-supported", 64, keyword_ok,
+	c->media = strings(resp, "media-supported", 64, chan_keyword_ok,
 	    &c->n_media);
-	c->media_default = one(resp, "media-default", keyword_ok);
-	c->sides = strings(resp, "sides-supported", 3, keyword_ok,
+	c->media_default = one(resp, "media-default", chan_keyword_ok);
+	c->sides = strings(resp, "sides-supported", 3, chan_keyword_ok,
 	    &c->n_sides);
-	c->sides_default = one(resp, "sides-default", keyword_ok);
+	c->sides_default = one(resp, "sides-default", chan_keyword_ok);
 	c->color_modes = strings(resp, "print-color-mode-supported", 16,
-	    keyword_ok, &c->n_color_modes);
+	    chan_keyword_ok, &c->n_color_modes);
 	c->color_mode_default = one(resp, "print-color-mode-default",
-	    keyword_ok);
+	    chan_keyword_ok);
 	resolutions(resp, c);
 	a = ippFindAttribute(resp, "finishings-supported", IPP_TAG_ENUM);
 	c->finishings = calloc(64, sizeof(*c->finishings));

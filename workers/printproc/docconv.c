@@ -670,10 +670,21 @@ png_pread(png_structp png, png_bytep data, size_t length)
 /* Every PNG as 8-bit RGBA: 16-bit stripped, palette and grey expanded,
  * transparency to alpha. */
 static void
-png_to_rgba(png_structp png, png_infop info)
+png_to_rgba(png_structp png, png_infop info, int native)
 {
 	int type = png_get_color_type(png, info);
 
+	int filler = PNG_FILLER_AFTER;
+
+	/* native: cairo's pixel as it is in memory (alpha, red, green, blue
+	 * from the high byte): B, G, R, A bytes little-endian, A, R, G, B
+	 * big-endian. Else R, G, B, A. */
+	if (native && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+		png_set_bgr(png);
+	} else if (native) {
+		png_set_swap_alpha(png);
+		filler = PNG_FILLER_BEFORE;
+	}
 	png_set_strip_16(png);
 	png_set_packing(png);
 	if (type == PNG_COLOR_TYPE_PALETTE)
@@ -683,7 +694,7 @@ png_to_rgba(png_structp png, png_infop info)
 	if (png_get_valid(png, info, PNG_INFO_tRNS))
 		png_set_tRNS_to_alpha(png);
 	png_set_expand_gray_1_2_4_to_8(png);
-	png_set_filler(png, 0xff, PNG_FILLER_AFTER);
+	png_set_filler(png, 0xff, filler);
 	png_read_update_info(png, info);
 }
 
@@ -706,6 +717,44 @@ png_emit_row(const uint32_t *acc, unsigned tw, unsigned w, unsigned f,
 /* Decode, each f x f block of pixels averaged into one (f: the least
  * that keeps the image within PNG_MAX_BYTES). One decoded row and one
  * row of sums are all that is held beside the result. */
+/* A PNG that fits decoded: each row read by libpng straight into the
+ * surface as cairo's pixels, every pass of an interlaced
+ * one; premultiplied when it has alpha, RGB24 (nothing to analyse or
+ * mask) when it has none. */
+static int
+png_decode_whole(png_structp png, png_infop info, struct image *im)
+{
+	unsigned w = png_get_image_width(png, info);
+	unsigned h = png_get_image_height(png, info);
+	int opaque = !(png_get_color_type(png, info) & PNG_COLOR_MASK_ALPHA) &&
+	    !png_get_valid(png, info, PNG_INFO_tRNS);
+	int passes = png_set_interlace_handling(png);
+	unsigned char *px;
+	int stride;
+
+	png_to_rgba(png, info, 1);
+	im->surface = cairo_image_surface_create(opaque ? CAIRO_FORMAT_RGB24
+							: CAIRO_FORMAT_ARGB32,
+	    (int)w, (int)h);
+	if (cairo_surface_status(im->surface) != CAIRO_STATUS_SUCCESS)
+		png_error(png, "out of memory");
+	px = cairo_image_surface_get_data(im->surface);
+	stride = cairo_image_surface_get_stride(im->surface);
+	for (int pass = 0; pass < passes; pass++)
+		for (unsigned y = 0; y < h; y++)
+			png_read_row(png, px + (size_t)stride * y, NULL);
+	for (unsigned y = 0; !opaque && y < h; y++) {
+		uint32_t *row = (uint32_t *)(px + (size_t)stride * y);
+		for (unsigned x = 0; x < w; x++) {
+			uint32_t p = row[x], a = p >> 24;
+			row[x] = a << 24 | ((p >> 16 & 0xff) * a / 255) << 16 |
+			    ((p >> 8 & 0xff) * a / 255) << 8 | (p & 0xff) * a / 255;
+		}
+	}
+	cairo_surface_mark_dirty(im->surface);
+	return 0;
+}
+
 static int
 png_decode(png_structp png, png_infop info, struct image *im,
     unsigned char **row, uint32_t **acc)
@@ -721,11 +770,12 @@ png_decode(png_structp png, png_infop info, struct image *im,
 		f++;
 	tw = (w + f - 1) / f;
 	th = (h + f - 1) / f;
-	if (png_get_interlace_type(png, info) != PNG_INTERLACE_NONE && f > 1)
+	if (f == 1)
+		return png_decode_whole(png, info, im);
+	if (png_get_interlace_type(png, info) != PNG_INTERLACE_NONE)
 		png_error(png, "an interlaced PNG this large cannot be read "
 			       "a row at a time");
-	png_set_interlace_handling(png);
-	png_to_rgba(png, info);
+	png_to_rgba(png, info, 0);
 	im->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)tw,
 	    (int)th);
 	*row = malloc((size_t)w * 4);

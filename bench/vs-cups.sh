@@ -100,7 +100,12 @@ cups_filter() {
 	*.jpg:ps) echo "imagetops image/jpeg" ;;
 	esac
 }
-printf '%-22s %-9s %6s %-5s %8s %8s %6s %9s %9s\n' DOCUMENT CONVERSION PAGES VALID SPOOLBOX CUPS RATIO SB_KIB CUPS_KIB
+# SPOOLBOX: submit to completed (the CLI, the store's fsync, the
+# dispatch, delivery to the file: queue); CONVERT: the print processor's
+# own time, first byte read to last byte acknowledged (its log line),
+# which is what CUPS' filter alone is. RATIO: CUPS' / CONVERT;
+# END_TO_END: CUPS' filter / SPOOLBOX.
+printf '%-22s %-9s %6s %-5s %8s %8s %8s %6s %6s %9s %9s\n' DOCUMENT CONVERSION PAGES VALID SPOOLBOX CONVERT CUPS RATIO E2E SB_KIB CUPS_KIB
 : >"$T/ratios"
 for doc in "$D"/*; do
 	d=$(basename "$doc")
@@ -117,16 +122,20 @@ for doc in "$D"/*; do
 		t0=$(now)
 		peak_pp env CONTENT_TYPE="$mime" /usr/bin/time -f %M -o "$T/rss" "$T/sbin/filter/$filter" 1 root t 1 "" "$doc" >"$T/cups.out" 2>/dev/null || true
 		tc=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')
-		r=$(awk -v c="$tc" -v s="$ts" 'BEGIN { printf "%.2f", c / s }')
-		echo "${d##*.}->$to $r" >>"$T/ratios"
-		printf '%-22s %-9s %6s %-5s %8.2f %8.2f %6s %9s %9s\n' "$d" "${d##*.}->$to" "$(pages "$out")" "$(valid "$out")" \
-			"$ts" "$tc" "$r" "$sbpeak" "$(tail -n 1 "$T/rss")"
+		tv=$(sed -n "s/.*job $(cat "$T/id"): .* in \([0-9]*\) ms$/\1/p" "$T/sb.log" | tail -n 1)
+		tv=$(awk -v m="${tv:-0}" 'BEGIN { printf "%.3f", m / 1000 }')
+		r=$(awk -v c="$tc" -v s="$tv" 'BEGIN { printf "%.2f", (s > 0 ? c / s : 0) }')
+		e=$(awk -v c="$tc" -v s="$ts" 'BEGIN { printf "%.2f", c / s }')
+		echo "${d##*.}->$to $r $e" >>"$T/ratios"
+		printf '%-22s %-9s %6s %-5s %8.2f %8.3f %8.2f %6s %6s %9s %9s\n' "$d" "${d##*.}->$to" "$(pages "$out")" "$(valid "$out")" \
+			"$ts" "$tv" "$tc" "$r" "$e" "$sbpeak" "$(tail -n 1 "$T/rss")"
 		rm -f "$out"
 	done
 done
 echo
-echo "median ratio (CUPS' time / spoolbox's) per conversion:"
+echo "median ratio per conversion (CUPS' filter / the print processor; CUPS' filter / end to end):"
 for c in $(awk '{ print $1 }' "$T/ratios" | sort -u); do
-	awk -v c="$c" '$1 == c { print $2 }' "$T/ratios" | sort -n |
-		awk -v c="$c" '{ v[NR] = $1 } END { print "  " c, v[int((NR + 1) / 2)] }'
+	m1=$(awk -v c="$c" '$1 == c { print $2 }' "$T/ratios" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	m2=$(awk -v c="$c" '$1 == c { print $3 }' "$T/ratios" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	echo "  $c $m1 $m2"
 done

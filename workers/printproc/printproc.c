@@ -62,6 +62,7 @@ struct conv {
 	unsigned unacked;
 	char err[256];
 	int failed;             /* 0, or the sb.Result the job ends with */
+	uint64_t began_ms;      /* monotonic: when the conversion began */
 };
 
 /* The role's state: the conversion in progress, if any. */
@@ -262,18 +263,27 @@ conv_end(struct printproc *pp, struct conv *c, unsigned pages)
 	while (c->unacked > 0 && !c->failed)
 		pump(pp, (int)pp->w->cfg->io_timeout_ms);
 	pp->job = NULL;
-	if (c->failed)
+	if (c->failed) {
 		worker_job_done(pp->w, c->js, c->failed, c->err, 0, NULL);
-	else
+	} else {
+		/* What it took, for the journal and bench/vs-cups.sh: from
+		 * the first byte read to the last one acknowledged. */
+		log_info("job %llu: %s to %s, %u pages, %llu bytes in %llu ms",
+		    (unsigned long long)c->js->job_id,
+		    datatype_name(c->js->from), datatype_name(c->js->to),
+		    pages, (unsigned long long)c->out_off,
+		    (unsigned long long)(now_mono_ms() - c->began_ms));
 		worker_job_done(pp->w, c->js, SB__RESULT__OK, NULL, pages,
 		    NULL);
+	}
 	free(c->obuf);
 }
 
 static void
 conv_begin(struct printproc *pp, struct conv *c, const Sb__JobStart *js)
 {
-	*c = (struct conv){ .pp = pp, .w = pp->w, .js = js };
+	*c = (struct conv){ .pp = pp, .w = pp->w, .js = js,
+		.began_ms = now_mono_ms() };
 	if ((c->obuf = malloc(SB_CHUNK_SIZE)) == NULL)
 		fatal("out of memory");
 	pp->job = c;

@@ -7,7 +7,9 @@
 # portrait page. Over IPP, each job's own layout is honoured:
 # print-scaling fill covers the page with a small image (auto leaves it
 # small), media na_letter_8.5x11in and orientation-requested landscape
-# lay a text job across Letter on an A4 queue. Read back with poppler's
+# lay a text job across Letter on an A4 queue. An interlaced PNG prints
+# whole (every Adam7 pass; before, only the first pass's rows were read),
+# a half transparent one premultiplied. Read back with poppler's
 # pdftoppm, a pixel at a time, and pdfinfo.
 . "$(dirname "$0")/lib.sh"
 for t in gs pdftoppm pdfinfo od ipptool; do
@@ -44,6 +46,38 @@ a=$(sb submit -q pdf "$T/cmyk.jpg")
 wait_completed "$a"
 c=$(rgb "$(printed "$a")" 50 50)
 reddish "$c" || fail "the CMYK JPEG printed as '$c', not red"
+
+# PNGs read straight into cairo's pixels: an interlaced one (every
+# Adam7 pass) and one half transparent (premultiplied: pink on white),
+# written here with zlib: left half red, right half blue.
+/usr/bin/python3 - "$T" <<'PY'
+import struct, sys, zlib
+def png(path, rows, w, h, color, interlace):
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    raw = b""
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)] if interlace else [(0, 0, 1, 1)]
+    for x0, y0, dx, dy in passes:
+        for y in range(y0, h, dy):
+            line = b"".join(rows[y][x] for x in range(x0, w, dx))
+            if line:
+                raw += b"\0" + line
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, interlace)
+    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+w, h = 400, 300
+png(sys.argv[1] + "/inter.png", [[b"\xff\0\0" if x < w // 2 else b"\0\0\xff" for x in range(w)] for y in range(h)], w, h, 2, 1)
+png(sys.argv[1] + "/alpha.png", [[b"\xff\0\0\x80" if x < w // 2 else b"\0\0\xff\xff" for x in range(w)] for y in range(h)], w, h, 6, 0)
+PY
+chmod 644 "$T/inter.png" "$T/alpha.png"
+i1=$(sb submit -q pdf "$T/inter.png")
+i2=$(sb submit -q pdf "$T/alpha.png")
+wait_completed "$i1" "$i2"
+reddish "$(rgb "$(printed "$i1")" 30 50)" && bluish "$(rgb "$(printed "$i1")" 70 50)" ||
+	fail "the interlaced PNG: left $(rgb "$(printed "$i1")" 30 50), right $(rgb "$(printed "$i1")" 70 50)"
+read -r r g b <<<"$(rgb "$(printed "$i2")" 30 50)"
+[ "$r" -gt 240 ] && [ "$g" -gt 100 ] && [ "$g" -lt 160 ] && [ "$b" -gt 100 ] && [ "$b" -lt 160 ] ||
+	fail "the half transparent red printed as '$r $g $b', not pink"
+bluish "$(rgb "$(printed "$i2")" 70 50)" || fail "the opaque blue half printed as $(rgb "$(printed "$i2")" 70 50)"
 
 # Landscape, left half red, right half blue; EXIF Orientation 6.
 printf '1 0 0 setrgbcolor 0 0 400 400 rectfill 0 0 1 setrgbcolor 400 0 400 400 rectfill showpage\n' >"$T/two.ps"

@@ -195,20 +195,12 @@ has_flag(int argc, char **argv, const char *flag)
 static void
 parse_states(char *list, Sb__JobsReq *r, Sb__JobState *states, size_t max)
 {
-	char *save = NULL;
+	const char *bad;
 
-	for (char *t = strtok_r(list, ",", &save); t != NULL;
-	    t = strtok_r(NULL, ",", &save)) {
-		int k;
-		for (k = 1; k <= 8; k++)
-			if (strcmp(t, job_state_name(k)) == 0)
-				break;
-		if (k > 8 || r->n_states == max)
-			die("'%s' is not a job state (pending, processing, "
-			    "printing, completed, held, canceled, aborted, "
-			    "retry-wait)", t);
-		states[r->n_states++] = (Sb__JobState)k;
-	}
+	if (job_states_parse(list, states, max, &r->n_states, &bad) != 0)
+		die("'%s' is not a job state (pending, processing, "
+		    "printing, completed, held, canceled, aborted, "
+		    "retry-wait)", bad);
 	r->states = states;
 }
 

@@ -21,6 +21,27 @@ job_state_name(int state)
 	return state >= 0 && state <= 8 ? state_names[state] : "?";
 }
 
+int
+job_states_parse(char *list, Sb__JobState *states, size_t max, size_t *n,
+    const char **bad)
+{
+	char *save = NULL;
+
+	*n = 0;
+	for (char *t = strtok_r(list, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		int k = 1;
+		while (k <= 8 && strcmp(t, job_state_name(k)) != 0)
+			k++;
+		if (k > 8 || *n == max) {
+			*bad = t;
+			return -1;
+		}
+		states[(*n)++] = (Sb__JobState)k;
+	}
+	return 0;
+}
+
 void
 iso_time(int64_t ms, char *buf, size_t len)
 {

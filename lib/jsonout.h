@@ -13,6 +13,11 @@
 
 /* A job state's name: pending, processing, ... retry-wait. */
 const char *job_state_name(int state);
+/* A comma-separated list of job state names (held,pending) into states,
+ * at most max, their count in *n; 0, or -1 with the first name that is
+ * not a state, or one too many, in *bad (list is cut up by strtok_r). */
+int job_states_parse(char *list, Sb__JobState *states, size_t max,
+    size_t *n, const char **bad);
 /* unix ms as 2026-12-07T11:52:30Z ("-" for 0). */
 void iso_time(int64_t ms, char *buf, size_t len);
 void json_str(FILE *f, const char *s);

@@ -374,7 +374,8 @@ static int
 jobs_filter(const char *q, struct jobs_filter *jf, unsigned limit, char *why,
     size_t len)
 {
-	char num[24], *tok, *save;
+	char num[24], states[96];
+	const char *bad;
 
 	memset(jf, 0, sizeof(*jf));
 	sb__jobs_req__init(&jf->req);
@@ -392,20 +393,13 @@ jobs_filter(const char *q, struct jobs_filter *jf, unsigned limit, char *why,
 				   "(2026-11-26)");
 		return -1;
 	}
-	char states[96];
 	snprintf(states, sizeof(states), "%s", jf->state);
-	for (tok = strtok_r(states, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		int k = 1;
-		while (k <= 8 && strcmp(tok, job_state_name(k)) != 0)
-			k++;
-		if (k > 8 || jf->req.n_states >= 9) {
-			snprintf(why, len, "state: pending, processing, "
-					   "printing, completed, held, canceled, "
-					   "aborted or retry-wait");
-			return -1;
-		}
-		jf->states[jf->req.n_states++] = (Sb__JobState)k;
+	if (job_states_parse(states, jf->states, 9, &jf->req.n_states,
+		&bad) != 0) {
+		snprintf(why, len, "state: pending, processing, printing, "
+				   "completed, held, canceled, aborted or "
+				   "retry-wait");
+		return -1;
 	}
 	jf->req.states = jf->states;
 	jf->req.user = jf->user;

@@ -37,6 +37,7 @@ struct textpdf {
 	char *line;           /* the logical line being gathered, UTF-8 */
 	size_t len, cap;
 	unsigned col;         /* its column, for tabs */
+	int other;            /* it has more than printable ASCII */
 	uint8_t carry[4];     /* a UTF-8 sequence cut at a piece's end */
 	size_t ncarry;
 	/* Lines of printable ASCII that fit go straight to cairo: the
@@ -191,12 +192,8 @@ ascii_line(struct textpdf *t)
 {
 	size_t n = t->len, at = 0;
 
-	if (t->mono == NULL)
+	if (t->mono == NULL || t->other)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)t->line[i] < 0x20 ||
-		    (unsigned char)t->line[i] > 0x7e)
-			return 0;
 	do {
 		size_t next, end = ascii_break(t->line + at, n - at, t->fit,
 		    &next);
@@ -287,6 +284,7 @@ flush_line(struct textpdf *t)
 		t->col = 0;
 		return;
 	}
+	t->other = 0;
 	pango_layout_set_text(t->layout, t->line != NULL ? t->line : "",
 	    (int)t->len);
 	t->missing += (unsigned)pango_layout_get_unknown_glyphs_count(
@@ -366,16 +364,31 @@ one(struct textpdf *t, const uint8_t *p, int k)
 	} else if (c < 0x20 || c == 0x7f) {
 		/* \r and other controls print nothing */
 	} else if (k > 0) {
+		t->other = 1;
 		put(t, (const char *)p, (size_t)k);
 		t->col++;
 		return (size_t)k;
 	} else {
 		/* Not UTF-8: read as Latin-1. */
 		char u[2] = { (char)(0xc0 | (c >> 6)), (char)(0x80 | (c & 0x3f)) };
+		t->other = 1;
 		put(t, u, 2);
 		t->col++;
 	}
 	return 1;
+}
+
+/* How many bytes at p (n left, at most max) are printable ASCII. */
+static size_t
+ascii_run(const uint8_t *p, size_t n, size_t max)
+{
+	size_t i = 0;
+
+	if (n > max)
+		n = max;
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
+		i++;
+	return i;
 }
 
 void
@@ -395,7 +408,18 @@ textpdf_feed(struct textpdf *t, const uint8_t *p, size_t n)
 		t->ncarry = 0;
 	}
 	while (i < n && !t->failed) {
-		int k = utf8_seq(p + i, n - i);
+		size_t run = ascii_run(p + i, n - i, t->len <= LINE_MAX_BYTES
+		    ? LINE_MAX_BYTES + 1 - t->len : 1);
+		int k;
+		if (run > 0) { /* most text: no character to decode */
+			put(t, (const char *)p + i, run);
+			t->col += (unsigned)run;
+			i += run;
+			if (t->len > LINE_MAX_BYTES)
+				flush_line(t);
+			continue;
+		}
+		k = utf8_seq(p + i, n - i);
 		if (k == -1) { /* the rest comes with the next piece */
 			memcpy(t->carry, p + i, n - i);
 			t->ncarry = n - i;

@@ -1,22 +1,26 @@
 #!/bin/bash
 # bench/vs-cups.sh BUILD: spoolbox's conversions beside CUPS' own filters
-# (cups-filters 1.28 from Debian's package files, unpacked: the packages
-# conflict with LPRng; pdftops and imagetopdf from cups-filters-core-
-# drivers) on the same documents: Debian's PDFs (the valgrind manual the
+# (cups-filters 1.28 and CUPS' pstops from Debian's package files,
+# unpacked: the packages conflict with LPRng; pdftops and imagetopdf from
+# cups-filters-core-drivers; pdftops runs Ghostscript's ps2write into
+# pstops, as cupsd does) on the same documents: Debian's PDFs (the valgrind manual the
 # largest), groff's PostScript of a man page, GPL-3, 10 MiB of log text,
 # a photo-sized PNG and a JPEG. For each document and conversion: pages,
 # whether the output is valid (qpdf --check; Ghostscript to the last
 # page), seconds through spoolbox (submit to completed, the CLI's wait)
-# and through CUPS' filter, their ratio, and the peak memory of each
-# (printproc's private bytes, sampled; the filter's maximum RSS). Then the
-# median ratio per conversion class. Reported, never asserted.
-# (root; downloads cups-filters' .deb files once, installs nothing)
+# and through CUPS' filter, their ratio, the output's size from each, and
+# the peak memory of each (printproc's private bytes, sampled; the
+# filter's maximum RSS). Each side runs REPEAT times (default 3), taking
+# turns; the best time of each is shown. Then the median ratio per
+# conversion class. Reported, never asserted.
+# (root; downloads the .deb files once, installs nothing)
 set -euo pipefail
 BUILD=$(realpath "${1:?usage: bench/vs-cups.sh BUILD}")
 C=${SPOOLBOX_PEERS:-/var/cache/spoolbox-tests}/cups-filters
-if [ ! -x "$C/x/usr/lib/cups/filter/texttopdf" ]; then
+REPEAT=${REPEAT:-3}
+if [ ! -x "$C/x/usr/lib/cups/filter/texttopdf" ] || [ ! -x "$C/x/usr/lib/cups/filter/pstops" ]; then
 	mkdir -p "$C"
-	(cd "$C" && apt-get download cups-filters libcupsfilters1 libfontembed1 >/dev/null)
+	(cd "$C" && apt-get download cups-filters libcupsfilters1 libfontembed1 cups-core-drivers >/dev/null)
 	for d in "$C"/*.deb; do dpkg-deb -x "$d" "$C/x"; done
 fi
 T=$(mktemp -d /tmp/sb-vs-cups.XXXXXX)
@@ -105,37 +109,49 @@ cups_filter() {
 # own time, first byte read to last byte acknowledged (its log line),
 # which is what CUPS' filter alone is. RATIO: CUPS' / CONVERT;
 # END_TO_END: CUPS' filter / SPOOLBOX.
-printf '%-22s %-9s %6s %-5s %8s %8s %8s %6s %6s %9s %9s\n' DOCUMENT CONVERSION PAGES VALID SPOOLBOX CONVERT CUPS RATIO E2E SB_KIB CUPS_KIB
+printf '%-22s %-9s %6s %-5s %8s %8s %8s %6s %6s %9s %9s %9s %9s\n' DOCUMENT CONVERSION PAGES VALID SPOOLBOX CONVERT CUPS RATIO E2E SB_KIB CUPS_KIB SB_BYTES CUPS_BYTES
 : >"$T/ratios"
+# min A B, max A B (A may be empty: none yet).
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b > a) ? b : a }'; }
 for doc in "$D"/*; do
 	d=$(basename "$doc")
 	for to in pdf ps; do
 		read -r filter mime < <(cups_filter "$d" "$to") || continue
 		[ -n "$filter" ] || continue
-		t0=$(now)
-		peak_pp sh -c "id=\$('$BUILD/spoolbox' -s '$T/run/spoolbox.sock' submit -q $to '$doc'); '$BUILD/spoolbox' -s '$T/run/spoolbox.sock' wait \$id --timeout 600 >/dev/null; echo \$id >'$T/id'"
-		ts=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')
-		out=$(ls "$T/$to/job-$(cat "$T/id")".*)
-		sbpeak=$(cat "$T/peak")
-		# The same sampler runs beside CUPS' filter: it costs both the
-		# same share of the CPU.
-		t0=$(now)
-		peak_pp env CONTENT_TYPE="$mime" /usr/bin/time -f %M -o "$T/rss" "$T/sbin/filter/$filter" 1 root t 1 "" "$doc" >"$T/cups.out" 2>/dev/null || true
-		tc=$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')
-		tv=$(sed -n "s/.*job $(cat "$T/id"): .* in \([0-9]*\) ms$/\1/p" "$T/sb.log" | tail -n 1)
-		tv=$(awk -v m="${tv:-0}" 'BEGIN { printf "%.3f", m / 1000 }')
+		ts='' tv='' tc='' sbpeak='' cpeak='' out=''
+		for _ in $(seq "$REPEAT"); do
+			rm -f "$out"
+			t0=$(now)
+			peak_pp sh -c "id=\$('$BUILD/spoolbox' -s '$T/run/spoolbox.sock' submit -q $to '$doc'); '$BUILD/spoolbox' -s '$T/run/spoolbox.sock' wait \$id --timeout 600 >/dev/null; echo \$id >'$T/id'"
+			ts=$(min "$ts" "$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')")
+			out=$(ls "$T/$to/job-$(cat "$T/id")".*)
+			sbpeak=$(max "$sbpeak" "$(cat "$T/peak")")
+			v=$(sed -n "s/.*job $(cat "$T/id"): .* in \([0-9]*\) ms$/\1/p" "$T/sb.log" | tail -n 1)
+			tv=$(min "$tv" "$(awk -v m="${v:-0}" 'BEGIN { printf "%.3f", m / 1000 }')")
+			# The same sampler runs beside CUPS' filter: it costs
+			# both the same share of the CPU.
+			t0=$(now)
+			peak_pp env CONTENT_TYPE="$mime" /usr/bin/time -f %M -o "$T/rss" "$T/sbin/filter/$filter" 1 root t 1 "" "$doc" >"$T/cups.out" 2>/dev/null || true
+			tc=$(min "$tc" "$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')")
+			cpeak=$(max "$cpeak" "$(tail -n 1 "$T/rss")")
+		done
+		sbsize=$(stat -c %s "$out") csize=$(stat -c %s "$T/cups.out")
+		valid=$(valid "$out") pages=$(pages "$out")
+		rm -f "$out"
 		r=$(awk -v c="$tc" -v s="$tv" 'BEGIN { printf "%.2f", (s > 0 ? c / s : 0) }')
 		e=$(awk -v c="$tc" -v s="$ts" 'BEGIN { printf "%.2f", c / s }')
-		echo "${d##*.}->$to $r $e" >>"$T/ratios"
-		printf '%-22s %-9s %6s %-5s %8.2f %8.3f %8.2f %6s %6s %9s %9s\n' "$d" "${d##*.}->$to" "$(pages "$out")" "$(valid "$out")" \
-			"$ts" "$tv" "$tc" "$r" "$e" "$sbpeak" "$(tail -n 1 "$T/rss")"
-		rm -f "$out"
+		echo "${d##*.}->$to $r $e $sbsize $csize" >>"$T/ratios"
+		printf '%-22s %-9s %6s %-5s %8.2f %8.3f %8.2f %6s %6s %9s %9s %9s %9s\n' "$d" "${d##*.}->$to" "$pages" "$valid" \
+			"$ts" "$tv" "$tc" "$r" "$e" "$sbpeak" "$cpeak" "$sbsize" "$csize"
 	done
 done
 echo
-echo "median ratio per conversion (CUPS' filter / the print processor; CUPS' filter / end to end):"
+echo "median per conversion: time ratio (CUPS' filter / the print processor), end to end (CUPS' filter / spoolbox), size ratio (spoolbox's output / CUPS'):"
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for c in $(awk '{ print $1 }' "$T/ratios" | sort -u); do
-	m1=$(awk -v c="$c" '$1 == c { print $2 }' "$T/ratios" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	m2=$(awk -v c="$c" '$1 == c { print $3 }' "$T/ratios" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	echo "  $c $m1 $m2"
+	m1=$(awk -v c="$c" '$1 == c { print $2 }' "$T/ratios" | median)
+	m2=$(awk -v c="$c" '$1 == c { print $3 }' "$T/ratios" | median)
+	m3=$(awk -v c="$c" '$1 == c && $5 > 0 { printf "%.2f\n", $4 / $5 }' "$T/ratios" | median)
+	echo "  $c $m1 $m2 ${m3:-?}"
 done

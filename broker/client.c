@@ -178,10 +178,12 @@ worker_info(struct broker *b, const struct slot *s, struct inst *w,
 	wi->own_mntns = w->seen.own_mntns;
 }
 
-/* Each slot's last hour into rep (WorkersReq.history); what it returns goes
- * to slot_histories_free once the answer is sent. */
+/* Each slot's last hour into rep (WorkersReq.history), or only the slot
+ * the request names; what it returns goes to slot_histories_free once the
+ * answer is sent. */
 static Sb__SlotHistory *
-slot_histories(struct broker *b, Sb__WorkersRep *rep)
+slot_histories(struct broker *b, const Sb__WorkersReq *req,
+    Sb__WorkersRep *rep)
 {
 	int64_t since = now_wall_ms() - (int64_t)HISTORY_POINTS * HISTORY_STEP_MS;
 	Sb__SlotHistory *h = calloc(b->nslots + 1, sizeof(*h));
@@ -191,7 +193,9 @@ slot_histories(struct broker *b, Sb__WorkersRep *rep)
 		fatal("out of memory");
 	for (size_t i = 0; i < b->nslots; i++) {
 		const struct slot *s = &b->slots[i];
-		if (s->dormant)
+		if (s->dormant || (req->history_kind != SB__WORKER_KIND__KIND_NONE &&
+			(s->kind != (int)req->history_kind ||
+			    s->idx != req->history_instance)))
 			continue;
 		Sb__SlotHistory *o = &h[rep->n_history];
 		sb__slot_history__init(o);
@@ -222,7 +226,8 @@ slot_histories_free(Sb__WorkersRep *rep, Sb__SlotHistory *h)
 }
 
 static void
-answer_workers(struct broker *b, const struct pending *to, int history)
+answer_workers(struct broker *b, const struct pending *to,
+    const Sb__WorkersReq *req)
 {
 	Sb__WorkersRep rep = SB__WORKERS_REP__INIT;
 	size_t max = b->ninsts + b->nslots, n = 0;
@@ -275,7 +280,8 @@ answer_workers(struct broker *b, const struct pending *to, int history)
 	rep.samples = b->samples;
 	rep.degraded = b->degraded;
 	rep.sample_ns = b->sample_ns;
-	Sb__SlotHistory *hist = history ? slot_histories(b, &rep) : NULL;
+	Sb__SlotHistory *hist = req->history ? slot_histories(b, req, &rep)
+					     : NULL;
 	chan_env_init(&e);
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REP;
 	e.workers_rep = &rep;
@@ -703,7 +709,7 @@ client_from_listener(struct broker *b, struct inst *w, sb_env *e)
 	 * listener checks metrics_allow and console_allow): answered here,
 	 * not by localspl. */
 	if (e->body_case == SB__ENVELOPE__BODY_WORKERS_REQ) {
-		answer_workers(b, &from, e->workers_req->history);
+		answer_workers(b, &from, e->workers_req);
 		goto out;
 	}
 	if (e->caller->auth_token != 0) {
@@ -771,7 +777,7 @@ client_msg(struct broker *b, nng_msg *m)
 	switch (e->body_case) {
 	case SB__ENVELOPE__BODY_WORKERS_REQ:
 		answer_workers(b, &(struct pending){ .hdr = m,
-		    .client_id = e->id }, e->workers_req->history);
+		    .client_id = e->id }, e->workers_req);
 		break;
 	case SB__ENVELOPE__BODY_BUDGET_REQ:
 		answer_budget(b, &(struct pending){ .hdr = m,

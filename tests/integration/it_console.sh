@@ -52,6 +52,17 @@ for p in / /queues /queues/files /jobs "/jobs/$JOB" /workers /login \
 done
 log "every page: 200, a Content-Security-Policy without inline code, tidy finds no errors"
 
+# A slot's chart: its own hour (the broker answers that slot only); a
+# slot or a kind there is not: 404.
+curl -s -D "$T/h" -o "$T/chart.svg" "$H/workers/chart/printproc.0.mem.svg"
+has -i '^content-type: image/svg+xml' "$T/h" && has '<svg' "$T/chart.svg" ||
+	fail "no chart of printproc.0: $(cat "$T/h")"
+for c in printproc.99.mem.svg nosuch.0.fds.svg printproc.0.cpu.svg; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$H/workers/chart/$c")
+	[ "$code" = 404 ] || fail "chart $c: $code, not 404"
+done
+log "a slot's chart is SVG; one of a slot or kind there is not, 404"
+
 # /api/: the CLI's --json.
 curl -s "$H/api/queues" | jq -S '[.[] | {name, state, accepting, datatype, pending, completed}]' >"$T/a"
 sb queues --json | jq -S '[.[] | {name, state, accepting, datatype, pending, completed}]' >"$T/b"

@@ -135,8 +135,10 @@ meter(FILE *f, uint64_t used, uint64_t budget, int size)
 	fprintf(f, "%s / %s", u, budget > 0 ? b : "none");
 }
 
+/* The workers; with history, each slot's last hour, or only that of the
+ * slot kind.instance when kind is not KIND_NONE. */
 static sb_env *
-ask_workers(struct view *v, int history)
+ask_workers(struct view *v, int history, int kind, unsigned instance)
 {
 	Sb__WorkersReq wr = SB__WORKERS_REQ__INIT;
 	sb_env e;
@@ -145,6 +147,8 @@ ask_workers(struct view *v, int history)
 	e.body_case = SB__ENVELOPE__BODY_WORKERS_REQ;
 	e.workers_req = &wr;
 	wr.history = history;
+	wr.history_kind = (Sb__WorkerKind)kind;
+	wr.history_instance = instance;
 	return view_ask(v, &e, SB__ENVELOPE__BODY_WORKERS_REP, NULL, 0);
 }
 
@@ -261,7 +265,8 @@ queues_table(struct view *v, const Sb__QueuesRep *q)
 void
 page_overview(struct view *v)
 {
-	sb_env *w = ask_workers(v, 0), *q = w != NULL ? ask_queues(v) : NULL;
+	sb_env *w = ask_workers(v, 0, SB__WORKER_KIND__KIND_NONE, 0);
+	sb_env *q = w != NULL ? ask_queues(v) : NULL;
 	unsigned ready = 0, stopped = 0;
 
 	if (q == NULL) {
@@ -725,7 +730,7 @@ slot_charts(struct view *v, const Sb__WorkersRep *w)
 void
 page_workers(struct view *v)
 {
-	sb_env *w = ask_workers(v, 1);
+	sb_env *w = ask_workers(v, 1, SB__WORKER_KIND__KIND_NONE, 0);
 	int shown[SB_KINDS] = { 0 };
 
 	if (w == NULL) {
@@ -758,7 +763,7 @@ page_chart(struct view *v, const char *spec)
 {
 	char kind[32], what[4];
 	unsigned idx;
-	int n = 0;
+	int n = 0, k;
 	sb_env *w;
 
 	if (sscanf(spec, "%31[a-z].%u.%3[a-z].svg%n", kind, &idx, what,
@@ -767,22 +772,23 @@ page_chart(struct view *v, const char *spec)
 		page_error(v, 404, "Chart", "no such chart");
 		return;
 	}
-	if ((w = ask_workers(v, 1)) == NULL) {
+	if ((k = kind_from_name(kind)) == SB__WORKER_KIND__KIND_NONE) {
+		page_error(v, 404, "Chart", "no such worker slot");
+		return;
+	}
+	if ((w = ask_workers(v, 1, k, idx)) == NULL) {
 		page_error(v, 503, "Chart", "spoolboxd did not answer");
 		return;
 	}
-	for (size_t i = 0; i < w->workers_rep->n_history; i++) {
-		const Sb__SlotHistory *h = w->workers_rep->history[i];
-		if (strcmp(kind_name((int)h->kind), kind) == 0 &&
-		    h->instance == idx) {
-			v->type = "image/svg+xml";
-			chart_svg(v->f, h, what[0] == 'f', now_wall_ms());
-			chan_free(w);
-			return;
-		}
+	/* The broker answers that slot's hour only, if it has the slot. */
+	if (w->workers_rep->n_history == 1) {
+		v->type = "image/svg+xml";
+		chart_svg(v->f, w->workers_rep->history[0], what[0] == 'f',
+		    now_wall_ms());
+	} else {
+		page_error(v, 404, "Chart", "no such worker slot");
 	}
 	chan_free(w);
-	page_error(v, 404, "Chart", "no such worker slot");
 }
 
 void
@@ -959,7 +965,7 @@ api_queues(struct view *v)
 void
 api_workers(struct view *v)
 {
-	sb_env *w = ask_workers(v, 0);
+	sb_env *w = ask_workers(v, 0, SB__WORKER_KIND__KIND_NONE, 0);
 
 	v->type = "application/json";
 	if (w == NULL) {

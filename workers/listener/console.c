@@ -117,7 +117,7 @@ session_of(struct view *v)
 {
 	const char *c = httpGetCookie(v->r->http);
 	const char *p = c != NULL ? strstr(c, "sbs=") : NULL;
-	Sb__AuthReq ar = SB__AUTH_REQ__INIT;
+	Sb__AuthReq ar;
 	uint64_t token;
 	char *end;
 	sb_env e, *a;
@@ -127,11 +127,7 @@ session_of(struct view *v)
 	token = strtoull(p + 4, &end, 16);
 	if (token == 0 || end != p + 20)
 		return;
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_AUTH_REQ;
-	e.auth_req = &ar;
-	ar.user = (char *)"";
-	ar.password = (char *)"";
+	lsn_auth_env(&e, &ar, (char *)"", (char *)"");
 	lsn_set_account(token);
 	a = view_ask(v, &e, SB__ENVELOPE__BODY_AUTH_REP, NULL, 0);
 	if (a == NULL) {
@@ -225,7 +221,7 @@ static void
 post_login(struct view *v, const char *form)
 {
 	char user[64], pass[256];
-	Sb__AuthReq ar = SB__AUTH_REQ__INIT;
+	Sb__AuthReq ar;
 	sb_env e, *a;
 
 	if (!v->r->tls) {
@@ -239,11 +235,7 @@ post_login(struct view *v, const char *form)
 		page_login(v, "give a user name and a password");
 		return;
 	}
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_AUTH_REQ;
-	e.auth_req = &ar;
-	ar.user = user;
-	ar.password = pass;
+	lsn_auth_env(&e, &ar, user, pass);
 	lsn_set_account(0);
 	a = view_ask(v, &e, SB__ENVELOPE__BODY_AUTH_REP, NULL, 0);
 	explicit_bzero(pass, sizeof(pass));

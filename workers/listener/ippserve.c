@@ -564,7 +564,7 @@ static int
 login(struct req *r)
 {
 	const char *h = httpGetField(r->http, HTTP_FIELD_AUTHORIZATION);
-	Sb__AuthReq ar = SB__AUTH_REQ__INIT;
+	Sb__AuthReq ar;
 	char dec[384], who[160], *colon;
 	int len = (int)sizeof(dec) - 1;
 	sb_env e, *a;
@@ -581,11 +581,7 @@ login(struct req *r)
 	    colon - dec >= 64)
 		return unauthorized(r);
 	*colon = '\0';
-	chan_env_init(&e);
-	e.body_case = SB__ENVELOPE__BODY_AUTH_REQ;
-	e.auth_req = &ar;
-	ar.user = dec;
-	ar.password = colon + 1;
+	lsn_auth_env(&e, &ar, dec, colon + 1);
 	lsn_identity(who, sizeof(who), dec, r->c->peer_str);
 	a = lsn_call(r->c->l, &e, who, ANSWER_MS);
 	explicit_bzero(colon + 1, strlen(colon + 1));

@@ -126,6 +126,9 @@ void lsn_identity(char *out, size_t len, const char *name,
 /* The account (an AuthRep's token) the requests this thread sends are
  * made as; 0: the network identity alone. */
 void lsn_set_account(uint64_t token);
+/* e: an AuthReq (ar) for user and password: PAM's check of an account;
+ * both "" with a token set: whose the token is. */
+void lsn_auth_env(sb_env *e, Sb__AuthReq *ar, char *user, char *password);
 /* An answer from the broker: to the connection waiting for it. */
 void lsn_deliver(struct lsn *l, sb_env *e);
 /* Shut the sockets of steps past their deadline. */

@@ -29,6 +29,17 @@ lsn_set_account(uint64_t token)
 	lsn_token = token;
 }
 
+void
+lsn_auth_env(sb_env *e, Sb__AuthReq *ar, char *user, char *password)
+{
+	sb__auth_req__init(ar);
+	chan_env_init(e);
+	e->body_case = SB__ENVELOPE__BODY_AUTH_REQ;
+	e->auth_req = ar;
+	ar->user = user;
+	ar->password = password;
+}
+
 /* A request sent to the broker whose answer a connection waits for. */
 struct lsn_waiter {
 	struct lsn_waiter *next;

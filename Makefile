@@ -109,9 +109,11 @@ chaos: build
 		bash tests/integration/it_chaos.sh
 
 # The suite's it_corpus over every PDF in /usr/share/doc as well (the
-# suite's: a few, and the generated documents).
+# suite's: a few, and the generated documents); then the same corpus
+# timed beside CUPS' filters (pages, valid, time ratio, peak memory).
 corpus: build
 	CORPUS=full BUILD=$(abspath $(BUILD)) bash tests/integration/it_corpus.sh
+	CORPUS=full bash bench/vs-cups.sh $(BUILD)
 
 # The broker over RECYCLES recycles (lprmon recycled after every job),
 # built with ASan+UBSan: LeakSanitizer at its clean stop, and the slope of

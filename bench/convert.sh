@@ -9,6 +9,8 @@
 #     then streamed as it is; MiB/s from submit to the sink's last byte.
 # Each prints the peak private bytes (smaps_rollup) of every spoolbox
 # process kind during it.
+# The corpus's conversions timed beside cups-filters' own filters on the
+# same files: bench/vs-cups.sh (and make corpus).
 # Usage: bench/convert.sh BUILD [MIB] [BIG]   (root; installs nothing)
 set -euo pipefail
 BUILD=$(cd "${1:?usage: convert.sh BUILD [MIB] [BIG]}" && pwd)

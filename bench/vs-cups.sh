@@ -1,18 +1,19 @@
 #!/bin/bash
 # bench/vs-cups.sh BUILD: spoolbox's conversions beside CUPS' own filters
 # (cups-filters 1.28 and CUPS' pstops from Debian's package files,
-# unpacked: the packages conflict with LPRng; pdftops and imagetopdf from
-# cups-filters-core-drivers; pdftops runs Ghostscript's ps2write into
-# pstops, as cupsd does) on the same documents: Debian's PDFs (the valgrind manual the
-# largest), groff's PostScript of a man page, GPL-3, 10 MiB of log text,
-# a photo-sized PNG and a JPEG. For each document and conversion: pages,
-# whether the output is valid (qpdf --check; Ghostscript to the last
-# page), seconds through spoolbox (submit to completed, the CLI's wait)
-# and through CUPS' filter, their ratio, the output's size from each, and
-# the peak memory of each (printproc's private bytes, sampled; the
-# filter's maximum RSS). Each side runs REPEAT times (default 3), taking
-# turns; the best time of each is shown. Then the median ratio per
-# conversion class. Reported, never asserted.
+# unpacked: the packages conflict with LPRng; pdftops runs Ghostscript's
+# ps2write into pstops, as cupsd does) on the same documents: the corpus
+# test's (tests/corpus.sh; CORPUS=full, as `make corpus` runs it: every
+# PDF under /usr/share/doc too) and larger ones (the valgrind and nettle
+# manuals, 10 MiB of log text, a 300 dpi page as PNG and JPEG). For each
+# document and conversion: pages, whether the output is valid (qpdf
+# --check; Ghostscript to the last page), seconds through spoolbox
+# (submit to completed, the CLI's wait), the print processor's own
+# seconds and CUPS' filter's, their ratio, the peak memory of each
+# (printproc's private bytes, sampled; the filter's maximum RSS) and each
+# output's size. Each side runs REPEAT times (default 3), taking turns;
+# the best time of each is shown. Then the medians per conversion class.
+# Reported, never asserted.
 # (root; downloads the .deb files once, installs nothing)
 set -euo pipefail
 BUILD=$(realpath "${1:?usage: bench/vs-cups.sh BUILD}")
@@ -34,19 +35,21 @@ ln -s /usr/lib/cups/filter/* "$C"/x/usr/lib/cups/filter/* "$T/sbin/filter/" 2>/d
 export CUPS_SERVERBIN=$T/sbin CUPS_DATADIR=$C/x/usr/share/cups
 export LD_LIBRARY_PATH=$C/x/usr/lib/x86_64-linux-gnu CHARSET=utf-8
 
+# The corpus test's documents (tests/corpus.sh; CORPUS=full: every PDF
+# under /usr/share/doc too), and larger ones: two more manuals, 10 MiB of
+# log text, a 300 dpi page as PNG and as JPEG.
 D="$T/docs"
-mkdir -p "$D" "$T/pdf" "$T/ps"
+mkdir -p "$T/pdf" "$T/ps"
+. "$(dirname "$0")/../tests/corpus.sh"
+corpus_build "$D" >/dev/null 2>&1
 for f in /usr/share/doc/valgrind/valgrind_manual.pdf.gz \
-	/usr/share/doc/groff-base/examples/mom/typesetting.pdf.gz \
-	/usr/share/doc/fontconfig/fontconfig-user.pdf.gz \
 	/usr/share/doc/nettle-dev/nettle.pdf.gz; do
-	[ -f "$f" ] && zcat "$f" >"$D/$(basename "$f" .gz)"
+	[ -f "$f" ] && [ ! -f "$D/$(basename "$f" .gz)" ] && zcat "$f" >"$D/$(basename "$f" .gz)" && docs+=("$(basename "$f" .gz)")
 done
-zcat /usr/share/man/man1/ls.1.gz | groff -man -Tps >"$D/ls-man.ps"
-cp /usr/share/common-licenses/GPL-3 "$D/gpl3.txt"
 awk 'BEGIN { for (i = 0; n < 10485760; i++) { l = sprintf("Dec  7 08:%02d:%02d host daemon[%d]: session opened for user root by uid=0 port %d", i % 60, i * 7 % 60, 1000 + i % 500, i); print l; n += length(l) + 1 } }' >"$D/log.txt"
 gs -q -dBATCH -dNOPAUSE -sDEVICE=png16m -r300 -dLastPage=1 -sOutputFile="$D/page.png" "$D/ls-man.ps"
 gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r300 -dLastPage=1 -sOutputFile="$D/page.jpg" "$D/ls-man.ps"
+docs+=(log.txt page.png page.jpg)
 chmod -R a+rX "$D"
 
 cat >"$T/sb.conf" <<CONF
@@ -114,8 +117,8 @@ printf '%-22s %-9s %6s %-5s %8s %8s %8s %6s %6s %9s %9s %9s %9s\n' DOCUMENT CONV
 # min A B, max A B (A may be empty: none yet).
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b > a) ? b : a }'; }
-for doc in "$D"/*; do
-	d=$(basename "$doc")
+for d in "${docs[@]}"; do
+	doc=$D/$d
 	for to in pdf ps; do
 		read -r filter mime < <(cups_filter "$d" "$to") || continue
 		[ -n "$filter" ] || continue

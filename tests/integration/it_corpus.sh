@@ -15,49 +15,10 @@ for t in gs qpdf pdfinfo pdftotext groff zcat; do
 	command -v "$t" >/dev/null || { log "SKIP: $t is not installed"; exit 77; }
 done
 [ -x "$BUILD/sb-pixdiff" ] || { log "SKIP: no sb-pixdiff in $BUILD"; exit 77; }
+. "$(dirname "$0")/../corpus.sh"
 C="$T/corpus"
-mkdir -p "$C" "$T/pdf" "$T/ps"
-
-# ---- the corpus ----
-docs=()
-add() { [ -s "$C/$1" ] && docs+=("$1"); }
-for f in /usr/share/doc/groff-base/examples/mom/typesetting.pdf.gz \
-	/usr/share/doc/groff-base/pdf/pdfmark.pdf.gz \
-	/usr/share/doc/fontconfig/fontconfig-user.pdf.gz; do
-	[ -f "$f" ] && zcat "$f" >"$C/$(basename "$f" .gz)" && add "$(basename "$f" .gz)"
-done
-if [ "${CORPUS:-}" = full ]; then
-	while IFS= read -r f; do
-		n=$(echo "${f#/usr/share/doc/}" | tr '/' '_')
-		n=${n%.gz}
-		case "$f" in *.gz) zcat "$f" >"$C/$n" ;; *) cp "$f" "$C/$n" ;; esac
-		[ "$(head -c 4 "$C/$n")" = "%PDF" ] && add "$n"
-	done < <(find /usr/share/doc -name '*.pdf' -o -name '*.pdf.gz' | sort)
-fi
-zcat /usr/share/man/man1/ls.1.gz | groff -man -Tps >"$C/ls-man.ps" 2>/dev/null && add ls-man.ps
-cat >"$C/shapes.ps" <<'EOF'
-%!PS-Adobe-3.0
-%%Pages: 3
-%%EndComments
-/Helvetica findfont 28 scalefont setfont
-1 1 3 { dup 72 720 moveto (Shapes, page ) show 3 string cvs show
- 0.2 0.5 0.8 setrgbcolor 72 300 300 300 rectfill
- 0.9 0.3 0.1 setrgbcolor 300 200 moveto 200 200 150 0 360 arc fill
- 0 setgray showpage } for
-%%EOF
-EOF
-add shapes.ps
-gs -q -dBATCH -dNOPAUSE -sDEVICE=pdfwrite -sOutputFile="$C/shapes.pdf" "$C/shapes.ps" && add shapes.pdf
-cp /usr/share/common-licenses/GPL-3 "$C/gpl3.txt" && add gpl3.txt
-printf 'Καλημέρα κόσμε\nПривет, мир\nनमस्ते दुनिया\nสวัสดีชาวโลก\n你好，世界\n' >"$C/scripts.txt" && add scripts.txt
-for dev in png48 png256 pngmono; do
-	gs -q -dBATCH -dNOPAUSE -sDEVICE=$dev -r20 -dLastPage=1 -sOutputFile="$C/$dev.png" "$C/shapes.ps" && add $dev.png
-done
-gs -q -dBATCH -dNOPAUSE -sDEVICE=jpeg -r30 -dLastPage=1 -sOutputFile="$C/photo.jpg" "$C/shapes.ps" && add photo.jpg
-gs -q -dBATCH -dNOPAUSE -sDEVICE=jpegcmyk -r30 -dLastPage=1 -sOutputFile="$C/cmyk.jpg" "$C/shapes.ps" && add cmyk.jpg
-qpdf --encrypt user owner 256 -- "$C/shapes.pdf" "$C/locked.pdf"
-qpdf --encrypt "" owner 256 --print=none -- "$C/shapes.pdf" "$C/noprint.pdf"
-chmod -R a+rX "$C"
+mkdir -p "$T/pdf" "$T/ps"
+corpus_build "$C"
 
 write_config "[queue.pdf]" "uri = file://$T/pdf" "datatype = pdf" \
 	"[queue.ps]" "uri = file://$T/ps" "datatype = postscript"

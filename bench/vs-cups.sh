@@ -128,7 +128,7 @@ for d in "${docs[@]}"; do
 			t0=$(now)
 			peak_pp sh -c "id=\$('$BUILD/spoolbox' -s '$T/run/spoolbox.sock' submit -q $to '$doc'); '$BUILD/spoolbox' -s '$T/run/spoolbox.sock' wait \$id --timeout 600 >/dev/null; echo \$id >'$T/id'"
 			ts=$(min "$ts" "$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')")
-			out=$(ls "$T/$to/job-$(cat "$T/id")".*)
+			out=$(ls "$T/$to/job-$(cat "$T/id")".* 2>/dev/null || true)
 			sbpeak=$(max "$sbpeak" "$(cat "$T/peak")")
 			v=$(sed -n "s/.*job $(cat "$T/id"): .* in \([0-9]*\) ms$/\1/p" "$T/sb.log" | tail -n 1)
 			tv=$(min "$tv" "$(awk -v m="${v:-0}" 'BEGIN { printf "%.3f", m / 1000 }')")
@@ -139,8 +139,12 @@ for d in "${docs[@]}"; do
 			tc=$(min "$tc" "$(awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }')")
 			cpeak=$(max "$cpeak" "$(tail -n 1 "$T/rss")")
 		done
-		sbsize=$(stat -c %s "$out") csize=$(stat -c %s "$T/cups.out")
-		valid=$(valid "$out") pages=$(pages "$out")
+		csize=$(stat -c %s "$T/cups.out")
+		if [ -n "$out" ]; then
+			sbsize=$(stat -c %s "$out") valid=$(valid "$out") pages=$(pages "$out")
+		else # the job did not complete: no output
+			sbsize=0 valid=NO pages=-
+		fi
 		rm -f "$out"
 		r=$(awk -v c="$tc" -v s="$tv" 'BEGIN { printf "%.2f", (s > 0 ? c / s : 0) }')
 		e=$(awk -v c="$tc" -v s="$ts" 'BEGIN { printf "%.2f", c / s }')

@@ -18,12 +18,10 @@ MIB=${2:-8}
 BIG=${3:-256}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../tests/cups-loopback.sh"
-D=$(mktemp -d /tmp/sb-convert.XXXXXX)
-chmod 755 "$D"
+. "$(dirname "$0")/lib.sh"
+bench_dir convert
+D=$BENCH_DIR
 SINK=18519 CUPSP=18633
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$D"; }
-trap cleanup EXIT
 sb() { "$BUILD/spoolbox" -s "$D/run/spoolbox.sock" "$@"; }
 now() { date +%s.%N; }
 

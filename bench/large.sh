@@ -12,12 +12,10 @@ MIB=${2:-256}
 RUNS=${3:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../tests/cups-loopback.sh"
-D=$(mktemp -d /tmp/sb-large.XXXXXX)
-chmod 755 "$D"
+. "$(dirname "$0")/lib.sh"
+bench_dir large
+D=$BENCH_DIR
 SINK=18517 CUPSP=18631
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$D"; }
-trap cleanup EXIT
 
 head -c "${MIB}M" /dev/urandom >"$D/job.raw"
 chmod 644 "$D/job.raw"

@@ -18,3 +18,20 @@ wait_port() {
 	echo "nothing listens on $1" >&2
 	return 1
 }
+
+# bench_dir NAME: a fresh directory /tmp/sb-NAME.XXXXXX (mode 755: the
+# workers read it) in BENCH_DIR; pids=() begun; on exit the processes in pids
+# are stopped and the directory removed (kept with KEEP=1). Use as
+# `bench_dir NAME; T=$BENCH_DIR` (not in $(...): the trap must be this
+# shell's).
+bench_dir() {
+	BENCH_DIR=$(mktemp -d "/tmp/sb-$1.XXXXXX")
+	chmod 755 "$BENCH_DIR"
+	pids=()
+	trap bench_cleanup EXIT
+}
+bench_cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "${KEEP:-}" ] || rm -rf "$BENCH_DIR"
+}

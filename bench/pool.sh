@@ -8,12 +8,9 @@ set -euo pipefail
 BUILD=$(realpath "${1:?usage: bench/pool.sh BUILD [N] [MS]}")
 N=${2:-200}
 MS=${3:-50}
-T=$(mktemp -d /tmp/sb-bench-pool.XXXXXX)
-chmod 755 "$T"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
+bench_dir bench-pool
+T=$BENCH_DIR
 P=()
 for i in 1 2 3 4; do
 	P[$i]=$(port)

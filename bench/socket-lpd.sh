@@ -9,12 +9,9 @@ set -euo pipefail
 BUILD=$(realpath "${1:?usage: bench/socket-lpd.sh BUILD [N] [MIB]}")
 N=${2:-1000}
 MIB=${3:-256}
-T=$(mktemp -d /tmp/sb-bench-sock.XXXXXX)
-chmod 755 "$T"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"
+bench_dir bench-sock
+T=$BENCH_DIR
 PS=$(port)
 PL=$(port)
 "$BUILD/sb-socketsink" "$PS" >"$T/sock.log" 2>&1 & pids+=($!)

@@ -24,11 +24,9 @@ if [ ! -x "$C/x/usr/lib/cups/filter/texttopdf" ] || [ ! -x "$C/x/usr/lib/cups/fi
 	(cd "$C" && apt-get download cups-filters libcupsfilters1 libfontembed1 cups-core-drivers >/dev/null)
 	for d in "$C"/*.deb; do dpkg-deb -x "$d" "$C/x"; done
 fi
-T=$(mktemp -d /tmp/sb-vs-cups.XXXXXX)
-chmod 755 "$T"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_dir vs-cups
+T=$BENCH_DIR
 # CUPS' filters as cupsd runs them: one directory holding both packages'.
 mkdir -p "$T/sbin/filter"
 ln -s /usr/lib/cups/filter/* "$C"/x/usr/lib/cups/filter/* "$T/sbin/filter/" 2>/dev/null || true

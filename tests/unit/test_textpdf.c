@@ -165,6 +165,30 @@ START_TEST(test_postscript)
 }
 END_TEST
 
+static int
+refuse(void *arg, const unsigned char *buf, size_t len)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	return -1;
+}
+
+/* An output that is not taken fails the document, and says so. */
+START_TEST(test_output_refused)
+{
+	for (int ps = 0; ps <= 1; ps++) {
+		struct textpdf *t = (ps ? textpdf_new_ps : textpdf_new)("a4", 0,
+		    NULL, refuse, NULL);
+		ck_assert_ptr_nonnull(t);
+		textpdf_feed(t, (const uint8_t *)"x\n", 2);
+		ck_assert_int_eq(textpdf_finish(t), -1);
+		ck_assert_str_eq(textpdf_error(t), "its output was not taken");
+		textpdf_free(t);
+	}
+}
+END_TEST
+
 START_TEST(test_latin1_and_wrap)
 {
 	char cmd[256], out[4096];
@@ -191,6 +215,7 @@ main(void)
 	tcase_add_test(tc, test_pages_and_form_feed);
 	tcase_add_test(tc, test_latin1_and_wrap);
 	tcase_add_test(tc, test_postscript);
+	tcase_add_test(tc, test_output_refused);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return run_suite(s, 0);

@@ -8,11 +8,11 @@
  * Conversions: text -> PDF and PostScript with real fonts (textpdf.c:
  * pango and cairo; the fonts are the one thing in its view; text too
  * large for cairo's PostScript to keep in /scratch by textps.c, a
- * streaming Courier page description); PDF -> PostScript and images -> PDF (docconv.c), read
- * from the descriptor as whole documents; PDF and PostScript that go as
- * they are only have their pages counted (from == to: no output). Others
- * are refused (permanent error); lib/config.c's conversion_exists() is
- * the list localspl checks at submit.
+ * streaming Courier page description); PDF -> PostScript and images ->
+ * PDF (docconv.c), read from the descriptor as whole documents; PDF and
+ * PostScript that go as they are only have their pages counted (from ==
+ * to: no output). Others are refused (permanent error); lib/config.c's
+ * conversion_exists() is the list localspl checks at submit.
  * Reports: each refused conversion in the job's error.
  */
 #define _GNU_SOURCE /* O_TMPFILE */
@@ -336,7 +336,8 @@ text_cairo(struct printproc *pp, struct conv *c, int ps, textpdf_emit_cb emit,
 	} else {
 		convert_input(pp, c, ibuf);
 		if (!c->failed && c->cv->finish(c->t) != 0)
-			rv = fail_why(err, errlen, "the conversion failed");
+			rv = fail_why(err, errlen, "the conversion failed: %s",
+			    textpdf_error(c->t));
 		*pages = c->cv->pages(c->t);
 		if (textpdf_missing(c->t) > 0)
 			log_warn("job %llu: %u characters have no glyph in any "

@@ -517,6 +517,16 @@ textpdf_free(struct textpdf *t)
 	free(t);
 }
 
+const char *
+textpdf_error(const struct textpdf *t)
+{
+	cairo_status_t st = cairo_surface_status(t->surface);
+
+	return st != CAIRO_STATUS_SUCCESS && st != CAIRO_STATUS_WRITE_ERROR
+	    ? cairo_status_to_string(st)
+	    : "its output was not taken";
+}
+
 unsigned
 textpdf_missing(const struct textpdf *t)
 {

@@ -41,8 +41,8 @@ c4=$(sb submit -q pdf -t text "$T/c80.txt")
 cl=$(sb submit -q letter -t text "$T/c80.txt")
 wait_completed "$c4" "$cl"
 # To PostScript: UTF-8 decoded, so "café" is not "cafÃ©", and what
-# Latin-1 lacks (the dash, and the scripts) is kept: cairo's PostScript
-# of the same page as the PDF's; 80 columns there too.
+# Latin-1 lacks (the dash, and the scripts) is kept: such text goes
+# through pango's PDF; 80 columns there too (Latin text: Courier).
 cp=$(sb submit -q ps -t text "$T/uni.txt")
 c8=$(sb submit -q ps -t text "$T/c80.txt")
 wait_completed "$cp" "$c8"

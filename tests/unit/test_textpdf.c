@@ -1,9 +1,7 @@
 /* textpdf: text to PDF with real fonts, checked by real tools: qpdf
  * --check accepts the file, pdfinfo counts the pages textpdf said, and
  * pdftotext gives back Latin, Greek, Cyrillic and CJK text as it went in,
- * also when the input arrives a byte at a time. The same page as
- * PostScript: DSC that Ghostscript renders, the pages it says, and the
- * text back through Ghostscript's txtwrite. */
+ * also when the input arrives a byte at a time. */
 #include <check.h>
 
 #include "runner.h"
@@ -131,40 +129,6 @@ START_TEST(test_pages_and_form_feed)
 }
 END_TEST
 
-START_TEST(test_postscript)
-{
-	char ps[160], cmd[1024], out[4096];
-	FILE *f;
-	struct textpdf *t;
-	size_t n = strlen(unicode);
-
-	snprintf(ps, sizeof(ps), "%s/out.ps", dir);
-	ck_assert_ptr_nonnull(f = fopen(ps, "w"));
-	t = textpdf_new_ps("a4", 0, "caf\xc3\xa9\n(a title)", to_file, f);
-	ck_assert_ptr_nonnull(t);
-	for (size_t i = 0; i < n; i += 3)
-		textpdf_feed(t, (const uint8_t *)unicode + i,
-		    n - i < 3 ? n - i : 3);
-	textpdf_feed(t, (const uint8_t *)"\fpage two\n", 10);
-	ck_assert_int_eq(textpdf_finish(t), 0);
-	ck_assert_uint_eq(textpdf_pages(t), 2);
-	textpdf_free(t);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "head -c 15 %s; grep -a -m1 '^%%%%Pages:' %s; "
-				   "grep -a -m1 '^%%%%Title:' %s", ps, ps, ps);
-	ck_assert_str_eq(run(cmd, out, sizeof(out)),
-	    "%!PS-Adobe-3.0\n%%Pages: 2\n%%Title: caf?" "?(a title)");
-	snprintf(cmd, sizeof(cmd), "gs -q -dBATCH -dNOPAUSE -dSAFER "
-				   "-sDEVICE=nullpage %s 2>&1", ps);
-	ck_assert_str_eq(run(cmd, out, sizeof(out)), "");
-	snprintf(cmd, sizeof(cmd), "gs -q -dBATCH -dNOPAUSE -dSAFER "
-				   "-sDEVICE=txtwrite -sOutputFile=- %s", ps);
-	run(cmd, out, sizeof(out));
-	ck_assert_msg(strstr(out, "Hello, world") != NULL &&
-		strstr(out, "page two") != NULL, "%s", out);
-}
-END_TEST
-
 static int
 refuse(void *arg, const unsigned char *buf, size_t len)
 {
@@ -177,15 +141,13 @@ refuse(void *arg, const unsigned char *buf, size_t len)
 /* An output that is not taken fails the document, and says so. */
 START_TEST(test_output_refused)
 {
-	for (int ps = 0; ps <= 1; ps++) {
-		struct textpdf *t = (ps ? textpdf_new_ps : textpdf_new)("a4", 0,
-		    NULL, refuse, NULL);
-		ck_assert_ptr_nonnull(t);
-		textpdf_feed(t, (const uint8_t *)"x\n", 2);
-		ck_assert_int_eq(textpdf_finish(t), -1);
-		ck_assert_str_eq(textpdf_error(t), "its output was not taken");
-		textpdf_free(t);
-	}
+	struct textpdf *t = textpdf_new("a4", 0, NULL, refuse, NULL);
+
+	ck_assert_ptr_nonnull(t);
+	textpdf_feed(t, (const uint8_t *)"x\n", 2);
+	ck_assert_int_eq(textpdf_finish(t), -1);
+	ck_assert_str_eq(textpdf_error(t), "its output was not taken");
+	textpdf_free(t);
 }
 END_TEST
 
@@ -214,7 +176,6 @@ main(void)
 	tcase_add_test(tc, test_unicode_round_trip);
 	tcase_add_test(tc, test_pages_and_form_feed);
 	tcase_add_test(tc, test_latin1_and_wrap);
-	tcase_add_test(tc, test_postscript);
 	tcase_add_test(tc, test_output_refused);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

@@ -2,38 +2,12 @@
  * spoolbox-printproc: the print processor worker (data-type conversion).
  * Started only by spoolboxd.
  */
-#define _GNU_SOURCE /* O_TMPFILE */
 #include "printproc.h"
 
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "sandbox.h"
-
-/*
- * tmpfile() for every library in this process: cairo's PostScript keeps
- * its pages in one until the document ends. glibc's makes it in /tmp
- * whatever TMPDIR says, and the sandbox's one writable place is its
- * scratch tmpfs. Defined in the executable, this is the tmpfile() the
- * libraries' calls resolve to: an unnamed file (O_TMPFILE) in TMPDIR,
- * gone when closed.
- */
-FILE *
-tmpfile(void)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd = open(dir != NULL && dir[0] ? dir : "/tmp",
-	    O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
-	FILE *f;
-
-	if (fd < 0)
-		return NULL;
-	if ((f = fdopen(fd, "w+")) == NULL)
-		close(fd);
-	return f;
-}
 
 int
 main(int argc, char **argv)
@@ -41,8 +15,8 @@ main(int argc, char **argv)
 	struct worker w;
 
 	worker_start(&w, argc, argv, SB__WORKER_KIND__PRINTPROC);
-	/* Ghostscript's scratch files and tmpfile()'s: the sandbox's
-	 * private tmpfs (with sandbox = off, the host's TMPDIR). */
+	/* Ghostscript's scratch files: the sandbox's private tmpfs (with
+	 * sandbox = off, the host's TMPDIR). */
 	if (access(SANDBOX_SCRATCH, W_OK) == 0)
 		setenv("TMPDIR", SANDBOX_SCRATCH, 1);
 	printproc_run(&w);

@@ -5,14 +5,13 @@
  * the result back as OutputChunks that localspl acknowledges; one input
  * chunk and OUT_WINDOW output chunks are held at most, so memory stays
  * flat whatever the job's size. It opens no files and has no network.
- * Conversions: text -> PDF and PostScript with real fonts (textpdf.c:
- * pango and cairo; the fonts are the one thing in its view; text too
- * large for cairo's PostScript to keep in /scratch by textps.c, a
- * streaming Courier page description); PDF -> PostScript and images ->
- * PDF (docconv.c), read from the descriptor as whole documents; PDF and
- * PostScript that go as they are only have their pages counted (from ==
- * to: no output). Others are refused (permanent error); lib/config.c's
- * conversion_exists() is the list localspl checks at submit.
+ * Conversions: text -> PostScript (textps.c) and text -> PDF with real
+ * fonts (textpdf.c: pango and cairo; the fonts are the one thing in its
+ * view), streamed; PDF -> PostScript and images -> PDF (docconv.c), read
+ * from the descriptor as whole documents; PDF and PostScript that go as
+ * they are only have their pages counted (from == to: no output). Others
+ * are refused (permanent error); lib/config.c's conversion_exists() is
+ * the list localspl checks at submit.
  * Reports: each refused conversion in the job's error.
  */
 #define _GNU_SOURCE /* O_TMPFILE */
@@ -36,11 +35,10 @@
 #include "util.h"
 
 #define OUT_WINDOW 4
-/* Text goes to PostScript by cairo if it is at most this long: cairo
- * keeps the pages in a temporary file in printproc's scratch space
- * (64 MiB) until the document ends, about 1.6 times the text's size
- * (10 MiB of log text: 16 MB). */
-#define TEXT_PS_CAIRO_MAX (16u * 1024 * 1024)
+/* Text with scripts beyond Latin-1 goes to PostScript through a PDF in
+ * printproc's scratch space (64 MiB) if it is at most this long: its
+ * PDF takes about half its size (DejaVu and Noto subsets, compressed). */
+#define TEXT_VIA_PDF_MAX (16u * 1024 * 1024)
 
 /* A streaming converter: text to PostScript or to PDF. */
 struct converter {
@@ -316,10 +314,9 @@ convert_text_ps(struct printproc *pp, const Sb__JobStart *js)
 	free(ibuf);
 }
 
-/* Text to PDF (streamed) or PostScript (ps), cairo's (textpdf), into
- * emit. */
+/* Text to PDF, streamed (textpdf), into emit. */
 static int
-text_cairo(struct printproc *pp, struct conv *c, int ps, textpdf_emit_cb emit,
+text_to_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
     void *arg, unsigned *pages, char *err, size_t errlen)
 {
 	const Sb__JobStart *js = c->js;
@@ -329,8 +326,7 @@ text_cairo(struct printproc *pp, struct conv *c, int ps, textpdf_emit_cb emit,
 	if (ibuf == NULL)
 		fatal("out of memory");
 	c->cv = &to_pdf;
-	c->t = (ps ? textpdf_new_ps : textpdf_new)(js->paper, js->landscape,
-	    js->title, emit, arg);
+	c->t = textpdf_new(js->paper, js->landscape, js->title, emit, arg);
 	if (c->t == NULL) {
 		rv = fail_why(err, errlen, "unknown paper '%s'", js->paper);
 	} else {
@@ -359,7 +355,7 @@ make_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
 	const Sb__JobStart *js = c->js;
 
 	if (js->from == SB__DATA_TYPE__TEXT)
-		return text_cairo(pp, c, 0, emit, arg, pages, err, errlen);
+		return text_to_pdf(pp, c, emit, arg, pages, err, errlen);
 	if (js->from == SB__DATA_TYPE__POSTSCRIPT)
 		return docconv_ps_to_pdf(pp->w->job_fd, js->size, js->paper,
 		    emit, arg, pages, err, errlen);
@@ -542,34 +538,31 @@ beyond_latin1(int fd, uint64_t size, uint8_t *buf)
 	return 0;
 }
 
-/* Text to PostScript: cairo's, the page text to PDF makes (pango's fonts,
- * every script), when the text is small enough for the pages cairo keeps
- * until the end to fit printproc's scratch space; a larger one by textps
- * (a Courier page description that streams), its characters beyond
- * Latin-1 as '?', which the log says. */
+/* Text to PostScript: Latin text by textps (a Courier page description,
+ * fast and small); text with other scripts through pango's PDF and
+ * poppler (convert_via_pdf), so every glyph is kept, when it is small
+ * enough for that PDF to fit printproc's scratch space; a larger one by
+ * textps, its other characters as '?', which the log says. */
 static void
 text_to_ps(struct printproc *pp, const Sb__JobStart *js)
 {
-	uint8_t *buf;
-	struct conv c;
-	unsigned pages = 0;
-	char err[256] = "";
+	uint8_t *buf = malloc(SB_CHUNK_SIZE);
+	int other;
 
-	if (js->size <= TEXT_PS_CAIRO_MAX) {
-		conv_begin(pp, &c, js);
-		doc_end(pp, &c, text_cairo(pp, &c, 1, pdf_emit_cb, &c, &pages,
-				    err, sizeof(err)), err, pages);
+	if (buf == NULL)
+		fatal("out of memory");
+	other = beyond_latin1(pp->w->job_fd, js->size, buf);
+	free(buf);
+	if (other && js->size <= TEXT_VIA_PDF_MAX) {
+		convert_via_pdf(pp, js);
 		return;
 	}
-	if ((buf = malloc(SB_CHUNK_SIZE)) == NULL)
-		fatal("out of memory");
-	if (beyond_latin1(pp->w->job_fd, js->size, buf))
+	if (other)
 		log_warn("job %llu: %llu bytes of text are too many to lay "
 		    "out every script for PostScript (at most %u MiB): "
 		    "characters beyond Latin-1 print as '?'",
 		    (unsigned long long)js->job_id,
-		    (unsigned long long)js->size, TEXT_PS_CAIRO_MAX >> 20);
-	free(buf);
+		    (unsigned long long)js->size, TEXT_VIA_PDF_MAX >> 20);
 	convert_text_ps(pp, js);
 }
 

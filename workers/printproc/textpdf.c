@@ -8,7 +8,6 @@
 #include "textpdf.h"
 
 #include <cairo-pdf.h>
-#include <cairo-ps.h>
 #include <pango/pangocairo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,29 +207,8 @@ ascii_line(struct textpdf *t)
 	return 1;
 }
 
-/* The document's %%Title: the title's printable ASCII (a DSC comment is
- * a line of it), at most about 64 characters; any other character (a
- * control, a UTF-8 sequence) as one '?'. */
-static void
-ps_title(cairo_surface_t *s, const char *title)
-{
-	char line[80] = "%%Title: ";
-	size_t n = strlen(line);
-
-	if (title == NULL || title[0] == '\0')
-		title = "spoolbox job";
-	for (const unsigned char *p = (const unsigned char *)title;
-	     *p != '\0' && n < sizeof(line) - 1; p++)
-		if (*p >= 0x20 && *p < 0x7f)
-			line[n++] = (char)*p;
-		else if (*p < 0x80 || *p >= 0xc0) /* not a continuation */
-			line[n++] = '?';
-	line[n] = '\0';
-	cairo_ps_surface_dsc_comment(s, line);
-}
-
-static struct textpdf *
-text_new(const char *paper, int landscape, const char *title, int ps,
+struct textpdf *
+textpdf_new(const char *paper, int landscape, const char *title,
     textpdf_emit_cb emit, void *arg)
 {
 	PangoFontDescription *font;
@@ -246,19 +224,11 @@ text_new(const char *paper, int landscape, const char *title, int ps,
 	t->width = w;
 	t->height = h;
 	t->y = MARGIN;
-	if (ps) {
-		t->surface = cairo_ps_surface_create_for_stream(write_cb, t, w,
-		    h);
-		ps_title(t->surface, title);
-	} else {
-		t->surface = cairo_pdf_surface_create_for_stream(write_cb, t, w,
-		    h);
-		cairo_pdf_surface_set_metadata(t->surface,
-		    CAIRO_PDF_METADATA_TITLE,
-		    title != NULL && title[0] ? title : "spoolbox job");
-		cairo_pdf_surface_set_metadata(t->surface,
-		    CAIRO_PDF_METADATA_CREATOR, "spoolbox");
-	}
+	t->surface = cairo_pdf_surface_create_for_stream(write_cb, t, w, h);
+	cairo_pdf_surface_set_metadata(t->surface, CAIRO_PDF_METADATA_TITLE,
+	    title != NULL && title[0] ? title : "spoolbox job");
+	cairo_pdf_surface_set_metadata(t->surface, CAIRO_PDF_METADATA_CREATOR,
+	    "spoolbox");
 	t->cr = cairo_create(t->surface);
 	t->layout = pango_cairo_create_layout(t->cr);
 	/* A point is a unit of the page (pango's default is 96 dpi, which
@@ -291,20 +261,6 @@ text_new(const char *paper, int landscape, const char *title, int ps,
 	pango_layout_set_wrap(t->layout, PANGO_WRAP_WORD_CHAR);
 	ascii_init(t, tw);
 	return t;
-}
-
-struct textpdf *
-textpdf_new(const char *paper, int landscape, const char *title,
-    textpdf_emit_cb emit, void *arg)
-{
-	return text_new(paper, landscape, title, 0, emit, arg);
-}
-
-struct textpdf *
-textpdf_new_ps(const char *paper, int landscape, const char *title,
-    textpdf_emit_cb emit, void *arg)
-{
-	return text_new(paper, landscape, title, 1, emit, arg);
 }
 
 static void
@@ -408,8 +364,7 @@ one(struct textpdf *t, const uint8_t *p, int k)
 	} else if (c < 0x20 || c == 0x7f) {
 		/* \r and other controls print nothing */
 	} else if (k > 0) {
-		if (c >= 0x80)
-			t->other = 1;
+		t->other = 1;
 		put(t, (const char *)p, (size_t)k);
 		t->col++;
 		return (size_t)k;

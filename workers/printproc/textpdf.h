@@ -1,11 +1,8 @@
 /*
- * textpdf: plain text to PDF or PostScript with real fonts (pango +
- * cairo), streaming: input is fed in pieces of any size, laid out line by
- * line, and the PDF leaves through a callback page by page (cairo writes
- * each page as it is shown), so no job is held whole; cairo's PostScript
- * keeps the pages in a temporary file (tmpfile(): printproc's own makes
- * it in its scratch space) until the document ends, when it knows the
- * fonts its prolog must hold. UTF-8 in any script fontconfig has a
+ * textpdf: plain text to PDF with real fonts (pango + cairo), streaming:
+ * input is fed in pieces of any size, laid out line by line, and the PDF
+ * leaves through a callback page by page (cairo writes each page as it is
+ * shown), so no job is held whole. UTF-8 in any script fontconfig has a
  * font for (a byte that is not UTF-8 is read as Latin-1); DejaVu Sans
  * Mono at 10 characters per inch and 6 lines per inch, as CUPS'
  * texttopdf: 80 columns on A4 and Letter (more across the paper),
@@ -27,9 +24,6 @@ struct textpdf;
 /* paper: "a4" or "letter", across it when landscape; NULL on a bad paper
  * name or no memory. */
 struct textpdf *textpdf_new(const char *paper, int landscape,
-    const char *title, textpdf_emit_cb emit, void *arg);
-/* The same page as PostScript (DSC, cairo's; fonts embedded). */
-struct textpdf *textpdf_new_ps(const char *paper, int landscape,
     const char *title, textpdf_emit_cb emit, void *arg);
 void textpdf_feed(struct textpdf *t, const uint8_t *p, size_t n);
 /* Ends the document; 0, or -1 when cairo failed (or emit refused). */

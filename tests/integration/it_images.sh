@@ -37,6 +37,13 @@ reddish() { read -r r g b <<<"$1"; [ "$r" -gt 180 ] && [ "$g" -lt 90 ] && [ "$b"
 whiteish() { read -r r g b <<<"$1"; [ "$r" -gt 245 ] && [ "$g" -gt 245 ] && [ "$b" -gt 245 ]; }
 bluish() { read -r r g b <<<"$1"; [ "$b" -gt 180 ] && [ "$r" -lt 90 ] && [ "$g" -lt 90 ]; }
 printed() { ls "$T/out"/job-"$1".* | head -n 1; }
+# red_left_blue_right JOB WHAT: its page red at 30% across, blue at 70%.
+red_left_blue_right() {
+	local left right
+	left=$(rgb "$(printed "$1")" 30 50)
+	right=$(rgb "$(printed "$1")" 70 50)
+	reddish "$left" && bluish "$right" || fail "$2: left $left, right $right"
+}
 
 # A red page as an Adobe CMYK JPEG.
 printf '1 0 0 setrgbcolor clippath fill showpage\n' >"$T/red.ps"
@@ -72,8 +79,7 @@ chmod 644 "$T/inter.png" "$T/alpha.png"
 i1=$(sb submit -q pdf "$T/inter.png")
 i2=$(sb submit -q pdf "$T/alpha.png")
 wait_completed "$i1" "$i2"
-reddish "$(rgb "$(printed "$i1")" 30 50)" && bluish "$(rgb "$(printed "$i1")" 70 50)" ||
-	fail "the interlaced PNG: left $(rgb "$(printed "$i1")" 30 50), right $(rgb "$(printed "$i1")" 70 50)"
+red_left_blue_right "$i1" "the interlaced PNG"
 read -r r g b <<<"$(rgb "$(printed "$i2")" 30 50)"
 [ "$r" -gt 240 ] && [ "$g" -gt 100 ] && [ "$g" -lt 160 ] && [ "$b" -gt 100 ] && [ "$b" -lt 160 ] ||
 	fail "the half transparent red printed as '$r $g $b', not pink"
@@ -92,8 +98,7 @@ chmod 644 "$T/turned.jpg" "$T/plain.jpg"
 p=$(sb submit -q pdf "$T/plain.jpg")
 e=$(sb submit -q pdf "$T/turned.jpg")
 wait_completed "$p" "$e"
-reddish "$(rgb "$(printed "$p")" 30 50)" && bluish "$(rgb "$(printed "$p")" 70 50)" ||
-	fail "the plain JPEG: left $(rgb "$(printed "$p")" 30 50), right $(rgb "$(printed "$p")" 70 50)"
+red_left_blue_right "$p" "the plain JPEG"
 pdfinfo "$(printed "$p")" | has "Page size: *841.89 x 595.28" || fail "the landscape JPEG is not on a landscape page"
 top=$(rgb "$(printed "$e")" 50 35)
 bottom=$(rgb "$(printed "$e")" 50 65)

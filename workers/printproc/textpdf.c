@@ -24,7 +24,7 @@
 struct textpdf {
 	textpdf_emit_cb emit;
 	void *arg;
-	int failed;
+	const char *failed;   /* why it stopped (NULL: it goes on) */
 	double width, height;
 	cairo_surface_t *surface;
 	cairo_t *cr;
@@ -57,7 +57,8 @@ write_cb(void *closure, const unsigned char *data, unsigned int length)
 	struct textpdf *t = closure;
 
 	if (t->failed || t->emit(t->arg, data, length) != 0) {
-		t->failed = 1;
+		if (t->failed == NULL)
+			t->failed = "its output was not taken";
 		return CAIRO_STATUS_WRITE_ERROR;
 	}
 	return CAIRO_STATUS_SUCCESS;
@@ -149,7 +150,7 @@ ascii_show(struct textpdf *t, const char *s, size_t n, double y)
 		while (cap < t->nglyphs + n)
 			cap *= 2;
 		if ((g = realloc(t->glyphs, cap * sizeof(*g))) == NULL) {
-			t->failed = 1;
+			t->failed = "out of memory";
 			return;
 		}
 		t->glyphs = g;
@@ -313,7 +314,7 @@ put(struct textpdf *t, const char *s, size_t n)
 		while (cap < t->len + n + 1)
 			cap *= 2;
 		if ((p = realloc(t->line, cap)) == NULL) {
-			t->failed = 1;
+			t->failed = "out of memory";
 			return;
 		}
 		t->line = p;
@@ -364,7 +365,8 @@ one(struct textpdf *t, const uint8_t *p, int k)
 	} else if (c < 0x20 || c == 0x7f) {
 		/* \r and other controls print nothing */
 	} else if (k > 0) {
-		t->other = 1;
+		if (c >= 0x80) /* printable ASCII comes here from a carry */
+			t->other = 1;
 		put(t, (const char *)p, (size_t)k);
 		t->col++;
 		return (size_t)k;
@@ -445,7 +447,7 @@ textpdf_finish(struct textpdf *t)
 		t->pages++;
 	}
 	cairo_surface_finish(t->surface);
-	return t->failed ||
+	return t->failed != NULL ||
 		cairo_surface_status(t->surface) != CAIRO_STATUS_SUCCESS
 	    ? -1
 	    : 0;
@@ -477,9 +479,10 @@ textpdf_error(const struct textpdf *t)
 {
 	cairo_status_t st = cairo_surface_status(t->surface);
 
-	return st != CAIRO_STATUS_SUCCESS && st != CAIRO_STATUS_WRITE_ERROR
-	    ? cairo_status_to_string(st)
-	    : "its output was not taken";
+	if (t->failed != NULL)
+		return t->failed;
+	return st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st)
+					  : "no error";
 }
 
 unsigned

@@ -29,7 +29,8 @@ void textpdf_feed(struct textpdf *t, const uint8_t *p, size_t n);
 /* Ends the document; 0, or -1 when cairo failed (or emit refused). */
 int textpdf_finish(struct textpdf *t);
 unsigned textpdf_pages(const struct textpdf *t);
-/* Why textpdf_finish failed: cairo's word for it, or the output's. */
+/* Why textpdf_finish failed: its output not taken, no memory, or cairo's
+ * word for what went wrong. */
 const char *textpdf_error(const struct textpdf *t);
 /* Characters no installed font has a glyph for (printed as boxes). */
 unsigned textpdf_missing(const struct textpdf *t);

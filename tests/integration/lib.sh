@@ -144,12 +144,13 @@ write_config() {
 	} >"$T/spoolbox.conf"
 }
 
-# LeakSanitizer's suppressions (sanitizer builds; each with its reason).
+# LeakSanitizer's suppressions (sanitizer builds; each with its reason),
+# for every daemon a test starts, by start_spoolboxd or by itself.
 SB_LSAN_SUPP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lsan-daemons.supp
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SB_LSAN_SUPP}
 
 start_spoolboxd() {
-	LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SB_LSAN_SUPP} \
-		"$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f ${SB_DEBUG:+-d} >>"$T/spoolboxd.log" 2>&1 &
+	"$BUILD/spoolboxd" -c "$T/spoolbox.conf" -f ${SB_DEBUG:+-d} >>"$T/spoolboxd.log" 2>&1 &
 	SB_PID=$!
 	wait_until 10 "spoolboxd did not get its workers ready" \
 		'kill -0 "$SB_PID" 2>/dev/null || fail "spoolboxd exited"

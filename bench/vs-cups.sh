@@ -1,20 +1,21 @@
 #!/bin/bash
-# bench/vs-cups.sh BUILD: spoolbox's conversions beside CUPS' own filters
-# (cups-filters 1.28 and CUPS' pstops from Debian's package files,
-# unpacked: the packages conflict with LPRng; pdftops runs Ghostscript's
-# ps2write into pstops, as cupsd does) on the same documents: the corpus
-# test's (tests/corpus.sh; CORPUS=full, as `make corpus` runs it: every
-# PDF under /usr/share/doc too) and larger ones (the valgrind and nettle
-# manuals, 10 MiB of log text, a 300 dpi page as PNG and JPEG). For each
-# document and conversion: pages, whether the output is valid (qpdf
-# --check; Ghostscript to the last page), seconds through spoolbox
-# (submit to completed, the CLI's wait), the print processor's own
-# seconds and CUPS' filter's, their ratio, the peak memory of each
-# (printproc's private bytes, sampled; the filter's maximum RSS) and each
-# output's size. Each side runs REPEAT times (default 3), taking turns;
-# the best time of each is shown. Then the medians per conversion class.
-# Reported, never asserted.
-# (root; downloads the .deb files once, installs nothing)
+# bench/vs-cups.sh BUILD: spoolbox's conversions beside CUPS' own
+# filters (cups-filters 1.28 and CUPS' pstops from Debian's package
+# files, unpacked: the packages conflict with LPRng; pdftops runs
+# Ghostscript's ps2write into pstops, as cupsd does) on the same
+# documents: the corpus test's (tests/corpus.sh; CORPUS=full, as `make
+# corpus` runs it: every PDF under /usr/share/doc instead of three)
+# and larger ones (the valgrind and nettle manuals, 10 MiB of log
+# text, a 300 dpi page as PNG and JPEG). For each document and
+# conversion: pages, whether the output is valid (qpdf --check;
+# Ghostscript to the last page), seconds through spoolbox (submit to
+# completed, the CLI's wait), the print processor's own seconds and
+# CUPS' filter's, their ratio, the peak memory of each (printproc's
+# private bytes, sampled; the filter's maximum RSS) and each output's
+# size. Each side runs REPEAT times (default 3), taking turns; the
+# best time of each is shown. Then the medians per conversion class.
+# Reported, never asserted. (root; downloads the .deb files once,
+# installs nothing)
 set -euo pipefail
 BUILD=$(realpath "${1:?usage: bench/vs-cups.sh BUILD}")
 C=${SPOOLBOX_PEERS:-/var/cache/spoolbox-tests}/cups-filters
@@ -34,8 +35,8 @@ export CUPS_SERVERBIN=$T/sbin CUPS_DATADIR=$C/x/usr/share/cups
 export LD_LIBRARY_PATH=$C/x/usr/lib/x86_64-linux-gnu CHARSET=utf-8
 
 # The corpus test's documents (tests/corpus.sh; CORPUS=full: every PDF
-# under /usr/share/doc too), and larger ones: two more manuals, 10 MiB of
-# log text, a 300 dpi page as PNG and as JPEG.
+# under /usr/share/doc instead of three), and larger ones: two more
+# manuals, 10 MiB of log text, a 300 dpi page as PNG and as JPEG.
 D="$T/docs"
 mkdir -p "$T/pdf" "$T/ps"
 . "$(dirname "$0")/../tests/corpus.sh"

@@ -4,18 +4,13 @@
 # print), not in docs. PDFs from Debian's documentation (groff's gropdf
 # and Ghostscript, pdfTeX), PostScript from groff (a man page) and
 # Ghostscript, text (GPL-3, scripts), PNG and JPEG of several kinds.
-# CORPUS=full adds every PDF under /usr/share/doc. Sourced by
-# tests/integration/it_corpus.sh and bench/vs-cups.sh.
+# CORPUS=full takes every PDF under /usr/share/doc instead of three.
+# Sourced by tests/integration/it_corpus.sh and bench/vs-cups.sh.
 corpus_build() {
 	local C=$1 f n dev
 	docs=()
 	mkdir -p "$C"
 	corpus_add() { [ -s "$C/$1" ] && docs+=("$1"); }
-	for f in /usr/share/doc/groff-base/examples/mom/typesetting.pdf.gz \
-		/usr/share/doc/groff-base/pdf/pdfmark.pdf.gz \
-		/usr/share/doc/fontconfig/fontconfig-user.pdf.gz; do
-		[ -f "$f" ] && zcat "$f" >"$C/$(basename "$f" .gz)" && corpus_add "$(basename "$f" .gz)"
-	done
 	if [ "${CORPUS:-}" = full ]; then
 		while IFS= read -r f; do
 			n=$(echo "${f#/usr/share/doc/}" | tr '/' '_')
@@ -23,6 +18,12 @@ corpus_build() {
 			case "$f" in *.gz) zcat "$f" >"$C/$n" ;; *) cp "$f" "$C/$n" ;; esac
 			[ "$(head -c 4 "$C/$n")" = "%PDF" ] && corpus_add "$n"
 		done < <(find /usr/share/doc -name '*.pdf' -o -name '*.pdf.gz' | sort)
+	else # three of them (which the full corpus has under their path's name)
+		for f in /usr/share/doc/groff-base/examples/mom/typesetting.pdf.gz \
+			/usr/share/doc/groff-base/pdf/pdfmark.pdf.gz \
+			/usr/share/doc/fontconfig/fontconfig-user.pdf.gz; do
+			[ -f "$f" ] && zcat "$f" >"$C/$(basename "$f" .gz)" && corpus_add "$(basename "$f" .gz)"
+		done
 	fi
 	zcat /usr/share/man/man1/ls.1.gz | groff -man -Tps >"$C/ls-man.ps" 2>/dev/null && corpus_add ls-man.ps
 	cat >"$C/shapes.ps" <<-'EOF'

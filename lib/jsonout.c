@@ -21,6 +21,17 @@ job_state_name(int state)
 	return state >= 0 && state <= 8 ? state_names[state] : "?";
 }
 
+void
+job_state_names(char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int k = 1; k <= 8 && at < len; k++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+		    k > 1 ? ", " : "", state_names[k]);
+}
+
 int
 job_states_parse(char *list, Sb__JobState *states, size_t max, size_t *n,
     const char **bad)

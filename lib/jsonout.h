@@ -13,6 +13,9 @@
 
 /* A job state's name: pending, processing, ... retry-wait. */
 const char *job_state_name(int state);
+/* Every job state's name (but none's), for messages: "pending,
+ * processing, ... retry-wait" into buf. */
+void job_state_names(char *buf, size_t len);
 /* A comma-separated list of job state names (held,pending) into states,
  * at most max, their count in *n; 0, or -1 with the first name that is
  * not a state, or one too many, in *bad (list is cut up by strtok_r). */

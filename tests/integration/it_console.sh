@@ -73,6 +73,9 @@ cmp -s "$T/a" "$T/b" || fail "/api/workers differs from workers --json: $(diff "
 curl -s "$H/api/jobs?state=pending" | jq -c '[.[] | {id, queue, state}]' >"$T/a"
 sb jobs --json --state pending | jq -c '[.[] | {id, queue, state}]' >"$T/b"
 cmp -s "$T/a" "$T/b" || fail "/api/jobs differs from jobs --json: $(cat "$T/a" "$T/b")"
+code=$(curl -s -o "$T/a" -w '%{http_code}' "$H/api/jobs?state=printed")
+[ "$code" = 400 ] && [ "$(jq -r .error "$T/a")" = "state: one of pending, processing, printing, completed, held, canceled, aborted, retry-wait" ] ||
+	fail "/api/jobs?state=printed: $code $(cat "$T/a")"
 [ "$(curl -s "$H/api/jobs" | jq -r '.[0].title')" = "(private)" ] ||
 	fail "an anonymous viewer sees another user's title"
 log "/api/queues, /api/workers, /api/jobs: the CLI's --json; other users' details (private)"

@@ -81,7 +81,7 @@ n_user=$(sb jobs -a --json --user "$TEST_USER" | jq length)
 [ "$(sb jobs -a --json --since 1h | jq length)" -eq "$all" ] || fail "--since 1h"
 [ "$(sb jobs -a --json --since 2099-01-01 | jq length)" -eq 0 ] || fail "--since 2099-01-01"
 sb jobs -a | head -n 1 | grep -q ATTEMPTS || fail "-a shows no attempts"
-expect_err "not a job state" sb jobs --state printed
+expect_err "'printed' is not a job state (pending, processing, printing, completed, held, canceled, aborted, retry-wait)" sb jobs --state printed
 # Limits: tiny takes two jobs in all, one per user (its own).
 sbu submit -q tiny -t raw "$T/doc.txt" >/dev/null
 expect_err "max_jobs_per_user = 1" sbu submit -q tiny -t raw "$T/doc.txt"

@@ -379,7 +379,7 @@ static int
 jobs_filter(const char *q, struct jobs_filter *jf, unsigned limit, char *why,
     size_t len)
 {
-	char num[24], states[96];
+	char num[24], states[96], names[128];
 	const char *bad;
 
 	memset(jf, 0, sizeof(*jf));
@@ -401,9 +401,8 @@ jobs_filter(const char *q, struct jobs_filter *jf, unsigned limit, char *why,
 	snprintf(states, sizeof(states), "%s", jf->state);
 	if (job_states_parse(states, jf->states, 9, &jf->req.n_states,
 		&bad) != 0) {
-		snprintf(why, len, "state: pending, processing, printing, "
-				   "completed, held, canceled, aborted or "
-				   "retry-wait");
+		job_state_names(names, sizeof(names));
+		snprintf(why, len, "state: one of %s", names);
 		return -1;
 	}
 	jf->req.states = jf->states;

@@ -15,7 +15,7 @@ DEPS = cmake gcc make pkg-config libnng-dev libprotobuf-c-dev \
 	systemd-container curl libsqlite3-dev sqlite3 libpam0g-dev gnuplot-nox \
 	libavahi-client-dev avahi-daemon avahi-utils dbus-daemon \
 	cups-filters-core-drivers file libexif-dev fonts-noto-core \
-	fonts-noto-color-emoji chromium tidy python3-websocket
+	fonts-noto-color-emoji chromium tidy python3-websocket strace
 
 .PHONY: all deps build demo check check-sanitize fuzz bench bench-store scale soak chaos corpus broker-leak package clean
 

@@ -361,6 +361,10 @@ cmd_quota(int argc, char **argv)
 	return 0;
 }
 
+/* Each JobsReq of `wait` asks localspl to answer once the job is final or
+ * after this long, whichever comes first. */
+#define WAIT_STEP_MS 5000
+
 static int
 cmd_wait(int argc, char **argv)
 {
@@ -368,8 +372,7 @@ cmd_wait(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 } };
 	Sb__JobsReq r = SB__JOBS_REQ__INIT;
-	uint64_t timeout_ms = 0, deadline, pause = 1;
-	struct timespec ts;
+	uint64_t timeout_ms = 0, deadline, asked, pause = 1;
 	sb_env req, *rep;
 	int c;
 
@@ -387,6 +390,13 @@ cmd_wait(int argc, char **argv)
 	req.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
 	req.jobs_req = &r;
 	for (;;) {
+		asked = now_mono_ms();
+		r.wait_ms = WAIT_STEP_MS;
+		if (timeout_ms > 0)
+			r.wait_ms = deadline <= asked ? 0
+			    : deadline - asked < WAIT_STEP_MS
+			    ? (uint32_t)(deadline - asked)
+			    : WAIT_STEP_MS;
 		rep = call(&req);
 		if (rep->body_case != SB__ENVELOPE__BODY_JOBS_REP ||
 		    rep->jobs_rep->n_jobs != 1)
@@ -410,14 +420,14 @@ cmd_wait(int argc, char **argv)
 			die("job %llu not final after %llums",
 			    (unsigned long long)r.job_id,
 			    (unsigned long long)timeout_ms);
-		/* Poll: 1 ms at first, then every 50 ms at most. A
-		 * JobsReq costs the broker and localspl about 0.6 ms of CPU
-		 * (nng's thread hand-offs), so a waiter costs them ~1%;
-		 * polls 200 ms apart had made a 100 ms job take 200. */
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)pause * 1000000;
-		nanosleep(&ts, NULL);
-		pause = pause * 2 < 50 ? pause * 2 : 50;
+		/* Answered before its wait was over and not final: localspl
+		 * was draining for a restart, or had too many waiting. A
+		 * pause, growing to 50 ms, before asking again. */
+		if (now_mono_ms() - asked < r.wait_ms) {
+			struct timespec ts = { 0, (long)pause * 1000000 };
+			nanosleep(&ts, NULL);
+			pause = pause * 2 < 50 ? pause * 2 : 50;
+		}
 	}
 }
 

@@ -309,6 +309,17 @@ validate_caps(const Sb__PrinterCaps *c, char *err, size_t errlen)
 }
 
 static int
+validate_jobs(const Sb__JobsReq *r, char *err, size_t errlen)
+{
+	CHECK(str_ok(r->queue) && str_ok(r->user),
+	    "jobs: queue or user too long");
+	CHECK(r->n_states <= 16, "jobs: too many states");
+	CHECK(r->wait_ms <= 60000 && (r->wait_ms == 0 || r->job_id != 0),
+	    "jobs: a wait above 60000 ms, or for no one job");
+	return 0;
+}
+
+static int
 validate_budget(const Sb__BudgetReq *r, char *err, size_t errlen)
 {
 	CHECK(r->kind >= SB__WORKER_KIND__LOCALSPL &&
@@ -355,10 +366,7 @@ validate_body(const sb_env *e, char *err, size_t errlen)
 		CHECK(str_ok(e->quota_req->user), "quota: user too long");
 		return 0;
 	case SB__ENVELOPE__BODY_JOBS_REQ:
-		CHECK(str_ok(e->jobs_req->queue) && str_ok(e->jobs_req->user),
-		    "jobs: queue or user too long");
-		CHECK(e->jobs_req->n_states <= 16, "jobs: too many states");
-		return 0;
+		return validate_jobs(e->jobs_req, err, errlen);
 	case SB__ENVELOPE__BODY_AUTH_REQ:
 		/* No user: whose is the caller's token (no password). */
 		CHECK(strlen(e->auth_req->user) < 64 &&

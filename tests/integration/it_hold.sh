@@ -7,7 +7,8 @@
 # finished job is printed again by spoolbox restart and Restart-Job
 # (its owner or an admin; not-possible for a job not finished), while
 # preserve_job_files keeps its data; once that has passed, the restart
-# says the data is gone.
+# says the data is gone. spoolbox wait answers at the end of a hold
+# or of its --timeout, having asked once.
 . "$(dirname "$0")/lib.sh"
 make_user
 
@@ -32,7 +33,21 @@ sleep 0.5
 [ "$(state "$a" hold_until)" = indefinite ] || fail "job $a: $(sb jobs -a --json)"
 sb jobs | grep "^$a " | has "held (indefinite) until released" ||
 	fail "jobs does not say why $a waits: $(sb jobs)"
+# spoolbox wait: localspl answers once the job is final, or when the
+# wait is over; one request for the wait, not a poll.
+expect_err "job $a not final after 2000ms" sb wait "$a" --timeout 2s
+export ASAN_OPTIONS=detect_leaks=0 # LeakSanitizer cannot run traced
+strace -f -e trace=sendmsg -o "$T/st" "$BUILD/spoolbox" \
+	-s "$T/run/spoolbox.sock" wait "$a" --timeout 2s 2>/dev/null &&
+	fail "wait for held job $a succeeded"
+unset ASAN_OPTIONS
+n=$(grep -c '^[0-9]* *sendmsg(' "$T/st")
+[ "$n" -ge 1 ] && [ "$n" -le 4 ] || fail "wait sent $n messages in 2 s: $(cat "$T/st")"
+sb wait "$a" &
+w=$!
+sleep 0.5
 sb release "$a" >/dev/null
+wait "$w" || fail "wait for job $a, released meanwhile, failed"
 wait_completed "$a"
 
 # An explicit time, 3 s ahead in UTC: released when it comes.

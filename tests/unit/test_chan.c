@@ -107,6 +107,7 @@ START_TEST(test_missing_fields)
 	Sb__SubmitReq r = SB__SUBMIT_REQ__INIT;
 	Sb__Abort ab = SB__ABORT__INIT;
 	Sb__JobCtlReq jc = SB__JOB_CTL_REQ__INIT;
+	Sb__JobsReq jr = SB__JOBS_REQ__INIT;
 	char err[256];
 	sb_env e;
 
@@ -154,6 +155,19 @@ START_TEST(test_missing_fields)
 	jc.job_id = 3;
 	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1); /* action */
 	jc.action = SB__JOB_ACTION__HOLD;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
+
+	/* A wait for a job to be final: one job, at most a minute. */
+	e.body_case = SB__ENVELOPE__BODY_JOBS_REQ;
+	e.jobs_req = &jr;
+	jr.wait_ms = 5000;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no one job"));
+	jr.job_id = 7;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
+	jr.wait_ms = 60001;
+	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), -1);
+	jr.wait_ms = 60000;
 	ck_assert_int_eq(chan_validate(&e, err, sizeof(err)), 0);
 }
 END_TEST

@@ -91,6 +91,8 @@ localspl_from_broker(struct spl *s, sb_env *e)
 		request_submit(s, e);
 		break;
 	case SB__ENVELOPE__BODY_JOBS_REQ:
+		if (request_jobs_wait(s, e))
+			return; /* e waits for its job */
 		request_jobs(s, e);
 		break;
 	case SB__ENVELOPE__BODY_JOB_CTL_REQ:
@@ -151,6 +153,7 @@ localspl_run(struct worker *w, void *magic)
 		int busy = sched_run(&s) > 0;
 		if (busy)
 			t = 0; /* what it did may let the next start */
+		t = spl_sooner(t, request_waiters(&s, 0));
 		if (s.store.sweep != NULL)
 			t = store_sweep(&s.store, 256) ? 0 : t;
 		/* A pass: what has arrived, up to PASS_MAX messages, then
@@ -161,8 +164,10 @@ localspl_run(struct worker *w, void *magic)
 			n++;
 		}
 		request_commit(&s);
+		request_waiters(&s, 0); /* the jobs this pass made final */
 	}
 	request_commit(&s);
+	request_waiters(&s, 1); /* not final yet: their clients ask again */
 	store_close(&s.store);
 	free(s.acks);
 	free(s.queues);

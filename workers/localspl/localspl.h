@@ -244,6 +244,16 @@ struct spl {
 	int store_failed;       /* the last commit failed (said once) */
 	int64_t release_at;     /* the next timed hold's end (unix ms);
 				 * 0: not known, INT64_MAX: none */
+	struct spl_waiter *waiters; /* JobsReqs waiting for a final job */
+	size_t nwaiters;
+};
+
+/* A JobsReq with wait_ms, kept until its job is final (then answered
+ * after the commit that made it so) or its wait is over. */
+struct spl_waiter {
+	sb_env *e;              /* the request (owned) */
+	int64_t until;          /* monotonic ms; 0: its job is final */
+	struct spl_waiter *next;
 };
 
 struct spl_ack {
@@ -276,6 +286,8 @@ int spl_sooner(int a, int b);
 
 /* spl.c: a queue by name; answers to the broker */
 struct queue *spl_queue(struct spl *s, const char *name);
+/* Job id is final: its waiters are answered after the next commit. */
+void spl_job_final(struct spl *s, uint64_t id);
 void spl_send(struct spl *s, sb_env *e, uint64_t id);
 void spl_reply_error(struct spl *s, uint64_t id, int code, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
@@ -290,6 +302,12 @@ void request_submit(struct spl *s, const sb_env *e);
  * refuse them), then settle memory and run retention. */
 void request_commit(struct spl *s);
 void request_jobs(struct spl *s, const sb_env *e);
+/* A JobsReq that waits (wait_ms) for a job not yet final: kept, 1 (e
+ * is taken); 0: answer it now with request_jobs. */
+int request_jobs_wait(struct spl *s, sb_env *e);
+/* Answer the waiters whose job is final or whose wait is over (all of
+ * them when all is set); ms until the next wait is over (-1: none). */
+int request_waiters(struct spl *s, int all);
 void request_job_ctl(struct spl *s, const sb_env *e);
 void request_accounting(struct spl *s, const sb_env *e);
 void request_quota(struct spl *s, const sb_env *e);

@@ -910,6 +910,57 @@ out:
 	free(p.jobs);
 }
 
+/* At most this many wait at once (more are answered at once, and their
+ * clients ask again), each at most WAIT_MAX_MS. */
+#define WAITERS_MAX 1024
+
+int
+request_jobs_wait(struct spl *s, sb_env *e)
+{
+	const Sb__JobsReq *r = e->jobs_req;
+	struct spl_waiter *w;
+	struct job *j;
+	char err[512];
+	int final;
+
+	if (r->wait_ms == 0 || r->job_id == 0 || s->nwaiters >= WAITERS_MAX)
+		return 0;
+	if ((j = db_get(s->store.db, r->job_id, err, sizeof(err))) == NULL)
+		return 0; /* request_jobs says what is wrong */
+	final = job_state_final(j->state);
+	free(j);
+	if (final || (w = calloc(1, sizeof(*w))) == NULL)
+		return 0;
+	w->e = e;
+	w->until = (int64_t)now_mono_ms() + r->wait_ms;
+	w->next = s->waiters;
+	s->waiters = w;
+	s->nwaiters++;
+	return 1;
+}
+
+int
+request_waiters(struct spl *s, int all)
+{
+	int64_t now = (int64_t)now_mono_ms(), next = INT64_MAX;
+	struct spl_waiter **pp = &s->waiters, *w;
+
+	while ((w = *pp) != NULL) {
+		if (all || w->until <= now) {
+			*pp = w->next;
+			s->nwaiters--;
+			request_jobs(s, w->e);
+			chan_free(w->e);
+			free(w);
+			continue;
+		}
+		if (w->until < next)
+			next = w->until;
+		pp = &w->next;
+	}
+	return next == INT64_MAX ? -1 : spl_wait_ms(next, now);
+}
+
 /* j to the queue the request names, if it may go there now; 0, or -1
  * after an error answer. */
 static int

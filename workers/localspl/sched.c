@@ -109,6 +109,7 @@ sched_finish(struct spl *s, struct job *j, int state)
 	 * round it would find a job to print with nothing to print. */
 	store_save(&s->store, j);
 	s->finished++;
+	spl_job_final(s, j->id);
 	if (j->token == 0) {
 		close_job_files(j);
 	} else {

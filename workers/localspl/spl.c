@@ -26,6 +26,14 @@ spl_sooner(int a, int b)
 	return a < 0 || (b >= 0 && b < a) ? b : a;
 }
 
+void
+spl_job_final(struct spl *s, uint64_t id)
+{
+	for (struct spl_waiter *w = s->waiters; w != NULL; w = w->next)
+		if (w->e->jobs_req->job_id == id)
+			w->until = 0;
+}
+
 struct queue *
 spl_queue(struct spl *s, const char *name)
 {

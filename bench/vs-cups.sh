@@ -72,6 +72,7 @@ now() { date +%s.%N; }
 # peak_pp CMD...: CMD, meanwhile the highest private KiB of any print
 # processor into $T/peak.
 peak_pp() {
+	echo 0 >"$T/peak" # before the sampler's first figure, not over it
 	( m=0; while :; do
 		for p in $(pgrep -f spoolbox-printproc); do
 			v=$(awk '/^(Private_Clean|Private_Dirty):/ { s += $2 } END { print s + 0 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
@@ -79,7 +80,6 @@ peak_pp() {
 		done
 		sleep 0.02
 	done ) & local w=$!
-	echo 0 >"$T/peak"
 	"$@"
 	kill "$w"; wait "$w" 2>/dev/null || true
 }

@@ -911,7 +911,7 @@ out:
 }
 
 /* At most this many wait at once (more are answered at once, and their
- * clients ask again), each at most WAIT_MAX_MS. */
+ * clients ask again), each for its wait_ms (at most 60 s: chan.c). */
 #define WAITERS_MAX 1024
 
 int

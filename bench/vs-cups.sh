@@ -132,7 +132,9 @@ for d in "${docs[@]}"; do
 			out=$(ls "$T/$to/job-$(cat "$T/id")".* 2>/dev/null || true)
 			sbpeak=$(max "$sbpeak" "$(cat "$T/peak")")
 			v=$(sed -n "s/.*job $(cat "$T/id"): .* in \([0-9]*\) ms$/\1/p" "$T/sb.log" | tail -n 1)
-			tv=$(min "$tv" "$(awk -v m="${v:-0}" 'BEGIN { printf "%.3f", m / 1000 }')")
+			# (Logged in whole ms: under 1 ms counts as 1, which
+			# understates the ratio rather than divide by 0.)
+			tv=$(min "$tv" "$(awk -v m="${v:-0}" 'BEGIN { printf "%.3f", (m < 1 ? 1 : m) / 1000 }')")
 			# The same sampler runs beside CUPS' filter: it costs
 			# both the same share of the CPU.
 			t0=$(now)

@@ -463,8 +463,9 @@ imposed(const Sb__JobStart *js)
 /* Through PDF: the job's document as PDF (itself, or converted into a
  * scratch file); its pages chosen and laid out as it asks (page-ranges,
  * number-up, overrides), into the output or a second scratch file; then,
- * for a PostScript queue, poppler's PostScript of the last PDF. Images
- * reach PostScript this way too. */
+ * for a PostScript queue, the last PDF's PostScript (docconv_pdf_to_ps:
+ * Ghostscript's ps2write, poppler for a PDF larger than the scratch
+ * space). Images reach PostScript this way too. */
 static void
 convert_via_pdf(struct printproc *pp, const Sb__JobStart *js)
 {
@@ -539,8 +540,8 @@ beyond_latin1(int fd, uint64_t size, uint8_t *buf)
 }
 
 /* Text to PostScript: Latin text by textps (a Courier page description,
- * fast and small); text with other scripts through pango's PDF and
- * poppler (convert_via_pdf), so every glyph is kept, when it is small
+ * fast and small); text with other scripts through pango's PDF, then as
+ * any PDF (convert_via_pdf), so every glyph is kept, when it is small
  * enough for that PDF to fit printproc's scratch space; a larger one by
  * textps, its other characters as '?', which the log says. */
 static void

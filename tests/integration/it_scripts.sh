@@ -86,4 +86,14 @@ if [ -x "$BUILD/sb-pixdiff" ]; then
 		fail "the PostScript's page has ink $ink_ps, the PDF's $ink_pdf: glyphs lost"
 fi
 has "%%Creator: spoolbox-printproc" "$T/ps/job-$l.ps" || fail "Latin text did not go by textps: $(head -5 "$T/ps/job-$l.ps")"
-log "PASS: 22 scripts and emoji printed with a glyph for each character, to PDF and to PostScript; a missing one is counted"
+# Text in other scripts too large for its PDF to fit printproc's scratch
+# space (over 16 MiB): by textps, each character beyond Latin-1 a '?',
+# and the log says how many.
+awk 'BEGIN { for (i = 0; i < 240000; i++) printf "%06d a line of the log, naïve — and long enough to be seventy-two\n", i }' >"$T/big.txt"
+chmod 644 "$T/big.txt"
+g=$(sb submit -q ps "$T/big.txt")
+wait_completed "$g"
+has "%%Creator: spoolbox-printproc" "$T/ps/job-$g.ps" || fail "17 MiB of text did not go by textps: $(head -5 "$T/ps/job-$g.ps")"
+has "job $g: .* too many to lay out every script .*: 240000 characters beyond Latin-1 printed as '?'" "$T/spoolboxd.log" ||
+	fail "no word of the 240000 dashes printed as '?': $(grep "job $g" "$T/spoolboxd.log")"
+log "PASS: 22 scripts and emoji printed with a glyph for each character, to PDF and to PostScript; a missing one is counted; 17 MiB of text to PostScript by textps, its dashes '?', counted in the log"

@@ -12,6 +12,7 @@
 struct sink {
 	char *buf;
 	size_t len;
+	unsigned unmapped;      /* textps_unmapped() at the end */
 };
 
 static void
@@ -42,6 +43,7 @@ convert(const char *paper, const char *text, size_t len, size_t piece,
 		    len - off < piece ? len - off : piece);
 	textps_finish(t);
 	*pages = textps_pages(t);
+	s.unmapped = textps_unmapped(t);
 	textps_free(t);
 	return s;
 }
@@ -202,6 +204,7 @@ START_TEST(test_utf8)
 						 "\\351t\\351)") != NULL, "%s",
 		    s.buf);
 		ck_assert_int_eq(gs_pages(&s), 1);
+		ck_assert_uint_eq(s.unmapped, 2); /* the kappa and the CJK */
 		free(s.buf);
 	}
 }

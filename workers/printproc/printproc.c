@@ -308,6 +308,13 @@ convert_text_ps(struct printproc *pp, const Sb__JobStart *js)
 		convert_input(pp, &c, ibuf);
 		c.cv->finish(c.t);
 		pages = c.cv->pages(c.t);
+		if (textps_unmapped(c.t) > 0)
+			log_warn("job %llu: %llu bytes of text are too many "
+			    "to lay out every script for PostScript (at most "
+			    "%u MiB): %u characters beyond Latin-1 printed "
+			    "as '?'", (unsigned long long)js->job_id,
+			    (unsigned long long)js->size,
+			    TEXT_VIA_PDF_MAX >> 20, textps_unmapped(c.t));
 		c.cv->free(c.t);
 	}
 	conv_end(pp, &c, pages);
@@ -542,29 +549,25 @@ beyond_latin1(int fd, uint64_t size, uint8_t *buf)
 /* Text to PostScript: Latin text by textps (a Courier page description,
  * fast and small); text with other scripts through pango's PDF, then as
  * any PDF (convert_via_pdf), so every glyph is kept, when it is small
- * enough for that PDF to fit printproc's scratch space; a larger one by
- * textps, its other characters as '?', which the log says. */
+ * enough for that PDF to fit printproc's scratch space. A larger one is
+ * not read ahead: textps prints its other characters as '?' and
+ * convert_text_ps logs how many. */
 static void
 text_to_ps(struct printproc *pp, const Sb__JobStart *js)
 {
-	uint8_t *buf = malloc(SB_CHUNK_SIZE);
-	int other;
+	uint8_t *buf;
+	int other = 0;
 
-	if (buf == NULL)
-		fatal("out of memory");
-	other = beyond_latin1(pp->w->job_fd, js->size, buf);
-	free(buf);
-	if (other && js->size <= TEXT_VIA_PDF_MAX) {
-		convert_via_pdf(pp, js);
-		return;
+	if (js->size <= TEXT_VIA_PDF_MAX) {
+		if ((buf = malloc(SB_CHUNK_SIZE)) == NULL)
+			fatal("out of memory");
+		other = beyond_latin1(pp->w->job_fd, js->size, buf);
+		free(buf);
 	}
 	if (other)
-		log_warn("job %llu: %llu bytes of text are too many to lay "
-		    "out every script for PostScript (at most %u MiB): "
-		    "characters beyond Latin-1 print as '?'",
-		    (unsigned long long)js->job_id,
-		    (unsigned long long)js->size, TEXT_VIA_PDF_MAX >> 20);
-	convert_text_ps(pp, js);
+		convert_via_pdf(pp, js);
+	else
+		convert_text_ps(pp, js);
 }
 
 /* PDF and PostScript going as they are: only their pages are counted. A

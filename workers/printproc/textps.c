@@ -37,6 +37,7 @@ struct textps {
 	unsigned line;          /* current line on the page */
 	unsigned col;           /* current column */
 	unsigned pages;
+	unsigned unmapped;      /* characters beyond Latin-1, printed '?' */
 	int page_open;
 	int started;
 	char title[128];
@@ -191,8 +192,10 @@ put_code(struct textps *t, uint32_t cp)
 {
 	if (cp >= 0xa0 && cp <= 0xff)
 		put_char(t, (unsigned char)cp);
-	else if (cp > 0xff)
+	else if (cp > 0xff) {
 		put_char(t, '?');
+		t->unmapped++;
+	}
 }
 
 /* The bytes of a sequence that turned out not to be UTF-8: Latin-1. */
@@ -290,6 +293,12 @@ unsigned
 textps_pages(const struct textps *t)
 {
 	return t->pages;
+}
+
+unsigned
+textps_unmapped(const struct textps *t)
+{
+	return t->unmapped;
 }
 
 unsigned

@@ -26,6 +26,8 @@ void textps_feed(struct textps *t, const uint8_t *p, size_t n);
 /* Ends the document (trailer with the page count). */
 void textps_finish(struct textps *t);
 unsigned textps_pages(const struct textps *t);
+/* Characters beyond Latin-1 so far (each printed as "?"). */
+unsigned textps_unmapped(const struct textps *t);
 unsigned textps_lines_per_page(const struct textps *t);
 unsigned textps_columns(const struct textps *t);
 void textps_free(struct textps *t);

@@ -372,7 +372,7 @@ cmd_wait(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 } };
 	Sb__JobsReq r = SB__JOBS_REQ__INIT;
-	uint64_t timeout_ms = 0, deadline, asked, pause = 1;
+	uint64_t timeout_ms = 0, deadline, asked, left, pause = 1;
 	sb_env req, *rep;
 	int c;
 
@@ -391,12 +391,10 @@ cmd_wait(int argc, char **argv)
 	req.jobs_req = &r;
 	for (;;) {
 		asked = now_mono_ms();
-		r.wait_ms = WAIT_STEP_MS;
-		if (timeout_ms > 0)
-			r.wait_ms = deadline <= asked ? 0
-			    : deadline - asked < WAIT_STEP_MS
-			    ? (uint32_t)(deadline - asked)
-			    : WAIT_STEP_MS;
+		left = deadline > asked ? deadline - asked : 0;
+		r.wait_ms = timeout_ms > 0 && left < WAIT_STEP_MS
+		    ? (uint32_t)left
+		    : WAIT_STEP_MS;
 		rep = call(&req);
 		if (rep->body_case != SB__ENVELOPE__BODY_JOBS_REP ||
 		    rep->jobs_rep->n_jobs != 1)

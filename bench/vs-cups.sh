@@ -45,7 +45,7 @@ corpus_build "$D" >/dev/null 2>&1
 for f in /usr/share/doc/valgrind/valgrind_manual.pdf.gz \
 	/usr/share/doc/nettle-dev/nettle.pdf.gz; do
 	n=$(basename "$f" .gz) full=$(echo "${f#/usr/share/doc/}" | tr '/' '_')
-	[ -f "$f" ] && [ ! -f "$D/$n" ] && [ ! -f "$D/${full%.gz}" ] && zcat "$f" >"$D/$n" && docs+=("$n")
+	[ -f "$f" ] && [ ! -f "$D/${full%.gz}" ] && zcat "$f" >"$D/$n" && docs+=("$n")
 done
 awk 'BEGIN { for (i = 0; n < 10485760; i++) { l = sprintf("Dec  7 08:%02d:%02d host daemon[%d]: session opened for user root by uid=0 port %d", i % 60, i * 7 % 60, 1000 + i % 500, i); print l; n += length(l) + 1 } }' >"$D/log.txt"
 gs -q -dBATCH -dNOPAUSE -sDEVICE=png16m -r300 -dLastPage=1 -sOutputFile="$D/page.png" "$D/ls-man.ps"

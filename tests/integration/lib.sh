@@ -95,7 +95,11 @@ free_port() {
 	[ "$lo" -gt 21000 ] || lo=40000
 	while :; do
 		p=$((20000 + RANDOM % (lo - 20001)))
+		# Not one this test has had already: what it started there may
+		# not listen yet, so the probe below would not see it taken.
+		grep -qx "$p" "$T/ports" 2>/dev/null && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p" >>"$T/ports"
 			echo "$p"
 			return
 		fi

@@ -249,7 +249,6 @@ struct broker {
 	int lock_fd;
 	uint64_t next_id;
 	uint64_t next_sample;
-	uint64_t graves_at;      /* next proc_graves_tick() due */
 	struct pending *pending;
 	struct queued *queued, **queued_tail;
 	/* What each ipp:// queue's printer can do (route.c): asked of an
@@ -310,12 +309,16 @@ int proc_signal(struct inst *w, int sig);
  * channel closed late (graves) removes its name when it closes. */
 void proc_channel_name(struct inst *w);
 int proc_channel_open(struct inst *w);
+/* The channel closes once its pipe is gone, a second after at most
+ * (proc_graves_tick; nng 1.5.2 can hang closing a pipe still reading). */
 void proc_channel_close(struct inst *w);
-/* Read nothing more from w; its channel is closed a second after it is
- * reaped, by proc_graves_tick(), which returns when next to call it
- * (UINT64_MAX: no need). */
+/* Read nothing more from w (it is being stopped for what it sent). */
 void proc_channel_mute(struct inst *w);
-uint64_t proc_graves_tick(uint64_t now);
+/* Close the channels due; when next to call it (UINT64_MAX: no need). */
+void proc_graves_tick(uint64_t now);
+uint64_t proc_graves_next(uint64_t now);
+/* Close them all, waiting at most a second for their pipes. */
+void proc_graves_flush(void);
 /* Send without blocking; 0 or an nng error (NNG_ECLOSED: no channel). */
 int proc_send(struct inst *w, const sb_env *e);
 /* Next message from w: 1 with *out (the caller takes it), 0 when there

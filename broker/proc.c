@@ -135,32 +135,67 @@ proc_channel_open(struct inst *w)
 	return w->recvfd < 0 ? NNG_EINTERNAL : 0;
 }
 
-/* Channels of muted workers, closed a while after their end. */
-#define GRAVES 32
+/* Channels of ended workers wait here until their pipe is gone, or a
+ * second at most. nng 1.5.2 hangs for good, its reaper thread with it and
+ * then nng_close, when a pipe closes while its IPC transport is part way
+ * through a message: the transport re-arms its read on the stopped aio,
+ * which never completes, so the protocol's receive stays queued (seen
+ * with gdb on a debug build of nng 1.5.2 under tests/tools/sbrogue.c's
+ * flood mode). A pipe closes so by our nng_close, or when a send fails
+ * because the peer has ended (proc_send). Left alone, a pipe ends by
+ * itself once it reads the peer's end, or stops reading with the receive
+ * queue full, and closing after either is safe. Every peer is dead or
+ * killed by the time its channel closes, so that takes milliseconds. */
+#define GRAVES 256
 #define GRAVE_MS 1000
+#define GRAVE_POLL_MS 10
 static struct {
 	nng_socket sock;
-	uint64_t at;
+	uint32_t pipe_id; /* 0: no pipe was accepted */
+	uint64_t at;      /* closed then even with its pipe */
 } graves[GRAVES];
 static size_t ngraves;
 
-uint64_t
+static int
+pipe_gone(uint32_t id)
+{
+	nng_pipe p = NNG_PIPE_INITIALIZER;
+	uint64_t pid;
+
+	p.id = id;
+	return id == 0 ||
+	    nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) == NNG_ENOENT;
+}
+
+void
 proc_graves_tick(uint64_t now)
 {
-	uint64_t next = UINT64_MAX;
 	size_t kept = 0;
 
 	for (size_t i = 0; i < ngraves; i++) {
-		if (graves[i].at <= now) {
+		if (graves[i].at <= now || pipe_gone(graves[i].pipe_id))
 			nng_close(graves[i].sock);
-			continue;
-		}
-		if (graves[i].at < next)
-			next = graves[i].at;
-		graves[kept++] = graves[i];
+		else
+			graves[kept++] = graves[i];
 	}
 	ngraves = kept;
-	return next;
+}
+
+uint64_t
+proc_graves_next(uint64_t now)
+{
+	return ngraves == 0 ? UINT64_MAX : now + GRAVE_POLL_MS;
+}
+
+void
+proc_graves_flush(void)
+{
+	for (;;) {
+		proc_graves_tick(now_mono_ms());
+		if (ngraves == 0)
+			return;
+		usleep(GRAVE_POLL_MS * 1000);
+	}
 }
 
 void
@@ -168,24 +203,17 @@ proc_channel_close(struct inst *w)
 {
 	if (!w->sock_open)
 		return;
-	if (w->muted) {
-		if (ngraves == GRAVES) /* the oldest has waited longest */
-			proc_graves_tick(UINT64_MAX - 1);
-		graves[ngraves].sock = w->sock;
-		graves[ngraves++].at = now_mono_ms() + GRAVE_MS;
-	} else {
-		nng_close(w->sock);
+	if (ngraves == GRAVES) { /* the oldest has waited longest */
+		nng_close(graves[0].sock);
+		memmove(&graves[0], &graves[1], --ngraves * sizeof(graves[0]));
 	}
+	graves[ngraves].sock = w->sock;
+	graves[ngraves].pipe_id = atomic_load(&w->pipe_id);
+	graves[ngraves++].at = now_mono_ms() + GRAVE_MS;
 	w->sock_open = 0;
 	w->recvfd = -1;
 }
 
-/* Not closed here, nor when w is reaped, but a second later: nng 1.5.2
- * can hang in nng_close (its reaper thread with it, for good) when the
- * socket closes while its pipe takes in the end of a peer that had filled
- * the receive queue, as a flooding worker does. Once the pipe has seen
- * the end, or has stopped reading with the queue full, closing is
- * safe (tests/tools/sbrogue.c's flood mode). */
 void
 proc_channel_mute(struct inst *w)
 {
@@ -196,7 +224,9 @@ proc_channel_mute(struct inst *w)
 int
 proc_send(struct inst *w, const sb_env *e)
 {
-	if (!w->sock_open)
+	/* Nothing to one we stopped: a send failing at its end would close
+	 * the pipe while it may still read what the peer sent (graves). */
+	if (!w->sock_open || w->killed)
 		return NNG_ECLOSED;
 	/* Never block: the broker serves everyone from one thread. */
 	return chan_send(w->sock, e, NNG_FLAG_NONBLOCK);

@@ -1145,7 +1145,7 @@ supervise_tick(struct broker *b, uint64_t now)
 {
 	int sample = now >= b->next_sample;
 
-	b->graves_at = proc_graves_tick(now);
+	proc_graves_tick(now);
 	reap_orphans(b);
 	supervise_zygotes_up(b);
 	for (size_t i = 0; i < b->nslots; i++) {
@@ -1198,8 +1198,10 @@ supervise_tick(struct broker *b, uint64_t now)
 int
 supervise_next_timeout(const struct broker *b, uint64_t now)
 {
-	uint64_t next = b->next_sample < b->graves_at ? b->next_sample
-	    : b->graves_at;
+	uint64_t next = proc_graves_next(now);
+
+	if (b->next_sample < next)
+		next = b->next_sample;
 
 	for (size_t i = 0; i < b->nslots; i++)
 		if (slot_waits(b, &b->slots[i]) && b->slots[i].restart_at < next)
@@ -1238,6 +1240,7 @@ supervise_shutdown(struct broker *b)
 		w->fdchan = -1;
 		budget_limit_release(b, w);
 	}
+	proc_graves_flush();
 }
 
 int

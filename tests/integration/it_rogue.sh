@@ -56,8 +56,12 @@ rogue lprmon order "protocol violation"
 rogue lprmon token "protocol violation: token of another dispatch"
 rogue lprmon nodrain "lprmon.0 pid [0-9]* ended (killed by signal 9"
 rogue lprmon deaf "lprmon.0 pid [0-9]* ended (killed by signal 15"
-rogue lprmon flood "protocol violation: token of another dispatch"
-rogue printproc flood "protocol violation"
+# ROGUE_FLOODS=60 repeats the floods: nng 1.5.2 hung the broker in 1 of 15
+# (docs/supervision.md, "Every worker's channel").
+for _ in $(seq "${ROGUE_FLOODS:-1}"); do
+	rogue lprmon flood "protocol violation: token of another dispatch"
+	rogue printproc flood "protocol violation"
+done
 rogue printproc garbage "malformed message"
 rogue remote order "protocol violation"
 rogue localspl garbage "malformed message"

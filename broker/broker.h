@@ -319,7 +319,8 @@ void proc_graves_tick(uint64_t now);
 uint64_t proc_graves_next(uint64_t now);
 /* Close them all, waiting at most a second for their pipes. */
 void proc_graves_flush(void);
-/* Send without blocking; 0 or an nng error (NNG_ECLOSED: no channel). */
+/* Send without blocking; 0 or an nng error (NNG_ECLOSED: no channel, or
+ * the worker was stopped or has ended). */
 int proc_send(struct inst *w, const sb_env *e);
 /* Next message from w: 1 with *out (the caller takes it), 0 when there
  * is none, -1 when it is malformed (why in err). */

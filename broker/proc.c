@@ -224,9 +224,10 @@ proc_channel_mute(struct inst *w)
 int
 proc_send(struct inst *w, const sb_env *e)
 {
-	/* Nothing to one we stopped: a send failing at its end would close
-	 * the pipe while it may still read what the peer sent (graves). */
-	if (!w->sock_open || w->killed)
+	/* Nothing to one we stopped or that has ended: a send failing at
+	 * its end would close the pipe while it may still read what the
+	 * peer sent (graves). */
+	if (!w->sock_open || w->killed || proc_ended(w))
 		return NNG_ECLOSED;
 	/* Never block: the broker serves everyone from one thread. */
 	return chan_send(w->sock, e, NNG_FLAG_NONBLOCK);

@@ -1248,8 +1248,8 @@ supervise_send(struct broker *b, struct inst *w, const sb_env *e)
 {
 	int rv;
 
-	if (!w->sock_open)
-		return -1;
+	if (!w->sock_open || w->killed || proc_ended(w))
+		return -1; /* stopped, or its end is about to be collected */
 	if ((rv = proc_send(w, e)) != 0) {
 		char why[128];
 		snprintf(why, sizeof(why), "send of %s failed: %s",

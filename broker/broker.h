@@ -314,7 +314,8 @@ int proc_channel_open(struct inst *w);
 void proc_channel_close(struct inst *w);
 /* Read nothing more from w (it is being stopped for what it sent). */
 void proc_channel_mute(struct inst *w);
-/* Close the channels due; when next to call it (UINT64_MAX: no need). */
+/* Close the channels that may close now; proc_graves_next says when to
+ * look again (UINT64_MAX: none waits). */
 void proc_graves_tick(uint64_t now);
 uint64_t proc_graves_next(uint64_t now);
 /* Close them all, waiting at most a second for their pipes. */

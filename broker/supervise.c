@@ -1248,9 +1248,9 @@ supervise_send(struct broker *b, struct inst *w, const sb_env *e)
 {
 	int rv;
 
-	if (!w->sock_open || w->killed || proc_ended(w))
+	if ((rv = proc_send(w, e)) == NNG_ECLOSED)
 		return -1; /* stopped, or its end is about to be collected */
-	if ((rv = proc_send(w, e)) != 0) {
+	if (rv != 0) {
 		char why[128];
 		snprintf(why, sizeof(why), "send of %s failed: %s",
 		    chan_body_name(e), nng_strerror(rv));

@@ -40,9 +40,9 @@ chmod 644 "$T/c80.txt"
 c4=$(sb submit -q pdf -t text "$T/c80.txt")
 cl=$(sb submit -q letter -t text "$T/c80.txt")
 wait_completed "$c4" "$cl"
-# To PostScript: UTF-8 decoded, so "café" is not "cafÃ©", and what
-# Latin-1 lacks (the dash, and the scripts) is kept: such text goes
-# through pango's PDF; 80 columns there too (Latin text: Courier).
+# To PostScript: the same layout (cairo's PostScript), so "café" is not
+# "cafÃ©", what Latin-1 lacks (the dash, and the scripts) is kept, and
+# 80 columns fit there too.
 cp=$(sb submit -q ps -t text "$T/uni.txt")
 c8=$(sb submit -q ps -t text "$T/c80.txt")
 wait_completed "$cp" "$c8"

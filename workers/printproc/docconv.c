@@ -251,7 +251,7 @@ now_s(void)
  * left running: -2, DOCCONV_STUCK, and the process must end. */
 static int
 relay(void *(*fn)(void *), void *targ, int rfd, int *stop,
-    textpdf_emit_cb emit, void *arg, char *err, size_t errlen)
+    textdoc_emit_cb emit, void *arg, char *err, size_t errlen)
 {
 	unsigned char *buf = malloc(65536);
 	time_t end = now_s() + CONVERT_SECONDS_MAX;
@@ -344,7 +344,7 @@ ps_thread(void *arg)
 
 /* poppler's PostScript of r->doc, a page at a time, into emit. */
 static int
-pdf_to_ps_poppler(struct ps_render *r, textpdf_emit_cb emit, void *arg,
+pdf_to_ps_poppler(struct ps_render *r, textdoc_emit_cb emit, void *arg,
     char *err, size_t errlen)
 {
 	int p[2], rv;
@@ -536,7 +536,7 @@ out:
 /* One Ghostscript run (g) in the converter's thread, its output to emit.
  * 0, -1, DOCCONV_STUCK or DOCCONV_TRANSIENT, with why in err. */
 static int
-gs_relay(struct gs_run *g, textpdf_emit_cb emit, void *arg, unsigned *pages,
+gs_relay(struct gs_run *g, textdoc_emit_cb emit, void *arg, unsigned *pages,
     char *err, size_t errlen)
 {
 	int p[2], rv;
@@ -569,7 +569,7 @@ gs_relay(struct gs_run *g, textpdf_emit_cb emit, void *arg, unsigned *pages,
 
 int
 docconv_ps_to_pdf(int fd, uint64_t size, const char *paper,
-    textpdf_emit_cb emit, void *arg, unsigned *pages, char *err,
+    textdoc_emit_cb emit, void *arg, unsigned *pages, char *err,
     size_t errlen)
 {
 	struct gs_run g = { .fd = fd, .size = size,
@@ -584,7 +584,7 @@ docconv_ps_to_pdf(int fd, uint64_t size, const char *paper,
 }
 
 int
-docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit, void *arg,
+docconv_pdf_to_ps(int fd, int ignore_perms, textdoc_emit_cb emit, void *arg,
     unsigned *pages, char *err, size_t errlen)
 {
 	int refused;
@@ -967,7 +967,7 @@ load_jpeg(int fd, uint64_t size, struct image *im, char *err, size_t errlen)
 }
 
 struct pdf_out {
-	textpdf_emit_cb emit;
+	textdoc_emit_cb emit;
 	void *arg;
 };
 
@@ -1097,7 +1097,7 @@ place_image(const struct image *im, const char *paper, const char *title,
 
 int
 docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,
-    const char *title, const char *scaling, textpdf_emit_cb emit, void *arg,
+    const char *title, const char *scaling, textdoc_emit_cb emit, void *arg,
     unsigned *pages, char *err, size_t errlen)
 {
 	struct image im = { 0 };
@@ -1289,7 +1289,7 @@ impose_pages(PopplerDocument *doc, const struct docconv_imposition *im,
 
 int
 docconv_impose(int fd, int ignore_perms, const struct docconv_imposition *im,
-    textpdf_emit_cb emit, void *arg, unsigned *pages, char *err,
+    textdoc_emit_cb emit, void *arg, unsigned *pages, char *err,
     size_t errlen)
 {
 	struct pdf_out o = { emit, arg };

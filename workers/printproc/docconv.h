@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "banner.h"
-#include "textpdf.h"
+#include "textdoc.h"
 #include "util.h"
 
 /* Every call: 0 and the page count in *pages, or -1 with why in err; the
@@ -33,19 +33,19 @@ int docconv_pdf_pages(int fd, int ignore_perms, unsigned *pages, char *err,
 /* 0 pages: the PostScript does not say (no DSC %%Pages). */
 int docconv_ps_pages(int fd, uint64_t size, unsigned *pages, char *err,
     size_t errlen);
-int docconv_pdf_to_ps(int fd, int ignore_perms, textpdf_emit_cb emit,
+int docconv_pdf_to_ps(int fd, int ignore_perms, textdoc_emit_cb emit,
     void *arg, unsigned *pages, char *err, size_t errlen);
 /* Ghostscript (libgs, pdfwrite): the PostScript is fed in pieces as it
  * is read; pdfwrite keeps its work in scratch files (printproc's private
  * /tmp) and writes the PDF when the document ends. */
 int docconv_ps_to_pdf(int fd, uint64_t size, const char *paper,
-    textpdf_emit_cb emit, void *arg, unsigned *pages, char *err,
+    textdoc_emit_cb emit, void *arg, unsigned *pages, char *err,
     size_t errlen);
 /* type: sb.DataType PNG or JPEG; one page of paper ("a4", "letter"),
  * turned to the image's orientation, the image scaled as IPP's
  * print-scaling says (auto, auto-fit, fit, fill, none; NULL: auto). */
 int docconv_image_to_pdf(int fd, uint64_t size, int type, const char *paper,
-    const char *title, const char *scaling, textpdf_emit_cb emit, void *arg,
+    const char *title, const char *scaling, textdoc_emit_cb emit, void *arg,
     unsigned *pages, char *err, size_t errlen);
 
 /* What a job asks of its pages (IPP page-ranges, number-up). */
@@ -62,7 +62,7 @@ struct docconv_imposition {
  * side (poppler draws each page into cairo's PDF: vectors and fonts
  * kept). *pages: the sides made. */
 int docconv_impose(int fd, int ignore_perms,
-    const struct docconv_imposition *im, textpdf_emit_cb emit, void *arg,
+    const struct docconv_imposition *im, textdoc_emit_cb emit, void *arg,
     unsigned *pages, char *err, size_t errlen);
 
 #endif

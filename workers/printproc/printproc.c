@@ -4,10 +4,11 @@
  * (pread: random access, no copy through anyone), converts it, and pushes
  * the result back as OutputChunks that localspl acknowledges; one input
  * chunk and OUT_WINDOW output chunks are held at most, so memory stays
- * flat whatever the job's size. It opens no files and has no network.
- * Conversions: text -> PostScript (textps.c) and text -> PDF with real
- * fonts (textpdf.c: pango and cairo; the fonts are the one thing in its
- * view), streamed; PDF -> PostScript and images -> PDF (docconv.c), read
+ * flat whatever the job's size (but for the scratch files below). It has
+ * no network. Conversions: text -> PDF and -> PostScript with real fonts
+ * (textdoc.c: pango and cairo; the fonts are the one thing in its view),
+ * streamed, PostScript's pages kept in its scratch tmpfs until the end
+ * (cairo's); PDF -> PostScript and images -> PDF (docconv.c), read
  * from the descriptor as whole documents; PDF and PostScript that go as
  * they are only have their pages counted (from == to: no output). Others
  * are refused (permanent error); lib/config.c's conversion_exists() is
@@ -30,23 +31,14 @@
 #include "config.h"
 #include "docconv.h"
 #include "log.h"
-#include "textpdf.h"
-#include "textps.h"
+#include "textdoc.h"
 #include "util.h"
 
 #define OUT_WINDOW 4
-/* Text with scripts beyond Latin-1 goes to PostScript through a PDF in
+/* Text with colour emoji goes to PostScript through its PDF in
  * printproc's scratch space (64 MiB) if it is at most this long: its
  * PDF takes about half its size (DejaVu and Noto subsets, compressed). */
 #define TEXT_VIA_PDF_MAX (16u * 1024 * 1024)
-
-/* A streaming converter: text to PostScript or to PDF. */
-struct converter {
-	void (*feed)(void *t, const uint8_t *p, size_t n);
-	int (*finish)(void *t);     /* 0, or -1: the conversion failed */
-	unsigned (*pages)(const void *t);
-	void (*free)(void *t);
-};
 
 struct printproc;
 
@@ -54,8 +46,7 @@ struct conv {
 	struct printproc *pp;
 	struct worker *w;
 	const Sb__JobStart *js;
-	const struct converter *cv;
-	void *t;
+	struct textdoc *t;
 	uint8_t *obuf;          /* one chunk of output being filled */
 	size_t olen;
 	uint64_t out_off;       /* bytes sent so far */
@@ -180,68 +171,13 @@ convert_input(struct printproc *pp, struct conv *c, uint8_t *ibuf)
 			    : strerror(errno));
 			break;
 		}
-		c->cv->feed(c->t, ibuf, (size_t)n);
+		textdoc_feed(c->t, ibuf, (size_t)n);
 		off += (uint64_t)n;
 	}
 }
 
-/* textps and textpdf behind one converter. */
-static void
-ps_feed(void *t, const uint8_t *p, size_t n)
-{
-	textps_feed(t, p, n);
-}
-
-static int
-ps_finish(void *t)
-{
-	textps_finish(t);
-	return 0;
-}
-
-static unsigned
-ps_pages(const void *t)
-{
-	return textps_pages(t);
-}
-
-static void
-ps_free(void *t)
-{
-	textps_free(t);
-}
-
-static void
-pdf_feed(void *t, const uint8_t *p, size_t n)
-{
-	textpdf_feed(t, p, n);
-}
-
-static int
-pdf_finish(void *t)
-{
-	return textpdf_finish(t);
-}
-
-static unsigned
-pdf_pages(const void *t)
-{
-	return textpdf_pages(t);
-}
-
-static void
-pdf_free(void *t)
-{
-	textpdf_free(t);
-}
-
-static const struct converter to_ps = { ps_feed, ps_finish, ps_pages,
-	ps_free };
-static const struct converter to_pdf = { pdf_feed, pdf_finish, pdf_pages,
-	pdf_free };
-
-/* textpdf's output goes the way textps' does; no bytes (docconv, while
- * a converter thinks): a look for an Abort. */
+/* A converter's output, in chunks; no bytes (docconv, while a converter
+ * thinks): a look for an Abort. */
 static int
 pdf_emit_cb(void *arg, const unsigned char *buf, size_t len)
 {
@@ -289,65 +225,35 @@ conv_begin(struct printproc *pp, struct conv *c, const Sb__JobStart *js)
 	pp->job = c;
 }
 
-/* Text to PostScript, streamed (textps). */
-static void
-convert_text_ps(struct printproc *pp, const Sb__JobStart *js)
-{
-	struct conv c;
-	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
-	unsigned pages = 0;
-
-	if (ibuf == NULL)
-		fatal("out of memory");
-	conv_begin(pp, &c, js);
-	c.cv = &to_ps;
-	c.t = textps_new(js->paper, js->landscape, js->title, emit_cb, &c);
-	if (c.t == NULL) {
-		fail(&c, SB__RESULT__PERMANENT, "unknown paper size");
-	} else {
-		convert_input(pp, &c, ibuf);
-		c.cv->finish(c.t);
-		pages = c.cv->pages(c.t);
-		if (textps_unmapped(c.t) > 0)
-			log_warn("job %llu: %llu bytes of text are too many "
-			    "to lay out every script for PostScript (at most "
-			    "%u MiB): %u characters beyond Latin-1 printed "
-			    "as '?'", (unsigned long long)js->job_id,
-			    (unsigned long long)js->size,
-			    TEXT_VIA_PDF_MAX >> 20, textps_unmapped(c.t));
-		c.cv->free(c.t);
-	}
-	conv_end(pp, &c, pages);
-	free(ibuf);
-}
-
-/* Text to PDF, streamed (textpdf), into emit. */
+/* Text to PDF or PostScript (ps), streamed (textdoc), into emit. */
 static int
-text_to_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
-    void *arg, unsigned *pages, char *err, size_t errlen)
+text_render(struct printproc *pp, struct conv *c, int ps,
+    textdoc_emit_cb emit, void *arg, unsigned *pages, char *err,
+    size_t errlen)
 {
 	const Sb__JobStart *js = c->js;
+	struct textdoc_opts o = { .ps = ps };
 	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
 	int rv = 0;
 
 	if (ibuf == NULL)
 		fatal("out of memory");
-	c->cv = &to_pdf;
-	c->t = textpdf_new(js->paper, js->landscape, js->title, emit, arg);
+	c->t = textdoc_new(js->paper, js->landscape, js->title, &o, emit, arg);
 	if (c->t == NULL) {
 		rv = fail_why(err, errlen, "unknown paper '%s'", js->paper);
 	} else {
 		convert_input(pp, c, ibuf);
-		if (!c->failed && c->cv->finish(c->t) != 0)
+		if (!c->failed && textdoc_finish(c->t) != 0)
 			rv = fail_why(err, errlen, "the conversion failed: %s",
-			    textpdf_error(c->t));
-		*pages = c->cv->pages(c->t);
-		if (textpdf_missing(c->t) > 0)
+			    textdoc_error(c->t));
+		*pages = textdoc_pages(c->t);
+		if (textdoc_missing(c->t) > 0)
 			log_warn("job %llu: %u characters have no glyph in any "
 			    "installed font: printed as boxes (a font for their "
 			    "script is missing)", (unsigned long long)js->job_id,
-			    textpdf_missing(c->t));
-		c->cv->free(c->t);
+			    textdoc_missing(c->t));
+		textdoc_free(c->t);
+		c->t = NULL;
 	}
 	free(ibuf);
 	return rv;
@@ -356,13 +262,13 @@ text_to_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
 /* The job's document as PDF, into emit: from text, PostScript or an
  * image. 0, -1 or DOCCONV_STUCK, with why in err. */
 static int
-make_pdf(struct printproc *pp, struct conv *c, textpdf_emit_cb emit,
+make_pdf(struct printproc *pp, struct conv *c, textdoc_emit_cb emit,
     void *arg, unsigned *pages, char *err, size_t errlen)
 {
 	const Sb__JobStart *js = c->js;
 
 	if (js->from == SB__DATA_TYPE__TEXT)
-		return text_to_pdf(pp, c, emit, arg, pages, err, errlen);
+		return text_render(pp, c, 0, emit, arg, pages, err, errlen);
 	if (js->from == SB__DATA_TYPE__POSTSCRIPT)
 		return docconv_ps_to_pdf(pp->w->job_fd, js->size, js->paper,
 		    emit, arg, pages, err, errlen);
@@ -404,6 +310,9 @@ convert_doc(struct printproc *pp, const Sb__JobStart *js)
 		rv = docconv_pdf_to_ps(pp->w->job_fd,
 		    js->pdf_ignore_permissions, pdf_emit_cb, &c, &pages, err,
 		    sizeof(err));
+	else if (js->from == SB__DATA_TYPE__TEXT)
+		rv = text_render(pp, &c, js->to == SB__DATA_TYPE__POSTSCRIPT,
+		    pdf_emit_cb, &c, &pages, err, sizeof(err));
 	else
 		rv = make_pdf(pp, &c, pdf_emit_cb, &c, &pages, err, sizeof(err));
 	doc_end(pp, &c, rv, err, pages);
@@ -524,50 +433,33 @@ convert_via_pdf(struct printproc *pp, const Sb__JobStart *js)
 	doc_end(pp, &c, rv, err, pages);
 }
 
-/* Does the text have a character beyond Latin-1 (a valid UTF-8
- * sequence led by 0xc4..0xf4)? Read from the descriptor, a chunk at a
- * time; an unreadable one says no (textps reports it). */
+/* Does the text have colour emoji (U+1F000..U+1FFFF, or the emoji
+ * presentation selector U+FE0F)? cairo's PostScript draws each as an
+ * image of the page around it, at 300 dpi: 650 KB of emoji became 1 GB.
+ * Read from the descriptor, a chunk at a time; an unreadable one says no
+ * (the conversion reports it). */
 static int
-beyond_latin1(int fd, uint64_t size, uint8_t *buf)
+has_emoji(int fd, uint64_t size)
 {
+	uint8_t *buf = malloc(SB_CHUNK_SIZE), prev[2] = { 0, 0 };
 	uint64_t off = 0;
-	uint8_t prev = 0;
 	ssize_t n;
+	int found = 0;
 
-	while (off < size &&
+	if (buf == NULL)
+		fatal("out of memory");
+	while (!found && off < size &&
 	    (n = pread(fd, buf, SB_CHUNK_SIZE, (off_t)off)) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (prev >= 0xc4 && prev <= 0xf4 && (buf[i] & 0xc0) == 0x80)
-				return 1;
-			prev = buf[i];
+		for (ssize_t i = 0; i < n && !found; i++) {
+			found = (prev[1] == 0xf0 && buf[i] == 0x9f) ||
+			    (prev[0] == 0xef && prev[1] == 0xb8 && buf[i] == 0x8f);
+			prev[0] = prev[1];
+			prev[1] = buf[i];
 		}
 		off += (uint64_t)n;
 	}
-	return 0;
-}
-
-/* Text to PostScript: Latin text by textps (a Courier page description,
- * fast and small); text with other scripts through pango's PDF, then as
- * any PDF (convert_via_pdf), so every glyph is kept, when it is small
- * enough for that PDF to fit printproc's scratch space. A larger one is
- * not read ahead: textps prints its other characters as '?' and
- * convert_text_ps logs how many. */
-static void
-text_to_ps(struct printproc *pp, const Sb__JobStart *js)
-{
-	uint8_t *buf;
-	int other = 0;
-
-	if (js->size <= TEXT_VIA_PDF_MAX) {
-		if ((buf = malloc(SB_CHUNK_SIZE)) == NULL)
-			fatal("out of memory");
-		other = beyond_latin1(pp->w->job_fd, js->size, buf);
-		free(buf);
-	}
-	if (other)
-		convert_via_pdf(pp, js);
-	else
-		convert_text_ps(pp, js);
+	free(buf);
+	return found;
 }
 
 /* PDF and PostScript going as they are: only their pages are counted. A
@@ -639,9 +531,13 @@ convert(struct printproc *pp, const Sb__JobStart *js)
 		count_pages(pp, js);
 		return;
 	}
+	/* Text to PostScript: the text's own PostScript from cairo, but
+	 * colour emoji by way of its PDF and Ghostscript (ps2write keeps
+	 * them as images of their own), when that PDF fits the scratch. */
 	if (js->from == SB__DATA_TYPE__TEXT &&
-	    js->to == SB__DATA_TYPE__POSTSCRIPT) {
-		text_to_ps(pp, js);
+	    js->to == SB__DATA_TYPE__POSTSCRIPT &&
+	    js->size <= TEXT_VIA_PDF_MAX && has_emoji(pp->w->job_fd, js->size)) {
+		convert_via_pdf(pp, js);
 		return;
 	}
 	if (js->from != js->to && conversion_exists(js->from, js->to)) {

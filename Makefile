@@ -65,7 +65,9 @@ fuzz: deps
 		fuzz_chan fuzz_config fuzz_detect fuzz_ippresp fuzz_text fuzz_form
 	for f in lpd ipp chan config detect ippresp text form; do \
 		mkdir -p $(FUZZ_BUILD)/corpus/$$f && \
-		(cd $(FUZZ_BUILD) && ./tests/fuzz_$$f \
+		(cd $(FUZZ_BUILD) && \
+			LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+			./tests/fuzz_$$f \
 			-max_total_time=$(FUZZ_SECONDS) -timeout=5 \
 			-rss_limit_mb=1024 -print_final_stats=1 \
 			corpus/$$f ../tests/fuzz/corpus/$$f) || exit 1; \

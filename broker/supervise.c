@@ -1288,10 +1288,35 @@ supervise_ca_pem(const struct sb_queue *q)
 	return pem;
 }
 
+/* A queue as Configure carries it, with its text layout. */
+struct queue_msg {
+	Sb__QueueConfig c;
+	Sb__TextLayout text;
+};
+
+/* The queue's text layout, if it sets one, into m. */
+static void
+queue_text(const struct sb_queue *q, struct queue_msg *m)
+{
+	if (q->cpi == 0 && q->lpi == 0 && q->columns == 0 &&
+	    q->margins[0] == 0 && q->margins[1] == 0 && q->margins[2] == 0 &&
+	    q->margins[3] == 0)
+		return;
+	sb__text_layout__init(&m->text);
+	m->text.cpi = q->cpi;
+	m->text.lpi = q->lpi;
+	m->text.columns = q->columns;
+	m->text.top = q->margins[0];
+	m->text.right = q->margins[1];
+	m->text.bottom = q->margins[2];
+	m->text.left = q->margins[3];
+	m->c.text = &m->text;
+}
+
 /* localspl's queues, as Configure carries them; the caller frees *qs
  * and *qp, and each ca_pem (the other strings point into the config). */
 static size_t
-queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
+queue_configs(const struct sb_config *cfg, struct queue_msg **qs,
     Sb__QueueConfig ***qp)
 {
 	size_t n = cfg->nqueues;
@@ -1302,8 +1327,9 @@ queue_configs(const struct sb_config *cfg, Sb__QueueConfig **qs,
 		fatal("out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_queue *q = &cfg->queues[i];
-		Sb__QueueConfig *c = &(*qs)[i];
+		Sb__QueueConfig *c = &(*qs)[i].c;
 		sb__queue_config__init(c);
+		queue_text(q, &(*qs)[i]);
 		c->name = (char *)q->name;
 		c->uri = (char *)q->uri;
 		c->datatype = q->datatype;
@@ -1379,7 +1405,8 @@ send_configure(struct broker *b, struct inst *w)
 {
 	const struct sb_budget *bg = &b->cfg.workers[w->kind];
 	Sb__Configure c = SB__CONFIGURE__INIT;
-	Sb__QueueConfig *qs = NULL, **qp = NULL;
+	struct queue_msg *qs = NULL;
+	Sb__QueueConfig **qp = NULL;
 	Sb__ListenSock ls[SB_LISTEN_MAX], *lp[SB_LISTEN_MAX];
 	const char *rw[SBX_RW_MAX + 1];
 	sb_env e;
@@ -1449,8 +1476,8 @@ send_configure(struct broker *b, struct inst *w)
 	}
 	supervise_send(b, w, &e);
 	for (size_t i = 0; qs != NULL && i < c.n_queues; i++)
-		if (qs[i].ca_pem != protobuf_c_empty_string)
-			free(qs[i].ca_pem);
+		if (qs[i].c.ca_pem != protobuf_c_empty_string)
+			free(qs[i].c.ca_pem);
 	free(qs);
 	free(qp);
 }

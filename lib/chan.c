@@ -123,6 +123,42 @@ chan_keyword_ok(const char *s)
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
 }
 
+int
+chan_text_layout_merge(Sb__TextLayout *dst, const Sb__TextLayout *own,
+    const Sb__TextLayout *base)
+{
+	static const Sb__TextLayout none = SB__TEXT_LAYOUT__INIT;
+	const Sb__TextLayout *o = own != NULL ? own : &none;
+	const Sb__TextLayout *b = base != NULL ? base : &none;
+
+	sb__text_layout__init(dst);
+	dst->cpi = o->cpi != 0 ? o->cpi : b->cpi;
+	dst->lpi = o->lpi != 0 ? o->lpi : b->lpi;
+	dst->columns = o->columns != 0 ? o->columns : b->columns;
+	dst->top = o->top != 0 ? o->top : b->top;
+	dst->right = o->right != 0 ? o->right : b->right;
+	dst->bottom = o->bottom != 0 ? o->bottom : b->bottom;
+	dst->left = o->left != 0 ? o->left : b->left;
+	return chan_text_layout_set(dst);
+}
+
+int
+chan_text_layout_set(const Sb__TextLayout *t)
+{
+	return t->cpi != 0 || t->lpi != 0 || t->columns != 0 || t->top != 0 ||
+	    t->right != 0 || t->bottom != 0 || t->left != 0;
+}
+
+/* A TextLayout's numbers in range (NULL: none): NULL, or what is not. */
+static const char *
+text_layout_msg_bad(const Sb__TextLayout *t)
+{
+	if (t == NULL)
+		return NULL;
+	return text_layout_bad(t->cpi, t->lpi, t->columns,
+	    (const double[4]){ t->top, t->right, t->bottom, t->left });
+}
+
 static int
 validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 {
@@ -175,6 +211,8 @@ validate_submit(const Sb__SubmitReq *r, char *err, size_t errlen)
 	CHECK(strlen(r->overrides) < 1024 &&
 		overrides_parse(r->overrides, ov, OVERRIDES_MAX) >= 0,
 	    "submit: bad overrides");
+	const char *bad = text_layout_msg_bad(r->text);
+	CHECK(bad == NULL, "submit: text layout: %s", bad);
 	return 0;
 }
 
@@ -191,10 +229,14 @@ validate_hello(const Sb__Hello *h, char *err, size_t errlen)
 static int
 validate_configure(const Sb__Configure *c, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < c->n_queues; i++)
+	for (size_t i = 0; i < c->n_queues; i++) {
+		const char *bad = text_layout_msg_bad(c->queues[i]->text);
 		CHECK(c->queues[i]->name[0] != '\0' &&
 			c->queues[i]->uri[0] != '\0',
 		    "configure: queue %zu lacks name or uri", i);
+		CHECK(bad == NULL, "configure: queue %zu: text layout: %s", i,
+		    bad);
+	}
 	CHECK(c->debug_leak_bytes_per_job <= (1ULL << 30),
 	    "configure: leak bytes out of range");
 	CHECK(sandbox_mode_from_name(c->sandbox) >= 0,
@@ -226,6 +268,8 @@ validate_job_ctl(const Sb__JobCtlReq *r, char *err, size_t errlen)
 static int
 validate_job_start(const Sb__JobStart *js, char *err, size_t errlen)
 {
+	const char *bad = text_layout_msg_bad(js->text);
+
 	CHECK(js->job_id != 0, "job start: no job id");
 	CHECK(js->token != 0, "job start: no token");
 	CHECK(js->stage == SB__STAGE__CONVERT ||
@@ -233,6 +277,7 @@ validate_job_start(const Sb__JobStart *js, char *err, size_t errlen)
 	    "job start: stage %d out of range", js->stage);
 	CHECK(js->copies >= 1 && js->copies <= 999,
 	    "job start: copies out of range");
+	CHECK(bad == NULL, "job start: text layout: %s", bad);
 	return 0;
 }
 

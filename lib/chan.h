@@ -53,6 +53,13 @@ void chan_free(sb_env *e);
 int chan_validate(const sb_env *e, char *err, size_t errlen);
 /* A PWG media name or an IPP keyword: 1..63 of [a-z0-9_.-] (NULL: no). */
 int chan_keyword_ok(const char *s);
+/* Does t set any field (non-zero)? */
+int chan_text_layout_set(const Sb__TextLayout *t);
+/* A TextLayout, field by field: own's where it sets one (non-zero),
+ * else base's (either may be NULL), into dst, ready to pack; whether dst
+ * sets any. */
+int chan_text_layout_merge(Sb__TextLayout *dst, const Sb__TextLayout *own,
+    const Sb__TextLayout *base);
 
 /* Encode and send on s; 0 or an nng error. */
 int chan_send(nng_socket s, const sb_env *e, int flags);

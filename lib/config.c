@@ -717,6 +717,66 @@ hex_digest(const char *v, char *out)
 	return n == 64;
 }
 
+/* Up to max numbers separated by blanks, all of val, into d: how many
+ * (0: not that). */
+static int
+numbers(const char *val, double *d, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*val != '\0') {
+		if (n == max)
+			return 0;
+		d[n++] = strtod(val, &end);
+		if (end == val || (*end != '\0' && *end != ' ' && *end != '\t'))
+			return 0;
+		val = end + strspn(end, " \t");
+	}
+	return n;
+}
+
+/* A queue's text layout (cpi, lpi, columns, margins as CUPS' texttopdf
+ * takes them), then its own period quotas: as queue_caps_key. */
+static int
+queue_text_key(struct parse_ctx *p, const char *key, const char *val)
+{
+	struct sb_queue *q = p->q;
+	double d[4];
+	const char *bad;
+	int n;
+
+	if (strcmp(key, "cpi") == 0 || strcmp(key, "lpi") == 0 ||
+	    strcmp(key, "columns") == 0) {
+		if (numbers(val, d, 1) != 1 || !(d[0] > 0) ||
+		    (strcmp(key, "columns") == 0 && (d[0] > TEXT_COLUMNS_MAX ||
+			d[0] != (unsigned)d[0])))
+			return set_err(p, "bad %s '%s' (a number)", key, val);
+		if (key[0] == 'c' && key[1] == 'p')
+			q->cpi = d[0];
+		else if (key[0] == 'l')
+			q->lpi = d[0];
+		else
+			q->columns = (unsigned)d[0];
+	} else if (strcmp(key, "margins") == 0) {
+		/* as CSS: all four; top and bottom, then the sides; or top,
+		 * right, bottom, left */
+		if ((n = numbers(val, d, 4)) == 0 || n == 3)
+			return set_err(p, "bad margins '%s' (points: one number, "
+			    "two (top and bottom, left and right) or four (top, "
+			    "right, bottom, left))", val);
+		for (int i = 0; i < 4; i++)
+			q->margins[i] = d[n == 1 ? 0 : n == 2 ? i % 2 : i];
+	} else {
+		return period_quota_key(p, key, val, &q->page_quota,
+		    &q->job_quota);
+	}
+	if ((bad = text_layout_bad(q->cpi, q->lpi, q->columns, q->margins)) !=
+	    NULL)
+		return set_err(p, "bad %s '%s': %s", key, val, bad);
+	return 1;
+}
+
 /* What the printer can do, for clients to choose from (IPP's
  * *-supported, DNS-SD's TXT): 1 when key is one and val is good, 0 (with
  * p->err set) when it is one and val is bad, -1 when key is not one. */
@@ -757,9 +817,9 @@ queue_caps_key(struct parse_ctx *p, const char *key, const char *val)
 			    "confidential)", val);
 		strcpy(q->classification, val);
 	} else {
-		/* Not a capability: the queue's own period quotas, then. */
-		return period_quota_key(p, key, val, &q->page_quota,
-		    &q->job_quota);
+		/* Not a capability: text layout or the queue's own period
+		 * quotas, then. */
+		return queue_text_key(p, key, val);
 	}
 	return 1;
 }

@@ -91,6 +91,10 @@ struct sb_queue {
 	char banner_start[16];  /* job_sheets = START[, END]: "" (none), */
 	char banner_end[16];    /* standard or classified */
 	char classification[64]; /* the label banners and pages carry */
+	double cpi, lpi;        /* text layout (0: the default, 10 and 6) */
+	unsigned columns;       /* text columns a page (0: 1) */
+	double margins[4];      /* top, right, bottom, left: points (0: the
+				 * default) */
 	int error_policy;       /* sb.ErrorPolicy */
 	char paper[16];         /* a4 | letter */
 	int landscape;          /* orientation = landscape */

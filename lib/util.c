@@ -455,6 +455,23 @@ number_up_valid(unsigned n)
 	return n <= 2 || n == 4 || n == 6 || n == 9 || n == 16;
 }
 
+const char *
+text_layout_bad(double cpi, double lpi, unsigned columns,
+    const double margins[4])
+{
+	/* (Written so that NaN is out of every range.) */
+	if (!(cpi == 0 || (cpi >= 1 && cpi <= 100)))
+		return "cpi must be 1..100";
+	if (!(lpi == 0 || (lpi >= 1 && lpi <= 100)))
+		return "lpi must be 1..100";
+	if (columns > TEXT_COLUMNS_MAX)
+		return "columns must be 1..16";
+	for (int i = 0; i < 4; i++)
+		if (!(margins[i] >= 0 && margins[i] <= TEXT_MARGIN_MAX))
+			return "margins must be 0..1000 points";
+	return NULL;
+}
+
 /* One entry of overrides text, "RANGES[:m=MEDIA][:o=N]", of length len,
  * into o: 0, or -1. */
 static int

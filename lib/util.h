@@ -49,6 +49,13 @@ int page_ranges_valid(const char *s);
 int page_in_ranges(const char *s, unsigned page);
 /* IPP number-up values spoolbox imposes (0: none asked, 1). */
 int number_up_valid(unsigned n);
+/* A text layout's numbers, each 0 for its default: cpi and lpi 1..100,
+ * columns up to TEXT_COLUMNS_MAX, margins (top, right, bottom, left)
+ * 0..TEXT_MARGIN_MAX points. NULL when they are, else what is not. */
+#define TEXT_COLUMNS_MAX 16
+#define TEXT_MARGIN_MAX 1000.0
+const char *text_layout_bad(double cpi, double lpi, unsigned columns,
+    const double margins[4]);
 /* IPP overrides for pages, as text: entries "RANGES[:m=MEDIA][:o=N]"
  * joined by ';' (MEDIA a PWG name media_pwg() knows, N an
  * orientation-requested, 3 or 4). Into o[max]: how many, or -1 when s is

@@ -263,14 +263,18 @@ lpd_talk() {
 # ipp_job FILE FORMAT ATTR...: Print-Job to the queue $IPPQ (pdf) of the
 # listener on $IPORT with those job attributes (ipptool "ATTR" lines); the
 # job's id.
+# ipp_head OPERATION: the start of an ipptool test of it, asked by alice.
+ipp_head() {
+	printf '{\nOPERATION %s\nGROUP operation-attributes-tag\n' "$1"
+	printf 'ATTR charset attributes-charset utf-8\n'
+	printf 'ATTR naturalLanguage attributes-natural-language en\n'
+	printf 'ATTR uri printer-uri $uri\nATTR name requesting-user-name alice\n'
+}
 ipp_job() {
 	local f=$1 fmt=$2
 	shift 2
 	{
-		printf '{\nOPERATION Print-Job\nGROUP operation-attributes-tag\n'
-		printf 'ATTR charset attributes-charset utf-8\n'
-		printf 'ATTR naturalLanguage attributes-natural-language en\n'
-		printf 'ATTR uri printer-uri $uri\nATTR name requesting-user-name alice\n'
+		ipp_head Print-Job
 		printf 'ATTR mimeMediaType document-format %s\n' "$fmt"
 		printf 'GROUP job-attributes-tag\n'
 		printf '%s\n' "$@"

@@ -157,6 +157,34 @@ START_TEST(test_capabilities)
 }
 END_TEST
 
+/* Text layout, as CUPS' texttopdf options: cpi, lpi, columns, margins
+ * (one, two or four numbers, as CSS). */
+START_TEST(test_text_layout)
+{
+	struct sb_config c;
+	char err[512];
+
+	write_conf("[queue.a]\nuri = lpd://h/q\ncpi = 12.5\nlpi = 8\n"
+		   "columns = 2\nmargins = 36 18\n[queue.b]\n"
+		   "uri = lpd://h/r\nmargins = 10 20 30 40\n[queue.c]\n"
+		   "uri = lpd://h/s\nmargins = 72\n[queue.d]\nuri = lpd://h/t\n");
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), 0);
+	ck_assert(c.queues[0].cpi == 12.5 && c.queues[0].lpi == 8);
+	ck_assert_uint_eq(c.queues[0].columns, 2);
+	ck_assert(c.queues[0].margins[0] == 36 && c.queues[0].margins[1] == 18 &&
+	    c.queues[0].margins[2] == 36 && c.queues[0].margins[3] == 18);
+	ck_assert(c.queues[1].margins[0] == 10 && c.queues[1].margins[1] == 20 &&
+	    c.queues[1].margins[2] == 30 && c.queues[1].margins[3] == 40);
+	for (int i = 0; i < 4; i++)
+		ck_assert(c.queues[2].margins[i] == 72);
+	/* None said: every default (0). */
+	ck_assert(c.queues[3].cpi == 0 && c.queues[3].lpi == 0 &&
+	    c.queues[3].columns == 0 && c.queues[3].margins[0] == 0);
+	config_free(&c);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_errors_name_the_line)
 {
 	static const struct {
@@ -223,6 +251,20 @@ START_TEST(test_errors_name_the_line)
 		    ":3: bad media '(none)'" },
 		{ "[queue.a]\nuri = lpd://h/q\ncolor = maybe\n",
 		    ":3: bad color 'maybe' (yes|no)" },
+		{ "[queue.a]\nuri = lpd://h/q\ncpi = ten\n",
+		    ":3: bad cpi 'ten' (a number)" },
+		{ "[queue.a]\nuri = lpd://h/q\ncpi = 0\n",
+		    ":3: bad cpi '0' (a number)" },
+		{ "[queue.a]\nuri = lpd://h/q\nlpi = 200\n",
+		    ":3: bad lpi '200': lpi must be 1..100" },
+		{ "[queue.a]\nuri = lpd://h/q\ncolumns = 1.5\n",
+		    ":3: bad columns '1.5'" },
+		{ "[queue.a]\nuri = lpd://h/q\ncolumns = 17\n",
+		    ":3: bad columns '17'" },
+		{ "[queue.a]\nuri = lpd://h/q\nmargins = 1 2 3\n",
+		    ":3: bad margins '1 2 3' (points: one number" },
+		{ "[queue.a]\nuri = lpd://h/q\nmargins = 36 -1\n",
+		    ":3: bad margins '36 -1': margins must be 0..1000 points" },
 	};
 	struct sb_config c;
 	char err[512];
@@ -421,6 +463,7 @@ main(void)
 	tcase_add_test(tc, test_mimes_and_uuids);
 	tcase_add_test(tc, test_errors_name_the_line);
 	tcase_add_test(tc, test_capabilities);
+	tcase_add_test(tc, test_text_layout);
 	tcase_add_test(tc, test_allowed_prefixes);
 	tcase_add_test(tc, test_file_queue_limit);
 	tcase_add_test(tc, test_sizes_and_durations);

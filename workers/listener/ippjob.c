@@ -326,6 +326,57 @@ bad_imposition(struct req *r)
 	return bad;
 }
 
+/* CUPS' text options (as its texttopdf takes them), in TextLayout's
+ * order, and their least value: a margin may be 0. */
+static const struct {
+	const char *name;
+	double min, max;
+} text_opts[7] = {
+	{ "cpi", 1, 100 }, { "lpi", 1, 100 }, { "columns", 1, TEXT_COLUMNS_MAX },
+	{ "page-top", 0, TEXT_MARGIN_MAX }, { "page-right", 0, TEXT_MARGIN_MAX },
+	{ "page-bottom", 0, TEXT_MARGIN_MAX }, { "page-left", 0, TEXT_MARGIN_MAX },
+};
+
+/* One text option's value, into *v: an integer (lp sends a number so),
+ * or a number as a keyword, name or text for cpi and lpi (12.5). 0, or
+ * -1 when it is neither or out of range. */
+static int
+text_opt(ipp_attribute_t *a, int i, double *v)
+{
+	const char *s;
+	char *end;
+
+	if (ippGetCount(a) != 1)
+		return -1;
+	if (ippGetValueTag(a) == IPP_TAG_INTEGER) {
+		*v = ippGetInteger(a, 0);
+	} else if (i < 2 && (s = ippGetString(a, 0, NULL)) != NULL) {
+		*v = strtod(s, &end);
+		if (end == s || *end != '\0')
+			return -1;
+	} else {
+		return -1;
+	}
+	return *v >= text_opts[i].min && *v <= text_opts[i].max ? 0 : -1;
+}
+
+/* The job's text options, into v[7] (0: not asked); 1 when one is bad
+ * (copied into the answer). */
+static int
+text_layout_of(struct req *r, double v[7])
+{
+	int bad = 0;
+
+	for (int i = 0; i < 7; i++) {
+		ipp_attribute_t *a = ippFindAttribute(r->in, text_opts[i].name,
+		    IPP_TAG_ZERO);
+		v[i] = 0;
+		if (a != NULL && text_opt(a, i, &v[i]) != 0)
+			bad = 1, ippCopyAttribute(r->out, a, 0);
+	}
+	return bad;
+}
+
 /* The job's own layout into u (checked by check_template). */
 static void
 layout_into(struct req *r, struct upload *u)
@@ -355,6 +406,17 @@ layout_into(struct req *r, struct upload *u)
 	    overrides_text(a, r->offer.media, u->overrides,
 		sizeof(u->overrides)) != 0)
 		u->overrides[0] = '\0';
+	double t[7];
+	if (text_layout_of(r, t) == 0) {
+		sb__text_layout__init(&u->text);
+		u->text.cpi = t[0];
+		u->text.lpi = t[1];
+		u->text.columns = (uint32_t)t[2];
+		u->text.top = t[3];
+		u->text.right = t[4];
+		u->text.bottom = t[5];
+		u->text.left = t[6];
+	}
 }
 
 /* The job template attributes of a Print-Job, Validate-Job or
@@ -401,7 +463,8 @@ check_template(struct req *r, int *copies, int *type)
 		else
 			*copies = ippGetInteger(a, 0);
 	}
-	bad |= bad_layout(r) | bad_imposition(r);
+	double text[7];
+	bad |= bad_layout(r) | bad_imposition(r) | text_layout_of(r, text);
 	if ((a = ippFindAttribute(r->in, "job-name", IPP_TAG_ZERO)) != NULL &&
 	    ippGetValueTag(a) != IPP_TAG_NAME &&
 	    ippGetValueTag(a) != IPP_TAG_NAMELANG)

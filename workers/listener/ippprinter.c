@@ -229,7 +229,9 @@ server_attrs(const struct lsn *l, ipp_t *a)
 	static const char *const creation[] = { "copies", "media", "media-col",
 		"sides", "orientation-requested", "print-quality",
 		"print-scaling", "multiple-document-handling",
-		"job-hold-until", "page-ranges", "number-up", "overrides" };
+		"job-hold-until", "page-ranges", "number-up", "overrides",
+		"cpi", "lpi", "columns", "page-top", "page-right",
+		"page-bottom", "page-left" };
 	static const char *const hold[] = { "no-hold", "indefinite",
 		"day-time", "evening", "night", "weekend", "second-shift",
 		"third-shift" };

@@ -92,6 +92,8 @@ struct upload {
 	char page_ranges[256];    /* "1-3,5-5" ("": every page) */
 	unsigned number_up;
 	char overrides[1024];     /* util.h's overrides text ("": none) */
+	Sb__TextLayout text;      /* cpi, lpi, columns, page-* (all 0:
+				   * none asked) */
 	uint64_t id;              /* the upload (and job) id; 0: not begun */
 	uint64_t inflight[UPLOAD_WINDOW];
 	unsigned head, n;         /* ring of chunk requests unanswered */

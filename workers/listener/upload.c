@@ -99,6 +99,8 @@ send_chunk(struct upload *u, int final, const char *owner, uint64_t *job)
 		r.page_ranges = u->page_ranges;
 		r.number_up = u->number_up;
 		r.overrides = u->overrides;
+		if (chan_text_layout_set(&u->text))
+			r.text = &u->text;
 	}
 	if (u->id == 0 || final) {
 		r.title = u->title;

@@ -48,6 +48,8 @@ job_to_info(const struct job *j, Sb__JobInfo *r)
 	r->overrides = (char *)j->overrides;
 	r->started = j->started;
 	r->quota_exempt = j->quota_exempt;
+	if (chan_text_layout_set(&j->text)) /* (so merged: ready to pack) */
+		r->text = (Sb__TextLayout *)&j->text;
 }
 
 static void
@@ -92,6 +94,7 @@ job_from_info(struct job *j, const Sb__JobInfo *r)
 	copy_str(j->overrides, sizeof(j->overrides), r->overrides);
 	j->started = r->started;
 	j->quota_exempt = r->quota_exempt;
+	chan_text_layout_merge(&j->text, r->text, NULL);
 }
 
 void

@@ -53,6 +53,7 @@ struct job {
 	char page_ranges[256]; /* the job's own imposition */
 	uint32_t number_up;
 	char overrides[1024];
+	Sb__TextLayout text; /* its own cpi, lpi... (0: the queue's) */
 	int64_t started;    /* unix ms its first stage began (0: not yet) */
 	int quota_exempt;   /* an admin's, or released by one (quota.c) */
 	/* runtime only */

@@ -353,6 +353,7 @@ upload_begin(struct spl *s, const sb_env *e, const uint8_t *head,
 	snprintf(j->page_ranges, sizeof(j->page_ranges), "%s", r->page_ranges);
 	j->number_up = r->number_up;
 	snprintf(j->overrides, sizeof(j->overrides), "%s", r->overrides);
+	chan_text_layout_merge(&j->text, r->text, NULL);
 	/* Held (job-hold-until indefinite, submit --hold): nothing is done
 	 * with it until someone releases it. */
 	j->state = r->hold ? SB__JOB_STATE__HELD : SB__JOB_STATE__PENDING;

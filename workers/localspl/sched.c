@@ -381,10 +381,13 @@ deliver_here(struct spl *s, struct job *j, struct queue *q)
 }
 
 /* What the job asks of its pages, and the queue of its marks, into js:
- * its layout wins over the queue's. */
+ * its layout wins over the queue's (text: field by field, into text). */
 static void
-layout_into(Sb__JobStart *js, struct job *j, const struct queue *q)
+layout_into(Sb__JobStart *js, struct job *j, const struct queue *q,
+    Sb__TextLayout *text)
 {
+	if (chan_text_layout_merge(text, &j->text, q->cfg->text))
+		js->text = text;
 	/* The job's own media and orientation, else the queue's: its paper
 	 * when spoolbox lays out on it (an ipp:// printer may offer others:
 	 * they are asked of it, in js->media). */
@@ -410,6 +413,7 @@ static void
 dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 {
 	Sb__JobStart js = SB__JOB_START__INIT;
+	Sb__TextLayout text;
 	char member_uri[1024];
 	sb_env e;
 
@@ -468,7 +472,7 @@ dispatch(struct spl *s, struct job *j, struct queue *q, int stage)
 	js.token = j->token;
 	js.ca_pem = q->cfg->ca_pem;
 	js.pin_sha256 = q->cfg->pin_sha256;
-	layout_into(&js, j, q);
+	layout_into(&js, j, q, &text);
 	js.cpu_limit_ms = q->cfg->cpu_limit_ms;
 	js.pdf_ignore_permissions = q->cfg->pdf_ignore_permissions;
 	chan_env_init(&e);

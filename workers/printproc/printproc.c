@@ -234,13 +234,23 @@ text_render(struct printproc *pp, struct conv *c, int ps,
 	const Sb__JobStart *js = c->js;
 	struct textdoc_opts o = { .ps = ps };
 	uint8_t *ibuf = malloc(SB_CHUNK_SIZE);
+	double w, h;
 	int rv = 0;
 
 	if (ibuf == NULL)
 		fatal("out of memory");
+	if (js->text != NULL)
+		o = (struct textdoc_opts){ .ps = ps, .cpi = js->text->cpi,
+			.lpi = js->text->lpi, .columns = js->text->columns,
+			.top = js->text->top, .right = js->text->right,
+			.bottom = js->text->bottom, .left = js->text->left };
 	c->t = textdoc_new(js->paper, js->landscape, js->title, &o, emit, arg);
 	if (c->t == NULL) {
-		rv = fail_why(err, errlen, "unknown paper '%s'", js->paper);
+		rv = paper_points(js->paper, js->landscape, &w, &h) != 0
+		    ? fail_why(err, errlen, "unknown paper '%s'", js->paper)
+		    : fail_why(err, errlen, "the text layout (cpi, lpi, "
+			  "columns, margins) leaves no room for a line on %s",
+			  js->paper);
 	} else {
 		convert_input(pp, c, ibuf);
 		if (!c->failed && textdoc_finish(c->t) != 0)

@@ -97,8 +97,9 @@ if [ -x "$BUILD/sb-pixdiff" ]; then
 	awk -v a="$ink_pdf" -v b="$ink_ps" 'BEGIN { exit !(b > a * 0.9 && b < a * 1.1) }' ||
 		fail "the PostScript's page has ink $ink_ps, the PDF's $ink_pdf: glyphs lost"
 fi
-# 17 MiB of text: cairo's PostScript too (its pages wait in printproc's
-# 64 MiB scratch), every character kept: the last line comes back whole.
+# 17 MiB of text: cairo's PostScript too (its pages go to the spooler as
+# the output's body), every character kept: the last line comes back
+# whole. (it_drain converts 200 MiB so.)
 awk 'BEGIN { for (i = 0; i < 240000; i++) printf "%06d a line of the log, naïve — and long enough to be seventy-two\n", i }' >"$T/big.txt"
 chmod 644 "$T/big.txt"
 g=$(sb submit -q ps "$T/big.txt")

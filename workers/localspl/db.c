@@ -503,7 +503,7 @@ each(struct db *d, sqlite3_stmt *st, int col, db_each_fn fn, void *arg,
 		if ((j = calloc(1, sizeof(*j))) == NULL)
 			fatal("out of memory");
 		job_from_info(j, r);
-		j->fd = j->out_fd = j->src_fd = -1;
+		j->fd = j->out_fd = j->body_fd = j->src_fd = -1;
 		sb__job_info__free_unpacked(r, NULL);
 		n++;
 		if (fn(arg, j) != 0)
@@ -681,7 +681,7 @@ delete_selected(struct db *d, sqlite3_stmt *st, size_t max, db_each_fn fn,
 			if (j == NULL)
 				fatal("out of memory");
 			j->id = ids[i];
-			j->fd = j->out_fd = j->src_fd = -1;
+			j->fd = j->out_fd = j->body_fd = j->src_fd = -1;
 			fn(arg, j);
 		}
 		if (db_delete(d, ids[i], err, errlen) != 0) {

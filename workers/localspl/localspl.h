@@ -69,6 +69,8 @@ struct job {
 			     * copied; -1 */
 	int fd;             /* data (upload) or the file being read/written */
 	int out_fd;         /* conversion output while converting */
+	int body_fd;        /* converting: the output's body, kept apart
+			     * until its end (an unnamed file; -1) */
 	uint64_t token;     /* active dispatch, 0 when none */
 	int stage;
 	int counting;       /* this CONVERT dispatch only counts pages */
@@ -140,6 +142,9 @@ int store_append(struct store *s, struct job *j, const void *buf,
 /* Append size bytes of the file in (from its start), copied in the
  * kernel; in stays the caller's. */
 int store_copy(struct store *s, struct job *j, int in, uint64_t size);
+/* size bytes of in (from its start) into out at out's file offset, in
+ * the kernel where it can (copy_file_range, else sendfile). */
+int store_copy_fd(int out, int in, uint64_t size);
 /* The upload's data is all there: its file cut to the job's size (a
  * spare it was written into may have held more); before anything reads
  * it. 0 or -1 (errno). */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -65,7 +66,9 @@ close_job_files(struct job *j)
 		close(j->fd);
 	if (j->out_fd >= 0)
 		close(j->out_fd);
-	j->fd = j->out_fd = -1;
+	if (j->body_fd >= 0)
+		close(j->body_fd);
+	j->fd = j->out_fd = j->body_fd = -1;
 }
 
 void
@@ -193,6 +196,30 @@ pool_failover(struct spl *s, struct job *j, struct queue *q, struct member *m)
 
 /* ---- the dispatches in flight ---- */
 
+/* Where a chunk of j's output goes: the output, or its body (kept apart
+ * in an unnamed file of the spool, made at its first chunk); -1. */
+static int
+chunk_fd(struct spl *s, struct job *j, int body)
+{
+	if (body && j->body_fd < 0)
+		j->body_fd = openat(s->store.dir_fd, ".", O_RDWR | O_TMPFILE |
+		    O_CLOEXEC, 0600);
+	return body ? j->body_fd : j->out_fd;
+}
+
+/* The body, put at at in the output (the hole its length left there). */
+static int
+place_body(struct job *j, uint64_t at)
+{
+	struct stat st;
+
+	if (j->body_fd < 0 || fstat(j->body_fd, &st) != 0 ||
+	    lseek(j->out_fd, (off_t)at, SEEK_SET) < 0 ||
+	    lseek(j->body_fd, 0, SEEK_SET) != 0)
+		return -1;
+	return store_copy_fd(j->out_fd, j->body_fd, (uint64_t)st.st_size);
+}
+
 void
 sched_output_chunk(struct spl *s, const sb_env *e)
 {
@@ -201,6 +228,7 @@ sched_output_chunk(struct spl *s, const sb_env *e)
 	struct job *j = job_by_token(s, r->token);
 	char tmp[4200], dst[4200];
 	sb_env out;
+	int fd;
 
 	ack.token = r->token;
 	ack.offset = r->offset;
@@ -208,14 +236,16 @@ sched_output_chunk(struct spl *s, const sb_env *e)
 	    job_state_final(j->state)) {
 		ack.error = j != NULL && job_state_final(j->state) ? "job canceled"
 							     : "no such dispatch";
-	} else if (pwrite(j->out_fd, r->data.data, r->data.len,
-		       (off_t)r->offset) != (ssize_t)r->data.len) {
+	} else if ((fd = chunk_fd(s, j, r->body)) < 0 ||
+	    pwrite(fd, r->data.data, r->data.len, (off_t)r->offset) !=
+		(ssize_t)r->data.len) {
 		ack.error = "spool write error";
 	} else if (r->eof) {
 		store_path(&s->store, j, "out.tmp", tmp, sizeof(tmp));
 		store_path(&s->store, j, "out", dst, sizeof(dst));
 		j->out_size = r->offset + r->data.len;
-		if (fsync(j->out_fd) != 0 || rename(tmp, dst) != 0)
+		if ((r->body_at != 0 && place_body(j, r->body_at) != 0) ||
+		    fsync(j->out_fd) != 0 || rename(tmp, dst) != 0)
 			ack.error = "spool write error";
 	}
 	if (ack.error[0] != '\0' && j != NULL)

@@ -126,7 +126,7 @@ job_alloc(void)
 
 	if (j == NULL)
 		fatal("out of memory");
-	j->fd = j->out_fd = j->src_fd = -1;
+	j->fd = j->out_fd = j->body_fd = j->src_fd = -1;
 	return j;
 }
 
@@ -489,7 +489,7 @@ store_lookup(struct store *s, uint64_t id)
 void
 store_adopt(struct store *s, struct job *j)
 {
-	j->fd = j->out_fd = j->src_fd = -1;
+	j->fd = j->out_fd = j->body_fd = j->src_fd = -1;
 	j->next = NULL;
 	job_link(s, j);
 }
@@ -576,12 +576,11 @@ store_append(struct store *s, struct job *j, const void *buf, size_t len)
 	return rv;
 }
 
-/* size bytes of in into out at out_off, in the kernel where it can
- * (copy_file_range, else sendfile). (Starting writeback per piece with
- * sync_file_range was tried: it throttled the copy to the disk's speed
- * and delayed the delivery that overlaps the fsync; bench/large.sh.) */
-static int
-copy_in(int out, int in, uint64_t size)
+/* (Starting writeback per piece with sync_file_range was tried: it
+ * throttled the copy to the disk's speed and delayed the delivery that
+ * overlaps the fsync; bench/large.sh.) */
+int
+store_copy_fd(int out, int in, uint64_t size)
 {
 	const uint64_t piece = 16 << 20;
 	loff_t off = 0;
@@ -618,7 +617,7 @@ store_copy(struct store *s, struct job *j, int in, uint64_t size)
 
 	if (fd < 0)
 		return -1;
-	rv = copy_in(fd, in, size);
+	rv = store_copy_fd(fd, in, size);
 	if (rv == 0)
 		j->size += size;
 	close(fd);

@@ -7,8 +7,8 @@
  * flat whatever the job's size (but for the scratch files below). It has
  * no network. Conversions: text -> PDF and -> PostScript with real fonts
  * (textdoc.c: pango and cairo; the fonts are the one thing in its view),
- * streamed, PostScript's pages kept in its scratch tmpfs until the end
- * (cairo's); PDF -> PostScript and images -> PDF (docconv.c), read
+ * streamed (PostScript's pages as the output's body, which localspl
+ * puts after the fonts cairo writes last); PDF -> PostScript and images -> PDF (docconv.c), read
  * from the descriptor as whole documents; PDF and PostScript that go as
  * they are only have their pages counted (from == to: no output). Others
  * are refused (permanent error); lib/config.c's conversion_exists() is
@@ -42,14 +42,25 @@
 
 struct printproc;
 
+/* Output, in chunks: the output itself, or its body (below). */
+struct out {
+	uint8_t *buf;           /* one chunk being filled */
+	size_t len;
+	uint64_t off;           /* bytes sent so far */
+};
+
 struct conv {
 	struct printproc *pp;
 	struct worker *w;
 	const Sb__JobStart *js;
 	struct textdoc *t;
-	uint8_t *obuf;          /* one chunk of output being filled */
-	size_t olen;
-	uint64_t out_off;       /* bytes sent so far */
+	/* cairo's PostScript writes its pages into a temporary file, then
+	 * its header and fonts, then the pages copied in: the pages go to
+	 * localspl as the output's body as they are written (tmpfile()
+	 * below), and the output leaves a hole for them at body_at. */
+	struct out o, body;
+	uint64_t body_at;       /* 0: no body */
+	int body_ended;
 	unsigned unacked;
 	char err[256];
 	int failed;             /* 0, or the sb.Result the job ends with */
@@ -62,8 +73,9 @@ struct printproc {
 	struct conv *job;
 };
 
+/* What o holds, to localspl: a chunk of the output or of its body. */
 static void
-send_output(struct conv *c, int eof)
+send_chunk(struct conv *c, struct out *o, int eof)
 {
 	Sb__OutputChunk oc = SB__OUTPUT_CHUNK__INIT;
 	sb_env e;
@@ -72,38 +84,138 @@ send_output(struct conv *c, int eof)
 	e.body_case = SB__ENVELOPE__BODY_OUTPUT_CHUNK;
 	e.output_chunk = &oc;
 	oc.token = c->js->token;
-	oc.offset = c->out_off;
-	oc.data.data = c->obuf;
-	oc.data.len = c->olen;
+	oc.body = o == &c->body;
+	oc.offset = o->off;
+	oc.data.data = o->buf;
+	oc.data.len = o->len;
 	oc.eof = eof;
+	oc.body_at = eof ? c->body_at : 0;
 	worker_send(c->w, &e);
-	c->out_off += c->olen;
-	c->olen = 0;
+	o->off += o->len;
+	o->len = 0;
 	c->unacked++;
+}
+
+static void
+send_output(struct conv *c, int eof)
+{
+	send_chunk(c, &c->o, eof);
 }
 
 static int pump(struct printproc *pp, int timeout_ms);
 
-/* Output in chunks; localspl's acknowledgements gate it (at most
- * OUT_WINDOW unacknowledged), so memory stays flat. */
+/* len bytes into o, in chunks; localspl's acknowledgements gate them (at
+ * most OUT_WINDOW unacknowledged), so memory stays flat. */
 static void
-emit_cb(void *arg, const char *buf, size_t len)
+fill(struct conv *c, struct out *o, const char *buf, size_t len)
 {
-	struct conv *c = arg;
-
 	while (len > 0 && !c->failed) {
-		size_t n = SB_CHUNK_SIZE - c->olen;
+		size_t n = SB_CHUNK_SIZE - o->len;
 		if (n > len)
 			n = len;
-		memcpy(c->obuf + c->olen, buf, n);
-		c->olen += n;
+		memcpy(o->buf + o->len, buf, n);
+		o->len += n;
 		buf += n;
 		len -= n;
-		if (c->olen == SB_CHUNK_SIZE)
-			send_output(c, 0);
+		if (o->len == SB_CHUNK_SIZE)
+			send_chunk(c, o, 0);
 		while (!c->failed && c->unacked >= OUT_WINDOW)
 			pump(c->pp, (int)c->w->cfg->io_timeout_ms);
 	}
+}
+
+static void
+emit_cb(void *arg, const char *buf, size_t len)
+{
+	fill(arg, &((struct conv *)arg)->o, buf, len);
+}
+
+/* ---- the body: tmpfile(3), for cairo's PostScript ---- */
+
+static struct conv *body_conv; /* the PostScript conversion at work */
+
+static ssize_t
+body_write(void *cookie, const char *buf, size_t len)
+{
+	struct conv *c = cookie;
+
+	if (c->body.buf == NULL && (c->body.buf = malloc(SB_CHUNK_SIZE)) == NULL)
+		fatal("out of memory");
+	if (c->body_ended)
+		return -1;
+	fill(c, &c->body, buf, len);
+	return c->failed ? -1 : (ssize_t)len;
+}
+
+/* cairo rewinds the file to copy the pages into its output after the
+ * header and fonts: the body ends, and the output goes on after the
+ * hole left for it. (A position asked before that: the body's end.) */
+static int
+body_seek(void *cookie, off64_t *pos, int whence)
+{
+	struct conv *c = cookie;
+
+	if (whence == SEEK_CUR && *pos == 0) {
+		*pos = c->body_ended ? 0 : (off64_t)(c->body.off + c->body.len);
+		return 0;
+	}
+	if (whence != SEEK_SET || *pos != 0 || c->body_ended) {
+		errno = ESPIPE;
+		return -1;
+	}
+	if (c->body.len > 0)
+		send_chunk(c, &c->body, 0);
+	if (c->o.len > 0)
+		send_output(c, 0);
+	c->body_ended = 1;
+	c->body_at = c->o.off;
+	c->o.off += c->body.off; /* the hole */
+	return 0;
+}
+
+/* Nothing comes back: localspl puts the body in place. */
+static ssize_t
+body_read(void *cookie, char *buf, size_t len)
+{
+	(void)cookie;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+static int
+body_close(void *cookie)
+{
+	(void)cookie;
+	return 0;
+}
+
+/* tmpfile(3), which printproc's libraries find before libc's: for
+ * cairo's PostScript of a text (body_conv), the output's body; else an
+ * unnamed file in TMPDIR, the scratch tmpfs (glibc's looks only in /tmp,
+ * which the sandbox's view does not have; with sandbox = off, the
+ * host's). */
+FILE *
+tmpfile(void)
+{
+	static const cookie_io_functions_t io = { body_read, body_write,
+		body_seek, body_close };
+	const char *dir = getenv("TMPDIR");
+	struct conv *c = body_conv;
+	FILE *f;
+	int fd;
+
+	if (c != NULL) {
+		body_conv = NULL; /* one body a conversion */
+		return fopencookie(c, "w+", io);
+	}
+	fd = open(dir != NULL && dir[0] == '/' ? dir : "/tmp",
+	    O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "w+")) == NULL)
+		close(fd);
+	return f;
 }
 
 static void
@@ -207,12 +319,13 @@ conv_end(struct printproc *pp, struct conv *c, unsigned pages)
 		log_info("job %llu: %s to %s, %u pages, %llu bytes in %llu ms",
 		    (unsigned long long)c->js->job_id,
 		    datatype_name(c->js->from), datatype_name(c->js->to),
-		    pages, (unsigned long long)c->out_off,
+		    pages, (unsigned long long)c->o.off,
 		    (unsigned long long)(now_mono_ms() - c->began_ms));
 		worker_job_done(pp->w, c->js, SB__RESULT__OK, NULL, pages,
 		    NULL);
 	}
-	free(c->obuf);
+	free(c->o.buf);
+	free(c->body.buf);
 }
 
 static void
@@ -220,7 +333,7 @@ conv_begin(struct printproc *pp, struct conv *c, const Sb__JobStart *js)
 {
 	*c = (struct conv){ .pp = pp, .w = pp->w, .js = js,
 		.began_ms = now_mono_ms() };
-	if ((c->obuf = malloc(SB_CHUNK_SIZE)) == NULL)
+	if ((c->o.buf = malloc(SB_CHUNK_SIZE)) == NULL)
 		fatal("out of memory");
 	pp->job = c;
 }
@@ -244,7 +357,11 @@ text_render(struct printproc *pp, struct conv *c, int ps,
 			.lpi = js->text->lpi, .columns = js->text->columns,
 			.top = js->text->top, .right = js->text->right,
 			.bottom = js->text->bottom, .left = js->text->left };
+	/* PostScript into this conversion's output: its pages as the
+	 * output's body (tmpfile(), when cairo makes the surface). */
+	body_conv = ps && arg == c ? c : NULL;
 	c->t = textdoc_new(js->paper, js->landscape, js->title, &o, emit, arg);
+	body_conv = NULL;
 	if (c->t == NULL) {
 		rv = paper_points(js->paper, js->landscape, &w, &h) != 0
 		    ? fail_why(err, errlen, "unknown paper '%s'", js->paper)

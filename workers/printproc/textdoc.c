@@ -671,12 +671,11 @@ textdoc_error(const struct textdoc *t)
 	if (t->failed != NULL)
 		return t->failed;
 	/* Not the output's fault: cairo's PostScript could not keep its
-	 * pages in its temporary file. */
+	 * pages in its temporary file (tmpfile(3)). */
 	if (cairo_surface_get_type(t->surface) == CAIRO_SURFACE_TYPE_PS &&
 	    (st == CAIRO_STATUS_WRITE_ERROR || st == CAIRO_STATUS_TEMP_FILE_ERROR))
-		return "PostScript's pages did not fit the scratch space they "
-		       "wait in until the end (a text this long prints to a "
-		       "PDF queue)";
+		return "the PostScript's pages could not be kept in a temporary "
+		       "file until its end";
 	return st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st)
 					  : "no error";
 }

@@ -2,9 +2,10 @@
  * textdoc: plain text to PDF or PostScript with real fonts (pango +
  * cairo), streaming: input is fed in pieces of any size and laid out line
  * by line. A PDF leaves through a callback page by page (cairo writes
- * each page as it is shown); cairo's PostScript keeps its pages in a
- * temporary file (tmpfile(3): printproc's scratch tmpfs) until the end,
- * where its fonts go first. UTF-8 in any script fontconfig has a font for
+ * each page as it is shown); cairo's PostScript writes its pages into a
+ * temporary file (tmpfile(3), which printproc provides: they go to the
+ * spooler as they come) and at the end its header and fonts, then the
+ * pages from that file. UTF-8 in any script fontconfig has a font for
  * (a byte that is not UTF-8 is read as Latin-1); DejaVu Sans Mono, by
  * default at 10 characters per inch and 6 lines per inch, as CUPS'
  * texttopdf: 80 characters a line on A4 and Letter (more across the

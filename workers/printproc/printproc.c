@@ -4,15 +4,16 @@
  * (pread: random access, no copy through anyone), converts it, and pushes
  * the result back as OutputChunks that localspl acknowledges; one input
  * chunk and OUT_WINDOW output chunks are held at most, so memory stays
- * flat whatever the job's size (but for the scratch files below). It has
- * no network. Conversions: text -> PDF and -> PostScript with real fonts
- * (textdoc.c: pango and cairo; the fonts are the one thing in its view),
- * streamed (PostScript's pages as the output's body, which localspl
- * puts after the fonts cairo writes last); PDF -> PostScript and images -> PDF (docconv.c), read
- * from the descriptor as whole documents; PDF and PostScript that go as
- * they are only have their pages counted (from == to: no output). Others
- * are refused (permanent error); lib/config.c's conversion_exists() is
- * the list localspl checks at submit.
+ * flat whatever the job's size (Ghostscript's scratch files aside). It
+ * has no network. Conversions: text -> PDF and -> PostScript with real
+ * fonts (textdoc.c: pango and cairo; the fonts are the one thing in its
+ * view), streamed (PostScript's pages as the output's body, which
+ * localspl puts after the fonts cairo writes last); PDF -> PostScript
+ * and images -> PDF (docconv.c), read from the descriptor as whole
+ * documents; PDF and PostScript that go as they are only have their
+ * pages counted (from == to: no output). Others are refused (permanent
+ * error); lib/config.c's conversion_exists() is the list localspl checks
+ * at submit.
  * Reports: each refused conversion in the job's error.
  */
 #define _GNU_SOURCE /* O_TMPFILE */

@@ -71,6 +71,7 @@ struct job {
 	int out_fd;         /* conversion output while converting */
 	int body_fd;        /* converting: the output's body, kept apart
 			     * until its end (an unnamed file; -1) */
+	uint64_t body_len;  /* ... its bytes so far, written in order */
 	uint64_t token;     /* active dispatch, 0 when none */
 	int stage;
 	int counting;       /* this CONVERT dispatch only counts pages */

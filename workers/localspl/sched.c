@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -69,6 +68,7 @@ close_job_files(struct job *j)
 	if (j->body_fd >= 0)
 		close(j->body_fd);
 	j->fd = j->out_fd = j->body_fd = -1;
+	j->body_len = 0;
 }
 
 void
@@ -196,28 +196,36 @@ pool_failover(struct spl *s, struct job *j, struct queue *q, struct member *m)
 
 /* ---- the dispatches in flight ---- */
 
-/* Where a chunk of j's output goes: the output, or its body (kept apart
- * in an unnamed file of the spool, made at its first chunk); -1. */
+/* Where a chunk r of j's output goes: the output, or its body (kept
+ * apart in an unnamed file of the spool, made at its first chunk, and
+ * written in order); -1. */
 static int
-chunk_fd(struct spl *s, struct job *j, int body)
+chunk_fd(struct spl *s, struct job *j, const Sb__OutputChunk *r)
 {
-	if (body && j->body_fd < 0)
+	if (!r->body)
+		return j->out_fd;
+	if (r->offset != j->body_len) {
+		errno = EINVAL; /* not where the body ends */
+		return -1;
+	}
+	if (j->body_fd < 0)
 		j->body_fd = openat(s->store.dir_fd, ".", O_RDWR | O_TMPFILE |
 		    O_CLOEXEC, 0600);
-	return body ? j->body_fd : j->out_fd;
+	j->body_len += r->data.len;
+	return j->body_fd;
 }
 
-/* The body, put at at in the output (the hole its length left there). */
+/* The body, put at at in the output: in the hole its length left there,
+ * before the last chunk (eof at end). */
 static int
-place_body(struct job *j, uint64_t at)
+place_body(struct job *j, uint64_t at, uint64_t end)
 {
-	struct stat st;
-
-	if (j->body_fd < 0 || fstat(j->body_fd, &st) != 0 ||
-	    lseek(j->out_fd, (off_t)at, SEEK_SET) < 0 ||
-	    lseek(j->body_fd, 0, SEEK_SET) != 0)
+	if (j->body_fd < 0 || at > end || j->body_len > end - at ||
+	    lseek(j->out_fd, (off_t)at, SEEK_SET) < 0) {
+		errno = EINVAL;
 		return -1;
-	return store_copy_fd(j->out_fd, j->body_fd, (uint64_t)st.st_size);
+	}
+	return store_copy_fd(j->out_fd, j->body_fd, j->body_len);
 }
 
 void
@@ -236,7 +244,7 @@ sched_output_chunk(struct spl *s, const sb_env *e)
 	    job_state_final(j->state)) {
 		ack.error = j != NULL && job_state_final(j->state) ? "job canceled"
 							     : "no such dispatch";
-	} else if ((fd = chunk_fd(s, j, r->body)) < 0 ||
+	} else if ((fd = chunk_fd(s, j, r)) < 0 ||
 	    pwrite(fd, r->data.data, r->data.len, (off_t)r->offset) !=
 		(ssize_t)r->data.len) {
 		ack.error = "spool write error";
@@ -244,7 +252,8 @@ sched_output_chunk(struct spl *s, const sb_env *e)
 		store_path(&s->store, j, "out.tmp", tmp, sizeof(tmp));
 		store_path(&s->store, j, "out", dst, sizeof(dst));
 		j->out_size = r->offset + r->data.len;
-		if ((r->body_at != 0 && place_body(j, r->body_at) != 0) ||
+		if ((r->body_at != 0 &&
+			place_body(j, r->body_at, r->offset) != 0) ||
 		    fsync(j->out_fd) != 0 || rename(tmp, dst) != 0)
 			ack.error = "spool write error";
 	}

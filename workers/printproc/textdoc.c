@@ -536,6 +536,13 @@ utf8_seq(const uint8_t *p, size_t n)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
 	}
+	/* Overlong forms and surrogates are not UTF-8 (pango would refuse
+	 * the whole line and draw nothing). */
+	if ((len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) ||
+			     (p[0] == 0xed && p[1] >= 0xa0))) ||
+	    (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) ||
+			     (p[0] == 0xf4 && p[1] >= 0x90))))
+		return 0;
 	return len;
 }
 
